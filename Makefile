@@ -1,0 +1,49 @@
+# Two commands on a fresh machine (Python 3.11, Node, npm): `make synth` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+OUT ?= cdk.out
+
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CDK_DISABLE_VERSION_CHECK := true
+export CDK_DISABLE_CLI_TELEMETRY := true
+export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+
+.PHONY: setup synth synth-strict test lint bench clean
+
+$(PY_STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(PY_STAMP) $(NODE_STAMP)
+
+## Synthesize the reference app into cdk.out/ with the pinned CDK CLI (no AWS account needed).
+synth: setup
+	cdk synth --quiet --output $(OUT) > /dev/null
+	@echo "synthesized: $$(ls $(OUT)/*.template.json | xargs -n1 basename | tr '\n' ' ')"
+
+## Synthesize with CDK's template validation findings turned into errors.
+synth-strict: setup
+	cdk synth --quiet --output $(OUT)-strict --context @aws-cdk/core:validateAgainstDefaultRules=true > /dev/null
+
+## The whole test suite (unit, constructs, scenarios, integration with external validators).
+test: setup
+	$(PY) -m pytest -n 2 --dist loadfile -q
+
+lint: setup
+	$(PY) -m ruff check constructs_lib stacks tests bench app.py
+	$(PY) -m mypy
+
+bench: setup
+	$(PY) -m bench.synth_bench
+
+clean:
+	rm -rf $(OUT) $(OUT)-strict .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,637 @@
+"""AgentCoreAgent: one AgentCore Runtime, planned against the quota catalog, with secure defaults."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import jsii
+from aws_cdk import aws_bedrockagentcore as agentcore
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_iam as iam
+from constructs import Construct, IValidation
+
+from constructs_lib import _nag, _perms
+from constructs_lib._code_package import (
+    DEFAULT_CODE_EXCLUDES,
+    DEFAULT_IMAGE_EXCLUDES,
+    PackageMeasurement,
+    measure_package,
+)
+from constructs_lib._scope import catalog_for, region_of
+from constructs_lib.errors import ConstructsLibValidationError, raise_all
+from constructs_lib.image_repository import AgentImageRepository
+from constructs_lib.planning import (
+    ArtifactFacts,
+    ArtifactKind,
+    CapacityPlan,
+    LifecycleRequest,
+    RateModel,
+    Severity,
+    WorkloadProfile,
+)
+from constructs_lib.quotas import QuotaCatalog, QuotaName
+from constructs_lib.validation import ENVIRONMENT_KEY_PATTERN, environment_problems, name_problems
+
+#: CloudWatch namespace of AgentCore Runtime metrics.
+METRIC_NAMESPACE = "AWS/Bedrock-AgentCore"
+#: The endpoint every runtime has; it follows the latest version.
+DEFAULT_ENDPOINT = "DEFAULT"
+_WARNING_PREFIX = "constructs_lib:"
+
+
+@dataclass(frozen=True)
+class _BoundArtifact:
+    artifact: agentcore.AgentRuntimeArtifact
+    facts: ArtifactFacts
+    image_repository: AgentImageRepository | None = None
+    measurement: PackageMeasurement | None = None
+
+
+class AgentArtifact:
+    """Where the agent's code comes from: a container image or a direct-code package.
+
+    Use one of the static factories; the agent binds the artifact when it is created.
+    """
+
+    def __init__(self, kind: ArtifactKind, binder: Any, description: str) -> None:
+        self.kind = kind
+        self._binder = binder
+        self.description = description
+
+    @staticmethod
+    def from_directory(
+        directory: str | os.PathLike[str],
+        *,
+        file: str | None = None,
+        platform: ecr_assets.Platform | None = None,
+        build_args: Mapping[str, str] | None = None,
+        exclude: Sequence[str] = (),
+        expected_image_size: cdk.Size | None = None,
+    ) -> AgentArtifact:
+        """A container image built from a directory with a Dockerfile (a CDK Docker image asset).
+
+        The image is declared at synth and built at deploy; synth needs no Docker engine.
+
+        Args:
+            directory: build context containing the Dockerfile.
+            file: Dockerfile path relative to ``directory``. Default: ``Dockerfile``.
+            platform: target platform. Default: ``linux/arm64``, which AgentCore microVMs require.
+            build_args: Docker build arguments.
+            exclude: extra patterns left out of the build context, added to the defaults (caches,
+                virtual environments, ``node_modules``, ``cdk.out``, VCS folders).
+            expected_image_size: the image size if known (for example from CI); checked against the
+                container image size quota. Default: not checked (the image is built at deploy).
+        """
+        path = Path(directory)
+        dockerfile = file or "Dockerfile"
+
+        def bind(agent: AgentCoreAgent) -> _BoundArtifact:
+            if not path.is_dir():
+                raise ConstructsLibValidationError(
+                    "ArtifactDirectoryNotFound", f"artifact directory {str(path)!r} does not exist", agent.node.path
+                )
+            if not (path / dockerfile).is_file():
+                raise ConstructsLibValidationError(
+                    "DockerfileNotFound", f"no {dockerfile} in artifact directory {str(path)!r}", agent.node.path
+                )
+            chosen = platform or ecr_assets.Platform.LINUX_ARM64
+            if chosen.platform != ecr_assets.Platform.LINUX_ARM64.platform:
+                cdk.Annotations.of(agent).add_warning_v2(
+                    f"{_WARNING_PREFIX}ImagePlatformNotArm64",
+                    f"the agent image is built for {chosen.platform}, but AgentCore microVM compute runs only "
+                    "linux/arm64 images; deployment will fail unless the image is multi-architecture",
+                )
+            size = None if expected_image_size is None else float(expected_image_size.to_bytes())
+            return _BoundArtifact(
+                agentcore.AgentRuntimeArtifact.from_asset(
+                    str(path),
+                    file=file,
+                    platform=chosen,
+                    build_args=dict(build_args) if build_args else None,
+                    exclude=[*DEFAULT_IMAGE_EXCLUDES, *exclude],
+                ),
+                ArtifactFacts(ArtifactKind.CONTAINER, image_size_bytes=size),
+            )
+
+        return AgentArtifact(ArtifactKind.CONTAINER, bind, f"container image built from {path}")
+
+    @staticmethod
+    def from_repository(repository: ecr.IRepository, tag: str) -> AgentArtifact:
+        """A container image already in an ECR repository.
+
+        Args:
+            repository: the repository.
+            tag: the image tag. Use a unique tag per build: AgentCore pins the image digest per version.
+        """
+
+        def bind(agent: AgentCoreAgent) -> _BoundArtifact:
+            _require_tag(tag, agent)
+            return _BoundArtifact(
+                agentcore.AgentRuntimeArtifact.from_ecr_repository(repository, tag),
+                ArtifactFacts(ArtifactKind.CONTAINER),
+            )
+
+        return AgentArtifact(ArtifactKind.CONTAINER, bind, "container image from an ECR repository")
+
+    @staticmethod
+    def from_image_repository(repository: AgentImageRepository, tag: str) -> AgentArtifact:
+        """A container image in an :class:`AgentImageRepository` (push the tag before deploying)."""
+
+        def bind(agent: AgentCoreAgent) -> _BoundArtifact:
+            _require_tag(tag, agent)
+            return _BoundArtifact(
+                agentcore.AgentRuntimeArtifact.from_ecr_repository(repository.repository, tag),
+                ArtifactFacts(ArtifactKind.CONTAINER),
+                image_repository=repository,
+            )
+
+        return AgentArtifact(ArtifactKind.CONTAINER, bind, "container image from an AgentImageRepository")
+
+    @staticmethod
+    def from_managed_repository(tag: str, *, max_image_count: int | None = None) -> AgentArtifact:
+        """A container image in a new :class:`AgentImageRepository` the agent creates (``ImageRepository``).
+
+        The repository is created with the agent; push the image tag to it (``agent.image_repository``)
+        before the runtime is deployed, for example from a pipeline stage between two stacks.
+
+        Args:
+            tag: the image tag the runtime uses.
+            max_image_count: passed to :class:`AgentImageRepository`. Default: the versions quota.
+        """
+
+        def bind(agent: AgentCoreAgent) -> _BoundArtifact:
+            _require_tag(tag, agent)
+            repository = AgentImageRepository(agent, "ImageRepository", max_image_count=max_image_count)
+            return _BoundArtifact(
+                agentcore.AgentRuntimeArtifact.from_ecr_repository(repository.repository, tag),
+                ArtifactFacts(ArtifactKind.CONTAINER),
+                image_repository=repository,
+            )
+
+        return AgentArtifact(ArtifactKind.CONTAINER, bind, "container image from a managed repository")
+
+    @staticmethod
+    def from_code(
+        directory: str | os.PathLike[str],
+        *,
+        entrypoint: Sequence[str] = ("main.py",),
+        runtime: agentcore.AgentCoreRuntime | None = None,
+        exclude: Sequence[str] = (),
+        use_default_excludes: bool = True,
+    ) -> AgentArtifact:
+        """Direct code: the directory is zipped at synth and uploaded as an S3 asset.
+
+        The package is measured at synth (zipped and unzipped, with the same exclusions CDK applies)
+        and checked against the direct-code package quotas.
+
+        Args:
+            directory: the agent's source folder.
+            entrypoint: one or two entry point files, relative to ``directory``. Default: ``main.py``.
+            runtime: the language runtime. Default: Python 3.12.
+            exclude: extra glob patterns to leave out of the package.
+            use_default_excludes: also leave out caches, virtual environments, ``node_modules``,
+                ``cdk.out`` and tests. Default: True.
+        """
+        path = Path(directory)
+        patterns = (*(DEFAULT_CODE_EXCLUDES if use_default_excludes else ()), *exclude)
+
+        def bind(agent: AgentCoreAgent) -> _BoundArtifact:
+            problems: list[str] = []
+            if not path.is_dir():
+                raise ConstructsLibValidationError(
+                    "ArtifactDirectoryNotFound", f"artifact directory {str(path)!r} does not exist", agent.node.path
+                )
+            entry_points = agent.catalog.resolve(QuotaName.CODE_ENTRY_POINTS)
+            if not 1 <= len(entrypoint) <= entry_points.value:
+                problems.append(
+                    f"entrypoint must list 1 to {entry_points.formatted()} files, got {len(entrypoint)}"
+                )
+            for entry in entrypoint:
+                if not (path / entry).is_file():
+                    problems.append(f"entrypoint {entry!r} is not a file in {str(path)!r}")
+            raise_all("InvalidEntrypoint", problems, agent.node.path)
+            measurement = measure_package(path, patterns)
+            return _BoundArtifact(
+                agentcore.AgentRuntimeArtifact.from_code_asset(
+                    path=str(path),
+                    runtime=runtime or agentcore.AgentCoreRuntime.PYTHON_3_12,
+                    entrypoint=list(entrypoint),
+                    exclude=list(patterns),
+                ),
+                ArtifactFacts(
+                    ArtifactKind.DIRECT_CODE,
+                    code_zipped_bytes=float(measurement.zipped_bytes),
+                    code_unzipped_bytes=float(measurement.unzipped_bytes),
+                ),
+                measurement=measurement,
+            )
+
+        return AgentArtifact(ArtifactKind.DIRECT_CODE, bind, f"direct code from {path}")
+
+    def _bind(self, agent: AgentCoreAgent) -> _BoundArtifact:
+        result: _BoundArtifact = self._binder(agent)
+        return result
+
+
+def _require_tag(tag: str, agent: Construct) -> None:
+    if not isinstance(tag, str) or (not cdk.Token.is_unresolved(tag) and not tag.strip()):
+        raise ConstructsLibValidationError("InvalidImageTag", f"tag must be a non-empty string, got {tag!r}",
+                                           agent.node.path)
+
+
+class AgentCoreAgent(Construct):
+    """Defines an AgentCore Runtime planned against the quota catalog, with endpoints and model access.
+
+    The agent derives a :class:`CapacityPlan` from its workload profile, the quota edition and the
+    stack's region, configures the runtime from it (lifecycle, endpoints) and reports every finding at
+    synth: hard-limit errors fail synthesis, adjustable-quota findings are acknowledgeable warnings
+    (``constructs_lib:<Code>``).
+
+    Resources: the stable L2 ``Runtime`` (``runtime``) with its execution role, one
+    ``RuntimeEndpoint`` per named endpoint following the deployed version (``endpoints``), and, for
+    :meth:`AgentArtifact.from_managed_repository`, an :class:`AgentImageRepository`.
+
+    Args:
+        scope: parent construct.
+        construct_id: construct id.
+        artifact: where the agent's code comes from.
+        runtime_name: AgentCore runtime name, ``^[a-zA-Z][a-zA-Z0-9_]{0,47}$`` (no hyphens).
+            Default: a unique name derived from the construct path.
+        workload: what the agent needs. Default: an empty profile (short synchronous requests).
+        endpoints: names of endpoints to create besides ``DEFAULT``; each follows the deployed
+            version. Default: none.
+        models: Bedrock model ids, inference profile ids or ARNs the agent may invoke (InvokeModel,
+            InvokeModelWithResponseStream, Converse, ConverseStream). Default: none.
+        description: runtime description.
+        environment_variables: runtime environment (at most 50, values up to 2,048 characters).
+        network_configuration: public or VPC networking. Default: public.
+        protocol: HTTP, MCP, A2A or AGUI. Default: HTTP.
+        authorizer_configuration: inbound auth. Default: IAM (SigV4).
+        execution_role: bring your own execution role. Default: the L2's role (trust scoped to this
+            account and runtime) plus the model grants.
+        idle_runtime_session_timeout: overrides the plan's idle timeout (60 s to 8 h).
+        max_lifetime: overrides the plan's maximum session lifetime (60 s to 8 h, at least the
+            longest task).
+        tracing_enabled: X-Ray tracing of the runtime. Default: the L2 default.
+        tags: tags for the runtime.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        artifact: AgentArtifact,
+        runtime_name: str | None = None,
+        workload: WorkloadProfile | None = None,
+        endpoints: Sequence[str] = (),
+        models: Sequence[str] = (),
+        description: str | None = None,
+        environment_variables: Mapping[str, str] | None = None,
+        network_configuration: agentcore.RuntimeNetworkConfiguration | None = None,
+        protocol: agentcore.ProtocolType | None = None,
+        authorizer_configuration: agentcore.RuntimeAuthorizerConfiguration | None = None,
+        execution_role: iam.IRole | None = None,
+        idle_runtime_session_timeout: cdk.Duration | None = None,
+        max_lifetime: cdk.Duration | None = None,
+        tracing_enabled: bool | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if not isinstance(artifact, AgentArtifact):
+            raise ConstructsLibValidationError(
+                "InvalidArtifact",
+                f"artifact must be an AgentArtifact (AgentArtifact.from_directory/from_code/...), "
+                f"got {type(artifact).__name__}",
+                self.node.path,
+            )
+        self.catalog: QuotaCatalog = catalog_for(self)
+        self.region: str | None = region_of(self)
+        self.runtime_name: str = runtime_name or cdk.Names.unique_resource_name(self, max_length=48, separator="_")
+        self._validate_names(runtime_name, endpoints)
+        self._environment: dict[str, str] = dict(environment_variables or {})
+        raise_all("InvalidEnvironment", environment_problems(self._environment, self.catalog), self.node.path)
+
+        bound = artifact._bind(self)
+        self.artifact_kind: ArtifactKind = artifact.kind
+        self.image_repository: AgentImageRepository | None = bound.image_repository
+        self.package_measurement: PackageMeasurement | None = bound.measurement
+
+        lifecycle = LifecycleRequest(
+            _concrete_seconds(self, "idle_runtime_session_timeout", idle_runtime_session_timeout),
+            _concrete_seconds(self, "max_lifetime", max_lifetime),
+        )
+        self.plan: CapacityPlan = CapacityPlan.derive(
+            workload,
+            catalog=self.catalog,
+            region=self.region,
+            artifact=bound.facts,
+            named_endpoints=len(endpoints),
+            lifecycle=lifecycle,
+        )
+
+        self.runtime = agentcore.Runtime(
+            self,
+            "Runtime",
+            runtime_name=self.runtime_name,
+            agent_runtime_artifact=bound.artifact,
+            description=description,
+            execution_role=execution_role,
+            network_configuration=network_configuration,
+            protocol_configuration=protocol,
+            authorizer_configuration=authorizer_configuration,
+            lifecycle_configuration=agentcore.LifecycleConfiguration(
+                idle_runtime_session_timeout=idle_runtime_session_timeout
+                or cdk.Duration.seconds(self.plan.idle_runtime_session_timeout_seconds),
+                max_lifetime=max_lifetime or cdk.Duration.seconds(self.plan.max_lifetime_seconds),
+            ),
+            tracing_enabled=tracing_enabled,
+            tags=dict(tags) if tags else None,
+        )
+        self.node.default_child = self.runtime
+        self._cfn_runtime: agentcore.CfnRuntime = self.runtime.node.default_child  # type: ignore[assignment]
+        self._render_environment()
+
+        self.endpoints: dict[str, agentcore.RuntimeEndpoint] = {}
+        for name in endpoints:
+            self.add_endpoint(name)
+        self._models: list[str] = []
+        self._model_policy: iam.Policy | None = None
+        for model in models:
+            self.add_model(model)
+
+        if execution_role is None:
+            self._acknowledge_default_role()
+        self._report_findings()
+        self._check_throughput_endpoints()
+
+    # -- construction helpers ------------------------------------------------------------------------
+
+    def _validate_names(self, runtime_name: str | None, endpoints: Sequence[str]) -> None:
+        problems = name_problems(self.runtime_name, "runtime_name") if runtime_name is not None else []
+        raise_all("InvalidRuntimeName", problems, self.node.path)
+        endpoint_problems: list[str] = []
+        seen: set[str] = set()
+        for name in endpoints:
+            endpoint_problems += name_problems(name, "endpoint name")
+            if name == DEFAULT_ENDPOINT:
+                endpoint_problems.append("endpoint name 'DEFAULT' is reserved: every runtime already has it")
+            if name in seen:
+                endpoint_problems.append(f"endpoint name {name!r} is listed twice")
+            seen.add(name)
+        raise_all("InvalidEndpointName", endpoint_problems, self.node.path)
+
+    def _report_findings(self) -> None:
+        path = self.node.path
+        errors = [f.render(path) for f in self.plan.errors]
+        if errors:
+            # A node validation fails `cdk synth` and `app.synth()` alike, listing every error at once.
+            self.node.add_validation(_FixedErrors(errors))
+        for finding in self.plan.findings:
+            if finding.severity is Severity.WARNING:
+                cdk.Annotations.of(self).add_warning_v2(f"{_WARNING_PREFIX}{finding.code}", finding.render(path))
+            elif finding.severity is Severity.INFO:
+                cdk.Annotations.of(self).add_info(finding.render(path))
+
+    def _check_throughput_endpoints(self) -> None:
+        plan = self.plan
+        declared = 1 + len(self.endpoints)
+        if plan.rate_model is RateModel.PER_ENDPOINT and plan.endpoints_for_throughput > declared:
+            invoke = self.catalog.resolve(QuotaName.INVOKE_RATE, self.region)
+            cdk.Annotations.of(self).add_warning_v2(
+                f"{_WARNING_PREFIX}EndpointsBelowThroughputPlan",
+                f"{self.node.path}: peak_requests_per_second {plan.profile.peak_requests_per_second:g} needs "
+                f"{plan.endpoints_for_throughput} endpoints at {invoke.formatted()} each under the "
+                f"{invoke.describe()}, but the agent declares {declared} (DEFAULT and {len(self.endpoints)} named); "
+                "add endpoints (endpoints=[...]) and spread traffic across them",
+            )
+
+    def _acknowledge_default_role(self) -> None:
+        """Acknowledge the wildcards of the L2's execution role, each with the service fact behind it."""
+        stack = cdk.Stack.of(self)
+        role = self.runtime.role
+        logs = "log-group:/aws/bedrock-agentcore/runtimes/*"
+        _nag.acknowledge(
+            role, "AwsSolutions-IAM5",
+            [f"Resource::{_nag.arn_text(stack, 'logs', logs)}", f"Resource::{_nag.arn_text(stack, 'logs', logs)}:log-stream:*"],
+            f"runtime {self.runtime_name}: AgentCore creates the log group /aws/bedrock-agentcore/runtimes/"
+            "<runtimeId>-<endpoint> on first invocation, and the runtime id is assigned by the service at "
+            "creation, so the role cannot name it in advance",
+        )
+        _nag.acknowledge(
+            role, "AwsSolutions-IAM5", [f"Resource::{_nag.arn_text(stack, 'logs', 'log-group:*')}"],
+            f"runtime {self.runtime_name}: logs:DescribeLogGroups lists groups and is authorized only on the "
+            "account-wide log-group:* resource",
+        )
+        _nag.acknowledge(
+            role, "AwsSolutions-IAM5", ["Resource::*"],
+            f"runtime {self.runtime_name}: X-Ray PutTraceSegments, PutTelemetryRecords and GetSampling* and "
+            "CloudWatch PutMetricData support no resource-level permissions; PutMetricData is limited to the "
+            "bedrock-agentcore namespace by condition",
+        )
+        identity = "workload-identity-directory/default/workload-identity/*"
+        _nag.acknowledge(
+            role, "AwsSolutions-IAM5", [f"Resource::{_nag.arn_text(stack, 'bedrock-agentcore', identity)}"],
+            f"runtime {self.runtime_name}: the workload identity is created by AgentCore with the "
+            "service-assigned runtime id, unknown when the role is written",
+        )
+        bucket = _nag.asset_bucket_text(stack)
+        if self.artifact_kind is ArtifactKind.DIRECT_CODE and bucket is not None:
+            _nag.acknowledge(
+                role, "AwsSolutions-IAM5",
+                ["Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*",
+                 f"Resource::arn:<AWS::Partition>:s3:::{bucket}/*"],
+                f"runtime {self.runtime_name}: read-only access to the CDK bootstrap asset bucket that holds the "
+                "agent's content-addressed code package (Bucket.grant_read, granted by the AgentCore L2)",
+            )
+
+    def _render_environment(self) -> None:
+        self._cfn_runtime.environment_variables = dict(self._environment) if self._environment else None
+
+    # -- public API ----------------------------------------------------------------------------------
+
+    @property
+    def role(self) -> iam.IRole:
+        """The runtime's execution role."""
+        return self.runtime.role
+
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        """The execution role, for grants to the agent (``table.grant_read_data(agent)``)."""
+        return self.runtime.grant_principal
+
+    @property
+    def agent_runtime_arn(self) -> str:
+        """ARN of the runtime."""
+        return self.runtime.agent_runtime_arn
+
+    @property
+    def agent_runtime_id(self) -> str:
+        """Id of the runtime."""
+        return self.runtime.agent_runtime_id
+
+    @property
+    def agent_runtime_version(self) -> str:
+        """The version the deployment created (``GetAtt AgentRuntimeVersion``)."""
+        return self.runtime.agent_runtime_version
+
+    @property
+    def environment(self) -> Mapping[str, str]:
+        """The runtime environment variables as currently configured."""
+        return dict(self._environment)
+
+    @property
+    def models(self) -> list[str]:
+        """Model ids and ARNs the agent may invoke."""
+        return list(self._models)
+
+    @property
+    def default_qualifier(self) -> str:
+        """The endpoint clients should invoke: the first named endpoint, or ``DEFAULT``."""
+        return next(iter(self.endpoints), DEFAULT_ENDPOINT)
+
+    def add_endpoint(
+        self, name: str, *, version: str | None = None, description: str | None = None
+    ) -> agentcore.RuntimeEndpoint:
+        """Add a named endpoint.
+
+        Args:
+            name: endpoint name, ``^[a-zA-Z][a-zA-Z0-9_]{0,47}$``.
+            version: pin the endpoint to a runtime version. Default: follow the deployed version (a
+                standalone L2 endpoint would stay on version "1" and serve a stale container).
+            description: endpoint description.
+        """
+        problems = name_problems(name, "endpoint name")
+        if name == DEFAULT_ENDPOINT or name in self.endpoints:
+            problems.append(f"endpoint {name!r} already exists on this agent")
+        raise_all("InvalidEndpointName", problems, self.node.path)
+        endpoint = agentcore.RuntimeEndpoint(
+            self,
+            f"Endpoint{name}",
+            agent_runtime_id=self.runtime.agent_runtime_id,
+            endpoint_name=name,
+            agent_runtime_version=version or self.runtime.agent_runtime_version,
+            description=description,
+        )
+        endpoint.node.add_dependency(self.runtime)
+        self.endpoints[name] = endpoint
+        quota = self.catalog.resolve(QuotaName.ENDPOINTS_PER_AGENT, self.region)
+        count = len(self.endpoints) + 1  # DEFAULT counts against the quota too
+        if count == int(quota.value) + 1:
+            cdk.Annotations.of(self).add_warning_v2(
+                f"{_WARNING_PREFIX}TooManyEndpoints",
+                f"{self.node.path}: the agent has {count} endpoints including DEFAULT, more than "
+                f"{quota.formatted()}, the {quota.describe()}; {quota.increase_advice()}",
+            )
+        return endpoint
+
+    def add_model(self, model: str) -> None:
+        """Allow the agent to invoke a Bedrock model (id, inference profile id or ARN)."""
+        if not isinstance(model, str) or not model.strip():
+            raise ConstructsLibValidationError(
+                "InvalidModelId", f"models must be non-empty model ids or ARNs, got {model!r}", self.node.path
+            )
+        if model in self._models:
+            return
+        self._models.append(model)
+        resources = _perms.model_arns(cdk.Stack.of(self), model)
+        if len(resources) > 1:
+            _nag.acknowledge(
+                self.runtime.role, "AwsSolutions-IAM5",
+                [f"Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/{model.split('.', 1)[1]}"],
+                f"cross-region inference profile {model} routes requests to its foundation model in any region "
+                "of the profile's geography; the grant names the one model",
+            )
+        self.runtime.add_to_role_policy(
+            iam.PolicyStatement(
+                sid=f"InvokeModel{len(self._models)}",
+                actions=list(_perms.MODEL_INVOKE_ACTIONS),
+                resources=resources,
+            )
+        )
+
+    def add_environment(self, key: str, value: str) -> None:
+        """Add a runtime environment variable (checked against the environment quotas)."""
+        candidate = {**self._environment, key: value}
+        raise_all("InvalidEnvironment", environment_problems(candidate, self.catalog), self.node.path)
+        self._environment = candidate
+        self._render_environment()
+
+    def add_to_role_policy(self, statement: iam.PolicyStatement) -> None:
+        """Add a statement to the execution role's policy."""
+        self.runtime.add_to_role_policy(statement)
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Allow ``grantee`` to invoke the agent on any endpoint (runtime ARN and ``ARN/*``)."""
+        return self.runtime.grant_invoke(grantee)
+
+    def metric(
+        self, metric_name: str, *, endpoint: str | None = None, **options: Any
+    ) -> cloudwatch.Metric:
+        """A runtime metric in ``AWS/Bedrock-AgentCore`` for one endpoint (default: ``DEFAULT``)."""
+        qualifier = endpoint or DEFAULT_ENDPOINT
+        dimensions = {
+            "Operation": "InvokeAgentRuntime",
+            "Name": f"{self.runtime_name}::{qualifier}",
+            "Resource": self.agent_runtime_arn,
+        }
+        return self.runtime.metric(metric_name, dimensions_map=dimensions, **options)
+
+    def metric_invocations(self, *, endpoint: str | None = None, **options: Any) -> cloudwatch.Metric:
+        """Invocations (Sum)."""
+        return self.metric("Invocations", endpoint=endpoint, statistic="Sum", **options)
+
+    def metric_throttles(self, *, endpoint: str | None = None, **options: Any) -> cloudwatch.Metric:
+        """Throttled invocations (Sum)."""
+        return self.metric("Throttles", endpoint=endpoint, statistic="Sum", **options)
+
+    def metric_system_errors(self, *, endpoint: str | None = None, **options: Any) -> cloudwatch.Metric:
+        """Server-side errors (Sum)."""
+        return self.metric("SystemErrors", endpoint=endpoint, statistic="Sum", **options)
+
+    def metric_user_errors(self, *, endpoint: str | None = None, **options: Any) -> cloudwatch.Metric:
+        """Client-side errors (Sum)."""
+        return self.metric("UserErrors", endpoint=endpoint, statistic="Sum", **options)
+
+    def metric_total_errors(self, *, endpoint: str | None = None, **options: Any) -> cloudwatch.Metric:
+        """All errors (Sum)."""
+        return self.metric("TotalErrors", endpoint=endpoint, statistic="Sum", **options)
+
+    def metric_latency(self, *, endpoint: str | None = None, **options: Any) -> cloudwatch.Metric:
+        """Invocation latency in milliseconds (Average unless ``statistic`` is given)."""
+        options.setdefault("statistic", "Average")
+        return self.metric("Latency", endpoint=endpoint, **options)
+
+    def metric_session_count(self, *, endpoint: str | None = None, **options: Any) -> cloudwatch.Metric:
+        """New sessions in the period (Sum); not a gauge of live sessions."""
+        return self.metric("SessionCount", endpoint=endpoint, statistic="Sum", **options)
+
+
+def _concrete_seconds(scope: Construct, name: str, value: cdk.Duration | None) -> float | None:
+    """Seconds of a user duration, or ``None`` when absent or a token (then the check is skipped)."""
+    if value is None:
+        return None
+    if value.is_unresolved():
+        cdk.Annotations.of(scope).add_info(
+            f"{name} is a token: its lifecycle limits (60 s to 8 h) are checked at deploy, not at synth"
+        )
+        return None
+    return float(value.to_milliseconds()) / 1000.0
+
+
+@jsii.implements(IValidation)
+class _FixedErrors:
+    """A node validation that reports errors found while the construct was built."""
+
+    def __init__(self, errors: list[str]) -> None:
+        self._errors = errors
+
+    def validate(self) -> list[str]:
+        return list(self._errors)

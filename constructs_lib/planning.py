@@ -1,0 +1,716 @@
+"""Capacity planning: from what an agent needs to how AgentCore must be configured for it.
+
+``WorkloadProfile`` is what the user says the agent needs; ``CapacityPlan.derive`` turns it, the quota
+catalog and the region into decisions (invocation mode, lifecycle, endpoints, throttles, capacity
+shares) and findings (errors for hard limits, warnings for adjustable quotas).
+
+Plain Python: nothing here imports the CDK, so the planner is fast to test exhaustively. Durations may
+be given as ``aws_cdk.Duration`` or ``datetime.timedelta``, sizes as ``aws_cdk.Size`` (anything with
+``to_bytes()``); they are converted once, when the profile is created.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import Enum
+from typing import Any, Protocol, runtime_checkable
+
+from constructs_lib.errors import ConstructsLibValidationError
+from constructs_lib.quotas import (
+    SERVICE_DEFAULTS,
+    QuotaCatalog,
+    QuotaName,
+    QuotaScope,
+    ResolvedQuota,
+    Unit,
+    format_value,
+)
+
+
+class InvocationMode(str, Enum):
+    """How clients invoke the agent, chosen by the longest task it runs."""
+
+    SYNCHRONOUS = "synchronous"
+    """Request and response within the synchronous request timeout (15 min)."""
+    STREAMING = "streaming"
+    """Server-sent events or WebSocket, within the streaming duration (60 min)."""
+    ASYNCHRONOUS = "asynchronous"
+    """The agent answers at once and keeps working, within the asynchronous job duration (8 h)."""
+
+
+class Severity(str, Enum):
+    """How a finding is reported at synth."""
+
+    ERROR = "error"
+    """A hard limit is crossed: synthesis fails."""
+    WARNING = "warning"
+    """An adjustable quota is crossed, or the plan rests on an assumption: an acknowledgeable warning."""
+    INFO = "info"
+    """A decision the plan made that the user may want to know about."""
+
+
+class ArtifactKind(str, Enum):
+    """How the agent's code reaches AgentCore (the session-creation rate differs in 2026-03)."""
+
+    CONTAINER = "container"
+    DIRECT_CODE = "direct_code"
+
+
+class RateModel(str, Enum):
+    """How the invoke rate quota is counted in the edition in force."""
+
+    PER_ENDPOINT = "per-endpoint"
+    """2026-03: each endpoint has its own rate; an agent scales by adding endpoints."""
+    ACCOUNT_POOL = "account-pool"
+    """2026-09: one pool per account and region, shared by every agent and data-plane API."""
+
+
+@runtime_checkable
+class _DurationLike(Protocol):
+    def to_milliseconds(self) -> float: ...
+
+
+@runtime_checkable
+class _SizeLike(Protocol):
+    def to_bytes(self) -> float: ...
+
+
+DurationLike = Any
+"""``aws_cdk.Duration`` or ``datetime.timedelta``."""
+SizeLike = Any
+"""``aws_cdk.Size`` (or anything with ``to_bytes()``)."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One result of planning: a limit crossed, an assumption made, or a decision taken.
+
+    Attributes:
+        severity: error (hard limit), warning (adjustable quota or assumption) or info.
+        code: stable CamelCase identifier (``"SessionHardwareExceeded"``), used as the warning id.
+        message: the full sentence: what was asked, the quota, its edition and kind, and the way out.
+        quota: the quota concerned, if any.
+        asked: the value the workload asks for, in the quota's unit.
+        limit: the effective limit, in the quota's unit.
+    """
+
+    severity: Severity
+    code: str
+    message: str
+    quota: QuotaName | None = None
+    asked: float | None = None
+    limit: float | None = None
+
+    def render(self, path: str | None = None) -> str:
+        """The message as shown at synth, prefixed with the construct path when there is one."""
+        prefix = f"{path}: " if path else ""
+        return f"{prefix}[{self.code}] {self.message}"
+
+
+_INSTANCES_WAY_OUT = (
+    "use AgentCore Instances compute (a capacity provider in a VPC, chosen when the runtime is created and "
+    "not changeable later), or run the agent on Amazon ECS or Amazon EKS"
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkloadProfile:
+    """What an agent needs, in the user's terms. Every field is optional.
+
+    Args:
+        vcpus_per_session: vCPUs one session needs. Default: not stated, no hardware check.
+        memory_per_session: memory one session needs (``Size``). Default: not stated.
+        longest_task: the longest single task the agent runs (``Duration`` or ``timedelta``); it
+            chooses the invocation mode. Default: short tasks, synchronous invocation.
+        peak_requests_per_second: peak invocations per second across the agent's endpoints.
+            Default: not stated; the plan offers the whole capacity the quota allows.
+        peak_concurrent_sessions: peak number of sessions alive at once. Default: not stated.
+        new_sessions_per_second: peak rate of new sessions. Default: not stated.
+        max_payload: largest request payload (``Size``). Default: not stated, no payload check.
+        streaming_chunk: largest streamed response chunk (``Size``). Default: not stated.
+        websocket_frame_size: largest WebSocket frame (``Size``). Default: no WebSocket use.
+        websocket_frames_per_second: peak frames per second on one connection. Default: not stated.
+        endpoints: how many endpoints the agent should have. Default: as many as throughput needs
+            (at least one) plus the ones named on the agent.
+        deployments_per_day: how often the agent is updated (each update is a new version).
+            Default: not stated, no version-quota projection.
+    """
+
+    vcpus_per_session: float | None = None
+    memory_per_session: SizeLike | None = None
+    longest_task: DurationLike | None = None
+    peak_requests_per_second: float | None = None
+    peak_concurrent_sessions: int | None = None
+    new_sessions_per_second: float | None = None
+    max_payload: SizeLike | None = None
+    streaming_chunk: SizeLike | None = None
+    websocket_frame_size: SizeLike | None = None
+    websocket_frames_per_second: float | None = None
+    endpoints: int | None = None
+    deployments_per_day: float | None = None
+    _normalized: dict[str, float | None] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        normalized: dict[str, float | None] = {
+            "longest_task_seconds": _seconds(self.longest_task, "longest_task", problems),
+            "memory_bytes": _bytes(self.memory_per_session, "memory_per_session", problems),
+            "max_payload_bytes": _bytes(self.max_payload, "max_payload", problems),
+            "streaming_chunk_bytes": _bytes(self.streaming_chunk, "streaming_chunk", problems),
+            "websocket_frame_bytes": _bytes(self.websocket_frame_size, "websocket_frame_size", problems),
+        }
+        for name in (
+            "vcpus_per_session",
+            "peak_requests_per_second",
+            "peak_concurrent_sessions",
+            "new_sessions_per_second",
+            "websocket_frames_per_second",
+            "endpoints",
+            "deployments_per_day",
+        ):
+            _check_number(name, getattr(self, name), problems)
+        if self.endpoints is not None and (not float(self.endpoints).is_integer() or self.endpoints < 1):
+            problems.append(f"endpoints must be a whole number of at least 1, got {self.endpoints!r}")
+        if problems:
+            raise ConstructsLibValidationError("InvalidWorkloadProfile", "; ".join(problems))
+        object.__setattr__(self, "_normalized", normalized)
+
+    @property
+    def longest_task_seconds(self) -> float | None:
+        """``longest_task`` in seconds."""
+        return self._normalized["longest_task_seconds"]
+
+    @property
+    def memory_bytes(self) -> float | None:
+        """``memory_per_session`` in bytes."""
+        return self._normalized["memory_bytes"]
+
+    @property
+    def max_payload_bytes(self) -> float | None:
+        """``max_payload`` in bytes."""
+        return self._normalized["max_payload_bytes"]
+
+    @property
+    def streaming_chunk_bytes(self) -> float | None:
+        """``streaming_chunk`` in bytes."""
+        return self._normalized["streaming_chunk_bytes"]
+
+    @property
+    def websocket_frame_bytes(self) -> float | None:
+        """``websocket_frame_size`` in bytes."""
+        return self._normalized["websocket_frame_bytes"]
+
+    @property
+    def uses_websocket(self) -> bool:
+        """Whether the profile describes WebSocket traffic."""
+        return self.websocket_frame_size is not None or self.websocket_frames_per_second is not None
+
+
+def _check_number(name: str, value: Any, problems: list[str]) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        problems.append(f"{name} must be a finite number, got {value!r}")
+    elif value < 0:
+        problems.append(f"{name} must not be negative, got {value!r}")
+
+
+def _seconds(value: Any, name: str, problems: list[str]) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, timedelta):
+        seconds = value.total_seconds()
+    elif isinstance(value, _DurationLike):
+        if _is_unresolved(value):
+            problems.append(f"{name} must be a concrete duration, got an unresolved token")
+            return None
+        seconds = float(value.to_milliseconds()) / 1000.0
+    else:
+        problems.append(f"{name} must be an aws_cdk.Duration or datetime.timedelta, got {type(value).__name__}")
+        return None
+    if seconds < 0:
+        problems.append(f"{name} must not be negative, got {seconds} s")
+        return None
+    return seconds
+
+
+def _bytes(value: Any, name: str, problems: list[str]) -> float | None:
+    if value is None:
+        return None
+    if not isinstance(value, _SizeLike):
+        problems.append(
+            f"{name} must be an aws_cdk.Size (for example Size.mebibytes(20)), got {type(value).__name__}"
+        )
+        return None
+    if _is_unresolved(value):
+        problems.append(f"{name} must be a concrete size, got an unresolved token")
+        return None
+    return float(value.to_bytes())
+
+
+def _is_unresolved(value: Any) -> bool:
+    check = getattr(value, "is_unresolved", None)
+    return bool(check()) if callable(check) else False
+
+
+@dataclass(frozen=True)
+class ArtifactFacts:
+    """What is known at synth about the agent's artifact.
+
+    Attributes:
+        kind: container image or direct code.
+        image_size_bytes: measured or declared image size, if known.
+        code_zipped_bytes: size of the direct-code package as zipped, if measured.
+        code_unzipped_bytes: size of the direct-code package unzipped, if measured.
+    """
+
+    kind: ArtifactKind = ArtifactKind.CONTAINER
+    image_size_bytes: float | None = None
+    code_zipped_bytes: float | None = None
+    code_unzipped_bytes: float | None = None
+
+
+@dataclass(frozen=True)
+class LifecycleRequest:
+    """Lifecycle values a user sets explicitly instead of taking the plan's (seconds)."""
+
+    idle_runtime_session_timeout_seconds: float | None = None
+    max_lifetime_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class CapacityPlan:
+    """Decisions derived from a workload profile, the quota catalog and the region.
+
+    Build one with :meth:`CapacityPlan.derive`. Every attribute is concrete (no tokens).
+
+    Attributes:
+        profile: the workload the plan was derived from.
+        edition: the quota edition planned against.
+        region: the region planned for; ``None`` when unknown at synth.
+        mode: the invocation mode that fits the longest task.
+        mode_limit_seconds: the maximum duration the mode allows.
+        idle_runtime_session_timeout_seconds: lifecycle setting for the runtime.
+        max_lifetime_seconds: lifecycle setting for the runtime.
+        rate_model: how the invoke quota is counted in this edition.
+        endpoints_for_throughput: endpoints needed to carry the peak rate (per-endpoint model), else 1.
+        endpoint_count: endpoints planned (the larger of the above and the endpoints asked for).
+        invoke_capacity_per_second: invocations per second the agent can get without a quota increase
+            beyond the approved overrides (endpoints x rate, or the account pool).
+        invoke_share: peak rate over ``invoke_capacity_per_second`` (0 when no peak is stated).
+        session_creation_capacity_per_second: new sessions per second the quota allows.
+        active_session_capacity: active session workloads allowed in the region.
+        session_share: peak concurrent sessions over ``active_session_capacity``.
+        payload_staging_required: payloads exceed what API Gateway carries inline and go through S3.
+        api_throttle_rate: steady-state requests per second a facade should allow.
+        api_throttle_burst: burst a facade should allow.
+        findings: errors, warnings and infos, in the order they were found.
+    """
+
+    profile: WorkloadProfile
+    edition: str
+    region: str | None
+    mode: InvocationMode
+    mode_limit_seconds: float
+    idle_runtime_session_timeout_seconds: int
+    max_lifetime_seconds: int
+    rate_model: RateModel
+    endpoints_for_throughput: int
+    endpoint_count: int
+    invoke_capacity_per_second: float
+    invoke_share: float
+    session_creation_capacity_per_second: float
+    active_session_capacity: float
+    session_share: float
+    payload_staging_required: bool
+    api_throttle_rate: float
+    api_throttle_burst: int
+    findings: tuple[Finding, ...]
+
+    @property
+    def errors(self) -> list[Finding]:
+        """Findings that fail synthesis."""
+        return [f for f in self.findings if f.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        """Findings reported as warnings."""
+        return [f for f in self.findings if f.severity is Severity.WARNING]
+
+    def finding(self, code: str) -> Finding | None:
+        """The first finding with ``code``, if any."""
+        return next((f for f in self.findings if f.code == code), None)
+
+    @classmethod
+    def derive(
+        cls,
+        profile: WorkloadProfile | None = None,
+        *,
+        catalog: QuotaCatalog | None = None,
+        region: str | None = None,
+        artifact: ArtifactFacts | None = None,
+        named_endpoints: int = 0,
+        lifecycle: LifecycleRequest | None = None,
+    ) -> CapacityPlan:
+        """Plan an agent.
+
+        Args:
+            profile: what the agent needs. Default: an empty profile (short synchronous tasks).
+            catalog: the quotas to plan against. Default: the newest edition without overrides.
+            region: the stack's region; ``None`` plans against the smallest regional values.
+            artifact: what is known about the artifact. Default: a container of unknown size.
+            named_endpoints: endpoints the agent declares by name (added to the planned count when
+                the profile does not state ``endpoints``).
+            lifecycle: lifecycle values the user sets instead of the plan's.
+        """
+        return _Planner(
+            profile or WorkloadProfile(),
+            catalog or QuotaCatalog(),
+            region,
+            artifact or ArtifactFacts(),
+            named_endpoints,
+            lifecycle or LifecycleRequest(),
+        ).plan()
+
+
+class _Planner:
+    """One planning run; collects findings while it derives each decision."""
+
+    def __init__(
+        self,
+        profile: WorkloadProfile,
+        catalog: QuotaCatalog,
+        region: str | None,
+        artifact: ArtifactFacts,
+        named_endpoints: int,
+        lifecycle: LifecycleRequest,
+    ) -> None:
+        self.p = profile
+        self.catalog = catalog
+        self.region = region
+        self.artifact = artifact
+        self.named_endpoints = named_endpoints
+        self.lifecycle = lifecycle
+        self.findings: list[Finding] = []
+
+    def q(self, name: QuotaName) -> ResolvedQuota:
+        return self.catalog.resolve(name, self.region)
+
+    # -- reporting helpers -------------------------------------------------------------------------
+
+    def hard(self, code: str, what: str, asked: float, quota: ResolvedQuota, way_out: str) -> None:
+        unit = quota.quota.unit
+        self.findings.append(
+            Finding(
+                Severity.ERROR,
+                code,
+                f"{what} {format_value(asked, unit)} exceeds {quota.formatted()}, the {quota.describe()}; "
+                f"{way_out}",
+                quota.quota.name,
+                asked,
+                quota.value,
+            )
+        )
+
+    def soft(self, code: str, what: str, asked: float, quota: ResolvedQuota, extra: str = "") -> None:
+        unit = quota.quota.unit
+        self.findings.append(
+            Finding(
+                Severity.WARNING,
+                code,
+                f"{what} {format_value(asked, unit)} exceeds {quota.formatted()}, the {quota.describe()}; "
+                f"{extra}{quota.increase_advice()}",
+                quota.quota.name,
+                asked,
+                quota.value,
+            )
+        )
+
+    def exceeds(self, asked: float | None, name: QuotaName) -> ResolvedQuota | None:
+        if asked is None or not self.catalog.has(name):
+            return None
+        quota = self.q(name)
+        return quota if asked > quota.value else None
+
+    # -- decisions ---------------------------------------------------------------------------------
+
+    def plan(self) -> CapacityPlan:
+        self.check_region()
+        self.check_hardware()
+        self.check_artifact()
+        mode, mode_limit = self.choose_mode()
+        idle, max_lifetime = self.choose_lifecycle(mode)
+        self.check_payloads()
+        self.check_websocket()
+        rate_model, for_throughput, endpoint_count, capacity = self.plan_endpoints()
+        share = (self.p.peak_requests_per_second or 0.0) / capacity if capacity else 0.0
+        creation_capacity = self.plan_session_creation()
+        sessions, session_share = self.plan_sessions()
+        self.check_versions()
+        staging = self.plan_staging()
+        throttle_rate = min(self.p.peak_requests_per_second or capacity, capacity)
+        throttle_rate = max(throttle_rate, 1.0)
+        burst = max(1, math.ceil(min(throttle_rate * 2, capacity)))
+        return CapacityPlan(
+            profile=self.p,
+            edition=self.catalog.edition.value,
+            region=self.region,
+            mode=mode,
+            mode_limit_seconds=mode_limit,
+            idle_runtime_session_timeout_seconds=idle,
+            max_lifetime_seconds=max_lifetime,
+            rate_model=rate_model,
+            endpoints_for_throughput=for_throughput,
+            endpoint_count=endpoint_count,
+            invoke_capacity_per_second=capacity,
+            invoke_share=share,
+            session_creation_capacity_per_second=creation_capacity,
+            active_session_capacity=sessions,
+            session_share=session_share,
+            payload_staging_required=staging,
+            api_throttle_rate=throttle_rate,
+            api_throttle_burst=burst,
+            findings=tuple(self.findings),
+        )
+
+    def check_region(self) -> None:
+        if self.region is None:
+            quota = self.q(QuotaName.ACTIVE_SESSION_WORKLOADS)
+            self.findings.append(
+                Finding(
+                    Severity.WARNING,
+                    "RegionUnknown",
+                    f"the stack has no concrete region, so region-dependent quotas are planned against their "
+                    f"smallest regional value ({quota.formatted()} {quota.quota.label}); set env=Environment("
+                    "region=...) on the stack to plan against the region's own quotas",
+                    quota.quota.name,
+                    None,
+                    quota.value,
+                )
+            )
+
+    def check_hardware(self) -> None:
+        if quota := self.exceeds(self.p.vcpus_per_session, QuotaName.SESSION_VCPU):
+            self.hard("SessionHardwareExceeded", "vcpus_per_session", self.p.vcpus_per_session or 0, quota,
+                      _INSTANCES_WAY_OUT)
+        if quota := self.exceeds(self.p.memory_bytes, QuotaName.SESSION_MEMORY):
+            self.hard("SessionHardwareExceeded", "memory_per_session", self.p.memory_bytes or 0, quota,
+                      _INSTANCES_WAY_OUT)
+
+    def check_artifact(self) -> None:
+        a = self.artifact
+        if quota := self.exceeds(a.image_size_bytes, QuotaName.CONTAINER_IMAGE_SIZE):
+            self.hard("ContainerImageTooLarge", "the container image of", a.image_size_bytes or 0, quota,
+                      "use a slimmer base image and multi-stage builds, or move model weights and data to S3")
+        way_out = "exclude what the agent does not need at run time (exclude=...) or use a container image"
+        if quota := self.exceeds(a.code_zipped_bytes, QuotaName.CODE_PACKAGE_ZIPPED):
+            self.hard("CodePackageTooLarge", "the zipped code package of", a.code_zipped_bytes or 0, quota, way_out)
+        if quota := self.exceeds(a.code_unzipped_bytes, QuotaName.CODE_PACKAGE_UNZIPPED):
+            self.hard("CodePackageTooLarge", "the unzipped code package of", a.code_unzipped_bytes or 0, quota,
+                      way_out)
+
+    def choose_mode(self) -> tuple[InvocationMode, float]:
+        ladder = (
+            (InvocationMode.SYNCHRONOUS, self.q(QuotaName.SYNCHRONOUS_REQUEST_TIMEOUT)),
+            (InvocationMode.STREAMING, self.q(QuotaName.STREAMING_DURATION)),
+            (InvocationMode.ASYNCHRONOUS, self.q(QuotaName.ASYNCHRONOUS_JOB_DURATION)),
+        )
+        task = self.p.longest_task_seconds
+        if task is None:
+            return ladder[0][0], ladder[0][1].value
+        for mode, quota in ladder:
+            if task <= quota.value:
+                return mode, quota.value
+        mode, quota = ladder[-1]
+        self.hard(
+            "TaskTooLong", "longest_task", task, quota,
+            "split the work into tasks of at most that length, or " + _INSTANCES_WAY_OUT
+            + " (Instances compute sessions can live up to 14 days)",
+        )
+        return mode, quota.value
+
+    def choose_lifecycle(self, mode: InvocationMode) -> tuple[int, int]:
+        minimum = self.q(QuotaName.LIFECYCLE_TIMEOUT_MINIMUM)
+        maximum = self.q(QuotaName.ASYNCHRONOUS_JOB_DURATION)
+        idle = float(SERVICE_DEFAULTS.idle_runtime_session_timeout_seconds)
+        max_lifetime = float(SERVICE_DEFAULTS.max_lifetime_seconds)
+        if mode is InvocationMode.ASYNCHRONOUS:
+            # A background task keeps its session alive by reporting HealthyBusy; the session may live
+            # no longer than max_lifetime, so give it the whole asynchronous job duration.
+            max_lifetime = maximum.value
+        requested = self.lifecycle
+        for name, value in (
+            ("idle_runtime_session_timeout", requested.idle_runtime_session_timeout_seconds),
+            ("max_lifetime", requested.max_lifetime_seconds),
+        ):
+            if value is None:
+                continue
+            if value < minimum.value:
+                self.findings.append(
+                    Finding(Severity.ERROR, "LifecycleOutOfRange",
+                            f"{name} {format_value(value, Unit.SECONDS)} is below {minimum.formatted()}, the "
+                            f"{minimum.describe()}; use at least {minimum.formatted()}",
+                            minimum.quota.name, value, minimum.value)
+                )
+            elif value > maximum.value:
+                self.hard("LifecycleOutOfRange", name, value, maximum,
+                          f"use at most {maximum.formatted()} on microVM compute")
+        idle = requested.idle_runtime_session_timeout_seconds or idle
+        max_lifetime = requested.max_lifetime_seconds or max_lifetime
+        if idle > max_lifetime:
+            self.findings.append(
+                Finding(Severity.ERROR, "LifecycleOutOfRange",
+                        f"idle_runtime_session_timeout {format_value(idle, Unit.SECONDS)} exceeds max_lifetime "
+                        f"{format_value(max_lifetime, Unit.SECONDS)}; a session cannot idle longer than it lives",
+                        None, idle, max_lifetime)
+            )
+        task = self.p.longest_task_seconds
+        if task is not None and task > max_lifetime and task <= maximum.value:
+            self.findings.append(
+                Finding(Severity.ERROR, "MaxLifetimeBelowLongestTask",
+                        f"max_lifetime {format_value(max_lifetime, Unit.SECONDS)} is shorter than longest_task "
+                        f"{format_value(task, Unit.SECONDS)}: sessions would be ended mid-task; raise max_lifetime "
+                        f"to at least the longest task (at most {maximum.formatted()})",
+                        None, task, max_lifetime)
+            )
+        return int(math.ceil(idle)), int(math.ceil(max_lifetime))
+
+    def check_payloads(self) -> None:
+        if quota := self.exceeds(self.p.max_payload_bytes, QuotaName.REQUEST_PAYLOAD):
+            self.hard("PayloadTooLarge", "max_payload", self.p.max_payload_bytes or 0, quota,
+                      "stage larger inputs in S3 with PayloadStaging and pass the object key instead")
+        if quota := self.exceeds(self.p.streaming_chunk_bytes, QuotaName.STREAMING_CHUNK):
+            self.hard("StreamingChunkTooLarge", "streaming_chunk", self.p.streaming_chunk_bytes or 0, quota,
+                      "split responses into smaller chunks, or write large results to S3 and stream a link")
+
+    def check_websocket(self) -> None:
+        if quota := self.exceeds(self.p.websocket_frame_bytes, QuotaName.WEBSOCKET_FRAME_SIZE):
+            self.hard("WebSocketFrameTooLarge", "websocket_frame_size", self.p.websocket_frame_bytes or 0, quota,
+                      "split messages across frames, or stage large content in S3 and send a link")
+        if quota := self.exceeds(self.p.websocket_frames_per_second, QuotaName.WEBSOCKET_FRAMES_PER_SECOND):
+            self.hard("WebSocketFrameRateTooHigh", "websocket_frames_per_second",
+                      self.p.websocket_frames_per_second or 0, quota,
+                      "batch messages into fewer frames, or spread clients over more connections")
+
+    def plan_endpoints(self) -> tuple[RateModel, int, int, float]:
+        invoke = self.q(QuotaName.INVOKE_RATE)
+        endpoints_quota = self.q(QuotaName.ENDPOINTS_PER_AGENT)
+        peak = self.p.peak_requests_per_second
+        wanted = int(self.p.endpoints) if self.p.endpoints is not None else max(1, self.named_endpoints)
+        if invoke.quota.scope is QuotaScope.ENDPOINT:
+            model = RateModel.PER_ENDPOINT
+            for_throughput = max(1, math.ceil(peak / invoke.value)) if peak else 1
+            if for_throughput > endpoints_quota.value:
+                capacity_now = endpoints_quota.value * invoke.value
+                self.soft(
+                    "InvokeRateExceedsEndpointCapacity", "peak_requests_per_second", peak or 0.0, invoke,
+                    f"at {invoke.formatted()} per endpoint it needs {for_throughput} endpoints but "
+                    f"{endpoints_quota.formatted()} are allowed ({format_value(capacity_now, Unit.PER_SECOND)} "
+                    f"in all, the {endpoints_quota.describe()}); ",
+                )
+            count = max(for_throughput, wanted)
+            capacity = min(count, endpoints_quota.value) * invoke.value
+        else:
+            model = RateModel.ACCOUNT_POOL
+            for_throughput = 1
+            count = wanted
+            capacity = invoke.value
+            if peak and peak > invoke.value:
+                self.soft("InvokeRateExceedsAccountPool", "peak_requests_per_second", peak, invoke,
+                          "the pool is shared by every agent in the account and region; ")
+        if count > endpoints_quota.value:
+            self.soft("TooManyEndpoints", "the planned endpoint count", count, endpoints_quota)
+        if self.p.uses_websocket and self.catalog.has(QuotaName.WEBSOCKET_INVOCATION_RATE):
+            ws = self.q(QuotaName.WEBSOCKET_INVOCATION_RATE)
+            ws_capacity = ws.value * min(count, endpoints_quota.value)
+            if peak and peak > ws_capacity:
+                self.soft("WebSocketInvocationRateExceeded", "peak_requests_per_second", peak, ws,
+                          f"{min(count, int(endpoints_quota.value))} endpoints carry "
+                          f"{format_value(ws_capacity, Unit.PER_SECOND)}; ")
+        return model, for_throughput, count, float(capacity)
+
+    def plan_session_creation(self) -> float:
+        name = (
+            QuotaName.SESSION_CREATION_RATE_DIRECT_CODE
+            if self.artifact.kind is ArtifactKind.DIRECT_CODE
+            else QuotaName.SESSION_CREATION_RATE_CONTAINER
+        )
+        quota = self.q(name)
+        asked = self.p.new_sessions_per_second
+        if asked is not None and asked > quota.per_second:
+            self.findings.append(
+                Finding(
+                    Severity.WARNING,
+                    "SessionCreationRateExceeded",
+                    f"new_sessions_per_second {format_value(asked, Unit.PER_SECOND)} exceeds "
+                    f"{quota.formatted()}, the {quota.describe()}; reuse sessions across turns, or "
+                    f"{quota.increase_advice()}",
+                    name,
+                    asked,
+                    quota.per_second,
+                )
+            )
+        return quota.per_second
+
+    def plan_sessions(self) -> tuple[float, float]:
+        quota = self.q(QuotaName.ACTIVE_SESSION_WORKLOADS)
+        peak = self.p.peak_concurrent_sessions
+        if peak is not None and peak > quota.value:
+            self.soft("ActiveSessionsExceeded", "peak_concurrent_sessions", peak, quota,
+                      "lower idle_runtime_session_timeout so idle sessions end sooner, or ")
+        return quota.value, (peak or 0) / quota.value
+
+    def check_versions(self) -> None:
+        rate = self.p.deployments_per_day
+        if not rate or not self.catalog.has(QuotaName.INACTIVE_VERSION_RETENTION):
+            return
+        versions = self.q(QuotaName.VERSIONS_PER_AGENT)
+        retention_days = self.q(QuotaName.INACTIVE_VERSION_RETENTION).value / 86400
+        if rate * retention_days > versions.value:
+            self.soft(
+                "VersionsQuotaAtRisk", "versions created within the auto-deletion window",
+                rate * retention_days, versions,
+                f"at {rate:g} deployments a day the agent accumulates {rate * retention_days:,.0f} versions "
+                f"before inactive ones are deleted; deploy less often, archive versions with "
+                "AgentVersionArchive, or ",
+            )
+
+    def plan_staging(self) -> bool:
+        payload = self.p.max_payload_bytes
+        inline = self.q(QuotaName.API_GATEWAY_PAYLOAD)
+        if payload is None or payload <= inline.value:
+            return False
+        self.findings.append(
+            Finding(
+                Severity.INFO,
+                "PayloadStagingRequired",
+                f"max_payload {format_value(payload, Unit.BYTES)} exceeds {inline.formatted()}, the "
+                f"{inline.describe()}; payloads above it are passed through S3 (PayloadStaging)",
+                inline.quota.name,
+                payload,
+                inline.value,
+            )
+        )
+        return True
+
+
+def combined_findings(plans: Sequence[CapacityPlan]) -> list[Finding]:
+    """Every finding of several plans, in order (used by account-level checks)."""
+    return [f for plan in plans for f in plan.findings]
+
+
+__all__ = [
+    "ArtifactFacts",
+    "ArtifactKind",
+    "CapacityPlan",
+    "Finding",
+    "InvocationMode",
+    "LifecycleRequest",
+    "RateModel",
+    "Severity",
+    "WorkloadProfile",
+    "combined_findings",
+]

@@ -1,0 +1,1 @@
+"""Reference stacks: deployable examples of composing the library, synthesized by app.py."""
