@@ -114,7 +114,7 @@ def measure_package(directory: str | os.PathLike[str], patterns: tuple[str, ...]
     if cached is not None:
         return cached
     sink = _CountingSink()
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:  # type: ignore[arg-type]
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:  # type: ignore[call-overload]
         for path, (rel, _) in zip(files, stats, strict=True):
             archive.write(path, rel)
     measurement = PackageMeasurement(

@@ -8,7 +8,6 @@ from constructs import Construct
 from constructs_lib.quotas import QuotaCatalog
 
 
-
 def catalog_for(scope: Construct) -> QuotaCatalog:
     """The quota catalog configured for ``scope`` by the CDK context keys ``agentcore:quotaEdition``
     and ``agentcore:quotaOverrides`` (a stack or app may set them; the nearest wins)."""

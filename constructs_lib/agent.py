@@ -37,7 +37,7 @@ from constructs_lib.planning import (
     WorkloadProfile,
 )
 from constructs_lib.quotas import QuotaCatalog, QuotaName
-from constructs_lib.validation import ENVIRONMENT_KEY_PATTERN, environment_problems, name_problems
+from constructs_lib.validation import environment_problems, name_problems
 
 #: CloudWatch namespace of AgentCore Runtime metrics.
 METRIC_NAMESPACE = "AWS/Bedrock-AgentCore"
@@ -103,8 +103,8 @@ class AgentArtifact:
                 )
             chosen = platform or ecr_assets.Platform.LINUX_ARM64
             if chosen.platform != ecr_assets.Platform.LINUX_ARM64.platform:
-                cdk.Annotations.of(agent).add_warning_v2(
-                    f"{_WARNING_PREFIX}ImagePlatformNotArm64",
+                agent._warn(
+                    "ImagePlatformNotArm64",
                     f"the agent image is built for {chosen.platform}, but AgentCore microVM compute runs only "
                     "linux/arm64 images; deployment will fail unless the image is multi-architecture",
                 )
@@ -360,6 +360,7 @@ class AgentCoreAgent(Construct):
         self._render_environment()
 
         self.endpoints: dict[str, agentcore.RuntimeEndpoint] = {}
+        self._planned = False
         for name in endpoints:
             self.add_endpoint(name)
         self._models: list[str] = []
@@ -371,6 +372,7 @@ class AgentCoreAgent(Construct):
             self._acknowledge_default_role()
         self._report_findings()
         self._check_throughput_endpoints()
+        self._planned = True
 
     # -- construction helpers ------------------------------------------------------------------------
 
@@ -405,9 +407,9 @@ class AgentCoreAgent(Construct):
         declared = 1 + len(self.endpoints)
         if plan.rate_model is RateModel.PER_ENDPOINT and plan.endpoints_for_throughput > declared:
             invoke = self.catalog.resolve(QuotaName.INVOKE_RATE, self.region)
-            cdk.Annotations.of(self).add_warning_v2(
-                f"{_WARNING_PREFIX}EndpointsBelowThroughputPlan",
-                f"{self.node.path}: peak_requests_per_second {plan.profile.peak_requests_per_second:g} needs "
+            self._warn(
+                "EndpointsBelowThroughputPlan",
+                f"peak_requests_per_second {plan.profile.peak_requests_per_second:g} needs "
                 f"{plan.endpoints_for_throughput} endpoints at {invoke.formatted()} each under the "
                 f"{invoke.describe()}, but the agent declares {declared} (DEFAULT and {len(self.endpoints)} named); "
                 "add endpoints (endpoints=[...]) and spread traffic across them",
@@ -420,7 +422,8 @@ class AgentCoreAgent(Construct):
         logs = "log-group:/aws/bedrock-agentcore/runtimes/*"
         _nag.acknowledge(
             role, "AwsSolutions-IAM5",
-            [f"Resource::{_nag.arn_text(stack, 'logs', logs)}", f"Resource::{_nag.arn_text(stack, 'logs', logs)}:log-stream:*"],
+            [f"Resource::{_nag.arn_text(stack, 'logs', logs)}",
+             f"Resource::{_nag.arn_text(stack, 'logs', logs)}:log-stream:*"],
             f"runtime {self.runtime_name}: AgentCore creates the log group /aws/bedrock-agentcore/runtimes/"
             "<runtimeId>-<endpoint> on first invocation, and the runtime id is assigned by the service at "
             "creation, so the role cannot name it in advance",
@@ -480,7 +483,8 @@ class AgentCoreAgent(Construct):
     @property
     def agent_runtime_version(self) -> str:
         """The version the deployment created (``GetAtt AgentRuntimeVersion``)."""
-        return self.runtime.agent_runtime_version
+        # Always set on a runtime this construct creates (only imported runtimes lack it).
+        return str(self.runtime.agent_runtime_version)
 
     @property
     def environment(self) -> Mapping[str, str]:
@@ -524,13 +528,17 @@ class AgentCoreAgent(Construct):
         self.endpoints[name] = endpoint
         quota = self.catalog.resolve(QuotaName.ENDPOINTS_PER_AGENT, self.region)
         count = len(self.endpoints) + 1  # DEFAULT counts against the quota too
-        if count == int(quota.value) + 1:
-            cdk.Annotations.of(self).add_warning_v2(
-                f"{_WARNING_PREFIX}TooManyEndpoints",
-                f"{self.node.path}: the agent has {count} endpoints including DEFAULT, more than "
-                f"{quota.formatted()}, the {quota.describe()}; {quota.increase_advice()}",
+        # Endpoints named at construction are counted by the plan; later additions are checked here.
+        if self._planned and count == int(quota.value) + 1:
+            self._warn(
+                "TooManyEndpoints",
+                f"the agent has {count} endpoints including DEFAULT, more than {quota.formatted()}, the "
+                f"{quota.describe()}; {quota.increase_advice()}",
             )
         return endpoint
+
+    def _warn(self, code: str, message: str) -> None:
+        cdk.Annotations.of(self).add_warning_v2(f"{_WARNING_PREFIX}{code}", f"{self.node.path}: [{code}] {message}")
 
     def add_model(self, model: str) -> None:
         """Allow the agent to invoke a Bedrock model (id, inference profile id or ARN)."""

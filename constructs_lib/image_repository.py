@@ -57,7 +57,8 @@ class AgentImageRepository(Construct):
         if keep > versions.value:
             cdk.Annotations.of(self).add_warning_v2(
                 "constructs_lib:MaxImageCountAboveVersionsQuota",
-                f"max_image_count {keep} keeps more images than an agent can have versions ({versions.formatted()}, "
+                f"{self.node.path}: [MaxImageCountAboveVersionsQuota] max_image_count {keep} keeps more images "
+                f"than an agent can have versions ({versions.formatted()}, "
                 f"the {versions.describe()}); images beyond that cannot back any runtime version",
             )
         if empty_on_delete and removal_policy != cdk.RemovalPolicy.DESTROY:
@@ -94,7 +95,13 @@ class AgentImageRepository(Construct):
                 ),
             ],
         )
-        self.node.default_child = self.repository.node.default_child
+        cfn_repository: ecr.CfnRepository = self.repository.node.default_child  # type: ignore[assignment]
+        if encryption_key is None:
+            # ECR encrypts with AES-256 when nothing is set; say so in the template for auditors.
+            cfn_repository.encryption_configuration = ecr.CfnRepository.EncryptionConfigurationProperty(
+                encryption_type="AES256"
+            )
+        self.node.default_child = cfn_repository
         self.max_image_count = keep
 
     @property

@@ -15,7 +15,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
 from constructs_lib.errors import ConstructsLibValidationError
@@ -30,7 +30,7 @@ from constructs_lib.quotas import (
 )
 
 
-class InvocationMode(str, Enum):
+class InvocationMode(StrEnum):
     """How clients invoke the agent, chosen by the longest task it runs."""
 
     SYNCHRONOUS = "synchronous"
@@ -41,7 +41,7 @@ class InvocationMode(str, Enum):
     """The agent answers at once and keeps working, within the asynchronous job duration (8 h)."""
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How a finding is reported at synth."""
 
     ERROR = "error"
@@ -52,14 +52,14 @@ class Severity(str, Enum):
     """A decision the plan made that the user may want to know about."""
 
 
-class ArtifactKind(str, Enum):
+class ArtifactKind(StrEnum):
     """How the agent's code reaches AgentCore (the session-creation rate differs in 2026-03)."""
 
     CONTAINER = "container"
     DIRECT_CODE = "direct_code"
 
 
-class RateModel(str, Enum):
+class RateModel(StrEnum):
     """How the invoke rate quota is counted in the edition in force."""
 
     PER_ENDPOINT = "per-endpoint"
@@ -133,8 +133,8 @@ class WorkloadProfile:
         streaming_chunk: largest streamed response chunk (``Size``). Default: not stated.
         websocket_frame_size: largest WebSocket frame (``Size``). Default: no WebSocket use.
         websocket_frames_per_second: peak frames per second on one connection. Default: not stated.
-        endpoints: how many endpoints the agent should have. Default: as many as throughput needs
-            (at least one) plus the ones named on the agent.
+        endpoints: how many endpoints the agent should have, ``DEFAULT`` included. Default:
+            ``DEFAULT`` plus the ones named on the agent, or more if throughput needs them.
         deployments_per_day: how often the agent is updated (each update is a new version).
             Default: not stated, no version-quota projection.
     """
@@ -240,7 +240,8 @@ def _seconds(value: Any, name: str, problems: list[str]) -> float | None:
 def _bytes(value: Any, name: str, problems: list[str]) -> float | None:
     if value is None:
         return None
-    if not isinstance(value, _SizeLike):
+    # int has a to_bytes() of its own (serialization), so bare numbers are rejected explicitly.
+    if isinstance(value, int | float) or not isinstance(value, _SizeLike):
         problems.append(
             f"{name} must be an aws_cdk.Size (for example Size.mebibytes(20)), got {type(value).__name__}"
         )
@@ -362,8 +363,8 @@ class CapacityPlan:
             catalog: the quotas to plan against. Default: the newest edition without overrides.
             region: the stack's region; ``None`` plans against the smallest regional values.
             artifact: what is known about the artifact. Default: a container of unknown size.
-            named_endpoints: endpoints the agent declares by name (added to the planned count when
-                the profile does not state ``endpoints``).
+            named_endpoints: endpoints the agent declares by name besides ``DEFAULT`` (the planned
+                count is ``DEFAULT`` plus these when the profile does not state ``endpoints``).
             lifecycle: lifecycle values the user sets instead of the plan's.
         """
         return _Planner(
@@ -599,7 +600,8 @@ class _Planner:
         invoke = self.q(QuotaName.INVOKE_RATE)
         endpoints_quota = self.q(QuotaName.ENDPOINTS_PER_AGENT)
         peak = self.p.peak_requests_per_second
-        wanted = int(self.p.endpoints) if self.p.endpoints is not None else max(1, self.named_endpoints)
+        # DEFAULT is an endpoint too: it counts against the quota and carries traffic.
+        wanted = int(self.p.endpoints) if self.p.endpoints is not None else 1 + self.named_endpoints
         if invoke.quota.scope is QuotaScope.ENDPOINT:
             model = RateModel.PER_ENDPOINT
             for_throughput = max(1, math.ceil(peak / invoke.value)) if peak else 1

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from constructs_lib.errors import ConstructsLibValidationError
@@ -38,7 +38,7 @@ _GIB = 1024 * _MIB
 _KIB = 1024
 
 
-class QuotaEdition(str, Enum):
+class QuotaEdition(StrEnum):
     """A dated set of published AgentCore quotas."""
 
     E2026_03 = "2026-03"
@@ -66,7 +66,7 @@ class QuotaEdition(str, Enum):
         )
 
 
-class QuotaScope(str, Enum):
+class QuotaScope(StrEnum):
     """What a quota is counted against."""
 
     SESSION = "session"
@@ -80,7 +80,7 @@ class QuotaScope(str, Enum):
     """A property limit of one resource (CloudFormation schema or service validation)."""
 
 
-class Unit(str, Enum):
+class Unit(StrEnum):
     """Unit of a quota value."""
 
     COUNT = "count"
@@ -92,7 +92,7 @@ class Unit(str, Enum):
     CHARACTERS = "characters"
 
 
-class QuotaName(str, Enum):
+class QuotaName(StrEnum):
     """Stable names of the quotas in the catalog; the strings are the keys of the overrides context."""
 
     SESSION_VCPU = "session_vcpu"
@@ -176,7 +176,7 @@ class Quota:
         return bool(self.regional_values)
 
 
-class QuotaSource(str, Enum):
+class QuotaSource(StrEnum):
     """Where a resolved quota value came from."""
 
     CATALOG = "catalog"

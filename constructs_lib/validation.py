@@ -54,7 +54,7 @@ def environment_problems(variables: Mapping[str, str], catalog: QuotaCatalog) ->
             problems.append(f"environment variable name {key!r} must match {ENVIRONMENT_KEY_PATTERN.pattern}")
         if isinstance(value, str) and not _is_token(value) and len(value) > length.value:
             problems.append(
-                f"environment variable {key!r} is {len(value)} characters, more than {length.formatted()}, "
+                f"environment variable {key!r} is {len(value):,} characters, more than {length.formatted()}, "
                 f"the {length.describe()}; store large values in S3 or SSM Parameter Store"
             )
     return problems
