@@ -11,7 +11,7 @@ export CDK_DISABLE_VERSION_CHECK := true
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: setup synth synth-strict test lint bench clean
+.PHONY: setup synth synth-strict test lint bench report docs clean
 
 $(PY_STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -42,8 +42,17 @@ lint: setup
 	$(PY) -m ruff check constructs_lib stacks tests bench app.py
 	$(PY) -m mypy
 
+## Synth time, memory and resources of 1, 10 and 50 fully equipped agents against bare L2 runtimes.
 bench: setup
-	$(PY) -m bench.synth_bench
+	$(PY) -m bench.synth_bench --sizes 1,10,50
+
+## The capacity report of the reference app (mode, endpoints, lifecycle, quota shares, findings).
+report: setup
+	$(PY) -m constructs_lib report
+
+## Refresh the README's limits table from the quota catalog.
+docs: setup
+	$(PY) -m constructs_lib._docs
 
 clean:
 	rm -rf $(OUT) $(OUT)-strict .pytest_cache .mypy_cache .ruff_cache

@@ -1,8 +1,27 @@
 """AWS CDK L3 constructs for Amazon Bedrock AgentCore Runtime, with synth-time quota enforcement."""
 
+from constructs_lib.account_planning import AccountCapacity, RegionalCapacityReport, plan_account, plan_regions
 from constructs_lib.agent import DEFAULT_ENDPOINT, METRIC_NAMESPACE, AgentArtifact, AgentCoreAgent
+from constructs_lib.checks import AgentCoreChecks
 from constructs_lib.errors import ConstructsLibValidationError
+from constructs_lib.facade import DEFAULT_REQUEST_SCHEMA, AgentApiFacade, FacadeAuth
 from constructs_lib.image_repository import AgentImageRepository
+from constructs_lib.jobs import AGENT_ENV_TABLE_NAME, AgentJobs
+from constructs_lib.monitoring import AgentMonitoring, metric_active_session_count
+from constructs_lib.payload_staging import PayloadStaging
+from constructs_lib.pipeline import (
+    ERROR_PATH,
+    FAILED_STEP_PATH,
+    RETRYABLE_AGENT_ERRORS,
+    AgentMap,
+    AgentParallel,
+    AgentPipeline,
+    AgentSequence,
+    AgentStep,
+    PipelineStep,
+    StepIntegration,
+    StepPayload,
+)
 from constructs_lib.planning import (
     ArtifactFacts,
     ArtifactKind,
@@ -14,6 +33,7 @@ from constructs_lib.planning import (
     Severity,
     WorkloadProfile,
 )
+from constructs_lib.platform import AgentPlacement, AgentPlatform, AgentSpec, PlatformAgent, ToolSpec
 from constructs_lib.quotas import (
     EDITION_CONTEXT_KEY,
     OVERRIDES_CONTEXT_KEY,
@@ -25,9 +45,45 @@ from constructs_lib.quotas import (
     QuotaSource,
     ResolvedQuota,
 )
+from constructs_lib.session_store import SESSION_TABLE_ENV, AgentSessionStore
+from constructs_lib.tools import TOOLS_ENVIRONMENT_KEY, AgentTool
+from constructs_lib.version_archive import AgentVersionArchive, is_audit_required, mark_audit_required
+from constructs_lib.websocket_facade import AgentWebSocketFacade, WebSocketAuthorization
 
 __all__ = [
+    "AGENT_ENV_TABLE_NAME",
     "DEFAULT_ENDPOINT",
+    "DEFAULT_REQUEST_SCHEMA",
+    "ERROR_PATH",
+    "FAILED_STEP_PATH",
+    "RETRYABLE_AGENT_ERRORS",
+    "SESSION_TABLE_ENV",
+    "TOOLS_ENVIRONMENT_KEY",
+    "AccountCapacity",
+    "AgentApiFacade",
+    "AgentCoreChecks",
+    "AgentJobs",
+    "AgentMap",
+    "AgentMonitoring",
+    "AgentPlacement",
+    "AgentPlatform",
+    "AgentSpec",
+    "AgentVersionArchive",
+    "PlatformAgent",
+    "ToolSpec",
+    "AgentParallel",
+    "AgentPipeline",
+    "AgentSequence",
+    "AgentSessionStore",
+    "AgentStep",
+    "AgentTool",
+    "AgentWebSocketFacade",
+    "FacadeAuth",
+    "PayloadStaging",
+    "PipelineStep",
+    "StepIntegration",
+    "StepPayload",
+    "WebSocketAuthorization",
     "EDITION_CONTEXT_KEY",
     "METRIC_NAMESPACE",
     "OVERRIDES_CONTEXT_KEY",
@@ -47,8 +103,14 @@ __all__ = [
     "QuotaName",
     "QuotaScope",
     "QuotaSource",
+    "RegionalCapacityReport",
     "RateModel",
     "ResolvedQuota",
     "Severity",
     "WorkloadProfile",
+    "is_audit_required",
+    "mark_audit_required",
+    "metric_active_session_count",
+    "plan_account",
+    "plan_regions",
 ]

@@ -9,13 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
-import jsii
 from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
-from constructs import Construct, IValidation
+from constructs import Construct
 
 from constructs_lib import _nag, _perms
 from constructs_lib._code_package import (
@@ -24,6 +23,7 @@ from constructs_lib._code_package import (
     PackageMeasurement,
     measure_package,
 )
+from constructs_lib._hooks import report_findings, warn
 from constructs_lib._scope import catalog_for, region_of
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.image_repository import AgentImageRepository
@@ -33,7 +33,6 @@ from constructs_lib.planning import (
     CapacityPlan,
     LifecycleRequest,
     RateModel,
-    Severity,
     WorkloadProfile,
 )
 from constructs_lib.quotas import QuotaCatalog, QuotaName
@@ -43,7 +42,6 @@ from constructs_lib.validation import environment_problems, name_problems
 METRIC_NAMESPACE = "AWS/Bedrock-AgentCore"
 #: The endpoint every runtime has; it follows the latest version.
 DEFAULT_ENDPOINT = "DEFAULT"
-_WARNING_PREFIX = "constructs_lib:"
 
 
 @dataclass(frozen=True)
@@ -370,7 +368,7 @@ class AgentCoreAgent(Construct):
 
         if execution_role is None:
             self._acknowledge_default_role()
-        self._report_findings()
+        report_findings(self, self.plan.findings)
         self._check_throughput_endpoints()
         self._planned = True
 
@@ -390,17 +388,6 @@ class AgentCoreAgent(Construct):
             seen.add(name)
         raise_all("InvalidEndpointName", endpoint_problems, self.node.path)
 
-    def _report_findings(self) -> None:
-        path = self.node.path
-        errors = [f.render(path) for f in self.plan.errors]
-        if errors:
-            # A node validation fails `cdk synth` and `app.synth()` alike, listing every error at once.
-            self.node.add_validation(_FixedErrors(errors))
-        for finding in self.plan.findings:
-            if finding.severity is Severity.WARNING:
-                cdk.Annotations.of(self).add_warning_v2(f"{_WARNING_PREFIX}{finding.code}", finding.render(path))
-            elif finding.severity is Severity.INFO:
-                cdk.Annotations.of(self).add_info(finding.render(path))
 
     def _check_throughput_endpoints(self) -> None:
         plan = self.plan
@@ -538,7 +525,7 @@ class AgentCoreAgent(Construct):
         return endpoint
 
     def _warn(self, code: str, message: str) -> None:
-        cdk.Annotations.of(self).add_warning_v2(f"{_WARNING_PREFIX}{code}", f"{self.node.path}: [{code}] {message}")
+        warn(self, code, message)
 
     def add_model(self, model: str) -> None:
         """Allow the agent to invoke a Bedrock model (id, inference profile id or ARN)."""
@@ -632,14 +619,3 @@ def _concrete_seconds(scope: Construct, name: str, value: cdk.Duration | None) -
         )
         return None
     return float(value.to_milliseconds()) / 1000.0
-
-
-@jsii.implements(IValidation)
-class _FixedErrors:
-    """A node validation that reports errors found while the construct was built."""
-
-    def __init__(self, errors: list[str]) -> None:
-        self._errors = errors
-
-    def validate(self) -> list[str]:
-        return list(self._errors)

@@ -131,6 +131,11 @@ class QuotaName(StrEnum):
     API_GATEWAY_INTEGRATION_TIMEOUT = "api_gateway_integration_timeout"
     API_GATEWAY_WEBSOCKET_FRAME_SIZE = "api_gateway_websocket_frame_size"
     API_GATEWAY_WEBSOCKET_MESSAGE_SIZE = "api_gateway_websocket_message_size"
+    API_GATEWAY_WEBSOCKET_CONNECTION_DURATION = "api_gateway_websocket_connection_duration"
+    API_GATEWAY_WEBSOCKET_IDLE_TIMEOUT = "api_gateway_websocket_idle_timeout"
+    S3_PRESIGNED_URL_EXPIRY = "s3_presigned_url_expiry"
+    CLOUDWATCH_ALARM_METRICS = "cloudwatch_alarm_metrics"
+    SQS_MESSAGE_RETENTION_MAXIMUM = "sqs_message_retention_maximum"
     LAMBDA_TIMEOUT = "lambda_timeout"
     STEP_FUNCTIONS_EXPRESS_DURATION = "step_functions_express_duration"
     CLOUDFORMATION_RESOURCES_PER_STACK = "cloudformation_resources_per_stack"
@@ -395,6 +400,26 @@ _COMMON: tuple[Quota, ...] = (
     _q(
         _QN.API_GATEWAY_WEBSOCKET_MESSAGE_SIZE, "WebSocket message payload size", 128 * _KIB, _U.BYTES,
         _S.CONNECTION, _N, service="Amazon API Gateway",
+    ),
+    _q(
+        _QN.API_GATEWAY_WEBSOCKET_CONNECTION_DURATION, "WebSocket connection duration", 2 * 3600, _U.SECONDS,
+        _S.CONNECTION, _N, service="Amazon API Gateway",
+    ),
+    _q(
+        _QN.API_GATEWAY_WEBSOCKET_IDLE_TIMEOUT, "WebSocket idle connection timeout", 10 * 60, _U.SECONDS,
+        _S.CONNECTION, _N, service="Amazon API Gateway",
+    ),
+    _q(
+        _QN.S3_PRESIGNED_URL_EXPIRY, "pre-signed URL validity (SigV4)", 7 * 86400, _U.SECONDS, _S.INVOCATION, _N,
+        service="Amazon S3",
+    ),
+    _q(
+        _QN.CLOUDWATCH_ALARM_METRICS, "metrics in one metric-math alarm", 10, _U.COUNT, _S.RESOURCE, _N,
+        service="Amazon CloudWatch",
+    ),
+    _q(
+        _QN.SQS_MESSAGE_RETENTION_MAXIMUM, "message retention period", 14 * 86400, _U.SECONDS, _S.RESOURCE, _N,
+        service="Amazon SQS",
     ),
     _q(_QN.LAMBDA_TIMEOUT, "function timeout", 15 * 60, _U.SECONDS, _S.INVOCATION, _N, service="AWS Lambda"),
     _q(

@@ -7,7 +7,7 @@ from pathlib import Path
 import aws_cdk as cdk
 from constructs import Construct
 
-from constructs_lib import AgentArtifact, AgentCoreAgent, WorkloadProfile
+from constructs_lib import AgentArtifact, AgentCoreAgent, AgentMonitoring, WorkloadProfile
 
 AGENTS_DIR = Path(__file__).parent / "agents"
 
@@ -41,4 +41,8 @@ class ReferenceStack(cdk.Stack):
             endpoints=["prod"],
             models=["us.anthropic.claude-sonnet-4-20250514-v1:0"],
             description="Long-running research agent (direct code, asynchronous)",
+        )
+        # Throttle, error, latency and session alarms for both agents, and the account's session quota.
+        self.monitoring = AgentMonitoring(
+            self, "Monitoring", alarm_name_prefix="reference", agents=[self.support, self.research]
         )

@@ -1,0 +1,1 @@
+"""Synth benchmarks: the library's AgentCoreAgent, fully equipped, next to bare aws-cdk-lib Runtimes."""

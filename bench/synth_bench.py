@@ -1,0 +1,207 @@
+"""Synth benchmark: N fully equipped AgentCoreAgents next to N bare aws-cdk-lib Runtimes, as ratios.
+
+``python -m bench.synth_bench [--sizes 1,10,50] [--quick] [--no-validation] [--output PATH]``
+
+Every case runs in a fresh interpreter (``bench._case``), so no case inherits another's jsii kernel,
+caches or memory. Reported per size: build+synth wall time and peak RSS of the Python process and of
+its Node.js child for both variants, the ratios equipped/bare, resources and template bytes per agent,
+and how many fully equipped agents fit in one stack under CloudFormation's resources-per-stack limit
+(read from the quota catalog), computed from the measured resources per agent.
+
+The markdown table is printed and written to ``bench/results/latest.md`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from constructs_lib.quotas import QuotaCatalog, QuotaName
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUTPUT = ROOT / "bench" / "results" / "latest.md"
+DEFAULT_SIZES = (1, 10, 50)
+QUICK_SIZES = (1, 2)
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One case as measured by ``bench._case`` plus the driver's wall time of the whole process."""
+
+    data: dict[str, Any]
+    process_seconds: float
+
+    @property
+    def synth_seconds(self) -> float:
+        """Building the construct tree and synthesizing it (the same imports are excluded for both)."""
+        return float(self.data["build_seconds"]) + float(self.data["synth_seconds"])
+
+    def __getitem__(self, key: str) -> Any:
+        return self.data[key]
+
+
+def run_case(variant: str, count: int, *, validation: bool) -> Measurement:
+    """Run one case in a fresh interpreter and return its measurements."""
+    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+    env["CDK_VALIDATION"] = "true" if validation else "false"
+    with tempfile.TemporaryDirectory(prefix=f"bench-{variant}-{count}-") as outdir:
+        start = time.perf_counter()
+        result = subprocess.run(
+            [sys.executable, "-m", "bench._case", "--variant", variant, "--count", str(count), "--outdir", outdir],
+            cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+        )
+        elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise RuntimeError(f"benchmark case {variant} x{count} failed:\n{result.stderr[-4000:]}")
+    line = [text for text in result.stdout.splitlines() if text.startswith("{")][-1]
+    return Measurement(json.loads(line), elapsed)
+
+
+def _ratio(equipped: float | None, bare: float | None) -> str:
+    if equipped is None or bare is None or bare == 0:
+        return "-"
+    return f"{equipped / bare:.1f}x"
+
+
+def _mib(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"
+
+
+def per_agent_resources(rows: Sequence[tuple[int, Measurement]]) -> tuple[float, float]:
+    """(resources per additional agent, fixed per-stack resources), from the smallest and largest size.
+
+    With one size only, every resource is attributed to the agents (no fixed part).
+    """
+    (n_small, small), (n_large, large) = rows[0], rows[-1]
+    if n_large == n_small:
+        return large["resources"] / n_large, 0.0
+    marginal = (large["resources"] - small["resources"]) / (n_large - n_small)
+    return marginal, max(0.0, small["resources"] - marginal * n_small)
+
+
+def agents_per_stack(marginal: float, fixed: float, limit: float) -> int:
+    """How many agents fit in one stack under ``limit`` resources."""
+    return max(0, math.floor((limit - fixed) / marginal)) if marginal > 0 else 0
+
+
+def render(
+    results: Sequence[tuple[int, Measurement, Measurement]],
+    *,
+    validation: bool,
+    limit: float,
+    nested: Sequence[tuple[int, Measurement]] = (),
+) -> str:
+    """The markdown report."""
+    header = (
+        "| agents | bare synth s | equipped synth s | time ratio | bare py/node MiB | equipped py/node MiB "
+        "| python mem ratio | node mem ratio | bare resources | equipped resources | resources/agent "
+        "| template KiB/agent |"
+    )
+    lines = [
+        "# Synth benchmark",
+        "",
+        f"Python {platform.python_version()}, {platform.machine()}, CDK template validation "
+        f"{'on' if validation else 'off'}; each case in a fresh process. "
+        "Synth s = building the construct tree + `app.synth()`; memory = peak RSS.",
+        "",
+        header,
+        "|" + "|".join(["---"] * (header.count("|") - 1)) + "|",
+    ]
+    for count, bare, equipped in results:
+        lines.append(
+            f"| {count} | {bare.synth_seconds:.2f} | {equipped.synth_seconds:.2f} "
+            f"| {_ratio(equipped.synth_seconds, bare.synth_seconds)} "
+            f"| {_mib(bare['python_peak_mib'])}/{_mib(bare['node_peak_mib'])} "
+            f"| {_mib(equipped['python_peak_mib'])}/{_mib(equipped['node_peak_mib'])} "
+            f"| {_ratio(equipped['python_peak_mib'], bare['python_peak_mib'])} "
+            f"| {_ratio(equipped['node_peak_mib'], bare['node_peak_mib'])} "
+            f"| {bare['resources']} | {equipped['resources']} | {equipped['resources'] / count:.1f} "
+            f"| {equipped['template_bytes'] / count / 1024:.1f} |"
+        )
+    equipped_rows = [(count, equipped) for count, _, equipped in results]
+    bare_rows = [(count, bare) for count, bare, _ in results]
+    marginal, fixed = per_agent_resources(equipped_rows)
+    bare_marginal, bare_fixed = per_agent_resources(bare_rows)
+    fit = agents_per_stack(marginal, fixed, limit)
+    first = results[0][2]
+    lines += [
+        "",
+        f"Fully equipped agent: {marginal:.1f} resources per agent plus {fixed:.0f} shared per stack; "
+        f"**{fit} fully equipped agents fit in one stack** under CloudFormation's {limit:.0f}-resource limit "
+        f"(bare L2 Runtime: {bare_marginal:.1f} per agent, {agents_per_stack(bare_marginal, bare_fixed, limit)} "
+        "per stack). Beyond that, put each agent (or each group) in its own stack or `NestedStack`.",
+        "",
+        f"Equipment per agent: {', '.join(first['equipment'])}.",
+    ]
+    too_big = [str(count) for count, _, equipped in results if equipped["resources"] > limit]
+    if too_big:
+        lines.append(
+            f"Sizes {', '.join(too_big)} exceed the limit in one stack: they were synthesized with the CDK context "
+            "`@aws-cdk/core:stackResourceLimit` lifted, to time them, and would not deploy as one stack "
+            "(AgentPlatform fails synthesis there with `StackResourceLimit` and names the way out)."
+        )
+    if nested:
+        lines += [
+            "",
+            "The same sizes with `placement=AgentPlacement.NESTED_STACK_PER_AGENT` (deployable):",
+            "",
+            "| agents | nested synth s | time ratio vs bare | parent resources | largest nested template "
+            "| total resources |",
+            "|---|---|---|---|---|---|",
+        ]
+        bare_by_count = {count: bare for count, bare, _ in results}
+        for count, measured in nested:
+            lines.append(
+                f"| {count} | {measured.synth_seconds:.2f} "
+                f"| {_ratio(measured.synth_seconds, bare_by_count[count].synth_seconds)} "
+                f"| {measured['resources']} | {measured['largest_nested_resources']} | {measured['total_resources']} |"
+            )
+    flags = "" if validation else " --no-validation"
+    lines += ["", f"Reproduce: `python -m bench.synth_bench --sizes {','.join(str(r[0]) for r in results)}{flags}`"]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark and write the markdown report."""
+    parser = argparse.ArgumentParser(prog="python -m bench.synth_bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default=None, help="comma-separated agent counts (default 1,10,50)")
+    parser.add_argument("--quick", action="store_true", help="sizes 1,2 only, for a fast look")
+    parser.add_argument("--no-validation", action="store_true", help="turn CDK template validation off")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to write the markdown")
+    args = parser.parse_args(argv)
+    if args.sizes:
+        sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
+    else:
+        sizes = list(QUICK_SIZES if args.quick else DEFAULT_SIZES)
+    if not sizes or min(sizes) < 1:
+        parser.error("--sizes must be positive integers")
+    validation = not args.no_validation
+    limit = QuotaCatalog().value(QuotaName.CLOUDFORMATION_RESOURCES_PER_STACK)
+    results = []
+    nested = []
+    for count in sizes:
+        bare = run_case("bare", count, validation=validation)
+        equipped = run_case("equipped", count, validation=validation)
+        results.append((count, bare, equipped))
+        if equipped["resources"] > limit:
+            nested.append((count, run_case("nested", count, validation=validation)))
+    report = render(results, validation=validation, limit=limit, nested=nested)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(report)
+    sys.stdout.write(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

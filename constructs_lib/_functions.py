@@ -1,0 +1,121 @@
+"""Lambda functions the library creates: one secure shape for tools and for the pipeline's helpers.
+
+Every function gets its own role (no AWS managed policy), an explicit log group with a retention, X-Ray
+tracing, the ARM64 architecture and, when asked, an encrypted, TLS-only dead-letter queue for
+asynchronous invocations. The cdk-nag acknowledgments of what cannot be scoped sit next to the code
+that creates it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from constructs_lib import _nag
+from constructs_lib._scope import catalog_for
+from constructs_lib.quotas import QuotaName
+
+#: The newest Python runtime Lambda offers in aws-cdk-lib 2.275 (cdk-nag AwsSolutions-L1 asks for it).
+DEFAULT_PYTHON_RUNTIME = lambda_.Runtime.PYTHON_3_14
+#: Log retention of the library's functions unless the user chooses another.
+DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+
+
+@dataclass(frozen=True)
+class SecureFunction:
+    """What :func:`secure_function` created."""
+
+    function: lambda_.Function
+    role: iam.Role
+    log_group: logs.LogGroup
+    dead_letter_queue: sqs.Queue | None
+
+
+def secure_function(
+    scope: Construct,
+    *,
+    purpose: str,
+    code: lambda_.Code,
+    handler: str,
+    runtime: lambda_.Runtime,
+    timeout: cdk.Duration,
+    memory_size: int | None = None,
+    environment: Mapping[str, str] | None = None,
+    reserved_concurrent_executions: int | None = None,
+    log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION,
+    dead_letter_queue: bool = True,
+    description: str | None = None,
+) -> SecureFunction:
+    """Create ``Role``, ``LogGroup``, optionally ``DeadLetterQueue``, and ``Function`` under ``scope``.
+
+    Args:
+        scope: the construct that owns the function (children get fixed ids).
+        purpose: a few words naming the function, used in acknowledgment reasons.
+        code: the function code.
+        handler: the handler (``module.function``).
+        runtime: the Lambda runtime.
+        timeout: the function timeout.
+        memory_size: memory in MiB. Default: Lambda's default (128 MiB).
+        environment: environment variables.
+        reserved_concurrent_executions: reserved concurrency. Default: none (unreserved pool).
+        log_retention: retention of the function's log group.
+        dead_letter_queue: create an SQS dead-letter queue for asynchronous invocations.
+        description: the function description.
+    """
+    # Own role without AWSLambdaBasicExecutionRole: log writes are granted on this function's group only.
+    role = iam.Role(
+        scope,
+        "ServiceRole",
+        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        description=f"execution role of the {purpose}",
+    )
+    log_group = logs.LogGroup(
+        scope,
+        "LogGroup",
+        retention=log_retention,
+        # Logs are operational data of a replaceable function: they go with the stack.
+        removal_policy=cdk.RemovalPolicy.DESTROY,
+    )
+    queue: sqs.Queue | None = None
+    if dead_letter_queue:
+        queue = sqs.Queue(
+            scope,
+            "DeadLetterQueue",
+            # Failed events may carry business data: encrypted at rest, TLS only, kept the longest SQS allows.
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=cdk.Duration.seconds(
+                catalog_for(scope).value(QuotaName.SQS_MESSAGE_RETENTION_MAXIMUM)
+            ),
+        )
+    function = lambda_.Function(
+        scope,
+        "Function",
+        code=code,
+        handler=handler,
+        runtime=runtime,
+        architecture=lambda_.Architecture.ARM_64,
+        timeout=timeout,
+        memory_size=memory_size,
+        environment=dict(environment) if environment else None,
+        reserved_concurrent_executions=reserved_concurrent_executions,
+        role=role,
+        log_group=log_group,
+        tracing=lambda_.Tracing.ACTIVE,
+        dead_letter_queue=queue,
+        description=description,
+    )
+    log_group.grant_write(role)
+    _nag.acknowledge(
+        role, "AwsSolutions-IAM5", ["Resource::*"],
+        f"{purpose}: X-Ray PutTraceSegments and PutTelemetryRecords (active tracing) support no "
+        "resource-level permissions",
+    )
+    return SecureFunction(function, role, log_group, queue)

@@ -1,0 +1,550 @@
+"""The building blocks of an :class:`AgentPipeline` and how they become Step Functions states.
+
+Steps are plain descriptions (``AgentStep``, ``AgentSequence``, ``AgentParallel``, ``AgentMap``); the
+pipeline renders them once, into states under its own scope, and learns from the rendering what it
+needs for its checks (the longest expected run, callback steps, the agents invoked).
+"""
+
+from __future__ import annotations
+
+import abc
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+from constructs_lib import _perms
+from constructs_lib.agent import AgentCoreAgent
+from constructs_lib.errors import ConstructsLibValidationError
+from constructs_lib.planning import InvocationMode
+from constructs_lib.quotas import QuotaCatalog, QuotaName, Unit, format_value
+
+# Step Functions names the errors of an AWS SDK integration ``<ServiceName>.<ErrorName>``, both in
+# PascalCase, with the ``Exception`` suffix always present (Step Functions developer guide, "AWS SDK
+# service integrations"); for the ``bedrockagentcore`` integration the service name is
+# ``BedrockAgentCore``. These three are transient: the request was not served and may be sent again.
+RETRYABLE_AGENT_ERRORS: tuple[str, ...] = (
+    "BedrockAgentCore.ThrottlingException",
+    "BedrockAgentCore.ServiceQuotaExceededException",
+    "BedrockAgentCore.RetryableConflictException",
+)
+# The task token starter is a Python Lambda: an AgentCore error it lets through keeps botocore's class
+# name as the Lambda error type (after botocore's own standard-mode retries).
+RETRYABLE_STARTER_ERRORS: tuple[str, ...] = (
+    "ThrottlingException",
+    "ServiceQuotaExceededException",
+    "RetryableConflictException",
+)
+#: Where a caught error is recorded in the state (``{"Error": ..., "Cause": ...}``).
+ERROR_PATH = "$.error"
+#: Where the name of the failed step is recorded.
+FAILED_STEP_PATH = "$.failedStep"
+#: Keys an :class:`AgentMap` gives each item's input.
+MAP_ITEM_KEY = "item"
+MAP_INDEX_KEY = "index"
+_SCRATCH_KEY = "stepPayloads"
+
+
+class StepIntegration(StrEnum):
+    """How a step waits for its agent."""
+
+    REQUEST_RESPONSE = "request-response"
+    """The ``bedrockagentcore:invokeAgentRuntime`` SDK integration: the answer is the result (15 min)."""
+    CALLBACK = "callback"
+    """A Lambda starts the agent with a task token; the agent calls ``SendTaskSuccess`` when done."""
+
+
+class StepPayload:
+    """What a step sends to its agent. Use the static factories."""
+
+    def __init__(self, path: str | None, template: Mapping[str, Any] | None) -> None:
+        self.path = path
+        self.template = template
+
+    @staticmethod
+    def from_state(path: str = "$") -> StepPayload:
+        """A part of the state, sent as JSON (default: the whole state, ``$``)."""
+        if not isinstance(path, str) or not path.startswith("$"):
+            raise ConstructsLibValidationError(
+                "InvalidStepPayload", f"path must be a JsonPath starting with $, got {path!r}"
+            )
+        return StepPayload(path, None)
+
+    @staticmethod
+    def from_template(template: Mapping[str, Any]) -> StepPayload:
+        """A JSON object built from a template whose values may be ``sfn.JsonPath.string_at(...)``."""
+        if not isinstance(template, Mapping) or not template:
+            raise ConstructsLibValidationError("InvalidStepPayload", "template must be a non-empty mapping")
+        return StepPayload(None, dict(template))
+
+
+@dataclass
+class _Block:
+    """One ``States`` block: the top level, a Parallel branch or a Map item processor."""
+
+    name: str
+    session_salt: str | None = None
+    """A literal that separates this block's sessions from the enclosing block's (branch or map name)."""
+    session_scope: str | None = None
+    """A JsonPath whose value separates concurrent runs of this block (a map item's index)."""
+    fail: sfn.Fail | None = None
+
+
+@dataclass
+class Rendered:
+    """A rendered step: its chain and what the checks need."""
+
+    chain: sfn.Chain
+    expected_seconds: float
+
+
+@dataclass
+class RenderContext:
+    """State shared while one pipeline is rendered."""
+
+    scope: Construct
+    catalog: QuotaCatalog
+    region: str | None
+    path: str
+    starter: Callable[[], lambda_.IFunction]
+    names: set[str] = field(default_factory=set)
+    callback_agents: list[AgentCoreAgent] = field(default_factory=list)
+    request_agents: list[AgentCoreAgent] = field(default_factory=list)
+    fan_out_warnings: list[tuple[str, str]] = field(default_factory=list)
+
+    def unique(self, name: str) -> str:
+        candidate, n = name, 2
+        while candidate in self.names:
+            candidate, n = f"{name}{n}", n + 1
+        self.names.add(candidate)
+        return candidate
+
+    def failure_path(self, block: _Block, step_name: str) -> sfn.Chain:
+        """Record the failed step's name, then fail the block with the caught error and cause."""
+        if block.fail is None:
+            block.fail = sfn.Fail(
+                self.scope,
+                self.unique(f"{block.name}Failed"),
+                error_path=f"{ERROR_PATH}.Error",
+                cause_path=f"{ERROR_PATH}.Cause",
+            )
+        record = sfn.Pass(
+            self.scope,
+            self.unique(f"Record{step_name}Failure"),
+            result=sfn.Result.from_string(step_name),
+            result_path=FAILED_STEP_PATH,
+        )
+        return sfn.Chain.start(record).next(block.fail)
+
+
+class PipelineStep(abc.ABC):
+    """A part of an :class:`AgentPipeline`: one agent call or a composition of steps."""
+
+    @abc.abstractmethod
+    def _render(self, ctx: RenderContext, block: _Block) -> Rendered: ...
+
+
+def _salt(outer: _Block, name: str) -> str:
+    return f"{outer.session_salt}/{name}" if outer.session_salt else name
+
+
+def _as_step(value: PipelineStep | Sequence[PipelineStep]) -> PipelineStep:
+    if isinstance(value, PipelineStep):
+        return value
+    return AgentSequence(*value)
+
+
+class AgentStep(PipelineStep):
+    """One invocation of an agent.
+
+    The result lands at ``$.<output_key>.response``: the agent's response body as a string (or parsed
+    JSON with ``parse_json_response``) for a request-response step, the output the agent sent with
+    ``SendTaskSuccess`` for a callback step. The next step reads it, for example with
+    ``StepPayload.from_state("$.Triage.response")``.
+
+    Every execution gets its own runtime session: the session id is the SHA-256 of the execution id
+    (64 characters, inside AgentCore's 33 to 256), and inside an :class:`AgentMap` also of the item
+    index, so concurrent items never share a session. Steps that invoke the same agent in one execution
+    share its session.
+
+    Args:
+        agent: the agent to invoke.
+        name: the state name. Default: ``Invoke<agent construct id>``.
+        payload: what to send. Default: the whole state as JSON.
+        output_key: where the result goes (``$.<output_key>``). Default: the state name.
+        qualifier: the endpoint to invoke. Default: the agent's default qualifier (its first named
+            endpoint, else ``DEFAULT``).
+        integration: request-response or callback. Default: callback for an agent planned asynchronous,
+            request-response otherwise.
+        timeout: the step timeout. Request-response: at most the synchronous request timeout (15 min),
+            default that limit. Callback: at most the asynchronous job duration (8 h), default the
+            agent's invocation mode limit.
+        heartbeat: callback steps only: fail the step when the agent sends no ``SendTaskHeartbeat`` for
+            this long. Default: no heartbeat.
+        parse_json_response: parse the response body as JSON (``States.StringToJson``); a body that is
+            not JSON then fails the step. Default: False (the body stays a string).
+        max_attempts: attempts on throttling, quota-exceeded and retryable-conflict errors, with
+            exponential backoff and full jitter. Default: 6.
+    """
+
+    def __init__(
+        self,
+        agent: AgentCoreAgent,
+        *,
+        name: str | None = None,
+        payload: StepPayload | None = None,
+        output_key: str | None = None,
+        qualifier: str | None = None,
+        integration: StepIntegration | None = None,
+        timeout: cdk.Duration | None = None,
+        heartbeat: cdk.Duration | None = None,
+        parse_json_response: bool = False,
+        max_attempts: int = 6,
+    ) -> None:
+        if not isinstance(agent, AgentCoreAgent):
+            raise ConstructsLibValidationError(
+                "InvalidStep", f"agent must be an AgentCoreAgent, got {type(agent).__name__}"
+            )
+        if max_attempts < 1:
+            raise ConstructsLibValidationError("InvalidStep", f"max_attempts must be at least 1, got {max_attempts}")
+        self.agent = agent
+        self.name = name or f"Invoke{agent.node.id}"
+        self.payload = payload or StepPayload.from_state()
+        self.output_key = output_key
+        self.qualifier = qualifier or agent.default_qualifier
+        self.integration = integration or (
+            StepIntegration.CALLBACK
+            if agent.plan.mode is InvocationMode.ASYNCHRONOUS
+            else StepIntegration.REQUEST_RESPONSE
+        )
+        self.timeout = timeout
+        self.heartbeat = heartbeat
+        self.parse_json_response = parse_json_response
+        self.max_attempts = max_attempts
+
+    # -- checks ------------------------------------------------------------------------------------
+
+    def _timeout_seconds(self, ctx: RenderContext, name: str) -> float:
+        callback = self.integration is StepIntegration.CALLBACK
+        quota = ctx.catalog.resolve(
+            QuotaName.ASYNCHRONOUS_JOB_DURATION if callback else QuotaName.SYNCHRONOUS_REQUEST_TIMEOUT, ctx.region
+        )
+        default = min(self.agent.plan.mode_limit_seconds, quota.value) if callback else quota.value
+        if self.timeout is None:
+            return default
+        if self.timeout.is_unresolved():
+            raise ConstructsLibValidationError(
+                "InvalidStepTimeout", f"step {name}: timeout must be a concrete duration, got a token", ctx.path
+            )
+        seconds = float(self.timeout.to_seconds())
+        if seconds > quota.value:
+            way_out = (
+                "split the task" if callback else
+                "use integration=StepIntegration.CALLBACK (the agent works asynchronously and reports with "
+                "SendTaskSuccess), or split the task into steps of at most that length"
+            )
+            raise ConstructsLibValidationError(
+                "StepTimeoutExceedsInvocationLimit",
+                f"step {name}: timeout {format_value(seconds, Unit.SECONDS)} exceeds {quota.formatted()}, the "
+                f"{quota.describe()}; {way_out}",
+                ctx.path,
+            )
+        return seconds
+
+    def _check_synchronous_fit(self, ctx: RenderContext, name: str) -> None:
+        longest = self.agent.plan.profile.longest_task_seconds
+        quota = ctx.catalog.resolve(QuotaName.SYNCHRONOUS_REQUEST_TIMEOUT, ctx.region)
+        if longest is not None and longest > quota.value:
+            raise ConstructsLibValidationError(
+                "SynchronousStepTooLong",
+                f"step {name}: agent {self.agent.node.path} plans a longest_task of "
+                f"{format_value(longest, Unit.SECONDS)} ({self.agent.plan.mode.value}), but a request-response "
+                f"step waits at most {quota.formatted()}, the {quota.describe()}; use "
+                "integration=StepIntegration.CALLBACK so the agent reports completion with the task token, or "
+                "split the task into steps that each fit",
+                ctx.path,
+            )
+
+    # -- rendering ---------------------------------------------------------------------------------
+
+    def _session_id(self, block: _Block) -> str:
+        if block.session_salt is None and block.session_scope is None:
+            return sfn.JsonPath.hash(sfn.JsonPath.execution_id, "SHA-256")
+        # State names are letters and digits, so the salt needs no escaping inside the format template.
+        if block.session_scope is None:
+            seed = sfn.JsonPath.format(f"{{}}/{block.session_salt}", sfn.JsonPath.execution_id)
+        else:
+            seed = sfn.JsonPath.format(f"{{}}/{block.session_salt}/{{}}", sfn.JsonPath.execution_id,
+                                       sfn.JsonPath.string_at(block.session_scope))
+        return sfn.JsonPath.hash(seed, "SHA-256")
+
+    def _render(self, ctx: RenderContext, block: _Block) -> Rendered:
+        name = ctx.unique(self.name)
+        output_key = self.output_key or name
+        timeout = self._timeout_seconds(ctx, name)
+        longest = self.agent.plan.profile.longest_task_seconds
+        expected = min(longest, timeout) if longest is not None else timeout
+        arn = self.agent.agent_runtime_arn
+        session = self._session_id(block)
+        if self.integration is StepIntegration.CALLBACK:
+            task: sfn.TaskStateBase = self._callback_task(ctx, name, output_key, arn, session, timeout)
+            chain = sfn.Chain.start(task)
+            ctx.callback_agents.append(self.agent)
+        else:
+            self._check_synchronous_fit(ctx, name)
+            chain, task = self._request_task(ctx, name, output_key, arn, session, timeout)
+            ctx.request_agents.append(self.agent)
+        task.add_catch(ctx.failure_path(block, name), errors=[sfn.Errors.ALL], result_path=ERROR_PATH)
+        return Rendered(chain, expected)
+
+    def _retry(self, errors: Sequence[str]) -> dict[str, Any]:
+        """Exponential backoff (2 s doubling, capped at 60 s) with full jitter, as ``add_retry`` keywords."""
+        return {
+            "errors": list(errors),
+            "interval": cdk.Duration.seconds(2),
+            "max_attempts": self.max_attempts,
+            "backoff_rate": 2,
+            "max_delay": cdk.Duration.seconds(60),
+            "jitter_strategy": sfn.JitterType.FULL,
+        }
+
+    def _request_task(
+        self, ctx: RenderContext, name: str, output_key: str, arn: str, session: str, timeout: float
+    ) -> tuple[sfn.Chain, sfn.TaskStateBase]:
+        first: sfn.State | None = None
+        if self.payload.template is not None:
+            # Payload must be a string: build the object in a Pass state, then serialize it.
+            scratch = f"$.{_SCRATCH_KEY}.{name}"
+            first = sfn.Pass(ctx.scope, ctx.unique(f"Prepare{name}"), parameters=dict(self.payload.template),
+                             result_path=scratch)
+            body = sfn.JsonPath.json_to_string(sfn.JsonPath.object_at(scratch))
+        else:
+            body = sfn.JsonPath.json_to_string(sfn.JsonPath.object_at(self.payload.path or "$"))
+        response = sfn.JsonPath.string_at("$.Response")
+        task = tasks.CallAwsService(
+            ctx.scope,
+            name,
+            service="bedrockagentcore",
+            action="invokeAgentRuntime",
+            # CDK would derive the wrong IAM prefix from the SDK service name; endpoints (qualifiers) are
+            # sub-resources of the runtime ARN, hence ARN/*.
+            iam_action=_perms.INVOKE_AGENT_RUNTIME,
+            iam_resources=[arn, f"{arn}/*"],
+            parameters={
+                "AgentRuntimeArn": arn,
+                "RuntimeSessionId": session,
+                "Qualifier": self.qualifier,
+                "ContentType": "application/json",
+                "Accept": "application/json",
+                "Payload": body,
+            },
+            # The SDK integration returns the streamed body as the string ``Response``.
+            result_selector={
+                "response": sfn.JsonPath.string_to_json(response) if self.parse_json_response else response,
+            },
+            result_path=f"$.{output_key}",
+            task_timeout=sfn.Timeout.duration(cdk.Duration.seconds(timeout)),
+        )
+        task.add_retry(**self._retry(RETRYABLE_AGENT_ERRORS))
+        chain = sfn.Chain.start(first).next(task) if first is not None else sfn.Chain.start(task)
+        return chain, task
+
+    def _callback_task(
+        self, ctx: RenderContext, name: str, output_key: str, arn: str, session: str, timeout: float
+    ) -> sfn.TaskStateBase:
+        if self.payload.template is not None:
+            payload: Any = dict(self.payload.template)
+        else:
+            payload = sfn.JsonPath.object_at(self.payload.path or "$")
+        heartbeat = None
+        if self.heartbeat is not None:
+            heartbeat = sfn.Timeout.duration(self.heartbeat)
+        task = tasks.LambdaInvoke(
+            ctx.scope,
+            name,
+            lambda_function=ctx.starter(),
+            integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+            payload=sfn.TaskInput.from_object({
+                "agentRuntimeArn": arn,
+                "qualifier": self.qualifier,
+                "runtimeSessionId": session,
+                "payload": payload,
+                "taskToken": sfn.JsonPath.task_token,
+            }),
+            result_selector={"response": sfn.JsonPath.object_at("$")},
+            result_path=f"$.{output_key}",
+            task_timeout=sfn.Timeout.duration(cdk.Duration.seconds(timeout)),
+            heartbeat_timeout=heartbeat,
+            retry_on_service_exceptions=True,
+        )
+        task.add_retry(**self._retry(RETRYABLE_STARTER_ERRORS))
+        return task
+
+
+class AgentSequence(PipelineStep):
+    """Steps run one after the other; each sees the state the previous one left.
+
+    Args:
+        steps: the steps, in order (at least one).
+    """
+
+    def __init__(self, *steps: PipelineStep | Sequence[PipelineStep]) -> None:
+        if not steps:
+            raise ConstructsLibValidationError("EmptyPipeline", "a sequence needs at least one step")
+        self.steps = [_as_step(s) for s in steps]
+
+    def _render(self, ctx: RenderContext, block: _Block) -> Rendered:
+        rendered = [s._render(ctx, block) for s in self.steps]
+        chain = rendered[0].chain
+        for part in rendered[1:]:
+            chain = chain.next(part.chain)
+        return Rendered(chain, sum(r.expected_seconds for r in rendered))
+
+
+class AgentParallel(PipelineStep):
+    """Branches run at the same time; their outputs land at ``$.<output_key>`` as a list.
+
+    A failure in any branch fails the whole parallel step, which is caught like an agent step.
+
+    Args:
+        branches: one step (or list of steps run in sequence) per branch, at least one.
+        name: the state name. Default: ``Parallel``.
+        output_key: where the list of branch outputs goes. Default: the state name.
+    """
+
+    def __init__(
+        self, *branches: PipelineStep | Sequence[PipelineStep], name: str | None = None, output_key: str | None = None
+    ) -> None:
+        if not branches:
+            raise ConstructsLibValidationError("EmptyPipeline", "a parallel step needs at least one branch")
+        self.branches = [_as_step(b) for b in branches]
+        self.name = name or "Parallel"
+        self.output_key = output_key
+
+    def _render(self, ctx: RenderContext, block: _Block) -> Rendered:
+        name = ctx.unique(self.name)
+        parallel = sfn.Parallel(ctx.scope, name, result_path=f"$.{self.output_key or name}")
+        longest = 0.0
+        for index, branch in enumerate(self.branches, start=1):
+            inner = _Block(f"{name}Branch{index}", session_salt=_salt(block, f"{name}Branch{index}"),
+                           session_scope=block.session_scope)
+            rendered = branch._render(ctx, inner)
+            parallel.branch(rendered.chain)
+            longest = max(longest, rendered.expected_seconds)
+        parallel.add_catch(ctx.failure_path(block, name), errors=[sfn.Errors.ALL], result_path=ERROR_PATH)
+        return Rendered(sfn.Chain.start(parallel), longest)
+
+
+class AgentMap(PipelineStep):
+    """A step run for each item of a list, with bounded concurrency.
+
+    Each item's step sees ``{"item": <the item>, "index": <its position>}`` and gets its own runtime
+    session. The outputs land at ``$.<output_key>`` as a list.
+
+    Args:
+        step: the step (or list of steps run in sequence) applied to each item.
+        items_path: where the list is in the state. Default: ``$.items``.
+        max_concurrency: items in flight at once. Every item opens a new runtime session, so the default
+            is the new-session creation rate of the slowest agent inside (at least 1); more draws a
+            warning. ``0`` means unlimited and also draws the warning.
+        expected_items: the largest number of items expected, used to estimate the longest run (and so
+            the state machine type). Default: unknown, the pipeline is planned as a standard workflow.
+        item_fields: more fields for each item's input, read from the state around the map (for example
+            ``{"brief": sfn.JsonPath.string_at("$.Triage.response")}``); ``item`` and ``index`` are
+            reserved. Default: none.
+        name: the state name. Default: ``Map``.
+        output_key: where the list of outputs goes. Default: the state name.
+    """
+
+    def __init__(
+        self,
+        step: PipelineStep | Sequence[PipelineStep],
+        *,
+        items_path: str = "$.items",
+        max_concurrency: int | None = None,
+        expected_items: int | None = None,
+        item_fields: Mapping[str, Any] | None = None,
+        name: str | None = None,
+        output_key: str | None = None,
+    ) -> None:
+        reserved = sorted({MAP_ITEM_KEY, MAP_INDEX_KEY} & set(item_fields or {}))
+        if reserved:
+            raise ConstructsLibValidationError(
+                "InvalidStep", f"item_fields must not set the reserved keys {', '.join(reserved)}"
+            )
+        if max_concurrency is not None and max_concurrency < 0:
+            raise ConstructsLibValidationError(
+                "InvalidMaxConcurrency", f"max_concurrency must be 0 (unlimited) or more, got {max_concurrency}"
+            )
+        if expected_items is not None and expected_items < 0:
+            raise ConstructsLibValidationError(
+                "InvalidStep", f"expected_items must not be negative, got {expected_items}"
+            )
+        self.step = _as_step(step)
+        self.items_path = items_path
+        self.max_concurrency = max_concurrency
+        self.expected_items = expected_items
+        self.item_fields = dict(item_fields or {})
+        self.name = name or "Map"
+        self.output_key = output_key
+        #: The concurrency chosen when the pipeline was rendered.
+        self.effective_max_concurrency: int | None = None
+
+    def _render(self, ctx: RenderContext, block: _Block) -> Rendered:
+        name = ctx.unique(self.name)
+        inner_block = _Block(f"{name}Item", session_salt=_salt(block, f"{name}Item"),
+                             session_scope=f"$.{MAP_INDEX_KEY}")
+        before_request, before_callback = len(ctx.request_agents), len(ctx.callback_agents)
+        rendered = self.step._render(ctx, inner_block)
+        agents = [*ctx.request_agents[before_request:], *ctx.callback_agents[before_callback:]]
+        rate = min(a.plan.session_creation_capacity_per_second for a in agents) if agents else math.inf
+        derived = max(1, math.floor(rate)) if math.isfinite(rate) else 0
+        concurrency = derived if self.max_concurrency is None else self.max_concurrency
+        if agents and (concurrency == 0 or concurrency > rate):
+            self._warn(ctx, name, concurrency, rate, derived, agents)
+        self.effective_max_concurrency = concurrency
+        state = sfn.Map(
+            ctx.scope,
+            name,
+            items_path=self.items_path,
+            max_concurrency=concurrency,
+            item_selector={
+                **self.item_fields,
+                MAP_ITEM_KEY: sfn.JsonPath.string_at("$$.Map.Item.Value"),
+                MAP_INDEX_KEY: sfn.JsonPath.number_at("$$.Map.Item.Index"),
+            },
+            result_path=f"$.{self.output_key or name}",
+        )
+        state.item_processor(rendered.chain)
+        state.add_catch(ctx.failure_path(block, name), errors=[sfn.Errors.ALL], result_path=ERROR_PATH)
+        if self.expected_items is None or concurrency == 0:
+            expected = math.inf if self.expected_items is None else rendered.expected_seconds
+        else:
+            expected = rendered.expected_seconds * math.ceil(self.expected_items / concurrency)
+        return Rendered(sfn.Chain.start(state), expected)
+
+    def _warn(
+        self, ctx: RenderContext, name: str, concurrency: int, rate: float, derived: int, agents: list[AgentCoreAgent]
+    ) -> None:
+        slowest = min(agents, key=lambda a: a.plan.session_creation_capacity_per_second)
+        quota_name = (
+            QuotaName.SESSION_CREATION_RATE_DIRECT_CODE
+            if slowest.artifact_kind.value == "direct_code"
+            else QuotaName.SESSION_CREATION_RATE_CONTAINER
+        )
+        quota = ctx.catalog.resolve(quota_name, ctx.region)
+        asked = "unlimited" if concurrency == 0 else str(concurrency)
+        ctx.fan_out_warnings.append((
+            "FanOutExceedsSessionCreationRate",
+            f"{ctx.path}: map {name} starts up to {asked} items at once, each opening a new session of agent "
+            f"{slowest.node.path}, more than the {format_value(rate, Unit.PER_SECOND)} of new sessions allowed by "
+            f"the {quota.describe()}; set max_concurrency={derived} (the default), "
+            f"or {quota.increase_advice()}; throttled items are retried with backoff and jitter meanwhile",
+        ))

@@ -1,0 +1,61 @@
+"""AgentCore-EndpointsPerRuntime: a runtime's endpoints, DEFAULT included, within the quota."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from cdk_nag import NagMessageLevel, NagRuleCompliance
+
+from constructs_lib._scope import catalog_for, region_of
+from constructs_lib.checks._cfn import (
+    RUNTIME,
+    RUNTIME_ENDPOINT,
+    logical_id,
+    properties,
+    references,
+    resource_type,
+    stack_resources,
+)
+from constructs_lib.checks._spec import RuleResult, RuleSpec
+from constructs_lib.quotas import QuotaCatalog, QuotaName
+
+
+def endpoints_of(node: cdk.CfnResource) -> list[cdk.CfnResource]:
+    """The ``RuntimeEndpoint`` resources in the runtime's stack whose ``AgentRuntimeId`` refers to it."""
+    target = logical_id(node)
+    return [
+        endpoint
+        for endpoint in stack_resources(node, RUNTIME_ENDPOINT)
+        if references(properties(endpoint).get("AgentRuntimeId"), target)
+    ]
+
+
+def endpoints_within_quota(node: cdk.CfnResource) -> RuleResult:
+    """Non-compliant when a runtime has more endpoints than the endpoints-per-agent quota allows.
+
+    Counts the endpoints in the same stack that reference the runtime, plus ``DEFAULT``, which every
+    runtime has and which counts against the quota. Endpoints in other stacks are not seen.
+    """
+    if resource_type(node) != RUNTIME:
+        return NagRuleCompliance.NOT_APPLICABLE
+    quota = catalog_for(node).value(QuotaName.ENDPOINTS_PER_AGENT, region_of(node))
+    count = len(endpoints_of(node)) + 1
+    return NagRuleCompliance.NON_COMPLIANT if count > quota else NagRuleCompliance.COMPLIANT
+
+
+def _explanation(catalog: QuotaCatalog, region: str | None) -> str:
+    quota = catalog.resolve(QuotaName.ENDPOINTS_PER_AGENT, region)
+    return (
+        f"A runtime may have {quota.formatted()} endpoints including DEFAULT (the {quota.describe()}); the "
+        f"deployment of further endpoints fails. Remove endpoints you no longer route traffic to, or "
+        f"{quota.increase_advice()}."
+    )
+
+
+RULE = RuleSpec(
+    rule_id="EndpointsPerRuntime",
+    level=NagMessageLevel.WARN,
+    info="The AgentCore runtime has more endpoints (DEFAULT included) than the endpoints-per-agent quota.",
+    explanation=_explanation,
+    check=endpoints_within_quota,
+    resource_types=frozenset({RUNTIME}),
+)

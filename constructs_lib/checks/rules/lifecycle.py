@@ -1,0 +1,70 @@
+"""AgentCore-Lifecycle: session lifecycle settings within the limits of microVM compute."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from cdk_nag import NagMessageLevel, NagRuleCompliance
+
+from constructs_lib._scope import catalog_for, region_of
+from constructs_lib.checks._cfn import RUNTIME, concrete_number, properties, resource_type
+from constructs_lib.checks._spec import RuleResult, RuleSpec
+from constructs_lib.quotas import QuotaCatalog, QuotaName
+
+#: Granular findings of this rule.
+IDLE_OUT_OF_RANGE = "IdleRuntimeSessionTimeout"
+MAX_LIFETIME_OUT_OF_RANGE = "MaxLifetime"
+IDLE_EXCEEDS_MAX_LIFETIME = "IdleExceedsMaxLifetime"
+
+
+def lifecycle_within_limits(node: cdk.CfnResource) -> RuleResult:
+    """Findings for ``LifecycleConfiguration`` values outside what AgentCore allows.
+
+    - ``[IdleRuntimeSessionTimeout]`` / ``[MaxLifetime]``: below the lifecycle minimum, or (microVM
+      compute) above the asynchronous job duration. A runtime on Instances compute (with a
+      ``CapacityProviderConfiguration``) is only checked against the minimum.
+    - ``[IdleExceedsMaxLifetime]``: both are set and the idle timeout is longer than the lifetime.
+
+    A runtime without lifecycle settings uses the service defaults and is compliant; values that are
+    intrinsics are skipped.
+    """
+    if resource_type(node) != RUNTIME:
+        return NagRuleCompliance.NOT_APPLICABLE
+    props = properties(node)
+    lifecycle = props.get("LifecycleConfiguration")
+    if not isinstance(lifecycle, dict):
+        return NagRuleCompliance.COMPLIANT
+    catalog, region = catalog_for(node), region_of(node)
+    minimum = catalog.value(QuotaName.LIFECYCLE_TIMEOUT_MINIMUM, region)
+    instances = props.get("CapacityProviderConfiguration") is not None
+    maximum = None if instances else catalog.value(QuotaName.ASYNCHRONOUS_JOB_DURATION, region)
+    idle = concrete_number(lifecycle.get("IdleRuntimeSessionTimeout"))
+    max_lifetime = concrete_number(lifecycle.get("MaxLifetime"))
+    findings: list[str] = []
+    for finding, value in ((IDLE_OUT_OF_RANGE, idle), (MAX_LIFETIME_OUT_OF_RANGE, max_lifetime)):
+        if value is not None and (value < minimum or (maximum is not None and value > maximum)):
+            findings.append(finding)
+    if idle is not None and max_lifetime is not None and idle > max_lifetime:
+        findings.append(IDLE_EXCEEDS_MAX_LIFETIME)
+    return findings or NagRuleCompliance.COMPLIANT
+
+
+def _explanation(catalog: QuotaCatalog, region: str | None) -> str:
+    minimum = catalog.resolve(QuotaName.LIFECYCLE_TIMEOUT_MINIMUM, region)
+    maximum = catalog.resolve(QuotaName.ASYNCHRONOUS_JOB_DURATION, region)
+    return (
+        f"IdleRuntimeSessionTimeout and MaxLifetime must be at least {minimum.formatted()} (the "
+        f"{minimum.describe()}) and, on microVM compute, at most {maximum.formatted()} (the {maximum.describe()}); "
+        "the CloudFormation schema allows more because Instances compute sessions may live longer. A session "
+        "cannot idle longer than it lives, so the idle timeout must not exceed MaxLifetime. Choose values in "
+        "range, or use Instances compute (a capacity provider) for longer sessions."
+    )
+
+
+RULE = RuleSpec(
+    rule_id="Lifecycle",
+    level=NagMessageLevel.ERROR,
+    info="The AgentCore runtime lifecycle configuration is outside the limits of its compute type.",
+    explanation=_explanation,
+    check=lifecycle_within_limits,
+    resource_types=frozenset({RUNTIME}),
+)

@@ -1,0 +1,586 @@
+"""Lambda proxy between an API Gateway REST API and an AgentCore Runtime (``AgentApiFacade``).
+
+Routes (API Gateway Lambda proxy events):
+
+- ``POST /invoke``: calls ``InvokeAgentRuntime`` and returns the agent's answer (buffered), or streams it
+  when the function runs under the streaming runtime loop (:func:`run_streaming_runtime`).
+- ``POST /jobs``: records a job in DynamoDB, starts the agent session with the job id in the payload and
+  returns ``202`` at once (see :mod:`constructs_lib.jobs` for the completion contract).
+- ``GET /jobs/{jobId}``: the job's status, and when done its result or a pre-signed URL to it.
+- ``POST /uploads``: a pre-signed, size-limited upload for a payload too large to pass inline.
+
+Session ids: a client may send ``sessionId`` in the body or the
+``X-Amzn-Bedrock-AgentCore-Runtime-Session-Id`` header (33 to 100 characters of ``[A-Za-z0-9_-]``,
+starting with a letter or digit); otherwise one is generated. The id in use is returned in that header.
+
+Errors are mapped for clients and never carry stack traces, ARNs or service messages: throttling and the
+active-session quota become ``429`` with ``Retry-After``, validation ``400``, access ``403``, timeouts
+``504``, a busy session ``409``, anything else ``502``/``500`` with a generic message.
+
+The module imports boto3 only; clients are created lazily (tests inject stubbed ones with
+:func:`set_clients`). It is packaged with ``staging_urls.py`` (pre-signed URL helpers) and nothing else.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+
+try:  # inside the package (tests, other modules)
+    from constructs_lib.handlers import staging_urls
+except ImportError:  # pragma: no cover - in the Lambda package the handlers are top-level modules
+    import staging_urls  # type: ignore[no-redef]
+
+LOG = logging.getLogger()
+LOG.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+
+#: Header carrying the runtime session id, in requests and responses.
+SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
+#: Session ids the proxy accepts and generates: AgentCore echoes at most 100 characters of this alphabet.
+SESSION_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{32,99}$")
+#: Job ids the proxy generates (and accepts in ``GET /jobs/{jobId}``).
+JOB_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+
+# Environment set by AgentApiFacade.
+ENV_AGENT_RUNTIME_ARN = "AGENT_RUNTIME_ARN"
+ENV_QUALIFIER = "AGENT_QUALIFIER"
+ENV_READ_TIMEOUT = "AGENT_READ_TIMEOUT_SECONDS"
+ENV_MAX_ATTEMPTS = "AGENT_MAX_ATTEMPTS"
+ENV_JOBS_TABLE = "JOBS_TABLE_NAME"
+ENV_JOB_TTL = "JOB_TIME_TO_LIVE_SECONDS"
+ENV_STAGING_BUCKET = staging_urls.ENV_BUCKET
+ENV_STAGING_INPUT_PREFIX = staging_urls.ENV_INPUT_PREFIX
+
+#: Seconds a client should wait after a throttled request.
+RETRY_AFTER_THROTTLED = 1
+#: Seconds a client should wait when the account's active-session quota is reached (sessions end on idle).
+RETRY_AFTER_SESSION_QUOTA = 30
+
+#: Job states, as stored in the job table.
+JOB_PENDING, JOB_RUNNING, JOB_SUCCEEDED, JOB_FAILED = "PENDING", "RUNNING", "SUCCEEDED", "FAILED"
+
+_TEXT_TYPES = ("text/", "application/json", "application/x-ndjson", "application/xml")
+_STREAM_DELIMITER = b"\x00" * 8
+
+_clients: dict[str, Any] = {}
+
+
+# -- clients -------------------------------------------------------------------------------------------
+
+
+def set_clients(**clients: Any) -> None:
+    """Inject boto3 clients (``agentcore``, ``dynamodb``, ``s3``), for tests; ``None`` resets one."""
+    for name, client in clients.items():
+        if client is None:
+            _clients.pop(name, None)
+        else:
+            _clients[name] = client
+
+
+def _client(name: str) -> Any:
+    if name not in _clients:
+        if name == "agentcore":
+            # Standard retry mode retries throttling and transient errors with backoff; the read timeout
+            # stays below the API Gateway integration timeout so the client gets our 504, not a bare one.
+            config = Config(
+                retries={"mode": "standard", "total_max_attempts": int(os.environ.get(ENV_MAX_ATTEMPTS, "2"))},
+                read_timeout=float(os.environ.get(ENV_READ_TIMEOUT, "25")),
+                connect_timeout=5,
+            )
+            _clients[name] = boto3.client("bedrock-agentcore", config=config)
+        elif name == "s3":
+            _clients[name] = boto3.client("s3", config=Config(signature_version="s3v4"))
+        else:
+            _clients[name] = boto3.client(name, config=Config(retries={"mode": "standard"}))
+    return _clients[name]
+
+
+# -- responses -----------------------------------------------------------------------------------------
+
+
+class ClientFacingError(Exception):
+    """An error with the status, code and message a client may see (nothing internal)."""
+
+    def __init__(self, status: int, code: str, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.retry_after = retry_after
+
+
+def _response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json", **(headers or {})},
+        "body": json.dumps(body),
+        "isBase64Encoded": False,
+    }
+
+
+def _error_response(error: ClientFacingError, request_id: str | None) -> dict[str, Any]:
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else {}
+    return _response(error.status, {"error": error.code, "message": error.message, "requestId": request_id}, headers)
+
+
+#: AgentCore error codes and what a client sees for each.
+_ERRORS: dict[str, tuple[int, str, str, int | None]] = {
+    "ThrottlingException": (429, "Throttled", "too many requests; retry after the indicated delay",
+                            RETRY_AFTER_THROTTLED),
+    "ServiceQuotaExceededException": (429, "CapacityReached", "the agent is at capacity; retry later",
+                                      RETRY_AFTER_SESSION_QUOTA),
+    "ValidationException": (400, "InvalidRequest", "the agent rejected the request as invalid", None),
+    "AccessDeniedException": (403, "AccessDenied", "access to the agent was denied", None),
+    "RetryableConflictException": (409, "SessionBusy", "the session is busy with another request; retry",
+                                   RETRY_AFTER_THROTTLED),
+    "ResourceNotFoundException": (502, "AgentUnavailable", "the agent is not available", None),
+    "InternalServerException": (502, "AgentError", "the agent service failed to answer", None),
+}
+
+
+def map_agent_error(exc: Exception) -> ClientFacingError:
+    """Translate an exception from ``InvokeAgentRuntime`` into what the client may see."""
+    if isinstance(exc, ReadTimeoutError | ConnectTimeoutError):
+        return ClientFacingError(504, "Timeout", "the agent did not answer in time")
+    if isinstance(exc, EndpointConnectionError):
+        return ClientFacingError(502, "AgentUnavailable", "the agent is not reachable")
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code == "RuntimeClientError":
+            message = str(exc.response.get("Error", {}).get("Message", "")).lower()
+            if "timeout" in message or "timed out" in message:
+                return ClientFacingError(504, "Timeout", "the agent did not answer in time")
+            return ClientFacingError(502, "AgentError", "the agent failed to process the request")
+        if code in _ERRORS:
+            status, public_code, message, retry_after = _ERRORS[code]
+            return ClientFacingError(status, public_code, message, retry_after)
+        status_code = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 500)
+        if status_code == 429:
+            return ClientFacingError(429, "Throttled", "too many requests; retry later", RETRY_AFTER_THROTTLED)
+        return ClientFacingError(502, "AgentError", "the agent service failed to answer")
+    return ClientFacingError(500, "InternalError", "internal error")
+
+
+# -- request parsing -----------------------------------------------------------------------------------
+
+
+def parse_body(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON object in the request body (API Gateway validates it first; this is the backstop)."""
+    raw = event.get("body")
+    if raw is None or raw == "":
+        raise ClientFacingError(400, "InvalidRequest", "the request body must be a JSON object")
+    try:
+        text = base64.b64decode(raw).decode("utf-8") if event.get("isBase64Encoded") else raw
+        body = json.loads(text)
+    except (ValueError, UnicodeDecodeError):
+        raise ClientFacingError(400, "InvalidRequest", "the request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise ClientFacingError(400, "InvalidRequest", "the request body must be a JSON object")
+    return body
+
+
+def _header(event: Mapping[str, Any], name: str) -> str | None:
+    for key, value in (event.get("headers") or {}).items():
+        if key.lower() == name.lower():
+            return value  # type: ignore[no-any-return]
+    return None
+
+
+def new_session_id() -> str:
+    """A fresh session id: 64 hexadecimal characters (fits the 33 to 100 character rule)."""
+    return uuid.uuid4().hex + uuid.uuid4().hex
+
+
+def session_id_for(event: Mapping[str, Any], body: Mapping[str, Any]) -> str:
+    """The client's session id (body, then header) if valid, a new one if none; 400 for a malformed one."""
+    given = body.get("sessionId", _header(event, SESSION_HEADER))
+    if given is None or given == "":
+        return new_session_id()
+    if not isinstance(given, str) or not SESSION_ID_PATTERN.match(given):
+        raise ClientFacingError(
+            400, "InvalidSessionId",
+            "sessionId must be 33 to 100 characters of letters, digits, '-' and '_', starting with a letter or digit",
+        )
+    return given
+
+
+def _caller(event: Mapping[str, Any]) -> str | None:
+    """Who called: the IAM principal, the authorizer's principal or the token subject."""
+    context = event.get("requestContext") or {}
+    identity = context.get("identity") or {}
+    authorizer = context.get("authorizer") or {}
+    claims = authorizer.get("claims") or {}
+    arn = identity.get("userArn")
+    if isinstance(arn, str) and ":assumed-role/" in arn:
+        # arn:aws:sts::<account>:assumed-role/<role>/<session>: any session of the role is the same caller.
+        arn = arn.rsplit("/", 1)[0]
+    return arn or authorizer.get("principalId") or claims.get("sub") or None
+
+
+def _check_payload_key(body: Mapping[str, Any]) -> None:
+    key = body.get("payloadKey")
+    if key is None:
+        return
+    prefix = os.environ.get(ENV_STAGING_INPUT_PREFIX)
+    if not prefix:
+        raise ClientFacingError(400, "InvalidRequest", "payloadKey is not supported by this API")
+    if not isinstance(key, str) or not key.startswith(prefix) or ".." in key:
+        raise ClientFacingError(400, "InvalidRequest", "payloadKey must name an object returned by POST /uploads")
+
+
+def agent_payload(body: Mapping[str, Any], **extra: Any) -> bytes:
+    """The payload sent to the agent: the client's body without ``sessionId``, plus ``extra``."""
+    payload = {k: v for k, v in body.items() if k != "sessionId"}
+    payload.update(extra)
+    return json.dumps(payload).encode("utf-8")
+
+
+# -- agent invocation ----------------------------------------------------------------------------------
+
+
+def invoke_agent(session_id: str, payload: bytes, *, accept: str = "application/json") -> dict[str, Any]:
+    """Call ``InvokeAgentRuntime`` on the configured runtime and endpoint; errors are raised as they come."""
+    return _client("agentcore").invoke_agent_runtime(  # type: ignore[no-any-return]
+        agentRuntimeArn=os.environ[ENV_AGENT_RUNTIME_ARN],
+        qualifier=os.environ.get(ENV_QUALIFIER, "DEFAULT"),
+        runtimeSessionId=session_id,
+        payload=payload,
+        contentType="application/json",
+        accept=accept,
+    )
+
+
+def _is_text(content_type: str) -> bool:
+    return content_type.startswith(_TEXT_TYPES) or "event-stream" in content_type
+
+
+def handle_invoke(event: Mapping[str, Any]) -> dict[str, Any]:
+    """``POST /invoke``, buffered: the agent's whole answer in one response."""
+    body = parse_body(event)
+    session_id = session_id_for(event, body)
+    _check_payload_key(body)
+    try:
+        result = invoke_agent(session_id, agent_payload(body))
+        data = result["response"].read()
+    except Exception as exc:  # noqa: BLE001 - mapped, logged without leaking
+        raise _logged(exc) from None
+    content_type = result.get("contentType") or "application/json"
+    headers = {"Content-Type": content_type, SESSION_HEADER: session_id}
+    if _is_text(content_type):
+        return {"statusCode": 200, "headers": headers, "body": data.decode("utf-8", "replace"),
+                "isBase64Encoded": False}
+    return {"statusCode": 200, "headers": headers, "body": base64.b64encode(data).decode("ascii"),
+            "isBase64Encoded": True}
+
+
+def _logged(exc: Exception) -> ClientFacingError:
+    mapped = map_agent_error(exc)
+    code = exc.response.get("Error", {}).get("Code") if isinstance(exc, ClientError) else type(exc).__name__
+    LOG.warning("agent invocation failed: %s -> %s", code, mapped.status)
+    return mapped
+
+
+def _stream_chunks(body: Any, size: int = 65536) -> Iterator[bytes]:
+    """Bytes of a botocore streaming body as they arrive (``read1`` does not wait for a full buffer)."""
+    raw = getattr(body, "_raw_stream", None)
+    reader = getattr(raw, "read1", None)
+    if reader is None:
+        yield from body.iter_chunks(size)
+        return
+    while True:
+        chunk = reader(size)
+        if not chunk:
+            return
+        yield chunk
+
+
+def stream_prelude(status: int, headers: Mapping[str, str]) -> bytes:
+    """The metadata API Gateway expects before a streamed Lambda payload: JSON, then 8 null bytes."""
+    return json.dumps({"statusCode": status, "headers": dict(headers)}).encode("utf-8") + _STREAM_DELIMITER
+
+
+def stream(event: Mapping[str, Any], context: Any = None) -> Iterator[bytes]:
+    """The whole response as API Gateway response-streaming bytes (prelude, delimiter, payload).
+
+    ``POST /invoke`` relays the agent's stream as it arrives; other routes are answered buffered and
+    framed the same way. Errors raised before the first payload byte become a mapped status; an error
+    mid-stream ends the stream (the client sees a truncated body) and is logged.
+    """
+    route = _route_of(event)
+    if route != ("POST", "/invoke"):
+        answer = handler(event, context)
+        data = answer.get("body") or ""
+        payload = base64.b64decode(data) if answer.get("isBase64Encoded") else data.encode("utf-8")
+        yield stream_prelude(answer["statusCode"], answer.get("headers") or {})
+        yield payload
+        return
+    request_id = _request_id(event)
+    try:
+        body = parse_body(event)
+        session_id = session_id_for(event, body)
+        _check_payload_key(body)
+        try:
+            result = invoke_agent(session_id, agent_payload(body), accept="text/event-stream, application/json")
+        except Exception as exc:  # noqa: BLE001 - mapped, logged without leaking
+            raise _logged(exc) from None
+    except ClientFacingError as error:
+        answer = _error_response(error, request_id)
+        yield stream_prelude(answer["statusCode"], answer["headers"])
+        yield answer["body"].encode("utf-8")
+        return
+    headers = {"Content-Type": result.get("contentType") or "application/json", SESSION_HEADER: session_id}
+    yield stream_prelude(200, headers)
+    try:
+        yield from _stream_chunks(result["response"])
+    except Exception as exc:  # noqa: BLE001 - the status is already sent; end the stream and log
+        LOG.warning("agent stream ended early: %s", type(exc).__name__)
+
+
+# -- jobs ----------------------------------------------------------------------------------------------
+
+
+def _now() -> int:
+    return int(time.time())
+
+
+def handle_start_job(event: Mapping[str, Any]) -> dict[str, Any]:
+    """``POST /jobs``: record the job, start the agent session, answer 202 without waiting for the work."""
+    table = os.environ.get(ENV_JOBS_TABLE)
+    if not table:
+        raise ClientFacingError(404, "NotFound", "no such route")
+    body = parse_body(event)
+    session_id = session_id_for(event, body)
+    _check_payload_key(body)
+    job_id = uuid.uuid4().hex
+    now = _now()
+    ttl = int(os.environ.get(ENV_JOB_TTL, str(7 * 86400)))
+    item: dict[str, Any] = {
+        "jobId": {"S": job_id},
+        "status": {"S": JOB_PENDING},
+        "sessionId": {"S": session_id},
+        "createdAt": {"N": str(now)},
+        "updatedAt": {"N": str(now)},
+        "expiresAt": {"N": str(now + ttl)},
+    }
+    caller = _caller(event)
+    if caller:
+        item["owner"] = {"S": caller}
+    dynamodb = _client("dynamodb")
+    dynamodb.put_item(TableName=table, Item=item, ConditionExpression="attribute_not_exists(jobId)")
+    try:
+        result = invoke_agent(session_id, agent_payload(body, jobId=job_id))
+        result["response"].read()  # the agent's acknowledgment; the work continues in the session
+    except Exception as exc:  # noqa: BLE001 - mapped, logged without leaking
+        error = _logged(exc)
+        _set_status(table, job_id, JOB_FAILED, expected=JOB_PENDING, error=error.message)
+        raise error from None
+    _set_status(table, job_id, JOB_RUNNING, expected=JOB_PENDING)
+    return _response(
+        202,
+        {"jobId": job_id, "status": JOB_RUNNING, "sessionId": session_id},
+        {"Location": f"/jobs/{job_id}", SESSION_HEADER: session_id},
+    )
+
+
+def _set_status(table: str, job_id: str, status: str, *, expected: str, error: str | None = None) -> None:
+    """Move a job from ``expected`` to ``status``; a job the agent already finished is left alone."""
+    names = {"#s": "status"}
+    values = {":s": {"S": status}, ":e": {"S": expected}, ":now": {"N": str(_now())}}
+    expression = "SET #s = :s, updatedAt = :now"
+    if error is not None:
+        names["#err"] = "error"
+        values[":err"] = {"S": error}
+        expression += ", #err = :err"
+    try:
+        _client("dynamodb").update_item(
+            TableName=table,
+            Key={"jobId": {"S": job_id}},
+            UpdateExpression=expression,
+            ConditionExpression="#s = :e",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
+
+
+def handle_get_job(event: Mapping[str, Any]) -> dict[str, Any]:
+    """``GET /jobs/{jobId}``: status, and when done the result inline or as a pre-signed URL."""
+    table = os.environ.get(ENV_JOBS_TABLE)
+    job_id = (event.get("pathParameters") or {}).get("jobId") or ""
+    if not table:
+        raise ClientFacingError(404, "NotFound", "no such route")
+    if not JOB_ID_PATTERN.match(job_id):
+        raise ClientFacingError(400, "InvalidJobId", "jobId must be 32 lowercase hexadecimal characters")
+    item = _client("dynamodb").get_item(TableName=table, Key={"jobId": {"S": job_id}}, ConsistentRead=True).get("Item")
+    owner = (item or {}).get("owner", {}).get("S")
+    if item is None or (owner is not None and owner != _caller(event)):
+        # A job of another caller is reported as missing: its existence is not disclosed.
+        raise ClientFacingError(404, "JobNotFound", "no such job")
+    answer: dict[str, Any] = {"jobId": job_id}
+    for name in ("status", "sessionId", "error", "result", "progress"):
+        if name in item:
+            answer[name] = item[name].get("S")
+    for name in ("createdAt", "updatedAt"):
+        if name in item:
+            answer[name] = int(item[name]["N"])
+    key = item.get("resultKey", {}).get("S")
+    if key:
+        answer["resultUrl"] = _presigned_result(key)
+    return _response(200, answer)
+
+
+# -- uploads -------------------------------------------------------------------------------------------
+
+
+def _staging() -> Any:
+    """The staging configuration, or a 404 when the facade has no staging bucket."""
+    if not os.environ.get(ENV_STAGING_BUCKET):
+        raise ClientFacingError(404, "NotFound", "no such route")
+    return staging_urls.StagingConfig.from_environment()
+
+
+def handle_upload(event: Mapping[str, Any]) -> dict[str, Any]:
+    """``POST /uploads``: a pre-signed, size-limited upload of one new object under the agent's input prefix.
+
+    With ``{"size": bytes}`` the answer is a PUT URL signed for exactly that ``Content-Length``; without
+    it, a POST form whose policy limits the size to the staging maximum. Either way the key is new and
+    random, the URL expires after the staging expiry, and the client passes ``payloadKey`` to the agent.
+    """
+    config = _staging()
+    body = parse_body(event)
+    content_type = body.get("contentType")
+    if content_type is not None and (not isinstance(content_type, str) or len(content_type) > 256):
+        raise ClientFacingError(400, "InvalidRequest", "contentType must be a string of at most 256 characters")
+    file_name = body.get("fileName") if isinstance(body.get("fileName"), str) else None
+    key = staging_urls.new_input_key(config, file_name)
+    try:
+        if "size" in body:
+            upload = staging_urls.presigned_put(_client("s3"), config, content_length=body["size"], key=key)
+        else:
+            upload = staging_urls.presigned_post(_client("s3"), config, key=key, content_type=content_type)
+    except staging_urls.StagingError as exc:
+        raise ClientFacingError(400, exc.code, str(exc)) from None
+    return _response(201, {**upload, "payloadKey": upload["key"]})
+
+
+def _presigned_result(key: str) -> str | None:
+    """A pre-signed GET for a job result under the agent's output prefix (``None`` if not allowed)."""
+    try:
+        config = _staging()
+        return staging_urls.presigned_get(_client("s3"), config, key=key)["url"]  # type: ignore[no-any-return]
+    except (ClientFacingError, staging_urls.StagingError):
+        LOG.warning("job result key outside the agent's prefixes, or no staging bucket configured")
+        return None
+
+
+# -- entry points --------------------------------------------------------------------------------------
+
+
+_ROUTES: dict[tuple[str, str], Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+    ("POST", "/invoke"): handle_invoke,
+    ("POST", "/jobs"): handle_start_job,
+    ("GET", "/jobs/{jobId}"): handle_get_job,
+    ("POST", "/uploads"): handle_upload,
+}
+
+
+def _route_of(event: Mapping[str, Any]) -> tuple[str, str]:
+    return (str(event.get("httpMethod", "")).upper(), str(event.get("resource", "")))
+
+
+def _request_id(event: Mapping[str, Any]) -> str | None:
+    return (event.get("requestContext") or {}).get("requestId")
+
+
+def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
+    """Lambda entry point (buffered responses)."""
+    request_id = _request_id(event)
+    route = _ROUTES.get(_route_of(event))
+    try:
+        if route is None:
+            raise ClientFacingError(404, "NotFound", "no such route")
+        return route(event)
+    except ClientFacingError as error:
+        return _error_response(error, request_id)
+    except Exception:  # noqa: BLE001 - anything unexpected is logged here and hidden from the client
+        LOG.exception("unhandled error")
+        return _error_response(ClientFacingError(500, "InternalError", "internal error"), request_id)
+
+
+# -- streaming runtime ---------------------------------------------------------------------------------
+
+
+def http_chunk(data: bytes) -> bytes:
+    """``data`` as one HTTP/1.1 chunk (size in hex, CRLF, data, CRLF)."""
+    return b"%x\r\n%s\r\n" % (len(data), data)
+
+
+def error_trailers() -> bytes:
+    """The runtime API trailers that report a failed stream, with a generic, base64-encoded error body."""
+    body = json.dumps({"errorType": "ProxyError", "errorMessage": "internal error"}).encode("utf-8")
+    return (
+        b"Lambda-Runtime-Function-Error-Type: ProxyError\r\n"
+        b"Lambda-Runtime-Function-Error-Body: " + base64.b64encode(body) + b"\r\n"
+    )
+
+
+def run_streaming_runtime() -> None:  # pragma: no cover - runs only inside Lambda
+    """A minimal Lambda runtime loop that streams :func:`stream`'s bytes (custom runtime API).
+
+    The Python managed runtime cannot stream responses, so the function starts this loop instead of the
+    runtime interface client (``AWS_LAMBDA_EXEC_WRAPPER`` points at ``invoke_proxy_stream.sh``). It posts
+    each response with ``Lambda-Runtime-Function-Response-Mode: streaming`` and chunked encoding, and
+    reports a failure mid-stream in the error trailers, as the custom runtime API specifies.
+    """
+    import http.client
+
+    host, _, port = os.environ["AWS_LAMBDA_RUNTIME_API"].partition(":")
+    base = "/2018-06-01/runtime/invocation"
+    while True:
+        connection = http.client.HTTPConnection(host, int(port or 80), timeout=None)
+        connection.request("GET", f"{base}/next")
+        response = connection.getresponse()
+        event = json.loads(response.read() or b"{}")
+        request_id = response.getheader("Lambda-Runtime-Aws-Request-Id")
+        trace_id = response.getheader("Lambda-Runtime-Trace-Id")
+        if trace_id:
+            os.environ["_X_AMZN_TRACE_ID"] = trace_id
+        connection.putrequest("POST", f"{base}/{request_id}/response")
+        connection.putheader("Lambda-Runtime-Function-Response-Mode", "streaming")
+        connection.putheader("Transfer-Encoding", "chunked")
+        connection.putheader("Content-Type", "application/vnd.awslambda.http-integration-response")
+        connection.putheader("Trailer", "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body")
+        connection.endheaders()
+        trailer = b""
+        try:
+            for chunk in stream(event):
+                if chunk:
+                    connection.send(http_chunk(chunk))
+        except Exception:  # noqa: BLE001 - reported in the trailers, details only in the log
+            LOG.exception("streaming response failed")
+            trailer = error_trailers()
+        connection.send(b"0\r\n" + trailer + b"\r\n")
+        connection.getresponse().read()
+        connection.close()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run_streaming_runtime()

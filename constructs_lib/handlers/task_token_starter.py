@@ -1,0 +1,79 @@
+"""Start an asynchronous AgentCore agent for a Step Functions step that waits for a task token.
+
+An :class:`AgentPipeline` step whose agent is planned asynchronous is a Lambda task with the
+``.waitForTaskToken`` pattern. This handler receives::
+
+    {"agentRuntimeArn": "...", "qualifier": "DEFAULT", "runtimeSessionId": "<33..256 chars>",
+     "payload": <any JSON>, "taskToken": "<Step Functions task token>"}
+
+and invokes the agent with the payload plus the token: a JSON object payload gains a ``taskToken`` key,
+any other payload is wrapped as ``{"input": <payload>, "taskToken": ...}``. The agent answers at once,
+works in the background (its ``/ping`` reports ``HealthyBusy``), and ends the step itself by calling
+``states:SendTaskSuccess`` (with its result as output) or ``states:SendTaskFailure`` with the token;
+the pipeline grants those actions to the agent's role on the state machine.
+
+boto3 only. The client is created lazily with botocore's standard retry mode so that tests can inject
+a stubbed client.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+_RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
+_client: Any = None
+
+
+def _agentcore() -> Any:
+    global _client
+    if _client is None:
+        _client = boto3.client("bedrock-agentcore", config=_RETRY_CONFIG)
+    return _client
+
+
+def _payload_with_token(payload: Any, token: str) -> dict[str, Any]:
+    if isinstance(payload, str):
+        with contextlib.suppress(ValueError):
+            payload = json.loads(payload)
+    if isinstance(payload, dict):
+        return {**payload, "taskToken": token}
+    return {"input": payload, "taskToken": token}
+
+
+def handler(event: dict[str, Any], context: Any = None, client: Any = None) -> dict[str, Any]:
+    """Invoke the agent with the task token; the step completes when the agent calls back.
+
+    Args:
+        event: the step input described in the module docstring.
+        context: the Lambda context (unused).
+        client: a ``bedrock-agentcore`` client (for tests). Default: a lazily created client.
+
+    Returns:
+        The session id and the agent's immediate acknowledgment (not the step's result).
+    """
+    missing = [key for key in ("agentRuntimeArn", "runtimeSessionId", "taskToken") if not event.get(key)]
+    if missing:
+        raise ValueError(f"task token starter event lacks {', '.join(missing)}")
+    agentcore = client or _agentcore()
+    body = _payload_with_token(event.get("payload"), event["taskToken"])
+    request: dict[str, Any] = {
+        "agentRuntimeArn": event["agentRuntimeArn"],
+        "runtimeSessionId": event["runtimeSessionId"],
+        "payload": json.dumps(body).encode("utf-8"),
+        "contentType": "application/json",
+        "accept": "application/json",
+    }
+    if event.get("qualifier"):
+        request["qualifier"] = event["qualifier"]
+    response = agentcore.invoke_agent_runtime(**request)
+    stream = response.get("response")
+    acknowledgment = stream.read().decode("utf-8", errors="replace") if stream is not None else ""
+    return {
+        "runtimeSessionId": response.get("runtimeSessionId", event["runtimeSessionId"]),
+        "acknowledgment": acknowledgment[:1024],
+    }

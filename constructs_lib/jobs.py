@@ -1,0 +1,170 @@
+"""AgentJobs: the job table behind an asynchronous job API (``POST /jobs``, ``GET /jobs/{jobId}``).
+
+How a job runs:
+
+1. ``POST /jobs`` (the facade's proxy) writes ``{jobId, status: PENDING, sessionId, owner, createdAt,
+   updatedAt, expiresAt}``, invokes the agent with the client's body plus ``"jobId"`` in a new or given
+   runtime session, and answers ``202 {"jobId", "status": "RUNNING", "sessionId"}`` as soon as the agent
+   acknowledges. The proxy then moves the job to ``RUNNING`` unless the agent has already finished it.
+   If the invocation fails, the job is ``FAILED`` and the client gets the mapped error.
+2. The agent keeps working in its session after answering (its ``/ping`` reports ``HealthyBusy`` so the
+   session lives up to ``maxLifetime``, at most the asynchronous job duration quota).
+3. ``GET /jobs/{jobId}`` reads the record (strongly consistent) and returns it; only the caller who
+   started the job sees it (others get 404).
+
+The contract an agent follows to report completion (environment variable ``AGENT_JOBS_TABLE_NAME``,
+permission ``dynamodb:UpdateItem`` on that table, both added by :meth:`AgentJobs.grant_report`):
+
+- read ``jobId`` from the invocation payload and answer the invocation at once (for example
+  ``{"accepted": true}``), then do the work in the background;
+- optionally report progress: ``SET #status = :running, progress = :text, updatedAt = :now``;
+- on success: ``UpdateItem(Key={"jobId": {"S": job_id}}, UpdateExpression="SET #status = :done,
+  #result = :result, updatedAt = :now", ConditionExpression="attribute_exists(jobId)")`` with
+  ``:done = "SUCCEEDED"`` and either ``result`` (a string, kept well under DynamoDB's 400 KB item size)
+  or ``resultKey`` (an object key under the agent's output prefix of :class:`PayloadStaging`, which the
+  API turns into a pre-signed download URL);
+- on failure: ``status = "FAILED"`` and ``error`` (a message meant for the client, without internals);
+- ``updatedAt`` is epoch seconds; the proxy never overwrites a ``SUCCEEDED`` or ``FAILED`` job.
+
+Records expire through DynamoDB TTL on ``expiresAt`` (epoch seconds) after ``time_to_live``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from constructs_lib._scope import catalog_for, region_of
+from constructs_lib.errors import ConstructsLibValidationError
+from constructs_lib.quotas import QuotaName, Unit, format_value
+
+#: Environment variable through which the agent learns the job table's name.
+AGENT_ENV_TABLE_NAME = "AGENT_JOBS_TABLE_NAME"
+#: Partition key of the job table.
+PARTITION_KEY = "jobId"
+#: TTL attribute of the job table (epoch seconds).
+TTL_ATTRIBUTE = "expiresAt"
+#: Proxy environment: the job table's name and the record lifetime in seconds (read by
+#: ``handlers/invoke_proxy.py``, which must not import the CDK; a test keeps the names in step).
+PROXY_ENV_TABLE_NAME = "JOBS_TABLE_NAME"
+PROXY_ENV_TIME_TO_LIVE = "JOB_TIME_TO_LIVE_SECONDS"
+#: Actions the proxy needs: create a job, read it, move it between states.
+PROXY_ACTIONS: tuple[str, ...] = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")
+#: Actions an agent needs to report progress and completion.
+AGENT_ACTIONS: tuple[str, ...] = ("dynamodb:UpdateItem",)
+
+
+class AgentJobs(Construct):
+    """Defines the DynamoDB table that tracks asynchronous agent jobs, with the grants around it.
+
+    Secure defaults: on-demand billing, encryption at rest (AWS owned key, or ``encryption_key``),
+    point-in-time recovery, deletion protection off but the table retained when it leaves the stack,
+    and a TTL on ``expiresAt`` so finished jobs do not accumulate.
+
+    Args:
+        scope: parent construct.
+        construct_id: construct id.
+        time_to_live: how long a job record is kept after it is created. Must be at least the
+            asynchronous job duration quota (a record must outlive the job it tracks). Default: 7 days.
+        encryption_key: customer managed KMS key. Default: DynamoDB's AWS owned key.
+        removal_policy: what happens to the table when it leaves the stack. Default: RETAIN.
+
+    Raises:
+        ConstructsLibValidationError: ``JobTimeToLiveTooShort`` when ``time_to_live`` is shorter than the
+            asynchronous job duration.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        time_to_live: cdk.Duration | None = None,
+        encryption_key: kms.IKey | None = None,
+        removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.time_to_live: cdk.Duration = time_to_live or cdk.Duration.days(7)
+        self._check_time_to_live()
+        self.table: dynamodb.Table = dynamodb.Table(
+            self,
+            "Resource",
+            partition_key=dynamodb.Attribute(name=PARTITION_KEY, type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            time_to_live_attribute=TTL_ATTRIBUTE,
+            # Job records hold client results: encrypted, recoverable, and kept when the stack goes.
+            encryption=(
+                dynamodb.TableEncryption.CUSTOMER_MANAGED if encryption_key else dynamodb.TableEncryption.AWS_MANAGED
+            ),
+            encryption_key=encryption_key,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            removal_policy=removal_policy,
+        )
+        self.node.default_child = self.table
+
+    def _check_time_to_live(self) -> None:
+        if self.time_to_live.is_unresolved():
+            cdk.Annotations.of(self).add_info(
+                "time_to_live is a token: it is not checked against the asynchronous job duration at synth"
+            )
+            return
+        quota = catalog_for(self).resolve(QuotaName.ASYNCHRONOUS_JOB_DURATION, region_of(self))
+        seconds = self.time_to_live.to_seconds()
+        if seconds < quota.value:
+            raise ConstructsLibValidationError(
+                "JobTimeToLiveTooShort",
+                f"time_to_live {format_value(seconds, Unit.SECONDS)} is shorter than {quota.formatted()}, the "
+                f"{quota.describe()}: a job record could expire before its job ends; use at least "
+                f"{quota.formatted()}",
+                self.node.path,
+            )
+
+    @property
+    def table_name(self) -> str:
+        """Name of the job table."""
+        return self.table.table_name
+
+    @property
+    def table_arn(self) -> str:
+        """ARN of the job table."""
+        return self.table.table_arn
+
+    def environment_for_proxy(self) -> dict[str, str]:
+        """Environment variables the facade's proxy reads: the table name and the record lifetime."""
+        return {
+            PROXY_ENV_TABLE_NAME: self.table.table_name,
+            PROXY_ENV_TIME_TO_LIVE: str(int(self.time_to_live.to_seconds())),
+        }
+
+    def grant_start(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Allow ``grantee`` (the proxy) to create, read and update job records."""
+        return self.table.grant(grantee, *PROXY_ACTIONS)
+
+    def grant_report(self, agent: Any) -> iam.Grant:
+        """Allow ``agent`` to report progress and completion, and tell it the table's name.
+
+        Grants ``dynamodb:UpdateItem`` on the table (and the key, if any) to the agent's execution role
+        and adds ``AGENT_JOBS_TABLE_NAME`` to the agent's environment.
+
+        Args:
+            agent: an :class:`~constructs_lib.agent.AgentCoreAgent`.
+        """
+        grant = self.table.grant(agent.runtime, *AGENT_ACTIONS)
+        agent.add_environment(AGENT_ENV_TABLE_NAME, self.table.table_name)
+        return grant
+
+    def metric_consumed_write_capacity_units(self, **options: Any) -> cloudwatch.Metric:
+        """Write capacity consumed by job records (Sum)."""
+        options.setdefault("statistic", "Sum")
+        return self.table.metric_consumed_write_capacity_units(**options)
+
+
+__all__ = ["AGENT_ENV_TABLE_NAME", "AgentJobs"]

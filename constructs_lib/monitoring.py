@@ -1,0 +1,737 @@
+"""AgentMonitoring: CloudWatch alarms and a dashboard for AgentCore agents, thresholds from the quota catalog.
+
+The on-call engineer is paged before clients feel a quota: every threshold is a fraction of a limit read
+from the quota catalog (with the approved overrides of the CDK context key ``agentcore:quotaOverrides``),
+never a number written here.
+
+Per agent (:meth:`AgentMonitoring.monitor_agent`): throttles, system errors, the user-error rate
+(``UserErrors / Invocations``), p99 latency approaching the invocation mode's limit, and the new-session
+rate approaching the session-creation quota. Per account and region: ``ActiveSessionCount`` against the
+active-session quota (Warning and Critical) and invocations against the data-plane rate quota (the
+account pool in edition 2026-09, each endpoint in 2026-03).
+
+Alarm names are deterministic: ``<prefix>-<resource>-<metric>-<disambiguator>``, where the resource is
+the runtime name (``support_agent``), ``<runtime>.<endpoint>`` for per-endpoint quotas, or ``Account``.
+
+Log groups:
+    This module creates no log group. The runtime log groups are created by AgentCore itself, on the
+    first invocation of each endpoint, not at deploy time:
+    ``/aws/bedrock-agentcore/runtimes/<runtimeId>-<endpoint>`` (application logs). The library cannot own
+    them in CloudFormation (a stack that declared one would fail to deploy once the service had created
+    it), so they keep the service's retention ("never expire") until you set one, for example with
+    ``aws logs put-retention-policy --log-group-name /aws/bedrock-agentcore/runtimes/<id>-<endpoint>
+    --retention-in-days 365`` after the first invocation, or an account-level log retention policy.
+    Log groups the library does create (the version archiver's) always carry a retention.
+
+See: https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/bedrock-agentcore-limits.html
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from constructs_lib._scope import catalog_for, region_of
+from constructs_lib.agent import DEFAULT_ENDPOINT, METRIC_NAMESPACE, AgentCoreAgent
+from constructs_lib.errors import ConstructsLibValidationError, raise_all
+from constructs_lib.planning import ArtifactKind, InvocationMode, RateModel
+from constructs_lib.quotas import QuotaName, QuotaScope, ResolvedQuota, Unit, format_value
+
+#: Default alarm levels for active sessions, as fractions of the regional active-session quota.
+DEFAULT_ACTIVE_SESSION_THRESHOLDS: Mapping[str, float] = {"Warning": 0.8, "Critical": 0.95}
+#: Default alarm levels for invocations, as fractions of the data-plane rate quota.
+DEFAULT_INVOKE_RATE_THRESHOLDS: Mapping[str, float] = {"Warning": 0.8}
+#: Default: alarm on any throttled invocation in a period (counts above the threshold alarm).
+DEFAULT_THROTTLE_THRESHOLDS: Mapping[str, float] = {"Critical": 0}
+#: Default: alarm on any system error in most periods of the evaluation window.
+DEFAULT_SYSTEM_ERROR_THRESHOLDS: Mapping[str, float] = {"Warning": 0}
+#: Default: alarm when more than 10 % of invocations fail with a client error.
+DEFAULT_USER_ERROR_RATE_THRESHOLDS: Mapping[str, float] = {"Warning": 0.1}
+#: Default: alarm when p99 latency reaches 80 % of the invocation mode's limit.
+DEFAULT_LATENCY_THRESHOLDS: Mapping[str, float] = {"Warning": 0.8}
+#: Default: alarm when new sessions reach 80 % of the session-creation quota.
+DEFAULT_NEW_SESSION_RATE_THRESHOLDS: Mapping[str, float] = {"Warning": 0.8}
+
+#: Name of the account-level gauge of live sessions.
+ACTIVE_SESSION_COUNT_METRIC = "ActiveSessionCount"
+#: Dimensions of the account-level gauge of live runtime sessions.
+ACTIVE_SESSION_COUNT_DIMENSIONS: Mapping[str, str] = {"Service": "AgentCore.Runtime"}
+#: Resource name used in alarm names for account-and-region alarms.
+ACCOUNT_RESOURCE = "Account"
+
+_GRAPH_HEIGHT = 6
+_DASHBOARD_WIDTH = 24
+_ALARM_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+
+
+def metric_active_session_count(*, period: cdk.Duration | None = None, **options: object) -> cloudwatch.Metric:
+    """``ActiveSessionCount`` (Maximum): live runtime sessions in the account and region.
+
+    The gauge to compare with the active-session quota (``Service=AgentCore.Runtime``). The stable L2 has
+    no helper for it, so it is defined here with the library's namespace constant.
+
+    Args:
+        period: aggregation period. Default: 5 minutes.
+        options: further ``cloudwatch.Metric`` options (``label``, ``color``, ``statistic``...).
+    """
+    kwargs: dict[str, object] = {"statistic": "Maximum", **options}
+    return cloudwatch.Metric(
+        namespace=METRIC_NAMESPACE,
+        metric_name=ACTIVE_SESSION_COUNT_METRIC,
+        dimensions_map=dict(ACTIVE_SESSION_COUNT_DIMENSIONS),
+        period=period,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+@dataclass(frozen=True)
+class _Evaluation:
+    """How many periods an alarm looks at, and how many of them must breach."""
+
+    evaluation_periods: int
+    datapoints_to_alarm: int
+
+
+# Quota approach is immediate: one breaching period pages (the quota rejects requests right then).
+_AT_ONCE = _Evaluation(1, 1)
+# Errors and latency are noisy minute by minute: alarm when most of a short window breaches.
+_MOSTLY = _Evaluation(5, 3)
+# A rate of client errors matters when it is sustained (a single bad client is not an incident).
+_SUSTAINED = _Evaluation(5, 5)
+
+
+class AgentMonitoring(Construct):
+    """Defines CloudWatch alarms and a dashboard for AgentCore agents, with quota-derived thresholds.
+
+    In the style of cdk-monitoring-constructs: create the facade once, then chain
+    :meth:`monitor_agent` for each agent. Every alarm notifies ``alarm_topic`` on ALARM and on OK.
+
+    Resources: the account-level alarms (active sessions, and the data-plane pool once an agent is
+    monitored under edition 2026-09), per-agent alarms, one dashboard (``dashboard``), and, unless
+    ``alarm_topic`` is given, an SNS topic encrypted with a new customer-managed KMS key (rotation on,
+    CloudWatch allowed to use it) whose policy denies non-TLS publishing.
+
+    Args:
+        scope: parent construct.
+        construct_id: construct id.
+        alarm_name_prefix: first part of every alarm name (letters, digits, ``_``, ``.``, ``-``).
+        alarm_topic: the topic alarms notify. Default: a new encrypted, TLS-only topic.
+        agents: agents to monitor with the default thresholds (same as calling :meth:`monitor_agent`).
+            Default: none; add them with :meth:`monitor_agent`.
+        dashboard_name: name of the CloudWatch dashboard. Default: a name generated by CloudFormation.
+        active_session_thresholds: alarm levels for ``ActiveSessionCount`` as fractions of the regional
+            active-session quota (``{"Warning": 0.8, "Critical": 0.95}`` by default); an empty mapping
+            creates no active-session alarm.
+        invoke_rate_thresholds: alarm levels for invocations as fractions of the data-plane rate quota
+            (the account pool, or each endpoint's rate in edition 2026-03). Default: ``{"Warning": 0.8}``.
+        period: the period every alarm and graph aggregates over, a whole number of minutes.
+            Default: 1 minute (quotas are per second; a longer period would average a burst away).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        alarm_name_prefix: str,
+        alarm_topic: sns.ITopic | None = None,
+        agents: Sequence[AgentCoreAgent] = (),
+        dashboard_name: str | None = None,
+        active_session_thresholds: Mapping[str, float] | None = None,
+        invoke_rate_thresholds: Mapping[str, float] | None = None,
+        period: cdk.Duration | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.catalog = catalog_for(self)
+        self.region: str | None = region_of(self)
+        self.alarm_name_prefix: str = alarm_name_prefix
+        self.period: cdk.Duration = period or cdk.Duration.minutes(1)
+        active_levels = dict(
+            DEFAULT_ACTIVE_SESSION_THRESHOLDS if active_session_thresholds is None else active_session_thresholds
+        )
+        self._invoke_levels = dict(
+            DEFAULT_INVOKE_RATE_THRESHOLDS if invoke_rate_thresholds is None else invoke_rate_thresholds
+        )
+        problems = self._prefix_problems(alarm_name_prefix) + self._period_problems(self.period)
+        problems += _level_problems("active_session_thresholds", active_levels, fraction=True)
+        problems += _level_problems("invoke_rate_thresholds", self._invoke_levels, fraction=True)
+        raise_all("InvalidMonitoringConfiguration", problems, self.node.path)
+
+        self.alarm_topic_key: kms.IKey | None = None
+        self.alarm_topic: sns.ITopic = alarm_topic or self._default_topic()
+        self._action = cloudwatch_actions.SnsAction(self.alarm_topic)
+        self._alarms: list[tuple[cloudwatch.Alarm, str]] = []
+        self._monitored: dict[str, AgentCoreAgent] = {}
+        self._pool_alarmed = False
+        self._graph_keys = 0
+
+        self.dashboard = cloudwatch.Dashboard(
+            self, "Dashboard", dashboard_name=dashboard_name, default_interval=cdk.Duration.hours(3)
+        )
+        self._account = Construct(self, "Account")
+        self._active_session_quota = self.catalog.resolve(QuotaName.ACTIVE_SESSION_WORKLOADS, self.region)
+        self._invoke_quota = self.catalog.resolve(QuotaName.INVOKE_RATE, self.region)
+        self._active_sessions_graph, self._invocations_graph = self._quota_row(active_levels)
+        self._alarm_active_sessions(active_levels)
+
+        for agent in agents:
+            self.monitor_agent(agent)
+
+    # -- defaults and validation -------------------------------------------------------------------
+
+    def _default_topic(self) -> sns.ITopic:
+        key = kms.Key(
+            self,
+            "AlarmTopicKey",
+            description=f"Encrypts the alarm topic of {self.node.path}",
+            # Key rotation is a security default (AwsSolutions-KMS5); it costs nothing to keep.
+            enable_key_rotation=True,
+        )
+        # CloudWatch publishes alarm notifications to an encrypted topic only when the key lets it; the
+        # AWS managed key alias/aws/sns cannot be shared, hence a customer-managed key.
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsToPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],  # in a key policy, "*" is the key itself
+                conditions={"StringEquals": {"aws:SourceAccount": cdk.Stack.of(self).account}},
+            )
+        )
+        self.alarm_topic_key = key
+        # enforce_ssl adds a topic policy denying sns:Publish without TLS (AwsSolutions-SNS3).
+        return sns.Topic(self, "AlarmTopic", master_key=key, enforce_ssl=True, display_name="AgentCore alarms")
+
+    @staticmethod
+    def _prefix_problems(prefix: str) -> list[str]:
+        if not isinstance(prefix, str) or not prefix:
+            return [f"alarm_name_prefix must be a non-empty string, got {prefix!r}"]
+        if cdk.Token.is_unresolved(prefix):
+            return ["alarm_name_prefix must be a concrete string, got an unresolved token"]
+        bad = sorted(set(prefix) - _ALARM_NAME_CHARACTERS)
+        if bad:
+            return [
+                f"alarm_name_prefix may contain only letters, digits, '_', '.' and '-', got {prefix!r} "
+                f"(offending: {' '.join(repr(c) for c in bad)})"
+            ]
+        return []
+
+    @staticmethod
+    def _period_problems(period: cdk.Duration) -> list[str]:
+        if period.is_unresolved():
+            return ["period must be a concrete duration, got an unresolved token"]
+        seconds = period.to_seconds()
+        if seconds < 60 or seconds % 60:
+            return [f"period must be a whole number of minutes, got {period.to_human_string()}"]
+        return []
+
+    def _check_alarm_metric_count(
+        self, agent: AgentCoreAgent, endpoints: Sequence[str], levels: Mapping[str, Mapping[str, float]]
+    ) -> None:
+        """A metric-math alarm reads at most a fixed number of metrics (a CloudWatch hard limit).
+
+        The user-error rate reads two metrics per endpoint and the sums one per endpoint.
+        """
+        widest = 2 * len(endpoints) if levels["user_error_rate"] else len(endpoints)
+        limit = self.catalog.resolve(QuotaName.CLOUDWATCH_ALARM_METRICS, self.region)
+        if widest > limit.value:
+            raise ConstructsLibValidationError(
+                "TooManyMetricsInAlarm",
+                f"monitoring {len(endpoints)} endpoints of {agent.runtime_name} needs alarms over {widest} metrics, "
+                f"more than {limit.formatted()}, the {limit.describe()}; pass endpoints=[...] to watch fewer "
+                "endpoints per call, or user_error_rate={} to drop the ratio alarm",
+                self.node.path,
+            )
+
+    # -- wiring ------------------------------------------------------------------------------------
+
+    def created_alarms(self) -> list[cloudwatch.Alarm]:
+        """Every alarm this facade created, in creation order."""
+        return [alarm for alarm, _ in self._alarms]
+
+    def created_alarms_with_disambiguator(self, disambiguator: str) -> list[cloudwatch.Alarm]:
+        """The alarms created for one level (``"Warning"``, ``"Critical"``...), for wiring extra actions."""
+        return [alarm for alarm, level in self._alarms if level == disambiguator]
+
+    def _next_graph_key(self) -> int:
+        self._graph_keys += 1
+        return self._graph_keys
+
+    @property
+    def monitored_agents(self) -> list[AgentCoreAgent]:
+        """The agents monitored so far."""
+        return list(self._monitored.values())
+
+    def _alarm(
+        self,
+        scope: Construct,
+        *,
+        resource: str,
+        metric_label: str,
+        disambiguator: str,
+        metric: cloudwatch.IMetric,
+        threshold: float,
+        evaluation: _Evaluation,
+        treat_missing_data: cloudwatch.TreatMissingData,
+        description: str,
+    ) -> cloudwatch.Alarm:
+        alarm = cloudwatch.Alarm(
+            scope,
+            disambiguator,
+            alarm_name=f"{self.alarm_name_prefix}-{resource}-{metric_label}-{disambiguator}",
+            alarm_description=description,
+            metric=metric,
+            threshold=threshold,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=evaluation.evaluation_periods,
+            datapoints_to_alarm=evaluation.datapoints_to_alarm,
+            treat_missing_data=treat_missing_data,
+        )
+        alarm.add_alarm_action(self._action)
+        alarm.add_ok_action(self._action)
+        self._alarms.append((alarm, disambiguator))
+        return alarm
+
+    # -- account and region ------------------------------------------------------------------------
+
+    def _alarm_active_sessions(self, levels: Mapping[str, float]) -> None:
+        quota = self._active_session_quota
+        group = Construct(self._account, "ActiveSessions")
+        for level, fraction in levels.items():
+            self._alarm(
+                group,
+                resource=ACCOUNT_RESOURCE,
+                metric_label="ActiveSessions",
+                disambiguator=level,
+                metric=metric_active_session_count(period=self.period),
+                threshold=fraction * quota.value,
+                evaluation=_AT_ONCE,
+                # A gauge that stops reporting says nothing about the level: keep the current state
+                # rather than flapping to OK (or to ALARM) on a gap.
+                treat_missing_data=cloudwatch.TreatMissingData.IGNORE,
+                description=(
+                    f"{level}: live AgentCore sessions above {fraction:.0%} of {quota.formatted()}, the "
+                    f"{quota.describe()}; new sessions fail with ServiceQuotaExceededException at the quota. "
+                    f"Lower idle_runtime_session_timeout, or {quota.increase_advice()}"
+                ),
+            )
+
+    def _alarm_invoke_pool(self, agent: AgentCoreAgent) -> None:
+        """Edition 2026-09: one alarm on the account's aggregated invocations against the shared pool."""
+        if self._pool_alarmed or not self._invoke_levels:
+            return
+        self._pool_alarmed = True
+        quota = self._invoke_quota
+        seconds = self.period.to_seconds()
+        metric = agent.runtime.metric_invocations_aggregated(period=self.period, label="all agents")
+        group = Construct(self._account, "InvokeRate")
+        for level, fraction in self._invoke_levels.items():
+            self._alarm(
+                group,
+                resource=ACCOUNT_RESOURCE,
+                metric_label="InvokeRate",
+                disambiguator=level,
+                metric=metric,
+                threshold=fraction * quota.per_second * seconds,
+                evaluation=_AT_ONCE,
+                # No invocations anywhere in the account: nowhere near the pool.
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                description=(
+                    f"{level}: invocations of every agent in the account above {fraction:.0%} of "
+                    f"{quota.formatted()}, the {quota.describe()}, shared by all data-plane APIs; "
+                    f"{quota.increase_advice()}"
+                ),
+            )
+        self._invocations_graph.add_left_metric(_per_second(metric, "invocations/s (all agents)", "pool"))
+
+    def _quota_row(self, levels: Mapping[str, float]) -> tuple[cloudwatch.GraphWidget, cloudwatch.GraphWidget]:
+        sessions = self._active_session_quota
+        invoke = self._invoke_quota
+        session_lines = [cloudwatch.HorizontalAnnotation(value=sessions.value, label=f"quota {sessions.formatted()}")]
+        session_lines += [
+            cloudwatch.HorizontalAnnotation(value=f * sessions.value, label=f"{level} {f:.0%}")
+            for level, f in levels.items()
+        ]
+        active = cloudwatch.GraphWidget(
+            title=f"Active sessions vs quota ({sessions.formatted()}, {sessions.source.value})",
+            left=[metric_active_session_count(period=self.period, label="ActiveSessionCount")],
+            left_annotations=session_lines,
+            width=_DASHBOARD_WIDTH // 2,
+            height=_GRAPH_HEIGHT,
+        )
+        per_endpoint = invoke.quota.scope is QuotaScope.ENDPOINT
+        pool_lines = [cloudwatch.HorizontalAnnotation(
+            value=invoke.per_second,
+            label=f"{'per-endpoint quota' if per_endpoint else 'account pool'} {invoke.formatted()}",
+        )]
+        pool_lines += [
+            cloudwatch.HorizontalAnnotation(value=f * invoke.per_second, label=f"{level} {f:.0%}")
+            for level, f in self._invoke_levels.items()
+        ]
+        invocations = cloudwatch.GraphWidget(
+            title=(
+                f"Invocations per second vs {'each endpoint' if per_endpoint else 'the account pool'} "
+                f"({invoke.formatted()})"
+            ),
+            left_annotations=pool_lines,
+            width=_DASHBOARD_WIDTH // 2,
+            height=_GRAPH_HEIGHT,
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.TextWidget(
+                markdown=(
+                    f"## Quotas (edition {self.catalog.edition.value}, region {self.region or 'unknown'})\n"
+                    f"{sessions.describe()}; {invoke.describe()}"
+                ),
+                width=_DASHBOARD_WIDTH,
+                height=2,
+            )
+        )
+        self.dashboard.add_widgets(active, invocations)
+        return active, invocations
+
+    # -- agents ------------------------------------------------------------------------------------
+
+    def monitor_agent(
+        self,
+        agent: AgentCoreAgent,
+        *,
+        throttles: Mapping[str, float] | None = None,
+        system_errors: Mapping[str, float] | None = None,
+        user_error_rate: Mapping[str, float] | None = None,
+        latency: Mapping[str, float] | None = None,
+        new_session_rate: Mapping[str, float] | None = None,
+        endpoints: Sequence[str] | None = None,
+    ) -> AgentMonitoring:
+        """Add alarms and a dashboard row for one agent; returns ``self`` for chaining.
+
+        Each threshold argument maps a disambiguator (``"Warning"``, ``"Critical"``) to a level; an
+        empty mapping creates no alarm of that kind. Levels that are fractions refer to a limit read
+        from the quota catalog (with approved overrides) when the construct is built.
+
+        Args:
+            agent: the agent.
+            throttles: alarm when more invocations than this are throttled in a period.
+                Default: ``{"Critical": 0}`` (any throttle).
+            system_errors: alarm when more system errors than this occur in 3 of 5 periods.
+                Default: ``{"Warning": 0}``.
+            user_error_rate: alarm when ``UserErrors / Invocations`` exceeds this fraction for 5 periods.
+                Default: ``{"Warning": 0.1}``.
+            latency: alarm when p99 latency exceeds this fraction of the invocation mode's limit
+                (``agent.plan.mode_limit_seconds``; for the asynchronous mode, the synchronous request
+                timeout, because the invocation itself must answer at once). Default: ``{"Warning": 0.8}``.
+            new_session_rate: alarm when new sessions in a period exceed this fraction of the
+                session-creation quota (``agent.plan.session_creation_capacity_per_second`` x period).
+                Counted per endpoint when the quota is per endpoint (2026-03), else for the agent.
+                Default: ``{"Warning": 0.8}``.
+            endpoints: which endpoints to watch. Default: ``DEFAULT`` and every named endpoint.
+
+        Raises:
+            ConstructsLibValidationError: ``AgentAlreadyMonitored`` for a second call with the same
+                agent, ``InvalidMonitoringConfiguration`` for levels out of range or unknown endpoints.
+        """
+        if agent.runtime_name in self._monitored:
+            raise ConstructsLibValidationError(
+                "AgentAlreadyMonitored",
+                f"agent {agent.runtime_name!r} ({agent.node.path}) is already monitored by this AgentMonitoring",
+                self.node.path,
+            )
+        levels = {
+            "throttles": dict(DEFAULT_THROTTLE_THRESHOLDS if throttles is None else throttles),
+            "system_errors": dict(DEFAULT_SYSTEM_ERROR_THRESHOLDS if system_errors is None else system_errors),
+            "user_error_rate": dict(
+                DEFAULT_USER_ERROR_RATE_THRESHOLDS if user_error_rate is None else user_error_rate
+            ),
+            "latency": dict(DEFAULT_LATENCY_THRESHOLDS if latency is None else latency),
+            "new_session_rate": dict(
+                DEFAULT_NEW_SESSION_RATE_THRESHOLDS if new_session_rate is None else new_session_rate
+            ),
+        }
+        known = [DEFAULT_ENDPOINT, *agent.endpoints]
+        chosen = list(known if endpoints is None else endpoints)
+        problems: list[str] = []
+        for name, values in levels.items():
+            problems += _level_problems(name, values, fraction=name not in ("throttles", "system_errors"))
+        unknown = [e for e in chosen if e not in known]
+        if unknown:
+            problems.append(f"endpoints {unknown!r} are not endpoints of {agent.runtime_name} (known: {known!r})")
+        if not chosen:
+            problems.append("endpoints must name at least one endpoint")
+        raise_all("InvalidMonitoringConfiguration", problems, self.node.path)
+        self._check_alarm_metric_count(agent, chosen, levels)
+        self._monitored[agent.runtime_name] = agent
+        _AgentAlarms(self, agent, chosen, levels).build()
+        if self._invoke_quota.quota.scope is not QuotaScope.ENDPOINT:
+            self._alarm_invoke_pool(agent)
+        return self
+
+
+class _AgentAlarms:
+    """Builds one agent's alarms and dashboard row (kept apart so the facade stays readable)."""
+
+    def __init__(
+        self,
+        monitoring: AgentMonitoring,
+        agent: AgentCoreAgent,
+        endpoints: list[str],
+        levels: Mapping[str, Mapping[str, float]],
+    ) -> None:
+        self.m = monitoring
+        self.agent = agent
+        self.endpoints = endpoints
+        self.levels = levels
+        self.period = monitoring.period
+        self.seconds = monitoring.period.to_seconds()
+        self.resource = agent.runtime_name
+        # One group per monitored agent; the runtime name is unique in the account and region.
+        self.group = Construct(monitoring, agent.runtime_name)
+
+    def _metrics(self, factory_name: str, **options: object) -> list[cloudwatch.Metric]:
+        factory = getattr(self.agent, factory_name)
+        return [factory(endpoint=e, period=self.period, label=e, **options) for e in self.endpoints]
+
+    def build(self) -> None:
+        invocations = self._metrics("metric_invocations")
+        throttles = self._metrics("metric_throttles")
+        system_errors = self._metrics("metric_system_errors")
+        user_errors = self._metrics("metric_user_errors")
+        latency = self._metrics("metric_latency", statistic="p99")
+        sessions = self._metrics("metric_session_count")
+        not_breaching = cloudwatch.TreatMissingData.NOT_BREACHING
+
+        for level, count in self.levels["throttles"].items():
+            self._alarm("Throttles", level, _sum(throttles, "throttles", self.period), count, _AT_ONCE,
+                        # No data means no invocations, so nothing was throttled.
+                        not_breaching,
+                        f"{level}: more than {count:g} invocations of {self.resource} throttled in "
+                        f"{self.period.to_human_string()}; clients see ThrottlingException (429)")
+        for level, count in self.levels["system_errors"].items():
+            self._alarm("SystemErrors", level, _sum(system_errors, "system errors", self.period), count, _MOSTLY,
+                        # No data means no invocations, so no errors.
+                        not_breaching,
+                        f"{level}: more than {count:g} system errors of {self.resource} per "
+                        f"{self.period.to_human_string()} in 3 of 5 periods")
+        error_rate = _ratio(user_errors, invocations, "user error rate", self.period)
+        for level, fraction in self.levels["user_error_rate"].items():
+            self._alarm("UserErrorRate", level, error_rate, fraction, _SUSTAINED,
+                        # Without invocations the rate is undefined; a quiet agent is not failing.
+                        not_breaching,
+                        f"{level}: more than {fraction:.0%} of invocations of {self.resource} fail with a "
+                        "client error (UserErrors / Invocations) for 5 periods")
+        limit_ms, limit_text = self._latency_limit()
+        p99 = _max(latency, "p99 latency", self.period)
+        for level, fraction in self.levels["latency"].items():
+            self._alarm("LatencyP99", level, p99, fraction * limit_ms, _MOSTLY,
+                        # No invocations, no latency to judge.
+                        not_breaching,
+                        f"{level}: p99 latency of {self.resource} above {fraction:.0%} of {limit_text}; "
+                        "requests near the limit are cut off")
+        creation, per_endpoint = self._session_creation_quota()
+        capacity = self.agent.plan.session_creation_capacity_per_second * self.seconds
+        for level, fraction in self.levels["new_session_rate"].items():
+            targets = [(e, [m]) for e, m in zip(self.endpoints, sessions, strict=True)] if per_endpoint else [
+                (None, sessions)
+            ]
+            for endpoint, metrics in targets:
+                self._alarm("NewSessions", level, _sum(metrics, "new sessions", self.period),
+                            fraction * capacity, _AT_ONCE,
+                            # No new sessions: far from the creation quota.
+                            not_breaching,
+                            f"{level}: new sessions of {self.resource}"
+                            f"{'' if endpoint is None else ' on endpoint ' + endpoint} above {fraction:.0%} of "
+                            f"{creation.formatted()}, the {creation.describe()}; reuse sessions across turns, or "
+                            f"{creation.increase_advice()}",
+                            endpoint=endpoint)
+        if self.agent.plan.rate_model is RateModel.PER_ENDPOINT:
+            self._per_endpoint_invoke_alarms(invocations)
+        self._dashboard_row(invocations, throttles, system_errors, user_errors, latency, sessions,
+                            limit_ms, capacity)
+
+    def _alarm(
+        self,
+        metric_label: str,
+        level: str,
+        metric: cloudwatch.IMetric,
+        threshold: float,
+        evaluation: _Evaluation,
+        treat_missing_data: cloudwatch.TreatMissingData,
+        description: str,
+        *,
+        endpoint: str | None = None,
+    ) -> None:
+        scope = _group(self.group, metric_label)
+        if endpoint is not None:
+            scope = _group(scope, endpoint)
+        resource = self.resource if endpoint is None else f"{self.resource}.{endpoint}"
+        self.m._alarm(
+            scope,
+            resource=resource,
+            metric_label=metric_label,
+            disambiguator=level,
+            metric=metric,
+            threshold=threshold,
+            evaluation=evaluation,
+            treat_missing_data=treat_missing_data,
+            description=description,
+        )
+
+    def _latency_limit(self) -> tuple[float, str]:
+        plan = self.agent.plan
+        if plan.mode is InvocationMode.ASYNCHRONOUS:
+            # The asynchronous invocation answers at once and the work continues in the session, so
+            # the request itself is bound by the synchronous request timeout, not the job duration.
+            quota = self.agent.catalog.resolve(QuotaName.SYNCHRONOUS_REQUEST_TIMEOUT, self.agent.region)
+            return quota.value * 1000.0, f"{quota.formatted()}, the {quota.describe()}"
+        limit = format_value(plan.mode_limit_seconds, Unit.SECONDS)
+        return plan.mode_limit_seconds * 1000.0, f"{limit}, the limit of the {plan.mode.value} invocation mode"
+
+    def _session_creation_quota(self) -> tuple[ResolvedQuota, bool]:
+        name = (
+            QuotaName.SESSION_CREATION_RATE_DIRECT_CODE
+            if self.agent.artifact_kind is ArtifactKind.DIRECT_CODE
+            else QuotaName.SESSION_CREATION_RATE_CONTAINER
+        )
+        quota = self.agent.catalog.resolve(name, self.agent.region)
+        return quota, quota.quota.scope is QuotaScope.ENDPOINT
+
+    def _per_endpoint_invoke_alarms(self, invocations: list[cloudwatch.Metric]) -> None:
+        """Edition 2026-03: each endpoint has its own invoke rate quota."""
+        quota = self.m._invoke_quota
+        for endpoint, metric in zip(self.endpoints, invocations, strict=True):
+            for level, fraction in self.m._invoke_levels.items():
+                self._alarm("InvokeRate", level, metric, fraction * quota.per_second * self.seconds, _AT_ONCE,
+                            # No invocations: far from the quota.
+                            cloudwatch.TreatMissingData.NOT_BREACHING,
+                            f"{level}: invocations of {self.resource} on endpoint {endpoint} above {fraction:.0%} "
+                            f"of {quota.formatted()}, the {quota.describe()}; add endpoints or "
+                            f"{quota.increase_advice()}",
+                            endpoint=endpoint)
+            self.m._invocations_graph.add_left_metric(
+                _per_second(metric, f"{self.resource}::{endpoint} invocations/s", f"e{self.m._next_graph_key()}")
+            )
+
+    def _dashboard_row(
+        self,
+        invocations: list[cloudwatch.Metric],
+        throttles: list[cloudwatch.Metric],
+        system_errors: list[cloudwatch.Metric],
+        user_errors: list[cloudwatch.Metric],
+        latency: list[cloudwatch.Metric],
+        sessions: list[cloudwatch.Metric],
+        limit_ms: float,
+        session_capacity: float,
+    ) -> None:
+        plan = self.agent.plan
+        width = _DASHBOARD_WIDTH // 5
+        last = _DASHBOARD_WIDTH - 4 * width
+        errors = [m.with_(label=f"{m.label} system") for m in system_errors]
+        errors += [m.with_(label=f"{m.label} user") for m in user_errors]
+        latency_lines = [cloudwatch.HorizontalAnnotation(value=limit_ms, label="invocation limit")]
+        latency_lines += [
+            cloudwatch.HorizontalAnnotation(value=f * limit_ms, label=f"{level} {f:.0%}")
+            for level, f in self.levels["latency"].items()
+        ]
+        session_lines = [cloudwatch.HorizontalAnnotation(value=session_capacity, label="creation quota per period")]
+        self.m.dashboard.add_widgets(
+            cloudwatch.TextWidget(
+                markdown=(
+                    f"### {self.resource}: {plan.mode.value} invocation, endpoints {', '.join(self.endpoints)}"
+                ),
+                width=_DASHBOARD_WIDTH,
+                height=1,
+            )
+        )
+        self.m.dashboard.add_widgets(
+            cloudwatch.GraphWidget(title=f"{self.resource} invocations", left=invocations, width=width,
+                                   height=_GRAPH_HEIGHT),
+            cloudwatch.GraphWidget(title=f"{self.resource} throttles", left=throttles, width=width,
+                                   height=_GRAPH_HEIGHT),
+            cloudwatch.GraphWidget(title=f"{self.resource} errors", left=errors, width=width, height=_GRAPH_HEIGHT),
+            cloudwatch.GraphWidget(title=f"{self.resource} latency p99 (ms)", left=latency,
+                                   left_annotations=latency_lines, width=width, height=_GRAPH_HEIGHT),
+            cloudwatch.GraphWidget(title=f"{self.resource} new sessions", left=sessions,
+                                   left_annotations=session_lines, width=last, height=_GRAPH_HEIGHT),
+        )
+
+
+def _group(parent: Construct, construct_id: str) -> Construct:
+    """The child grouping construct ``construct_id`` of ``parent``, created on first use."""
+    existing = parent.node.try_find_child(construct_id)
+    return existing if isinstance(existing, Construct) else Construct(parent, construct_id)
+
+
+def _level_problems(name: str, levels: Mapping[str, float], *, fraction: bool) -> list[str]:
+    problems: list[str] = []
+    for level, value in levels.items():
+        if not isinstance(level, str) or not level or set(level) - _ALARM_NAME_CHARACTERS:
+            problems.append(f"{name} keys must be alarm-name-safe disambiguators like 'Warning', got {level!r}")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            problems.append(f"{name}[{level!r}] must be a number, got {value!r}")
+        elif fraction and not 0 < value <= 1:
+            problems.append(f"{name}[{level!r}] must be a fraction of the limit in (0, 1], got {value!r}")
+        elif not fraction and value < 0:
+            problems.append(f"{name}[{level!r}] must be a count of at least 0, got {value!r}")
+    return problems
+
+
+def _sum(metrics: Sequence[cloudwatch.IMetric], label: str, period: cdk.Duration) -> cloudwatch.IMetric:
+    """The metrics themselves when there is one, else their sum with gaps counted as 0."""
+    if len(metrics) == 1:
+        return metrics[0]
+    using = {f"m{i}": m for i, m in enumerate(metrics)}
+    expression = " + ".join(f"FILL({key}, 0)" for key in using)
+    return cloudwatch.MathExpression(expression=expression, using_metrics=using, label=label, period=period)
+
+
+def _max(metrics: Sequence[cloudwatch.IMetric], label: str, period: cdk.Duration) -> cloudwatch.IMetric:
+    """The metric itself when there is one, else the highest of them at each point."""
+    if len(metrics) == 1:
+        return metrics[0]
+    using = {f"m{i}": m for i, m in enumerate(metrics)}
+    return cloudwatch.MathExpression(
+        expression=f"MAX([{', '.join(using)}])", using_metrics=using, label=label, period=period
+    )
+
+
+def _ratio(
+    numerators: Sequence[cloudwatch.IMetric],
+    denominators: Sequence[cloudwatch.IMetric],
+    label: str,
+    period: cdk.Duration,
+) -> cloudwatch.MathExpression:
+    """Sum of numerators over sum of denominators (no datapoint when there is no traffic)."""
+    using: dict[str, cloudwatch.IMetric] = {f"e{i}": m for i, m in enumerate(numerators)}
+    using.update({f"i{i}": m for i, m in enumerate(denominators)})
+    errors = " + ".join(f"FILL(e{i}, 0)" for i in range(len(numerators)))
+    calls = " + ".join(f"FILL(i{i}, 0)" for i in range(len(denominators)))
+    return cloudwatch.MathExpression(
+        expression=f"({errors}) / ({calls})", using_metrics=using, label=label, period=period
+    )
+
+
+def _per_second(metric: cloudwatch.IMetric, label: str, key: str) -> cloudwatch.MathExpression:
+    """A Sum metric as a rate per second, to compare with a quota in TPS (``key``: unique in its graph)."""
+    return cloudwatch.MathExpression(expression=f"{key} / PERIOD({key})", using_metrics={key: metric}, label=label)
+
+
+__all__ = [
+    "ACTIVE_SESSION_COUNT_DIMENSIONS",
+    "ACTIVE_SESSION_COUNT_METRIC",
+    "DEFAULT_ACTIVE_SESSION_THRESHOLDS",
+    "DEFAULT_INVOKE_RATE_THRESHOLDS",
+    "DEFAULT_LATENCY_THRESHOLDS",
+    "DEFAULT_NEW_SESSION_RATE_THRESHOLDS",
+    "DEFAULT_SYSTEM_ERROR_THRESHOLDS",
+    "DEFAULT_THROTTLE_THRESHOLDS",
+    "DEFAULT_USER_ERROR_RATE_THRESHOLDS",
+    "AgentMonitoring",
+    "metric_active_session_count",
+]

@@ -1,0 +1,367 @@
+"""PayloadStaging: an S3 bucket for agent inputs and outputs too large to pass inline.
+
+Clients upload inputs with short-lived, size-limited pre-signed URLs that a proxy hands out (see
+:mod:`constructs_lib.handlers.staging_urls`); the agent reads its inputs and writes its outputs under
+its own prefixes; objects expire by lifecycle rule.
+
+Key layout::
+
+    inputs/<runtime_name>/<random id>[/<file name>]     written by clients, read by the agent
+    outputs/<runtime_name>/<anything>                   written by the agent, read by clients
+
+See: https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-presigned-url.html
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from constructs_lib import _nag
+from constructs_lib._buckets import access_logs_bucket, use_bucket_policy_for_access_logs
+from constructs_lib._scope import catalog_for, region_of
+from constructs_lib.agent import AgentCoreAgent
+from constructs_lib.errors import ConstructsLibValidationError, raise_all
+from constructs_lib.handlers import staging_urls as _env
+from constructs_lib.quotas import QuotaName, ResolvedQuota, Unit, format_value
+
+#: Key prefix under which clients upload inputs (one sub-prefix per agent).
+INPUTS_PREFIX = _env.INPUTS_PREFIX
+#: Key prefix under which agents write outputs (one sub-prefix per agent).
+OUTPUTS_PREFIX = _env.OUTPUTS_PREFIX
+
+#: Actions a signer needs for a pre-signed upload. ``s3:PutObject`` also authorizes the multipart
+#: upload operations (create, upload part, complete).
+PRESIGN_UPLOAD_ACTIONS: tuple[str, ...] = ("s3:PutObject",)
+#: Actions a signer needs for a pre-signed download.
+PRESIGN_DOWNLOAD_ACTIONS: tuple[str, ...] = ("s3:GetObject",)
+#: Actions the agent needs on its input prefix.
+AGENT_INPUT_ACTIONS: tuple[str, ...] = ("s3:GetObject",)
+#: Actions the agent needs on its output prefix (multipart uploads of large results included).
+AGENT_OUTPUT_ACTIONS: tuple[str, ...] = ("s3:PutObject", "s3:AbortMultipartUpload")
+
+_WARNING_PREFIX = "constructs_lib:"
+
+
+def _grantable(grantee: Any) -> iam.IGrantable:
+    """The IAM grantable behind ``grantee`` (an :class:`AgentCoreAgent` grants through its runtime)."""
+    runtime = getattr(grantee, "runtime", None)
+    if runtime is not None and hasattr(grantee, "runtime_name"):
+        return runtime  # type: ignore[no-any-return]
+    return grantee  # type: ignore[no-any-return]
+
+
+def _acknowledge_on(grantee: Any, rule: str, findings: list[str], reason: str) -> None:
+    """Acknowledge findings on the grantee's construct (or its role), if it is one."""
+    for candidate in (getattr(grantee, "role", None), grantee, getattr(grantee, "grant_principal", None)):
+        if isinstance(candidate, Construct):
+            _nag.acknowledge(candidate, rule, findings, reason)
+            return
+
+
+class PayloadStaging(Construct):
+    """Defines an S3 bucket that stages agent inputs and outputs too large to pass inline.
+
+    Secure defaults: all public access blocked, TLS-only bucket policy, encryption at rest (S3-managed,
+    or SSE-KMS with a bucket key when ``encryption_key`` is given), objects owned by the bucket owner
+    (ACLs disabled), server access logs to a separate bucket, and the bucket retained when the stack is
+    deleted. Lifecycle rules expire ``inputs/`` and ``outputs/`` after ``object_expiry`` and abort
+    incomplete multipart uploads after one day.
+
+    Versioning is off on purpose: staged objects are transient, written once under random keys (an
+    overwrite never replaces anything worth keeping), and versioning would keep every expired payload as
+    a noncurrent version that needs a second lifecycle rule and costs storage for nothing.
+
+    Args:
+        scope: parent construct.
+        construct_id: construct id.
+        url_expiry: the longest a pre-signed URL stays valid. Must not exceed ``object_expiry``.
+            Default: 15 minutes. Note that a URL signed with temporary credentials (a Lambda role)
+            also stops working when those credentials expire.
+        max_object_size: the largest object a client may upload, enforced by the pre-signed POST
+            policy. Must not exceed the AgentCore request payload quota (a hard limit the library
+            applies to staged payloads too). Default: that quota (100 MiB).
+        object_expiry: how long staged inputs and outputs are kept (whole days, at least 1).
+            Default: 7 days.
+        encryption_key: customer managed KMS key for SSE-KMS. Default: S3-managed keys (SSE-S3).
+        removal_policy: what happens to the bucket when it leaves the stack. Default: RETAIN.
+        server_access_logs_bucket: where server access logs go. Default: a new logs bucket
+            (``AccessLogs``), S3-managed encryption, TLS-only, retained.
+        bucket_name: physical bucket name. Default: generated by CloudFormation.
+
+    Raises:
+        ConstructsLibValidationError: ``InvalidStagingExpiry`` for an expiry out of range,
+            ``StagedObjectTooLarge`` / ``InvalidStagedObjectSize`` for a bad ``max_object_size``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        url_expiry: cdk.Duration | None = None,
+        max_object_size: cdk.Size | None = None,
+        object_expiry: cdk.Duration | None = None,
+        encryption_key: kms.IKey | None = None,
+        removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
+        server_access_logs_bucket: s3.IBucket | None = None,
+        bucket_name: str | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        # Grant S3 log delivery through a bucket policy scoped to the source bucket and account, not the
+        # legacy LogDeliveryWrite ACL (which would need ACLs enabled on the logs bucket). Set here, before
+        # any child exists, it applies to this construct's buckets only.
+        use_bucket_policy_for_access_logs(self)
+        catalog = catalog_for(self)
+        self._payload_quota: ResolvedQuota = catalog.resolve(QuotaName.REQUEST_PAYLOAD, region_of(self))
+        self.url_expiry: cdk.Duration = url_expiry or cdk.Duration.minutes(15)
+        self.object_expiry: cdk.Duration = object_expiry or cdk.Duration.days(7)
+        self.max_object_size: cdk.Size = max_object_size or cdk.Size.bytes(int(self._payload_quota.value))
+        self.encryption_key: kms.IKey | None = encryption_key
+        self._validate()
+
+        if server_access_logs_bucket is None:
+            server_access_logs_bucket = access_logs_bucket(self, "AccessLogs", removal_policy)
+            self.access_logs_bucket: s3.IBucket = server_access_logs_bucket
+        else:
+            self.access_logs_bucket = server_access_logs_bucket
+
+        days = int(self.object_expiry.to_days())
+        self.bucket: s3.Bucket = s3.Bucket(
+            self,
+            "Resource",
+            bucket_name=bucket_name,
+            # Staged payloads are customer data: never public, never over plain HTTP.
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            encryption=s3.BucketEncryption.KMS if encryption_key else s3.BucketEncryption.S3_MANAGED,
+            encryption_key=encryption_key,
+            bucket_key_enabled=True if encryption_key else None,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            versioned=False,
+            server_access_logs_bucket=server_access_logs_bucket,
+            server_access_logs_prefix=f"{cdk.Names.unique_id(self)}/",
+            # Staged payloads are transient: expire them, and abort uploads that never completed.
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="ExpireInputs", prefix=INPUTS_PREFIX, expiration=cdk.Duration.days(days)
+                ),
+                s3.LifecycleRule(
+                    id="ExpireOutputs", prefix=OUTPUTS_PREFIX, expiration=cdk.Duration.days(days)
+                ),
+                s3.LifecycleRule(
+                    id="AbortIncompleteUploads",
+                    abort_incomplete_multipart_upload_after=cdk.Duration.days(1),
+                ),
+            ],
+            removal_policy=removal_policy,
+        )
+        self.node.default_child = self.bucket
+
+    # -- construction helpers ------------------------------------------------------------------------
+
+    def _validate(self) -> None:
+        expiry_problems: list[str] = []
+        if self.url_expiry.is_unresolved() or self.object_expiry.is_unresolved():
+            cdk.Annotations.of(self).add_info(
+                "url_expiry or object_expiry is a token: their ranges are not checked at synth"
+            )
+        else:
+            url_seconds = self.url_expiry.to_seconds()
+            object_seconds = self.object_expiry.to_seconds()
+            if url_seconds < 1:
+                expiry_problems.append(f"url_expiry must be at least 1 second, got {url_seconds} s")
+            if object_seconds < 86400 or object_seconds % 86400:
+                expiry_problems.append(
+                    f"object_expiry must be a whole number of days, at least 1 (S3 lifecycle expiration "
+                    f"counts days), got {format_value(object_seconds, Unit.SECONDS)}"
+                )
+            presign = catalog_for(self).resolve(QuotaName.S3_PRESIGNED_URL_EXPIRY)
+            if url_seconds > presign.value:
+                expiry_problems.append(
+                    f"url_expiry {format_value(url_seconds, Unit.SECONDS)} exceeds {presign.formatted()}, the "
+                    f"{presign.describe()}; use a shorter expiry"
+                )
+            if url_seconds > object_seconds:
+                expiry_problems.append(
+                    f"url_expiry {format_value(url_seconds, Unit.SECONDS)} must not exceed object_expiry "
+                    f"{format_value(object_seconds, Unit.SECONDS)}: a URL would outlive the object it names"
+                )
+        raise_all("InvalidStagingExpiry", expiry_problems, self.node.path)
+
+        if self.max_object_size.is_unresolved():
+            cdk.Annotations.of(self).add_info(
+                "max_object_size is a token: it is not checked against the request payload quota at synth"
+            )
+            return
+        size = float(self.max_object_size.to_bytes())
+        if size < 1:
+            raise ConstructsLibValidationError(
+                "InvalidStagedObjectSize", f"max_object_size must be at least 1 byte, got {size:g}", self.node.path
+            )
+        quota = self._payload_quota
+        if size > quota.value:
+            raise ConstructsLibValidationError(
+                "StagedObjectTooLarge",
+                f"max_object_size {format_value(size, Unit.BYTES)} exceeds {quota.formatted()}, the "
+                f"{quota.describe()}; {quota.increase_advice()}: split the input into several objects, or "
+                "process it outside the agent session (for example a Step Functions distributed map)",
+                self.node.path,
+            )
+
+    # -- key layout ----------------------------------------------------------------------------------
+
+    def input_prefix(self, agent: AgentCoreAgent) -> str:
+        """The key prefix of ``agent``'s inputs: ``inputs/<runtime_name>/``."""
+        return f"{INPUTS_PREFIX}{agent.runtime_name}/"
+
+    def output_prefix(self, agent: AgentCoreAgent) -> str:
+        """The key prefix of ``agent``'s outputs: ``outputs/<runtime_name>/``."""
+        return f"{OUTPUTS_PREFIX}{agent.runtime_name}/"
+
+    @property
+    def bucket_name(self) -> str:
+        """Name of the staging bucket."""
+        return self.bucket.bucket_name
+
+    @property
+    def url_expiry_seconds(self) -> int:
+        """``url_expiry`` in whole seconds."""
+        return int(self.url_expiry.to_seconds())
+
+    @property
+    def max_object_bytes(self) -> int:
+        """``max_object_size`` in bytes."""
+        return int(self.max_object_size.to_bytes())
+
+    def environment_for_proxy(self, agent: AgentCoreAgent | None = None) -> dict[str, str]:
+        """Environment variables a proxy Lambda needs to hand out pre-signed URLs.
+
+        Read them in the handler with :meth:`constructs_lib.handlers.staging_urls.StagingConfig.from_environment`.
+
+        Args:
+            agent: when given, also the agent's input and output prefixes. Default: bucket, expiry and
+                size only.
+
+        Returns:
+            ``{name: value}`` with the bucket name, the URL expiry in seconds, the maximum object size in
+            bytes, and (with ``agent``) the agent's prefixes.
+        """
+        env = {
+            _env.ENV_BUCKET: self.bucket.bucket_name,
+            _env.ENV_URL_EXPIRY_SECONDS: str(self.url_expiry_seconds),
+            _env.ENV_MAX_OBJECT_BYTES: str(self.max_object_bytes),
+        }
+        if agent is not None:
+            env[_env.ENV_INPUT_PREFIX] = self.input_prefix(agent)
+            env[_env.ENV_OUTPUT_PREFIX] = self.output_prefix(agent)
+        return env
+
+    # -- grants --------------------------------------------------------------------------------------
+
+    def _objects(self, prefix: str) -> str:
+        return self.bucket.arn_for_objects(f"{prefix}*")
+
+    def _nag_resource(self, prefix: str) -> str:
+        logical_id = cdk.Stack.of(self).get_logical_id(self.bucket.node.default_child)  # type: ignore[arg-type]
+        return f"Resource::<{logical_id}.Arn>/{prefix}*"
+
+    def grant_presign_upload(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Allow ``grantee`` (a proxy) to sign upload URLs: ``s3:PutObject`` on ``inputs/*``.
+
+        A pre-signed URL carries the signer's permissions, so the signer needs the permission the URL
+        exercises. With a KMS key, the grantee may also generate data keys with it.
+        """
+        grant = iam.Grant.add_to_principal(
+            grantee=_grantable(grantee),
+            actions=list(PRESIGN_UPLOAD_ACTIONS),
+            resource_arns=[self._objects(INPUTS_PREFIX)],
+        )
+        if self.encryption_key is not None:
+            self.encryption_key.grant_encrypt_decrypt(_grantable(grantee))
+        _acknowledge_on(
+            grantee, "AwsSolutions-IAM5", [self._nag_resource(INPUTS_PREFIX)],
+            "pre-signed upload URLs name random object keys generated per request under the staging "
+            "bucket's inputs/ prefix, so the signer's s3:PutObject grant covers that prefix",
+        )
+        self._acknowledge_key_grant(grantee)
+        return grant
+
+    def grant_presign_download(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Allow ``grantee`` (a proxy) to sign download URLs: ``s3:GetObject`` on ``outputs/*`` and ``inputs/*``."""
+        grant = iam.Grant.add_to_principal(
+            grantee=_grantable(grantee),
+            actions=list(PRESIGN_DOWNLOAD_ACTIONS),
+            resource_arns=[self._objects(OUTPUTS_PREFIX), self._objects(INPUTS_PREFIX)],
+        )
+        if self.encryption_key is not None:
+            self.encryption_key.grant_decrypt(_grantable(grantee))
+        _acknowledge_on(
+            grantee, "AwsSolutions-IAM5",
+            [self._nag_resource(OUTPUTS_PREFIX), self._nag_resource(INPUTS_PREFIX)],
+            "pre-signed download URLs name result and input objects whose keys are chosen per request "
+            "under the staging bucket's outputs/ and inputs/ prefixes",
+        )
+        self._acknowledge_key_grant(grantee)
+        return grant
+
+    def grant_agent_access(self, agent: AgentCoreAgent) -> iam.Grant:
+        """Let ``agent`` read ``inputs/<runtime_name>/*`` and write ``outputs/<runtime_name>/*`` only.
+
+        Also adds to the agent's environment the bucket name (``PAYLOAD_STAGING_BUCKET``) and its
+        prefixes (``PAYLOAD_STAGING_INPUT_PREFIX``, ``PAYLOAD_STAGING_OUTPUT_PREFIX``).
+
+        Args:
+            agent: an :class:`~constructs_lib.agent.AgentCoreAgent`.
+
+        Returns:
+            the grant of the output statement (the input statement is added the same way).
+        """
+        principal = _grantable(agent)
+        inputs, outputs = self.input_prefix(agent), self.output_prefix(agent)
+        iam.Grant.add_to_principal(
+            grantee=principal, actions=list(AGENT_INPUT_ACTIONS), resource_arns=[self._objects(inputs)]
+        )
+        grant = iam.Grant.add_to_principal(
+            grantee=principal, actions=list(AGENT_OUTPUT_ACTIONS), resource_arns=[self._objects(outputs)]
+        )
+        if self.encryption_key is not None:
+            self.encryption_key.grant_encrypt_decrypt(principal)
+        _acknowledge_on(
+            agent, "AwsSolutions-IAM5", [self._nag_resource(inputs), self._nag_resource(outputs)],
+            f"agent {agent.runtime_name} reads staged inputs and writes results under its own prefixes "
+            f"{inputs} and {outputs} of the staging bucket; object keys are chosen per request",
+        )
+        self._acknowledge_key_grant(agent)
+        agent.add_environment(_env.ENV_BUCKET, self.bucket.bucket_name)
+        agent.add_environment(_env.ENV_INPUT_PREFIX, inputs)
+        agent.add_environment(_env.ENV_OUTPUT_PREFIX, outputs)
+        return grant
+
+    def _acknowledge_key_grant(self, grantee: Any) -> None:
+        if self.encryption_key is None:
+            return
+        _acknowledge_on(
+            grantee, "AwsSolutions-IAM5", ["Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*"],
+            "SSE-KMS on the staging bucket: S3 calls GenerateDataKey and ReEncrypt variants on the one key "
+            "that encrypts the bucket (granted on that key only)",
+        )
+
+    def metric_bucket_size_bytes(self, **options: Any) -> cdk.aws_cloudwatch.Metric:
+        """Daily storage metric ``BucketSizeBytes`` (Average, StandardStorage) of the staging bucket."""
+        options.setdefault("statistic", "Average")
+        options.setdefault("period", cdk.Duration.days(1))
+        return cdk.aws_cloudwatch.Metric(
+            namespace="AWS/S3",
+            metric_name="BucketSizeBytes",
+            dimensions_map={"BucketName": self.bucket.bucket_name, "StorageType": "StandardStorage"},
+            **options,
+        )
+
+
+__all__ = ["INPUTS_PREFIX", "OUTPUTS_PREFIX", "PayloadStaging"]

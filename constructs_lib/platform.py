@@ -1,0 +1,336 @@
+"""AgentPlatform: every agent of a team with everything it needs around it, in one construct.
+
+For each agent the platform wires an image repository (managed artifacts), a REST facade, a session
+store, payload staging when the plan needs it, Lambda tools, monitoring and version archival, with
+per-agent switches and overrides. Across all agents it checks the account-level quotas the agents share
+(data-plane pool, regional active sessions, agents per account, session creation pool) and the
+CloudFormation resource limit of the stack it lives in.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import aws_cdk as cdk
+import jsii
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from constructs import Construct, IValidation
+
+from constructs_lib._hooks import report_findings
+from constructs_lib._scope import catalog_for, region_of
+from constructs_lib.account_planning import AccountCapacity, plan_account
+from constructs_lib.agent import AgentArtifact, AgentCoreAgent
+from constructs_lib.errors import ConstructsLibValidationError
+from constructs_lib.facade import AgentApiFacade
+from constructs_lib.monitoring import AgentMonitoring
+from constructs_lib.payload_staging import PayloadStaging
+from constructs_lib.planning import InvocationMode, WorkloadProfile
+from constructs_lib.quotas import QuotaName
+from constructs_lib.session_store import AgentSessionStore
+from constructs_lib.tools import AgentTool
+from constructs_lib.version_archive import AgentVersionArchive
+
+#: CDK's own context key for its resources-per-stack check.
+STACK_RESOURCE_LIMIT_CONTEXT = "@aws-cdk/core:stackResourceLimit"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ToolSpec:
+    """A Lambda tool the platform creates for one agent (see :class:`AgentTool`).
+
+    Attributes:
+        tool_name: the name the agent calls the tool by.
+        description: what the tool does, for the agent's tool list.
+        code: the function code.
+        handler: the function handler.
+        options: further :class:`AgentTool` keyword arguments (timeout, memory_size, runtime, ...).
+    """
+
+    tool_name: str
+    description: str
+    code: lambda_.Code
+    handler: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgentSpec:
+    """One agent of a platform and what it needs around it.
+
+    Attributes:
+        name: construct id of the agent's group, and its runtime name unless ``runtime_name`` is set.
+        artifact: where the agent's code comes from.
+        workload: what the agent needs. Default: an empty profile.
+        runtime_name: the AgentCore runtime name. Default: ``name`` when it is a valid runtime name.
+        endpoints: named endpoints besides ``DEFAULT``.
+        models: Bedrock model ids the agent may invoke.
+        tools: Lambda tools created for this agent.
+        facade: put a REST facade in front of the agent. Default: True (streaming for synchronous
+            agents whose tasks outlast API Gateway's integration timeout, unless ``facade_options`` says).
+        session_store: give the agent a session table. Default: True.
+        staging: give the agent payload staging. Default: when the plan says payloads exceed what the
+            facade carries inline.
+        monitoring: alarms and a dashboard row for the agent. Default: True.
+        archive: archive the agent's versions. Default: True.
+        audit_required: the agent's versions must be archived (a warning if ``archive`` is False).
+        agent_options: further :class:`AgentCoreAgent` keyword arguments.
+        facade_options: further :class:`AgentApiFacade` keyword arguments.
+        session_store_options: further :class:`AgentSessionStore` keyword arguments.
+        monitoring_options: keyword arguments of :meth:`AgentMonitoring.monitor_agent` (thresholds).
+    """
+
+    name: str
+    artifact: AgentArtifact
+    workload: WorkloadProfile | None = None
+    runtime_name: str | None = None
+    endpoints: Sequence[str] = ()
+    models: Sequence[str] = ()
+    tools: Sequence[ToolSpec] = ()
+    facade: bool = True
+    session_store: bool = True
+    staging: bool | None = None
+    monitoring: bool = True
+    archive: bool = True
+    audit_required: bool = False
+    agent_options: Mapping[str, Any] = field(default_factory=dict)
+    facade_options: Mapping[str, Any] = field(default_factory=dict)
+    session_store_options: Mapping[str, Any] = field(default_factory=dict)
+    monitoring_options: Mapping[str, Any] = field(default_factory=dict)
+
+
+class AgentPlacement(StrEnum):
+    """Where a platform puts each agent's resources."""
+
+    SAME_STACK = "same-stack"
+    """Everything in the platform's stack (simplest; about a dozen fully equipped agents fit)."""
+    NESTED_STACK_PER_AGENT = "nested-stack-per-agent"
+    """Each agent and its facade, store and tools in a nested stack; shared resources stay in the parent."""
+
+
+@dataclass
+class PlatformAgent:
+    """What the platform built for one agent.
+
+    Attributes:
+        agent: the agent.
+        facade: its REST facade, if any.
+        session_store: its session table, if any.
+        tools: its Lambda tools by name.
+        scope: the construct (or nested stack) holding the agent's resources.
+    """
+
+    agent: AgentCoreAgent
+    scope: Construct
+    facade: AgentApiFacade | None = None
+    session_store: AgentSessionStore | None = None
+    tools: dict[str, AgentTool] = field(default_factory=dict)
+
+
+class AgentPlatform(Construct):
+    """Defines a platform of AgentCore agents, each with what it needs, and checks shared quotas.
+
+    Shared resources: one :class:`PayloadStaging` bucket (per-agent prefixes) when any agent needs
+    staging, one :class:`AgentMonitoring` (alarms to one topic, one dashboard), one
+    :class:`AgentVersionArchive`. Per agent: the :class:`AgentCoreAgent`, an :class:`AgentApiFacade`,
+    an :class:`AgentSessionStore` and its :class:`AgentTool` functions.
+
+    Account-level findings (the sum of planned peaks against the account's shared pools) are errors or
+    warnings on the platform, like an agent's own findings.
+
+    Args:
+        scope: parent construct.
+        construct_id: construct id.
+        agents: the agents, as specs the platform builds or existing :class:`AgentCoreAgent` objects it
+            equips with platform defaults.
+        alarm_name_prefix: prefix of alarm names. Default: the construct id.
+        alarm_topic: where alarms go. Default: a new encrypted topic.
+        monitoring: create monitoring at all. Default: True.
+        archive: create version archival at all. Default: True.
+        placement: where each agent's resources go. Default: the platform's stack.
+        waf: protect every facade with one shared AWS WAF web ACL (AWS managed common and known-bad-input
+            rules). Default: True.
+        staging_options: keyword arguments of the shared :class:`PayloadStaging`.
+        archive_options: keyword arguments of the :class:`AgentVersionArchive`.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        agents: Sequence[AgentSpec | AgentCoreAgent],
+        alarm_name_prefix: str | None = None,
+        alarm_topic: sns.ITopic | None = None,
+        monitoring: bool = True,
+        archive: bool = True,
+        placement: AgentPlacement = AgentPlacement.SAME_STACK,
+        waf: bool = True,
+        staging_options: Mapping[str, Any] | None = None,
+        archive_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if not agents:
+            raise ConstructsLibValidationError("NoAgents", "agents must list at least one agent", self.node.path)
+        self._check_unique_names(agents)
+        self.placement = placement
+        self._waf = waf
+        self._web_acl_arn: str | None = None
+        self.agents: dict[str, PlatformAgent] = {}
+        self._specs: dict[str, AgentSpec | None] = {}
+        for item in agents:
+            built = self._build_agent(item) if isinstance(item, AgentSpec) else PlatformAgent(item, item)
+            self.agents[built.agent.node.id] = built
+            self._specs[built.agent.node.id] = item if isinstance(item, AgentSpec) else None
+
+        self.staging: PayloadStaging | None = None
+        if any(self._wants_staging(name) for name in self.agents):
+            self.staging = PayloadStaging(self, "Staging", **dict(staging_options or {}))
+        for name, member in self.agents.items():
+            self._equip(name, member)
+
+        monitored = [m.agent for n, m in self.agents.items() if monitoring and self._spec_flag(n, "monitoring")]
+        self.monitoring: AgentMonitoring | None = None
+        if monitored:
+            self.monitoring = AgentMonitoring(
+                self, "Monitoring", alarm_name_prefix=alarm_name_prefix or construct_id, alarm_topic=alarm_topic
+            )
+            for agent in monitored:
+                spec = self._specs[agent.node.id]
+                self.monitoring.monitor_agent(agent, **dict(spec.monitoring_options if spec else {}))
+
+        archived = [m.agent for n, m in self.agents.items() if archive and self._spec_flag(n, "archive")]
+        audited = [m.agent for n, m in self.agents.items() if (s := self._specs[n]) is not None and s.audit_required]
+        self.archive: AgentVersionArchive | None = None
+        if archived or audited:
+            self.archive = AgentVersionArchive(
+                self, "Archive", agents=archived, audit_required_agents=audited,
+                alarm_topic=self.monitoring.alarm_topic if self.monitoring else alarm_topic,
+                **dict(archive_options or {}),
+            )
+
+        plans = [m.agent.plan for m in self.agents.values()]
+        self.account_capacity: AccountCapacity = plan_account(plans, catalog=catalog_for(self), region=region_of(self))
+        report_findings(self, self.account_capacity.findings)
+        self.node.add_validation(_StackResourceLimit(self))
+
+    # -- construction ---------------------------------------------------------------------------------
+
+    def _check_unique_names(self, agents: Sequence[AgentSpec | AgentCoreAgent]) -> None:
+        names = [a.name if isinstance(a, AgentSpec) else a.node.id for a in agents]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ConstructsLibValidationError(
+                "DuplicateAgentName", f"agent names must be unique, got {', '.join(duplicates)} more than once",
+                self.node.path,
+            )
+
+    def _build_agent(self, spec: AgentSpec) -> PlatformAgent:
+        holder: Construct = (
+            cdk.NestedStack(self, f"{spec.name}Stack")
+            if self.placement is AgentPlacement.NESTED_STACK_PER_AGENT
+            else self
+        )
+        agent = AgentCoreAgent(
+            holder,
+            spec.name,
+            artifact=spec.artifact,
+            runtime_name=spec.runtime_name or spec.name,
+            workload=spec.workload,
+            endpoints=spec.endpoints,
+            models=spec.models,
+            **dict(spec.agent_options),
+        )
+        member = PlatformAgent(agent, holder)
+        for tool in spec.tools:
+            member.tools[tool.tool_name] = AgentTool(
+                holder, f"{spec.name}Tool{tool.tool_name}", tool_name=tool.tool_name, description=tool.description,
+                code=tool.code, handler=tool.handler, agents=[agent], **dict(tool.options),
+            )
+        return member
+
+    def _spec_flag(self, name: str, flag: str) -> bool:
+        spec = self._specs[name]
+        return True if spec is None else bool(getattr(spec, flag))
+
+    def _wants_staging(self, name: str) -> bool:
+        spec = self._specs[name]
+        if spec is not None and spec.staging is not None:
+            return spec.staging
+        return self.agents[name].agent.plan.payload_staging_required
+
+    def _equip(self, name: str, member: PlatformAgent) -> None:
+        spec = self._specs[name]
+        agent = member.agent
+        staging = self.staging if self._wants_staging(name) else None
+        if staging is not None:
+            staging.grant_agent_access(agent)
+        if self._spec_flag(name, "session_store"):
+            member.session_store = AgentSessionStore(
+                member.scope, f"{name}Sessions", **dict(spec.session_store_options if spec else {})
+            )
+            member.session_store.grant_read_write(agent)
+        if self._spec_flag(name, "facade"):
+            options = dict(spec.facade_options if spec else {})
+            if not {"streaming", "jobs", "invoke_route"} & set(options) and self._outlasts_integration(agent):
+                # A synchronous agent whose tasks outlast API Gateway's integration timeout is served
+                # through REST response streaming, which is not bound by that timeout.
+                options["streaming"] = True
+            if self._waf and not {"enable_waf", "waf_web_acl_arn"} & set(options):
+                # One web ACL for the whole platform: the first facade creates it, the others share it.
+                options["waf_web_acl_arn" if self._web_acl_arn else "enable_waf"] = self._web_acl_arn or True
+            member.facade = AgentApiFacade(member.scope, f"{name}Api", agent=agent, staging=staging, **options)
+            if member.facade.web_acl is not None and self._web_acl_arn is None:
+                self._web_acl_arn = member.facade.web_acl.attr_arn
+
+    def _outlasts_integration(self, agent: AgentCoreAgent) -> bool:
+        task = agent.plan.profile.longest_task_seconds
+        timeout = catalog_for(self).resolve(QuotaName.API_GATEWAY_INTEGRATION_TIMEOUT, region_of(self))
+        return agent.plan.mode is InvocationMode.SYNCHRONOUS and task is not None and task > timeout.value
+
+    # -- public API -----------------------------------------------------------------------------------
+
+    def agent(self, name: str) -> AgentCoreAgent:
+        """The agent called ``name``."""
+        try:
+            return self.agents[name].agent
+        except KeyError:
+            raise ConstructsLibValidationError(
+                "UnknownAgent", f"no agent {name!r} on this platform (agents: {', '.join(self.agents)})",
+                self.node.path,
+            ) from None
+
+
+@jsii.implements(IValidation)
+class _StackResourceLimit:
+    """Fails with the way out when the platform's own stack passes CloudFormation's resource limit.
+
+    CDK fails such a stack too, but only with the count; this names the placement that fits. An app that
+    sets CDK's context key ``@aws-cdk/core:stackResourceLimit`` has chosen its own limit, and is left to it.
+    """
+
+    def __init__(self, platform: AgentPlatform) -> None:
+        self._platform = platform
+
+    def validate(self) -> list[str]:
+        platform = self._platform
+        stack = cdk.Stack.of(platform)
+        limit = catalog_for(platform).resolve(QuotaName.CLOUDFORMATION_RESOURCES_PER_STACK)
+        if platform.node.try_get_context(STACK_RESOURCE_LIMIT_CONTEXT) is not None:
+            return []  # the app set CDK's own resource-limit check explicitly; it decides
+        count = sum(
+            1 for c in stack.node.find_all()
+            if isinstance(c, cdk.CfnResource) and cdk.Stack.of(c) is stack
+        )
+        if count <= limit.value:
+            return []
+        per_agent = math.ceil(count / max(1, len(platform.agents)))
+        return [
+            f"{platform.node.path}: [StackResourceLimit] the stack holds {count:,} resources, more than "
+            f"{limit.formatted()}, the {limit.describe()}; about {per_agent} per agent: use "
+            "placement=AgentPlacement.NESTED_STACK_PER_AGENT, or one stack per AgentPlatform"
+        ]

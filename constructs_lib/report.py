@@ -1,0 +1,288 @@
+"""The capacity report: every AgentCoreAgent of an app with its plan, and the account-level sums.
+
+``python -m constructs_lib report [--app module:function] [--format table|json]`` builds the app in
+process (no synthesis, no CLI) and prints, per agent, its path, runtime name, invocation mode,
+endpoints, lifecycle, quota shares and findings, then the account-level checks of
+:mod:`constructs_lib.account_planning` for each account and region.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+from constructs import IConstruct
+
+from constructs_lib._scope import account_of
+from constructs_lib.account_planning import (
+    AccountCapacity,
+    RegionalCapacityReport,
+    format_table,
+    plan_account,
+    plan_regions,
+)
+from constructs_lib.agent import DEFAULT_ENDPOINT, AgentCoreAgent
+from constructs_lib.planning import Finding, Severity
+from constructs_lib.quotas import Unit, format_value
+
+#: The app the report builds when ``--app`` is not given (``app.py``'s ``build_app`` in the current directory).
+DEFAULT_APP = "app:build_app"
+
+
+@dataclass(frozen=True)
+class AgentEntry:
+    """One agent of the report.
+
+    Attributes:
+        path: the agent's construct path.
+        runtime_name: the AgentCore runtime name.
+        account: the stack's account, or ``None`` when environment-agnostic.
+        region: the region planned for, or ``None`` when unknown at synth.
+        edition: the quota edition planned against.
+        mode: the invocation mode chosen from the longest task.
+        endpoints: the endpoints, ``DEFAULT`` first.
+        idle_runtime_session_timeout_seconds: lifecycle setting of the plan.
+        max_lifetime_seconds: lifecycle setting of the plan.
+        invoke_share: peak rate over the invoke capacity available to the agent.
+        session_share: peak concurrent sessions over the active-session quota.
+        findings: the plan's findings.
+    """
+
+    path: str
+    runtime_name: str
+    account: str | None
+    region: str | None
+    edition: str
+    mode: str
+    endpoints: tuple[str, ...]
+    idle_runtime_session_timeout_seconds: int
+    max_lifetime_seconds: int
+    invoke_share: float
+    session_share: float
+    findings: tuple[Finding, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready view."""
+        return {
+            "path": self.path,
+            "runtime_name": self.runtime_name,
+            "account": self.account,
+            "region": self.region,
+            "edition": self.edition,
+            "mode": self.mode,
+            "endpoints": list(self.endpoints),
+            "idle_runtime_session_timeout_seconds": self.idle_runtime_session_timeout_seconds,
+            "max_lifetime_seconds": self.max_lifetime_seconds,
+            "invoke_share": self.invoke_share,
+            "session_share": self.session_share,
+            "findings": [
+                {"severity": f.severity.value, "code": f.code, "message": f.message} for f in self.findings
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class CapacityReport:
+    """Every agent of an app and the account-level sums per account and region.
+
+    Attributes:
+        agents: one entry per AgentCoreAgent, in construct-tree order.
+        accounts: one account-level summary per (account, region, edition).
+        account_labels: the account of each summary (``None`` when environment-agnostic).
+    """
+
+    agents: tuple[AgentEntry, ...]
+    accounts: tuple[AccountCapacity, ...]
+    account_labels: tuple[str | None, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready view."""
+        return {
+            "agents": [a.to_dict() for a in self.agents],
+            "accounts": [
+                {"account": label, **summary.to_dict()}
+                for label, summary in zip(self.account_labels, self.accounts, strict=True)
+            ],
+        }
+
+    def to_json(self) -> str:
+        """The report as JSON."""
+        return json.dumps(self.to_dict(), indent=2)
+
+    def to_table(self) -> str:
+        """The report as printable tables: agents, their findings, then the account summary."""
+        if not self.agents:
+            return "no AgentCoreAgent found in the app"
+        rows = [
+            {
+                "agent": a.path,
+                "runtime": a.runtime_name,
+                "region": a.region or "(unknown)",
+                "mode": a.mode,
+                "endpoints": ",".join(a.endpoints),
+                "idle/max lifetime": (
+                    f"{format_value(a.idle_runtime_session_timeout_seconds, Unit.SECONDS)}/"
+                    f"{format_value(a.max_lifetime_seconds, Unit.SECONDS)}"
+                ),
+                "invoke share": f"{a.invoke_share:.1%}",
+                "session share": f"{a.session_share:.1%}",
+                "findings": _counts(a.findings),
+            }
+            for a in self.agents
+        ]
+        parts = ["Agents", format_table(rows)]
+        details = [f"  {a.path}: {f.severity.value} {f.render()}" for a in self.agents for f in a.findings]
+        if details:
+            parts += ["", "Findings", *details]
+        account_rows = [
+            {
+                "account": label or "(unknown)",
+                "region": s.region or "(unknown)",
+                "edition": s.edition,
+                "agents": f"{s.agent_count}"
+                + (f"/{format_value(s.agents_quota, Unit.COUNT)}" if s.agents_quota else ""),
+                "peak sessions": f"{s.session_demand:,}/{format_value(s.session_quota, Unit.COUNT)}",
+                "session share": f"{s.session_share:.1%}",
+                "peak invokes": (
+                    f"{format_value(s.invoke_demand_per_second, Unit.PER_SECOND)}/"
+                    + (
+                        "per endpoint"
+                        if s.invoke_pool_per_second is None
+                        else format_value(s.invoke_pool_per_second, Unit.PER_SECOND)
+                    )
+                ),
+                "invoke share": "-" if s.invoke_share is None else f"{s.invoke_share:.1%}",
+                "findings": _counts(s.findings),
+            }
+            for label, s in zip(self.account_labels, self.accounts, strict=True)
+        ]
+        parts += ["", "Account summary", format_table(account_rows)]
+        account_details = [f"  {f.severity.value} {f.render()}" for s in self.accounts for f in s.findings]
+        parts += account_details
+        return "\n".join(parts)
+
+
+def _counts(findings: Sequence[Finding]) -> str:
+    counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
+    return f"{counts[Severity.ERROR]}E {counts[Severity.WARNING]}W {counts[Severity.INFO]}I"
+
+
+def find_agents(scope: IConstruct) -> list[AgentCoreAgent]:
+    """Every :class:`AgentCoreAgent` under ``scope``, in construct-tree order."""
+    return [c for c in scope.node.find_all() if isinstance(c, AgentCoreAgent)]
+
+
+def build_report(scope: IConstruct) -> CapacityReport:
+    """The capacity report of every agent under ``scope`` (an app, a stage or a stack)."""
+    agents = find_agents(scope)
+    entries = []
+    groups: dict[tuple[str | None, str | None, str], list[AgentCoreAgent]] = {}
+    for agent in agents:
+        plan = agent.plan
+        account = account_of(agent)
+        entries.append(
+            AgentEntry(
+                path=agent.node.path,
+                runtime_name=agent.runtime_name,
+                account=account,
+                region=plan.region,
+                edition=plan.edition,
+                mode=plan.mode.value,
+                endpoints=(DEFAULT_ENDPOINT, *agent.endpoints),
+                idle_runtime_session_timeout_seconds=plan.idle_runtime_session_timeout_seconds,
+                max_lifetime_seconds=plan.max_lifetime_seconds,
+                invoke_share=plan.invoke_share,
+                session_share=plan.session_share,
+                findings=plan.findings,
+            )
+        )
+        groups.setdefault((account, plan.region, plan.edition), []).append(agent)
+    summaries = [
+        plan_account([a.plan for a in members], catalog=members[0].catalog, region=region)
+        for (_, region, _), members in groups.items()
+    ]
+    return CapacityReport(tuple(entries), tuple(summaries), tuple(account for account, _, _ in groups))
+
+
+def plan_agents_in_regions(scope: IConstruct, regions: Sequence[str | None]) -> RegionalCapacityReport:
+    """Plan the workloads of every agent under ``scope`` in each of ``regions`` (see ``plan_regions``).
+
+    Agents are keyed by runtime name and planned with the quota catalog of the first agent.
+    """
+    agents = find_agents(scope)
+    catalog = agents[0].catalog if agents else None
+    return plan_regions({a.runtime_name: a.plan.profile for a in agents}, regions, catalog)
+
+
+def load_app(spec: str = DEFAULT_APP, *, directory: str | Path | None = None) -> cdk.Stage:
+    """Build the app (or stage) named by ``module:function`` (or ``module:attribute`` holding one).
+
+    Args:
+        spec: ``module:function``; the function is called without arguments and returns the app.
+        directory: where the module is imported from. Default: the current directory.
+    """
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        raise ValueError(f"--app must be module:function, got {spec!r}")
+    root = str(Path(directory or Path.cwd()).resolve())
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    target = getattr(importlib.import_module(module_name), attribute)
+    app = target() if callable(target) and not isinstance(target, cdk.App) else target
+    if not isinstance(app, cdk.App | cdk.Stage):
+        raise ValueError(f"{spec} must return a cdk.App, got {type(app).__name__}")
+    return app
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m constructs_lib report``; returns the exit code (1 on plan errors)."""
+    parser = argparse.ArgumentParser(prog="python -m constructs_lib", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    report = commands.add_parser("report", help="print every agent's capacity plan and the account-level sums")
+    report.add_argument("--app", default=DEFAULT_APP, help=f"module:function building the app (default {DEFAULT_APP})")
+    report.add_argument("--format", choices=("table", "json"), default="table", help="output format (default table)")
+    report.add_argument(
+        "--regions",
+        default=None,
+        help="comma-separated regions: also plan the same agents in each of them ('unknown' for the smallest values)",
+    )
+    args = parser.parse_args(argv)
+    app = load_app(args.app)
+    result = build_report(app)
+    regional = None
+    if args.regions:
+        names = [r.strip() for r in args.regions.split(",") if r.strip()]
+        regional = plan_agents_in_regions(app, [None if r == "unknown" else r for r in names])
+    if args.format == "json":
+        document = result.to_dict()
+        if regional is not None:
+            document["regions"] = json.loads(regional.to_json())
+        print(json.dumps(document, indent=2))
+    else:
+        print(result.to_table())
+        if regional is not None:
+            print("\nRegions")
+            print(regional.to_table())
+    has_errors = any(f.severity is Severity.ERROR for a in result.agents for f in a.findings) or any(
+        f.severity is Severity.ERROR for s in result.accounts for f in s.findings
+    )
+    return 1 if has_errors else 0
+
+
+__all__ = [
+    "DEFAULT_APP",
+    "AgentEntry",
+    "CapacityReport",
+    "build_report",
+    "find_agents",
+    "load_app",
+    "main",
+    "plan_agents_in_regions",
+]

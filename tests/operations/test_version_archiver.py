@@ -1,0 +1,365 @@
+"""The version archiver against moto's bedrock-agentcore-control and S3 (and botocore Stubber where moto
+falls short: moto 5.2 ignores ``maxResults``/``nextToken`` on ListAgentRuntimeVersions and ignores
+``agentRuntimeVersion`` on GetAgentRuntime, always answering with the latest version)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.stub import Stubber
+from moto import mock_aws
+
+from constructs_lib.handlers import version_archiver as va
+
+REGION = "us-east-1"
+BUCKET = "archive-bucket"
+ROLE = "arn:aws:iam::123456789012:role/agent"
+NETWORK = {"networkMode": "PUBLIC"}
+FIXED_TIME = dt.datetime(2026, 9, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def _artifact(tag: str) -> dict[str, Any]:
+    return {"containerConfiguration": {"containerUri": f"123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:{tag}"}}
+
+
+@pytest.fixture(autouse=True)
+def fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials and region: nothing here may reach a real AWS endpoint."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@pytest.fixture
+def aws() -> Iterator[tuple[Any, Any]]:
+    """moto-backed control-plane and S3 clients, with the archive bucket (versioned) created."""
+    with mock_aws():
+        control = boto3.client("bedrock-agentcore-control", region_name=REGION, config=va.retry_config(5))
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket=BUCKET)
+        s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+        yield control, s3
+
+
+class PutCounter:
+    """Counts PutObject calls through botocore's event system (the real call still goes to moto)."""
+
+    def __init__(self, s3: Any) -> None:
+        self.count = 0
+        s3.meta.events.register("before-call.s3.PutObject", self._count)
+
+    def _count(self, **_: Any) -> None:
+        self.count += 1
+
+
+def _archiver(control: Any, s3: Any, **kwargs: Any) -> va.VersionArchiver:
+    return va.VersionArchiver(control_client=control, s3_client=s3, bucket=BUCKET, clock=lambda: FIXED_TIME, **kwargs)
+
+
+def _event(name: str, runtime_id: str) -> dict[str, Any]:
+    return {
+        "source": "aws.bedrock-agentcore",
+        "detail-type": "AWS API Call via CloudTrail",
+        "detail": {
+            "eventSource": "bedrock-agentcore.amazonaws.com",
+            "eventName": name,
+            "requestParameters": {"agentRuntimeId": runtime_id} if name.startswith("Update") else {},
+            "responseElements": {"agentRuntimeId": runtime_id},
+        },
+    }
+
+
+def _create(control: Any, name: str) -> str:
+    return control.create_agent_runtime(
+        agentRuntimeName=name, agentRuntimeArtifact=_artifact("v1"), roleArn=ROLE, networkConfiguration=NETWORK
+    )["agentRuntimeId"]
+
+
+def _update(control: Any, runtime_id: str, tag: str) -> None:
+    control.update_agent_runtime(
+        agentRuntimeId=runtime_id, agentRuntimeArtifact=_artifact(tag), roleArn=ROLE, networkConfiguration=NETWORK
+    )
+
+
+def _objects(s3: Any) -> dict[str, dict[str, Any]]:
+    listing = s3.list_object_versions(Bucket=BUCKET)
+    return {v["Key"]: v for v in listing.get("Versions", [])}
+
+
+def _deploy_with_events(control: Any, s3: Any, archiver: va.VersionArchiver) -> dict[str, str]:
+    """Two agents, three versions each, archived as CloudTrail events arrive (as in production)."""
+    ids: dict[str, str] = {}
+    allowed: list[str] = []
+    for name in ("support_agent", "research_agent"):
+        runtime_id = _create(control, name)
+        ids[name] = runtime_id
+        allowed.append(runtime_id)
+        va.process(_event("CreateAgentRuntime", runtime_id), archiver, allowed)
+    for tag in ("v2", "v3"):
+        for runtime_id in ids.values():
+            _update(control, runtime_id, tag)
+            va.process(_event("UpdateAgentRuntime", runtime_id), archiver, allowed)
+    return ids
+
+
+def test_archives_every_version_of_several_agents(aws: tuple[Any, Any]) -> None:
+    # GIVEN two agents deployed three times each, with an event per deployment
+    control, s3 = aws
+    archiver = _archiver(control, s3)
+    ids = _deploy_with_events(control, s3, archiver)
+    # THEN one document per version exists at the deterministic key
+    objects = _objects(s3)
+    expected = {va.object_key("agents/", rid, v) for rid in ids.values() for v in ("1", "2", "3")}
+    assert set(objects) == expected
+    # AND each holds the full GetAgentRuntime response of that version, its hash and the capture time
+    key = va.object_key("agents/", ids["support_agent"], "2")
+    body = s3.get_object(Bucket=BUCKET, Key=key)
+    document = json.loads(body["Body"].read())
+    assert document["agent_runtime_version"] == "2"
+    assert document["captured_at"] == FIXED_TIME.isoformat()
+    assert document["configuration"]["agentRuntimeVersion"] == "2"
+    assert document["configuration"]["agentRuntimeArtifact"] == _artifact("v2")
+    assert document["configuration"]["roleArn"] == ROLE
+    assert body["Metadata"][va.SHA256_METADATA_KEY] == document["configuration_sha256"]
+    assert document["configuration_sha256"] == va.hashlib.sha256(
+        va.canonical_json(document["configuration"])
+    ).hexdigest()
+
+
+def test_rerunning_the_sweep_changes_nothing(aws: tuple[Any, Any]) -> None:
+    # GIVEN every version archived
+    control, s3 = aws
+    archiver = _archiver(control, s3)
+    ids = _deploy_with_events(control, s3, archiver)
+    before = {k: (v["ETag"], v["VersionId"]) for k, v in _objects(s3).items()}
+    puts = PutCounter(s3)
+    # WHEN the scheduled sweep runs twice
+    for _ in range(2):
+        report = va.process({"action": "sweep"}, archiver, list(ids.values()))
+        # THEN it finds every version archived and writes nothing
+        assert report.written == [] and report.failed == {}
+        assert len(report.existing) == 6
+    assert puts.count == 0
+    after = {k: (v["ETag"], v["VersionId"]) for k, v in _objects(s3).items()}
+    assert after == before
+    assert len(s3.list_object_versions(Bucket=BUCKET)["Versions"]) == 6
+
+
+def test_replayed_event_writes_nothing(aws: tuple[Any, Any]) -> None:
+    # GIVEN an archived version
+    control, s3 = aws
+    archiver = _archiver(control, s3)
+    runtime_id = _create(control, "support_agent")
+    va.process(_event("CreateAgentRuntime", runtime_id), archiver, [runtime_id])
+    puts = PutCounter(s3)
+    # WHEN EventBridge delivers the same event again
+    report = va.process(_event("CreateAgentRuntime", runtime_id), archiver, [runtime_id])
+    # THEN nothing is written
+    assert report.written == [] and puts.count == 0
+
+
+def test_concurrent_writer_loses_the_conditional_put(aws: tuple[Any, Any]) -> None:
+    # GIVEN a document written by an overlapping run after this run checked for it
+    control, s3 = aws
+    archiver = _archiver(control, s3)
+    runtime_id = _create(control, "support_agent")
+    key = va.object_key("agents/", runtime_id, "1")
+    archiver.is_archived = lambda _key: False  # type: ignore[method-assign]
+    s3.put_object(Bucket=BUCKET, Key=key, Body=b"{}")
+    # WHEN this run writes with If-None-Match: *
+    written_key, written = archiver.archive_version(runtime_id, "1")
+    # THEN S3 refuses (412), the version counts as archived, and the first document stays
+    assert (written_key, written) == (key, False)
+    assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == b"{}"
+
+
+def test_events_for_other_runtimes_and_calls_are_ignored(aws: tuple[Any, Any]) -> None:
+    control, s3 = aws
+    archiver = _archiver(control, s3)
+    runtime_id = _create(control, "support_agent")
+    foreign = _create(control, "someone_else")
+    assert va.process(_event("UpdateAgentRuntime", foreign), archiver, [runtime_id]).ignored
+    assert va.process(_event("DeleteAgentRuntime", runtime_id), archiver, [runtime_id]).ignored
+    failed = _event("UpdateAgentRuntime", runtime_id)
+    failed["detail"]["errorCode"] = "ValidationException"
+    assert va.process(failed, archiver, [runtime_id]).ignored
+    assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET)
+
+
+def test_endpoint_event_archives_the_runtime(aws: tuple[Any, Any]) -> None:
+    control, s3 = aws
+    archiver = _archiver(control, s3)
+    runtime_id = _create(control, "support_agent")
+    event = _event("CreateAgentRuntimeEndpoint", runtime_id)
+    event["detail"]["responseElements"] = {
+        "agentRuntimeArn": f"arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/{runtime_id}"
+    }
+    report = va.process(event, archiver, [runtime_id])
+    assert report.written == [va.object_key("agents/", runtime_id, "1")]
+
+
+class ThrottleOnce:
+    """Answers the first ListAgentRuntimeVersions HTTP request with a 429 ThrottlingException.
+
+    Registered on ``before-send``, which botocore emits inside its retry loop (a ``before-call``
+    handler or Stubber would bypass retries), so the retry is botocore's own, not ours.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self.calls = 0
+        client.meta.events.register_first(
+            "before-send.bedrock-agentcore-control.ListAgentRuntimeVersions", self._send
+        )
+
+    def _send(self, request: Any, **_: Any) -> AWSResponse | None:
+        self.calls += 1
+        if self.calls > 1:
+            return None  # let moto answer
+        body = json.dumps({"message": "Rate exceeded"}).encode()
+
+        class Raw:
+            def stream(self, **_: Any) -> Iterator[bytes]:
+                yield body
+
+        headers = {"x-amzn-ErrorType": "ThrottlingException", "Content-Type": "application/json"}
+        return AWSResponse(request.url, 429, headers, Raw())
+
+
+def test_throttled_call_is_retried_by_botocore(aws: tuple[Any, Any]) -> None:
+    # GIVEN a control plane that throttles the first List call
+    control, s3 = aws
+    runtime_id = _create(control, "support_agent")
+    throttle = ThrottleOnce(control)
+    archiver = _archiver(control, s3)
+    # WHEN the sweep runs
+    report = archiver.sweep([runtime_id])
+    # THEN botocore retried the throttled call and the version was archived
+    assert throttle.calls == 2
+    assert report.failed == {}
+    assert report.written == [va.object_key("agents/", runtime_id, "1")]
+
+
+def test_retry_configuration_is_adaptive() -> None:
+    config = va.retry_config(7)
+    assert config.retries == {"mode": "adaptive", "max_attempts": 7}
+
+
+def _stubbed_control(pages: list[list[str]], runtime_id: str, page_size: int) -> tuple[Any, Stubber]:
+    control = boto3.client("bedrock-agentcore-control", region_name=REGION)
+    stubber = Stubber(control)
+    for index, versions in enumerate(pages):
+        expected: dict[str, Any] = {"agentRuntimeId": runtime_id, "maxResults": page_size}
+        if index:
+            expected["nextToken"] = f"token{index}"
+        response: dict[str, Any] = {
+            "agentRuntimes": [
+                {
+                    "agentRuntimeArn": f"arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/{runtime_id}",
+                    "agentRuntimeId": runtime_id,
+                    "agentRuntimeVersion": v,
+                    "agentRuntimeName": "support_agent",
+                    "description": "support",
+                    "lastUpdatedAt": FIXED_TIME,
+                    "status": "READY",
+                }
+                for v in versions
+            ]
+        }
+        if index < len(pages) - 1:
+            response["nextToken"] = f"token{index + 1}"
+        stubber.add_response("list_agent_runtime_versions", response, expected)
+    return control, stubber
+
+
+def _get_response(runtime_id: str, version: str) -> dict[str, Any]:
+    return {
+        "agentRuntimeArn": f"arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/{runtime_id}",
+        "agentRuntimeName": "support_agent",
+        "agentRuntimeId": runtime_id,
+        "agentRuntimeVersion": version,
+        "createdAt": FIXED_TIME,
+        "lastUpdatedAt": FIXED_TIME,
+        "roleArn": ROLE,
+        "networkConfiguration": NETWORK,
+        "status": "READY",
+        "lifecycleConfiguration": {"idleRuntimeSessionTimeout": 900, "maxLifetime": 28800},
+        "agentRuntimeArtifact": _artifact(f"v{version}"),
+    }
+
+
+def test_sweep_follows_every_page_of_versions(aws: tuple[Any, Any]) -> None:
+    # GIVEN five existing versions listed two per page (Stubber: moto does not paginate this call),
+    # none archived yet (the sweep as a backstop for missed events)
+    _, s3 = aws
+    runtime_id = "support_agent-abcdefghij"
+    pages = [["5", "4"], ["3", "2"], ["1"]]
+    control, stubber = _stubbed_control(pages, runtime_id, page_size=2)
+    for version in ("5", "4", "3", "2", "1"):
+        stubber.add_response(
+            "get_agent_runtime",
+            _get_response(runtime_id, version),
+            {"agentRuntimeId": runtime_id, "agentRuntimeVersion": version},
+        )
+    archiver = _archiver(control, s3, page_size=2)
+    # WHEN the sweep runs
+    with stubber:
+        report = archiver.sweep([runtime_id])
+    # THEN every page was read and every version archived with its own configuration
+    stubber.assert_no_pending_responses()
+    assert sorted(report.written) == sorted(va.object_key("agents/", runtime_id, v) for v in "12345")
+    doc = json.loads(s3.get_object(Bucket=BUCKET, Key=va.object_key("agents/", runtime_id, "3"))["Body"].read())
+    assert doc["configuration"]["agentRuntimeArtifact"] == _artifact("v3")
+
+
+def test_failures_are_collected_and_fail_the_invocation(aws: tuple[Any, Any], monkeypatch: Any) -> None:
+    # GIVEN a control plane that answers with the wrong version for version 1 (never archive a lie)
+    _, s3 = aws
+    runtime_id = "support_agent-abcdefghij"
+    control, stubber = _stubbed_control([["2", "1"]], runtime_id, page_size=2)
+    stubber.add_response("get_agent_runtime", _get_response(runtime_id, "2"),
+                         {"agentRuntimeId": runtime_id, "agentRuntimeVersion": "2"})
+    stubber.add_response("get_agent_runtime", _get_response(runtime_id, "2"),
+                         {"agentRuntimeId": runtime_id, "agentRuntimeVersion": "1"})
+    archiver = _archiver(control, s3, page_size=2)
+    monkeypatch.setattr(va, "_ARCHIVER", archiver)
+    monkeypatch.setenv(va.ENV_RUNTIME_IDS, runtime_id)
+    # WHEN the handler runs the sweep
+    with stubber, pytest.raises(va.VersionArchiveError, match=f"{runtime_id}:1"):
+        va.handler({"action": "sweep"}, None)
+    # THEN the good version was still archived, and the bad one was not
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]]
+    assert keys == [va.object_key("agents/", runtime_id, "2")]
+
+
+def test_unknown_runtime_is_a_failure(aws: tuple[Any, Any]) -> None:
+    control, s3 = aws
+    report = _archiver(control, s3).sweep(["gone_agent-abcdefghij"])
+    assert "ResourceNotFoundException" in report.failed["gone_agent-abcdefghij"]
+
+
+def test_sweep_stops_when_time_runs_out(aws: tuple[Any, Any]) -> None:
+    control, s3 = aws
+    archiver = _archiver(control, s3, remaining_ms=lambda: 1000)
+    report = archiver.sweep(["a_agent-abcdefghij", "b_agent-abcdefghij"])
+    assert report.incomplete == ["a_agent-abcdefghij", "b_agent-abcdefghij"]
+
+
+def test_handler_builds_clients_from_the_environment(aws: tuple[Any, Any], monkeypatch: Any) -> None:
+    # GIVEN the function's environment (moto answers the real clients the handler builds)
+    control, s3 = aws
+    runtime_id = _create(control, "support_agent")
+    monkeypatch.setattr(va, "_ARCHIVER", None)
+    monkeypatch.setenv(va.ENV_BUCKET, BUCKET)
+    monkeypatch.setenv(va.ENV_RUNTIME_IDS, f"{runtime_id}, ")
+    monkeypatch.setenv(va.ENV_PAGE_SIZE, "50")
+    # WHEN the schedule invokes it
+    result = va.handler({"action": "sweep"}, None)
+    # THEN the runtime's version is archived
+    assert result["written"] == 1 and result["failed"] == {}

@@ -1,0 +1,414 @@
+"""AgentPipeline: the state machine definition, its IAM, its type and the synth-time checks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk.assertions import Annotations, Match, Template
+
+from constructs_lib import EDITION_CONTEXT_KEY, ConstructsLibValidationError
+from constructs_lib.pipeline import (
+    RETRYABLE_AGENT_ERRORS,
+    AgentMap,
+    AgentParallel,
+    AgentPipeline,
+    AgentSequence,
+    AgentStep,
+    StepIntegration,
+    StepPayload,
+)
+from tests.orchestration._helpers import STATE_MACHINE, code_agent, definition
+
+SDK_RESOURCE = "arn:aws:states:::aws-sdk:bedrockagentcore:invokeAgentRuntime"
+
+
+def two_agent_pipeline(stack: cdk.Stack, **kwargs: Any) -> AgentPipeline:
+    triage, writer = code_agent(stack, "Triage"), code_agent(stack, "Writer")
+    return AgentPipeline(stack, "Pipeline", steps=[
+        AgentStep(triage, name="Triage", parse_json_response=True),
+        AgentStep(writer, name="Draft", payload=StepPayload.from_state("$.Triage.response")),
+    ], **kwargs)
+
+
+def role_statements(stack: cdk.Stack, role: iam.IRole) -> list[dict[str, Any]]:
+    role_id = stack.resolve(stack.get_logical_id(role.node.default_child))  # type: ignore[arg-type]
+    policies = Template.from_stack(stack).find_resources("AWS::IAM::Policy")
+    return [s for p in policies.values() if {"Ref": role_id} in p["Properties"]["Roles"]
+            for s in p["Properties"]["PolicyDocument"]["Statement"]]
+
+
+# -- the definition -------------------------------------------------------------------------------------
+
+
+def test_steps_run_in_sequence_through_the_sdk_integration(stack: cdk.Stack) -> None:
+    # GIVEN two agents WHEN piped THEN two SDK tasks in order, the second reading the first's response
+    two_agent_pipeline(stack)
+    asl = definition(stack)
+    assert asl["StartAt"] == "Triage"
+    triage, draft = asl["States"]["Triage"], asl["States"]["Draft"]
+    assert triage["Resource"] == SDK_RESOURCE and triage["Next"] == "Draft"
+    assert draft["End"] is True
+    params = triage["Parameters"]
+    assert params["AgentRuntimeArn"].startswith("arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/Triage")
+    assert params["Qualifier"] == "DEFAULT"
+    assert params["Payload.$"] == "States.JsonToString($)"
+    assert draft["Parameters"]["Payload.$"] == "States.JsonToString($.Triage.response)"
+    assert triage["ResultSelector"] == {"response.$": "States.StringToJson($.Response)"}
+    assert draft["ResultSelector"] == {"response.$": "$.Response"}
+    assert (triage["ResultPath"], draft["ResultPath"]) == ("$.Triage", "$.Draft")
+
+
+def test_session_id_is_a_hash_of_the_execution(stack: cdk.Stack) -> None:
+    # SHA-256 hex is 64 characters: inside AgentCore's 33..256 and the 100-character echo limit
+    two_agent_pipeline(stack)
+    params = definition(stack)["States"]["Triage"]["Parameters"]
+    assert params["RuntimeSessionId.$"] == "States.Hash($$.Execution.Id, 'SHA-256')"
+
+
+def test_retries_transient_agent_errors_with_backoff_and_jitter(stack: cdk.Stack) -> None:
+    two_agent_pipeline(stack)
+    retry = definition(stack)["States"]["Triage"]["Retry"]
+    assert retry == [{
+        "ErrorEquals": list(RETRYABLE_AGENT_ERRORS), "IntervalSeconds": 2, "MaxAttempts": 6, "BackoffRate": 2,
+        "MaxDelaySeconds": 60, "JitterStrategy": "FULL",
+    }]
+    assert all(e.startswith("BedrockAgentCore.") for e in RETRYABLE_AGENT_ERRORS)
+
+
+def test_catch_records_the_error_then_fails(stack: cdk.Stack) -> None:
+    two_agent_pipeline(stack)
+    states = definition(stack)["States"]
+    assert states["Triage"]["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error",
+                                         "Next": "RecordTriageFailure"}]
+    record = states["RecordTriageFailure"]
+    assert record == {"Type": "Pass", "Result": "Triage", "ResultPath": "$.failedStep", "Next": "PipelineFailed"}
+    assert states["PipelineFailed"] == {"Type": "Fail", "ErrorPath": "$.error.Error", "CausePath": "$.error.Cause"}
+    assert states["RecordDraftFailure"]["Next"] == "PipelineFailed"
+
+
+def test_step_timeout_defaults_to_the_synchronous_limit(stack: cdk.Stack) -> None:
+    two_agent_pipeline(stack)
+    assert definition(stack)["States"]["Triage"]["TimeoutSeconds"] == 900
+
+
+def test_step_options(stack: cdk.Stack) -> None:
+    agent = code_agent(stack, "Triage", endpoints=["prod"])
+    AgentPipeline(stack, "Pipeline", steps=[
+        AgentStep(agent, timeout=cdk.Duration.minutes(3), max_attempts=3, output_key="triage"),
+    ])
+    state = definition(stack)["States"]["InvokeTriage"]
+    assert state["Parameters"]["Qualifier"] == "prod"  # the agent's default qualifier
+    assert state["TimeoutSeconds"] == 180 and state["Retry"][0]["MaxAttempts"] == 3
+    assert state["ResultPath"] == "$.triage"
+
+
+def test_template_payload_is_built_then_serialized(stack: cdk.Stack) -> None:
+    agent = code_agent(stack, "Triage")
+    AgentPipeline(stack, "Pipeline", steps=[AgentStep(agent, name="Triage", payload=StepPayload.from_template({
+        "prompt": sfn.JsonPath.string_at("$.question"), "mode": "brief",
+    }))])
+    states = definition(stack)["States"]
+    assert states["PrepareTriage"] == {"Type": "Pass", "Parameters": {"prompt.$": "$.question", "mode": "brief"},
+                                       "ResultPath": "$.stepPayloads.Triage", "Next": "Triage"}
+    assert states["Triage"]["Parameters"]["Payload.$"] == "States.JsonToString($.stepPayloads.Triage)"
+
+
+def test_parallel_branches_and_their_failure_path(stack: cdk.Stack) -> None:
+    a, b = code_agent(stack, "Triage"), code_agent(stack, "Writer")
+    AgentPipeline(stack, "Pipeline", steps=[AgentParallel(AgentStep(a), [AgentStep(b)], name="Both")])
+    both = definition(stack)["States"]["Both"]
+    assert both["Type"] == "Parallel" and both["ResultPath"] == "$.Both"
+    assert [br["StartAt"] for br in both["Branches"]] == ["InvokeTriage", "InvokeWriter"]
+    assert both["Branches"][0]["States"]["InvokeTriage"]["Catch"][0]["Next"] == "RecordInvokeTriageFailure"
+    assert both["Branches"][0]["States"]["BothBranch1Failed"]["Type"] == "Fail"
+    assert both["Catch"][0]["Next"] == "RecordBothFailure"
+
+
+def test_map_gives_each_item_its_own_session(stack: cdk.Stack) -> None:
+    agent = code_agent(stack, "Writer")
+    AgentPipeline(stack, "Pipeline", steps=[
+        AgentMap(AgentStep(agent, name="Summarize", payload=StepPayload.from_state("$.item")), name="Docs"),
+    ])
+    docs = definition(stack)["States"]["Docs"]
+    assert docs["ItemsPath"] == "$.items"
+    assert docs["ItemSelector"] == {"item.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index"}
+    inner = docs["ItemProcessor"]["States"]["Summarize"]["Parameters"]
+    assert inner["RuntimeSessionId.$"] == (
+        "States.Hash(States.Format('{}/DocsItem/{}', $$.Execution.Id, $.index), 'SHA-256')"
+    )
+    assert inner["Payload.$"] == "States.JsonToString($.item)"
+
+
+def test_map_concurrency_follows_the_session_creation_quota(make_stack: Callable[..., cdk.Stack]) -> None:
+    # 2026-09: 25 new sessions per second per account; 2026-03 container: 100 per minute per endpoint
+    for edition, expected in (("2026-09", 25), ("2026-03", 25)):
+        stack = make_stack(context={EDITION_CONTEXT_KEY: edition})
+        agent = code_agent(stack, "Writer")
+        step = AgentMap(AgentStep(agent))
+        AgentPipeline(stack, "Pipeline", steps=[step])
+        assert step.effective_max_concurrency == expected
+        assert definition(stack)["States"]["Map"]["MaxConcurrency"] == expected
+        Annotations.from_stack(stack).has_no_warning("*", Match.string_like_regexp("FanOutExceedsSessionCreationRate"))
+
+
+def test_map_concurrency_for_container_agents_in_2026_03(make_stack: Callable[..., cdk.Stack]) -> None:
+    from constructs_lib import AgentArtifact, AgentCoreAgent
+
+    stack = make_stack(context={EDITION_CONTEXT_KEY: "2026-03"})
+    agent = AgentCoreAgent(stack, "Support", runtime_name="support_agent",
+                           artifact=AgentArtifact.from_managed_repository("v1"))
+    step = AgentMap(AgentStep(agent))
+    AgentPipeline(stack, "Pipeline", steps=[step])
+    assert step.effective_max_concurrency == 1  # 100 per minute is 1.67 per second
+
+
+def test_warns_when_fan_out_exceeds_the_session_creation_rate(stack: cdk.Stack) -> None:
+    agent = code_agent(stack, "Writer")
+    AgentPipeline(stack, "Pipeline", steps=[AgentMap(AgentStep(agent), max_concurrency=100)])
+    Annotations.from_stack(stack).has_warning(
+        "/TestStack/Pipeline", Match.string_like_regexp("max_concurrency=25.*FanOutExceedsSessionCreationRate"))
+
+
+def test_warns_when_fan_out_is_unlimited(stack: cdk.Stack) -> None:
+    agent = code_agent(stack, "Writer")
+    AgentPipeline(stack, "Pipeline", steps=[AgentMap(AgentStep(agent), max_concurrency=0)])
+    Annotations.from_stack(stack).has_warning(
+        "/TestStack/Pipeline", Match.string_like_regexp("unlimited.*FanOutExceedsSessionCreationRate"))
+
+
+def test_nested_sequence_and_duplicate_names_are_unique(stack: cdk.Stack) -> None:
+    agent = code_agent(stack, "Writer")
+    AgentPipeline(stack, "Pipeline", steps=[AgentSequence(AgentStep(agent), AgentStep(agent))])
+    states = definition(stack)["States"]
+    assert states["InvokeWriter"]["Next"] == "InvokeWriter2"
+
+
+# -- IAM ------------------------------------------------------------------------------------------------
+
+
+def test_state_machine_may_invoke_the_runtimes_and_their_endpoints(stack: cdk.Stack) -> None:
+    pipeline = two_agent_pipeline(stack)
+    runtime = stack.node.find_child("Triage").node.find_child("Runtime").node.default_child
+    triage = stack.resolve(stack.get_logical_id(runtime))  # type: ignore[arg-type]
+    invoke = [s for s in role_statements(stack, pipeline.state_machine.role)
+              if s["Action"] == "bedrock-agentcore:InvokeAgentRuntime"]
+    resources = [s["Resource"] for s in invoke]
+    assert [
+        {"Fn::GetAtt": [triage, "AgentRuntimeArn"]},
+        {"Fn::Join": ["", [{"Fn::GetAtt": [triage, "AgentRuntimeArn"]}, "/*"]]},
+    ] in resources
+    assert len(invoke) == 2
+
+
+def test_grant_start_execution(stack: cdk.Stack) -> None:
+    pipeline = two_agent_pipeline(stack)
+    role = iam.Role(stack, "Caller", assumed_by=iam.AccountRootPrincipal())
+    pipeline.grant_start_execution(role)
+    assert any(s["Action"] == "states:StartExecution" for s in role_statements(stack, role))
+
+
+def test_metrics(stack: cdk.Stack) -> None:
+    pipeline = two_agent_pipeline(stack)
+    assert pipeline.metric_failed().metric_name == "ExecutionsFailed"
+    assert pipeline.metric_throttled().metric_name == "ExecutionThrottled"
+    assert pipeline.metric_timed_out().metric_name == "ExecutionsTimedOut"
+
+
+# -- logging, tracing, type -----------------------------------------------------------------------------
+
+
+def test_logs_all_events_without_data_and_traces(stack: cdk.Stack) -> None:
+    two_agent_pipeline(stack)
+    template = Template.from_stack(stack)
+    template.has_resource_properties(STATE_MACHINE, {
+        "LoggingConfiguration": {"Level": "ALL", "IncludeExecutionData": False,
+                                 "Destinations": [Match.any_value()]},
+        "TracingConfiguration": {"Enabled": True},
+    })
+    template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 30})
+
+
+def test_log_level_is_configurable(stack: cdk.Stack) -> None:
+    two_agent_pipeline(stack, log_level=sfn.LogLevel.ERROR, include_execution_data=True)
+    Template.from_stack(stack).has_resource_properties(STATE_MACHINE, {
+        "LoggingConfiguration": {"Level": "ERROR", "IncludeExecutionData": True},
+    })
+
+
+def test_short_pipeline_is_express(stack: cdk.Stack) -> None:
+    a, b = code_agent(stack, "Triage", minutes=1), code_agent(stack, "Writer", minutes=2)
+    pipeline = AgentPipeline(stack, "Pipeline", steps=[AgentStep(a), AgentStep(b)])
+    assert pipeline.longest_run_seconds == 180
+    assert pipeline.state_machine_type == sfn.StateMachineType.EXPRESS
+    Template.from_stack(stack).has_resource_properties(STATE_MACHINE, {"StateMachineType": "EXPRESS"})
+
+
+def test_long_pipeline_is_standard(stack: cdk.Stack) -> None:
+    a, b = code_agent(stack, "Triage", minutes=3), code_agent(stack, "Writer", minutes=3)
+    pipeline = AgentPipeline(stack, "Pipeline", steps=[AgentStep(a), AgentStep(b)])
+    assert pipeline.state_machine_type == sfn.StateMachineType.STANDARD
+
+
+def test_map_without_expected_items_is_standard(stack: cdk.Stack) -> None:
+    agent = code_agent(stack, "Writer", minutes=1)
+    pipeline = AgentPipeline(stack, "Pipeline", steps=[AgentMap(AgentStep(agent))])
+    assert pipeline.state_machine_type == sfn.StateMachineType.STANDARD
+
+
+def test_parallel_counts_its_longest_branch(stack: cdk.Stack) -> None:
+    a, b = code_agent(stack, "Triage", minutes=1), code_agent(stack, "Writer", minutes=4)
+    pipeline = AgentPipeline(stack, "Pipeline", steps=[AgentParallel(AgentStep(a), AgentStep(b))])
+    assert pipeline.longest_run_seconds == 240
+    assert pipeline.state_machine_type == sfn.StateMachineType.EXPRESS
+
+
+def test_warns_when_express_is_forced_with_an_unknown_map_size(stack: cdk.Stack) -> None:
+    agent = code_agent(stack, "Writer", minutes=1)
+    AgentPipeline(stack, "Pipeline", steps=[AgentMap(AgentStep(agent))],
+                  state_machine_type=sfn.StateMachineType.EXPRESS)
+    Annotations.from_stack(stack).has_warning("/TestStack/Pipeline", Match.string_like_regexp("ExpressDurationUnknown"))
+
+
+# -- asynchronous agents: task token callback -----------------------------------------------------------
+
+
+def async_pipeline(stack: cdk.Stack, **kwargs: Any) -> AgentPipeline:
+    research = code_agent(stack, "Research", minutes=180)
+    return AgentPipeline(stack, "Pipeline", steps=[AgentStep(research, name="Research")], **kwargs)
+
+
+def test_asynchronous_agent_waits_for_a_task_token(stack: cdk.Stack) -> None:
+    pipeline = async_pipeline(stack)
+    state = definition(stack)["States"]["Research"]
+    assert state["Resource"] == "arn:aws:states:::lambda:invoke.waitForTaskToken"
+    payload = state["Parameters"]["Payload"]
+    assert payload["taskToken.$"] == "$$.Task.Token"
+    assert payload["payload.$"] == "$"
+    assert payload["runtimeSessionId.$"] == "States.Hash($$.Execution.Id, 'SHA-256')"
+    assert state["TimeoutSeconds"] == 8 * 3600  # the asynchronous job duration
+    assert state["Catch"][0]["Next"] == "RecordResearchFailure"
+    assert pipeline.state_machine_type == sfn.StateMachineType.STANDARD
+    assert pipeline.task_token_starter is not None
+
+
+def test_agent_may_answer_the_token_of_this_state_machine_only(stack: cdk.Stack) -> None:
+    pipeline = async_pipeline(stack)
+    research = stack.node.find_child("Research")
+    statements = role_statements(stack, research.role)  # type: ignore[attr-defined]
+    callback = [s for s in statements if "states:SendTaskSuccess" in s["Action"]]
+    machine = stack.resolve(stack.get_logical_id(pipeline.state_machine.node.default_child))  # type: ignore[arg-type]
+    assert callback == [{
+        "Action": ["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"],
+        "Effect": "Allow", "Resource": {"Ref": machine},
+    }]
+
+
+def test_starter_function_may_invoke_the_asynchronous_agent(stack: cdk.Stack) -> None:
+    pipeline = async_pipeline(stack)
+    assert pipeline.task_token_starter is not None
+    statements = role_statements(stack, pipeline.task_token_starter.role)  # type: ignore[arg-type]
+    assert any(s["Action"] == "bedrock-agentcore:InvokeAgentRuntime" and len(s["Resource"]) == 2 for s in statements)
+    Template.from_stack(stack).has_resource_properties("AWS::Lambda::Function", {
+        "Handler": "task_token_starter.handler", "Architectures": ["arm64"], "TracingConfig": {"Mode": "Active"},
+    })
+
+
+def test_callback_can_be_chosen_for_any_agent(stack: cdk.Stack) -> None:
+    agent = code_agent(stack, "Writer", minutes=40)
+    AgentPipeline(stack, "Pipeline", steps=[AgentStep(agent, integration=StepIntegration.CALLBACK,
+                                                      heartbeat=cdk.Duration.minutes(5))])
+    state = definition(stack)["States"]["InvokeWriter"]
+    assert state["HeartbeatSeconds"] == 300 and state["TimeoutSeconds"] == 3600
+
+
+# -- failures -------------------------------------------------------------------------------------------
+
+
+def test_fails_when_a_synchronous_step_timeout_exceeds_15_minutes(stack: cdk.Stack) -> None:
+    agent = code_agent(stack, "Triage")
+    with pytest.raises(ConstructsLibValidationError, match="15 min") as exc:
+        AgentPipeline(stack, "Pipeline", steps=[AgentStep(agent, timeout=cdk.Duration.minutes(20))])
+    assert exc.value.code == "StepTimeoutExceedsInvocationLimit"
+    assert "CALLBACK" in exc.value.message
+
+
+def test_fails_when_a_streaming_agent_is_called_synchronously(stack: cdk.Stack) -> None:
+    agent = code_agent(stack, "Writer", minutes=40)
+    with pytest.raises(ConstructsLibValidationError, match="longest_task") as exc:
+        AgentPipeline(stack, "Pipeline", steps=[AgentStep(agent)])
+    assert exc.value.code == "SynchronousStepTooLong"
+
+
+def test_fails_when_express_is_forced_beyond_5_minutes(stack: cdk.Stack) -> None:
+    with pytest.raises(ConstructsLibValidationError, match="5 min") as exc:
+        two_agent_pipeline(stack, state_machine_type=sfn.StateMachineType.EXPRESS)
+    assert exc.value.code == "ExpressDurationExceeded"
+
+
+def test_fails_when_express_is_forced_with_a_callback_step(stack: cdk.Stack) -> None:
+    with pytest.raises(ConstructsLibValidationError) as exc:
+        async_pipeline(stack, state_machine_type=sfn.StateMachineType.EXPRESS)
+    assert exc.value.code == "ExpressCannotWaitForCallback"
+
+
+def test_fails_when_a_callback_timeout_exceeds_the_job_duration(stack: cdk.Stack) -> None:
+    agent = code_agent(stack, "Research", minutes=180)
+    with pytest.raises(ConstructsLibValidationError, match="8 h") as exc:
+        AgentPipeline(stack, "Pipeline", steps=[AgentStep(agent, timeout=cdk.Duration.hours(9))])
+    assert exc.value.code == "StepTimeoutExceedsInvocationLimit"
+
+
+def test_fails_when_pipeline_is_empty(stack: cdk.Stack) -> None:
+    with pytest.raises(ConstructsLibValidationError) as exc:
+        AgentPipeline(stack, "Pipeline", steps=[])
+    assert exc.value.code == "EmptyPipeline"
+
+
+def test_fails_when_max_concurrency_is_negative() -> None:
+    with pytest.raises(ConstructsLibValidationError) as exc:
+        AgentMap([], max_concurrency=-1)
+    assert exc.value.code == "InvalidMaxConcurrency"
+
+
+def test_fails_when_payload_path_is_not_a_json_path() -> None:
+    with pytest.raises(ConstructsLibValidationError) as exc:
+        StepPayload.from_state("Triage.response")
+    assert exc.value.code == "InvalidStepPayload"
+
+
+def test_definition_is_valid_json(stack: cdk.Stack) -> None:
+    two_agent_pipeline(stack)
+    assert json.dumps(definition(stack))
+
+
+def test_parallel_branches_get_their_own_sessions(stack: cdk.Stack) -> None:
+    # GIVEN the same agent in two branches WHEN run concurrently THEN they never share a session
+    agent = code_agent(stack, "Writer")
+    AgentPipeline(stack, "Pipeline", steps=[AgentParallel(AgentStep(agent), AgentStep(agent), name="Fork")])
+    branches = definition(stack)["States"]["Fork"]["Branches"]
+    sessions = [next(iter(b["States"].values()))["Parameters"]["RuntimeSessionId.$"] for b in branches]
+    assert sessions == [
+        "States.Hash(States.Format('{}/ForkBranch1', $$.Execution.Id), 'SHA-256')",
+        "States.Hash(States.Format('{}/ForkBranch2', $$.Execution.Id), 'SHA-256')",
+    ]
+
+
+def test_map_items_can_carry_fields_from_the_state(stack: cdk.Stack) -> None:
+    agent = code_agent(stack, "Writer")
+    AgentPipeline(stack, "Pipeline", steps=[
+        AgentMap(AgentStep(agent), item_fields={"brief": sfn.JsonPath.string_at("$.Triage.response")}),
+    ])
+    selector = definition(stack)["States"]["Map"]["ItemSelector"]
+    assert selector == {"brief.$": "$.Triage.response", "item.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index"}
+
+
+def test_fails_when_map_item_fields_use_reserved_keys() -> None:
+    with pytest.raises(ConstructsLibValidationError, match="item") as exc:
+        AgentMap([], item_fields={"item": "x"})
+    assert exc.value.code == "InvalidStep"

@@ -1,0 +1,165 @@
+"""AgentPlatform: composition per agent, shared resources, account-level checks and placement."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk.assertions import Annotations, Match, Template
+
+from constructs_lib import (
+    AgentArtifact,
+    AgentCoreAgent,
+    AgentPlacement,
+    AgentPlatform,
+    AgentSpec,
+    ConstructsLibValidationError,
+    ToolSpec,
+    WorkloadProfile,
+)
+from tests.conftest import RESEARCH_CODE, ROOT
+
+MODEL = "anthropic.claude-sonnet-4-20250514-v1:0"
+TOOL_CODE = ROOT / "stacks" / "tools" / "order_status"
+
+
+def spec(name: str, **kwargs: object) -> AgentSpec:
+    kwargs.setdefault("artifact", AgentArtifact.from_managed_repository("v1"))
+    kwargs.setdefault("models", [MODEL])
+    return AgentSpec(name=name, **kwargs)  # type: ignore[arg-type]
+
+
+def test_each_agent_gets_what_it_needs(stack: cdk.Stack) -> None:
+    # GIVEN a support agent with large payloads and a tool, and an asynchronous research agent
+    platform = AgentPlatform(stack, "Platform", agents=[
+        spec("support", workload=WorkloadProfile(max_payload=cdk.Size.mebibytes(25)),
+             tools=[ToolSpec(tool_name="order_status", description="Look up an order",
+                             code=lambda_.Code.from_asset(str(TOOL_CODE)), handler="index.handler")]),
+        spec("research", artifact=AgentArtifact.from_code(RESEARCH_CODE),
+             workload=WorkloadProfile(longest_task=cdk.Duration.hours(3)), audit_required=True),
+    ])
+    # THEN each agent has a facade, a session store; tools where asked; staging because of the payloads
+    support, research = platform.agents["support"], platform.agents["research"]
+    assert support.facade is not None and support.session_store is not None
+    assert research.facade is not None and research.facade.jobs is not None
+    assert set(support.tools) == {"order_status"} and not research.tools
+    assert platform.staging is not None
+    assert platform.monitoring is not None and set(platform.monitoring.monitored_agents) == {
+        support.agent, research.agent}
+    assert platform.archive is not None and set(platform.archive.archived_agents) == {support.agent, research.agent}
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::BedrockAgentCore::Runtime", 2)
+    template.resource_count_is("AWS::ApiGateway::RestApi", 2)
+    template.resource_count_is("AWS::WAFv2::WebACL", 1)  # one web ACL shared by both facades
+    template.resource_count_is("AWS::WAFv2::WebACLAssociation", 2)
+    template.resource_count_is("AWS::CloudWatch::Dashboard", 1)
+    template.has_resource_properties("AWS::BedrockAgentCore::Runtime", {
+        "AgentRuntimeName": "support",
+        "EnvironmentVariables": Match.object_like({"AGENT_SESSION_TABLE": Match.any_value(),
+                                                   "AGENT_TOOLS": Match.any_value()}),
+    })
+    Annotations.from_stack(stack).has_no_error("*", Match.any_value())
+
+
+def test_switches_and_existing_agents(stack: cdk.Stack) -> None:
+    existing = AgentCoreAgent(stack, "legacy", runtime_name="legacy",
+                              artifact=AgentArtifact.from_managed_repository("v1"))
+    platform = AgentPlatform(stack, "Platform", agents=[
+        existing,
+        spec("quiet", facade=False, session_store=False, monitoring=False, archive=False),
+    ], monitoring=True, archive=True)
+    assert platform.agent("legacy") is existing
+    assert platform.agents["legacy"].facade is not None
+    quiet = platform.agents["quiet"]
+    assert quiet.facade is None and quiet.session_store is None
+    assert platform.staging is None
+    assert platform.monitoring is not None and platform.monitoring.monitored_agents == [existing]
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::ApiGateway::RestApi", 1)
+    template.resource_count_is("AWS::DynamoDB::Table", 1)
+
+
+def test_synchronous_agent_with_long_tasks_is_streamed(stack: cdk.Stack) -> None:
+    platform = AgentPlatform(stack, "Platform", agents=[
+        spec("assistant", workload=WorkloadProfile(longest_task=cdk.Duration.minutes(5)))])
+    Template.from_stack(stack)  # no TaskExceedsIntegrationTimeout: the facade streams
+    facade = platform.agents["assistant"].facade
+    assert facade is not None
+    Template.from_stack(stack).has_resource_properties("AWS::ApiGateway::Method", {
+        "Integration": Match.object_like({"ResponseTransferMode": "STREAM"})})
+
+
+@pytest.mark.parametrize(
+    ("profiles", "code"),
+    [
+        ([WorkloadProfile(peak_requests_per_second=600)] * 2, "AccountInvokePoolExceeded"),
+        ([WorkloadProfile(peak_concurrent_sessions=3000)] * 2, "AccountActiveSessionsExceeded"),
+    ],
+)
+def test_account_level_quota_crossed_by_the_sum_warns(stack: cdk.Stack, profiles: list[WorkloadProfile],
+                                                      code: str) -> None:
+    # GIVEN agents that each fit their quotas WHEN their sum does not THEN the platform warns
+    platform = AgentPlatform(stack, "Platform", agents=[
+        spec(f"a{i}", workload=p, facade=False) for i, p in enumerate(profiles)])
+    assert any(f.code == code for f in platform.account_capacity.findings)
+    Annotations.from_stack(stack).has_warning("/TestStack/Platform", Match.string_like_regexp(code))
+
+
+@pytest.mark.parametrize(
+    "profiles",
+    [[WorkloadProfile(peak_requests_per_second=400)] * 2, [WorkloadProfile(peak_concurrent_sessions=2000)] * 2],
+)
+def test_account_level_sum_within_quota_is_quiet(stack: cdk.Stack, profiles: list[WorkloadProfile]) -> None:
+    platform = AgentPlatform(stack, "Platform", agents=[
+        spec(f"a{i}", workload=p, facade=False) for i, p in enumerate(profiles)])
+    assert not platform.account_capacity.findings
+    Annotations.from_stack(stack).has_no_warning("/TestStack/Platform", Match.any_value())
+
+
+def test_agents_per_account_quota(make_stack: Callable[..., cdk.Stack]) -> None:
+    stack = make_stack(context={"agentcore:quotaOverrides": {"agents_per_account": 1}})
+    AgentPlatform(stack, "Platform", agents=[spec("a", facade=False), spec("b", facade=False)])
+    Annotations.from_stack(stack).has_warning("/TestStack/Platform", Match.string_like_regexp("TooManyAgents"))
+    fits = make_stack(context={"agentcore:quotaOverrides": {"agents_per_account": 2}})
+    AgentPlatform(fits, "Platform", agents=[spec("a", facade=False), spec("b", facade=False)])
+    Annotations.from_stack(fits).has_no_warning("/TestStack/Platform", Match.any_value())
+
+
+def test_nested_stack_per_agent(stack: cdk.Stack) -> None:
+    platform = AgentPlatform(stack, "Platform", placement=AgentPlacement.NESTED_STACK_PER_AGENT,
+                             agents=[spec("a"), spec("b")])
+    for name in ("a", "b"):
+        assert isinstance(platform.agents[name].scope, cdk.NestedStack)
+        assert cdk.Stack.of(platform.agent(name)) is platform.agents[name].scope
+    parent = Template.from_stack(stack)
+    parent.resource_count_is("AWS::CloudFormation::Stack", 2)
+    parent.resource_count_is("AWS::BedrockAgentCore::Runtime", 0)
+    nested = Template.from_stack(platform.agents["a"].scope)  # type: ignore[arg-type]
+    nested.resource_count_is("AWS::BedrockAgentCore::Runtime", 1)
+
+
+def test_fails_when_the_stack_outgrows_cloudformation_limit_with_the_way_out(stack: cdk.Stack) -> None:
+    platform = AgentPlatform(stack, "Platform", agents=[spec(f"agent{i}") for i in range(20)])
+    errors = platform.node.validate()
+    assert len(errors) == 1
+    assert "[StackResourceLimit]" in errors[0] and "more than 500" in errors[0]
+    assert "NESTED_STACK_PER_AGENT" in errors[0]
+
+
+@pytest.mark.parametrize(
+    ("agents", "code"),
+    [([], "NoAgents"), (["a", "a"], "DuplicateAgentName")],
+)
+def test_fails_when_agent_list_is_invalid(stack: cdk.Stack, agents: list[str], code: str) -> None:
+    with pytest.raises(ConstructsLibValidationError) as exc:
+        AgentPlatform(stack, "Platform", agents=[spec(n) for n in agents])
+    assert exc.value.code == code
+
+
+def test_fails_when_looking_up_an_unknown_agent(stack: cdk.Stack) -> None:
+    platform = AgentPlatform(stack, "Platform", agents=[spec("a", facade=False)])
+    with pytest.raises(ConstructsLibValidationError, match="agents: a") as exc:
+        platform.agent("b")
+    assert exc.value.code == "UnknownAgent"

@@ -1,0 +1,350 @@
+"""AgentApiFacade: secure defaults, routes, throttling, timeouts per invocation mode, auth options, WAF."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk.assertions import Annotations, Capture, Match, Template
+
+from constructs_lib import AgentArtifact, AgentCoreAgent, WorkloadProfile
+from constructs_lib import facade as facade_module
+from constructs_lib.errors import ConstructsLibValidationError
+from constructs_lib.facade import DEFAULT_REQUEST_SCHEMA, AgentApiFacade, FacadeAuth
+from constructs_lib.handlers import invoke_proxy
+from constructs_lib.jobs import PROXY_ENV_TABLE_NAME, PROXY_ENV_TIME_TO_LIVE
+from tests.conftest import RESEARCH_CODE
+
+
+def agent(stack: cdk.Stack, name: str = "chat_agent", **workload: Any) -> AgentCoreAgent:
+    return AgentCoreAgent(
+        stack, name.title().replace("_", ""), runtime_name=name, artifact=AgentArtifact.from_code(RESEARCH_CODE),
+        workload=WorkloadProfile(**workload),
+    )
+
+
+def statements(template: Template) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for policy in template.find_resources("AWS::IAM::Policy").values():
+        found += policy["Properties"]["PolicyDocument"]["Statement"]
+    return found
+
+
+def test_defaults_are_secure_and_derived_from_the_plan(stack: cdk.Stack) -> None:
+    # GIVEN a synchronous agent with a stated peak
+    chat = agent(stack, peak_requests_per_second=40)
+    # WHEN it gets a facade with no options
+    api = AgentApiFacade(stack, "Api", agent=chat)
+    template = Template.from_stack(stack)
+    # THEN every method uses IAM auth and request validation
+    methods = template.find_resources("AWS::ApiGateway::Method")
+    assert methods, "no methods"
+    for method in methods.values():
+        assert method["Properties"]["AuthorizationType"] == "AWS_IAM"
+        assert "RequestValidatorId" in method["Properties"]
+    template.has_resource_properties(
+        "AWS::ApiGateway::RequestValidator", {"ValidateRequestBody": True, "ValidateRequestParameters": True}
+    )
+    # AND the stage logs access, traces, logs errors (no bodies) and throttles at the plan's rate
+    template.has_resource_properties(
+        "AWS::ApiGateway::Stage",
+        {
+            "TracingEnabled": True,
+            "AccessLogSetting": Match.object_like({"DestinationArn": Match.any_value()}),
+            "MethodSettings": Match.array_with([
+                Match.object_like({
+                    "HttpMethod": "*", "ResourcePath": "/*", "LoggingLevel": "ERROR", "DataTraceEnabled": False,
+                    "ThrottlingRateLimit": chat.plan.api_throttle_rate,
+                    "ThrottlingBurstLimit": chat.plan.api_throttle_burst,
+                })
+            ]),
+        },
+    )
+    template.has_resource_properties(
+        "AWS::ApiGateway::UsagePlan",
+        {"Throttle": {"RateLimit": chat.plan.api_throttle_rate, "BurstLimit": chat.plan.api_throttle_burst}},
+    )
+    template.has_resource_properties("AWS::ApiGateway::RestApi", {"EndpointConfiguration": {"Types": ["REGIONAL"]}})
+    # AND the proxy is an ARM64 Python function with tracing, invoking the default qualifier
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Architectures": ["arm64"],
+            "Runtime": Match.string_like_regexp("python3.1[2-9]"),
+            "TracingConfig": {"Mode": "Active"},
+            "Handler": "invoke_proxy.handler",
+            "Timeout": 29,
+            "Environment": {"Variables": Match.object_like({"AGENT_QUALIFIER": "DEFAULT"})},
+        },
+    )
+    assert api.url and api.proxy_function is not None and api.jobs is None and not api.streaming
+
+
+def test_only_the_invoke_route_exists_for_a_synchronous_agent(stack: cdk.Stack) -> None:
+    AgentApiFacade(stack, "Api", agent=agent(stack))
+    template = Template.from_stack(stack)
+    paths = [r["Properties"]["PathPart"] for r in template.find_resources("AWS::ApiGateway::Resource").values()]
+    assert paths == ["invoke"]
+    template.resource_count_is("AWS::DynamoDB::Table", 0)
+    template.resource_count_is("AWS::WAFv2::WebACL", 0)
+
+
+def test_the_proxy_may_invoke_only_its_runtime_and_endpoint(stack: cdk.Stack) -> None:
+    chat = agent(stack)
+    AgentApiFacade(stack, "Api", agent=chat)
+    found = statements(Template.from_stack(stack))
+    invoke = [s for s in found if s["Action"] == "bedrock-agentcore:InvokeAgentRuntime"]
+    assert len(invoke) == 1
+    rendered = json.dumps(invoke[0]["Resource"])
+    assert "runtime-endpoint/DEFAULT" in rendered and "/*" not in rendered
+
+
+def test_default_request_model_requires_a_prompt(stack: cdk.Stack) -> None:
+    AgentApiFacade(stack, "Api", agent=agent(stack))
+    schema = Capture()
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::ApiGateway::Model", {"ContentType": "application/json", "Schema": schema}
+    )
+    assert schema.as_object()["required"] == ["prompt"]
+    assert schema.as_object()["properties"]["sessionId"]["pattern"] == invoke_proxy.SESSION_ID_PATTERN.pattern
+    assert schema.as_object()["$schema"].startswith("http://json-schema.org/draft-04/")
+
+
+def test_a_custom_request_schema_is_used_as_given(stack: cdk.Stack) -> None:
+    custom = {"type": "object", "required": ["question"], "properties": {"question": {"type": "string"}}}
+    AgentApiFacade(stack, "Api", agent=agent(stack), request_schema=custom)
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::ApiGateway::Model", {"Schema": Match.object_like({"required": ["question"]})}
+    )
+
+
+@pytest.mark.parametrize("schema", [{"type": "array"}, {"type": "object", "required": "prompt"}, ["prompt"]])
+def test_fails_when_the_request_schema_is_invalid(stack: cdk.Stack, schema: Any) -> None:
+    with pytest.raises(ConstructsLibValidationError, match="request_schema") as exc:
+        AgentApiFacade(stack, "Api", agent=agent(stack), request_schema=schema)
+    assert exc.value.code == "InvalidRequestSchema"
+
+
+def test_fails_when_a_synchronous_task_exceeds_the_integration_timeout(stack: cdk.Stack) -> None:
+    # GIVEN a synchronous agent whose tasks take 5 minutes (more than the 29 s integration timeout)
+    AgentApiFacade(stack, "Api", agent=agent(stack, longest_task=cdk.Duration.minutes(5)))
+    # WHEN the app is synthesized THEN a validation error names the job API and streaming as the way out
+    with pytest.raises(Exception, match=r"TaskExceedsIntegrationTimeout.*POST /jobs.*streaming=True") as exc:
+        cdk.App.of(stack).synth()  # type: ignore[union-attr]
+    assert "API Gateway quota 'REST API integration timeout'" in str(exc.value)
+
+
+def test_an_approved_integration_timeout_increase_is_used(make_stack: Any) -> None:
+    # GIVEN an approved integration timeout of 10 minutes in the context
+    stack = make_stack(context={"agentcore:quotaOverrides": {"api_gateway_integration_timeout": 600}})
+    AgentApiFacade(stack, "Api", agent=agent(stack, longest_task=cdk.Duration.minutes(5)))
+    # THEN synth succeeds and the integration and proxy wait that long
+    cdk.App.of(stack).synth()  # type: ignore[union-attr]
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::ApiGateway::Method", {"Integration": Match.object_like({"TimeoutInMillis": 600000})}
+    )
+    template.has_resource_properties("AWS::Lambda::Function", {"Timeout": 600})
+
+
+def test_streaming_is_the_way_out_for_long_synchronous_tasks(stack: cdk.Stack) -> None:
+    # GIVEN the same long synchronous agent, with streaming
+    AgentApiFacade(stack, "Api", agent=agent(stack, longest_task=cdk.Duration.minutes(5)), streaming=True)
+    cdk.App.of(stack).synth()  # type: ignore[union-attr]
+    template = Template.from_stack(stack)
+    # THEN the integration streams through Lambda InvokeWithResponseStream
+    uri = Capture()
+    template.has_resource_properties(
+        "AWS::ApiGateway::Method",
+        {"Integration": Match.object_like({"ResponseTransferMode": "STREAM", "Uri": uri, "Type": "AWS_PROXY"})},
+    )
+    assert "response-streaming-invocations" in json.dumps(uri.as_object())
+    # AND the proxy runs the streaming runtime loop, up to the Lambda timeout from the catalog
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {"Timeout": 900, "Environment": {"Variables": Match.object_like(
+            {"AWS_LAMBDA_EXEC_WRAPPER": "/var/task/invoke_proxy_stream.sh"})}},
+    )
+
+
+def test_streaming_agents_stream_by_default_and_warn_beyond_the_proxy_timeout(stack: cdk.Stack) -> None:
+    # GIVEN an agent planned for streaming (40 min tasks)
+    chat = agent(stack, longest_task=cdk.Duration.minutes(40))
+    api = AgentApiFacade(stack, "Api", agent=chat)
+    assert api.streaming
+    # THEN a warning says streams are cut at the Lambda timeout and names the alternatives
+    Annotations.from_stack(stack).has_warning(
+        "/TestStack/Api", Match.string_like_regexp("StreamExceedsProxyTimeout.*AWS Lambda.*jobs=True.*WebSocket")
+    )
+
+
+def test_warns_when_throttle_exceeds_the_invoke_quota(make_stack: Any) -> None:
+    # GIVEN the 2026-03 edition (25 TPS per endpoint) and a user asking for 100 TPS
+    stack = make_stack(context={"agentcore:quotaEdition": "2026-03"})
+    AgentApiFacade(stack, "Api", agent=agent(stack), throttle_rate_limit=100, throttle_burst_limit=10)
+    Annotations.from_stack(stack).has_warning(
+        "/TestStack/Api",
+        Match.string_like_regexp("ThrottleAboveInvokeQuota.*throttle_rate_limit 100.*InvokeAgentRuntime rate"),
+    )
+
+
+def test_no_throttle_warning_within_the_plan(stack: cdk.Stack) -> None:
+    AgentApiFacade(stack, "Api", agent=agent(stack, peak_requests_per_second=10))
+    Annotations.from_stack(stack).has_no_warning("/TestStack/Api", Match.string_like_regexp("ThrottleAboveInvokeQuota"))
+
+
+@pytest.mark.parametrize(("rate", "burst"), [(0, 1), (-5, 1), (10, 0), (10, 2.5)])
+def test_fails_when_throttle_is_not_positive(stack: cdk.Stack, rate: float, burst: Any) -> None:
+    with pytest.raises(ConstructsLibValidationError) as exc:
+        AgentApiFacade(stack, "Api", agent=agent(stack), throttle_rate_limit=rate, throttle_burst_limit=burst)
+    assert exc.value.code == "InvalidThrottle"
+
+
+def test_unauthenticated_api_only_by_opt_in_with_a_warning(stack: cdk.Stack) -> None:
+    AgentApiFacade(stack, "Api", agent=agent(stack), auth=FacadeAuth.none())
+    Template.from_stack(stack).has_resource_properties("AWS::ApiGateway::Method", {"AuthorizationType": "NONE"})
+    Annotations.from_stack(stack).has_warning("/TestStack/Api", Match.string_like_regexp("UnauthenticatedApi"))
+
+
+def test_cognito_auth(stack: cdk.Stack) -> None:
+    pool = cognito.UserPool(stack, "Pool")
+    AgentApiFacade(stack, "Api", agent=agent(stack), auth=FacadeAuth.cognito(pool))
+    template = Template.from_stack(stack)
+    template.has_resource_properties("AWS::ApiGateway::Authorizer", {"Type": "COGNITO_USER_POOLS"})
+    template.has_resource_properties("AWS::ApiGateway::Method", {"AuthorizationType": "COGNITO_USER_POOLS"})
+
+
+def test_lambda_authorizer(stack: cdk.Stack) -> None:
+    fn = lambda_.Function(stack, "Authz", runtime=lambda_.Runtime.PYTHON_3_12, handler="index.handler",
+                          code=lambda_.Code.from_inline("def handler(e, c): pass"))
+    AgentApiFacade(stack, "Api", agent=agent(stack), auth=FacadeAuth.lambda_authorizer(fn))
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::ApiGateway::Authorizer", {"Type": "TOKEN", "IdentitySource": "method.request.header.Authorization"}
+    )
+    template.has_resource_properties("AWS::ApiGateway::Method", {"AuthorizationType": "CUSTOM"})
+
+
+def test_waf_web_acl_with_managed_rules(stack: cdk.Stack) -> None:
+    api = AgentApiFacade(stack, "Api", agent=agent(stack), enable_waf=True)
+    template = Template.from_stack(stack)
+    template.has_resource_properties("AWS::WAFv2::WebACL", {"Scope": "REGIONAL", "Rules": Match.array_with([
+        Match.object_like({"Name": "AWSManagedRulesCommonRuleSet", "Statement": {"ManagedRuleGroupStatement":
+            Match.object_like({"RuleActionOverrides": [{"Name": "SizeRestrictions_BODY",
+                                                         "ActionToUse": {"Count": {}}}]})}}),
+    ])})
+    template.resource_count_is("AWS::WAFv2::WebACLAssociation", 1)
+    assert api.web_acl is not None
+
+
+def test_existing_web_acl_is_associated(stack: cdk.Stack) -> None:
+    arn = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/shared/abc"
+    AgentApiFacade(stack, "Api", agent=agent(stack), waf_web_acl_arn=arn)
+    Template.from_stack(stack).has_resource_properties("AWS::WAFv2::WebACLAssociation", {"WebACLArn": arn})
+
+
+def test_fails_when_both_waf_options_are_given(stack: cdk.Stack) -> None:
+    with pytest.raises(ConstructsLibValidationError, match="not both") as exc:
+        AgentApiFacade(stack, "Api", agent=agent(stack), enable_waf=True, waf_web_acl_arn="arn:aws:wafv2:x")
+    assert exc.value.code == "ConflictingWafOptions"
+
+
+def test_fails_when_the_qualifier_is_not_an_endpoint(stack: cdk.Stack) -> None:
+    with pytest.raises(ConstructsLibValidationError, match="qualifier 'beta'") as exc:
+        AgentApiFacade(stack, "Api", agent=agent(stack), qualifier="beta")
+    assert exc.value.code == "InvalidQualifier"
+
+
+def test_a_named_endpoint_is_the_default_qualifier(stack: cdk.Stack) -> None:
+    chat = AgentCoreAgent(stack, "Chat", runtime_name="chat", artifact=AgentArtifact.from_code(RESEARCH_CODE),
+                          endpoints=["prod"])
+    AgentApiFacade(stack, "Api", agent=chat)
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::Lambda::Function", {"Environment": {"Variables": Match.object_like({"AGENT_QUALIFIER": "prod"})}}
+    )
+
+
+def test_fails_when_no_route_would_exist(stack: cdk.Stack) -> None:
+    with pytest.raises(ConstructsLibValidationError) as exc:
+        AgentApiFacade(stack, "Api", agent=agent(stack), invoke_route=False, jobs=False)
+    assert exc.value.code == "NoRoutes"
+
+
+def test_fails_when_staging_is_required_but_missing(stack: cdk.Stack) -> None:
+    # GIVEN payloads above API Gateway's 10 MB
+    big = agent(stack, max_payload=cdk.Size.mebibytes(20))
+    with pytest.raises(ConstructsLibValidationError, match="staging") as exc:
+        AgentApiFacade(stack, "Api", agent=big)
+    assert exc.value.code == "PayloadStagingRequired"
+
+
+def test_staging_adds_the_upload_route_and_grants(stack: cdk.Stack) -> None:
+    from constructs_lib.payload_staging import PayloadStaging
+
+    big = agent(stack, max_payload=cdk.Size.mebibytes(20))
+    staging = PayloadStaging(stack, "Staging")
+    api = AgentApiFacade(stack, "Api", agent=big, staging=staging)
+    template = Template.from_stack(stack)
+    paths = {r["Properties"]["PathPart"] for r in template.find_resources("AWS::ApiGateway::Resource").values()}
+    assert paths == {"invoke", "uploads"}
+    env = Capture()
+    template.has_resource_properties("AWS::Lambda::Function", {"Environment": {"Variables": env}})
+    assert env.as_object()["PAYLOAD_STAGING_INPUT_PREFIX"] == "inputs/chat_agent/"
+    assert env.as_object()["PAYLOAD_STAGING_URL_EXPIRY_SECONDS"] == "900"
+    actions = {str(s["Action"]) for s in statements(template)}
+    assert "s3:PutObject" in actions and "s3:GetObject" in actions
+    assert "PAYLOAD_STAGING_BUCKET" in big.environment
+    assert api.staging is staging
+
+
+def test_grant_invoke_api_is_scoped_to_the_stage(stack: cdk.Stack) -> None:
+    api = AgentApiFacade(stack, "Api", agent=agent(stack))
+    role = iam.Role(stack, "Caller", assumed_by=iam.AccountRootPrincipal())
+    api.grant_invoke_api(role)
+    grant = [s for s in statements(Template.from_stack(stack)) if s["Action"] == "execute-api:Invoke"]
+    assert len(grant) == 1
+    assert "/prod/*/*" in json.dumps(grant[0]["Resource"])
+
+
+def test_metrics(stack: cdk.Stack) -> None:
+    api = AgentApiFacade(stack, "Api", agent=agent(stack))
+    assert api.metric_client_error().metric_name == "4XXError"
+    assert api.metric_server_error().metric_name == "5XXError"
+    assert api.metric_latency().statistic == "Average"
+    assert api.metric_integration_latency().metric_name == "IntegrationLatency"
+    assert api.metric_count().statistic == "Sum"
+
+
+def test_proxy_package_holds_only_the_proxy_modules() -> None:
+    assert set(facade_module._PROXY_FILES) == {"invoke_proxy.py", "staging_urls.py", "invoke_proxy_stream.sh"}
+    for name in facade_module._PROXY_FILES:
+        assert (facade_module.HANDLERS_DIR / name).is_file()
+
+
+def test_environment_names_match_the_handler() -> None:
+    assert facade_module._ENV_RUNTIME_ARN == invoke_proxy.ENV_AGENT_RUNTIME_ARN
+    assert facade_module._ENV_QUALIFIER == invoke_proxy.ENV_QUALIFIER
+    assert facade_module._ENV_READ_TIMEOUT == invoke_proxy.ENV_READ_TIMEOUT
+    assert facade_module._ENV_MAX_ATTEMPTS == invoke_proxy.ENV_MAX_ATTEMPTS
+    assert PROXY_ENV_TABLE_NAME == invoke_proxy.ENV_JOBS_TABLE
+    assert PROXY_ENV_TIME_TO_LIVE == invoke_proxy.ENV_JOB_TTL
+    assert facade_module.SESSION_HEADER == invoke_proxy.SESSION_HEADER
+    assert invoke_proxy.SESSION_ID_PATTERN.pattern == facade_module.SESSION_ID_PATTERN
+    assert DEFAULT_REQUEST_SCHEMA["required"] == ["prompt"]
+
+
+def test_a_token_throttle_is_not_checked(stack: cdk.Stack) -> None:
+    # GIVEN a throttle known only at deploy (a parameter)
+    rate = cdk.CfnParameter(stack, "Rate", type="Number").value_as_number
+    AgentApiFacade(stack, "Api", agent=agent(stack), throttle_rate_limit=rate)
+    # THEN it is used as is, and an info says the check was skipped
+    Annotations.from_stack(stack).has_info("/TestStack/Api", Match.string_like_regexp("is a token"))
+    Annotations.from_stack(stack).has_no_warning("/TestStack/Api", Match.string_like_regexp("ThrottleAboveInvokeQuota"))
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::ApiGateway::UsagePlan", {"Throttle": Match.object_like({"RateLimit": {"Ref": "Rate"}})}
+    )

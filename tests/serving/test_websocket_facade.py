@@ -1,0 +1,265 @@
+"""AgentWebSocketFacade: routes, authorization, stage throttling and logging, proxy wiring, synth-time checks."""
+
+from __future__ import annotations
+
+import json
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk.assertions import Annotations, Capture, Match, Template
+
+from constructs_lib.errors import ConstructsLibValidationError
+from constructs_lib.payload_staging import PayloadStaging
+from constructs_lib.planning import WorkloadProfile
+from constructs_lib.quotas import QuotaCatalog, QuotaName
+from constructs_lib.websocket_facade import ACCESS_LOG_FORMAT, AgentWebSocketFacade, WebSocketAuthorization
+
+from ._fixtures import make_agent
+
+PATH = "/TestStack/WebSocket"
+
+
+def _facade(stack: cdk.Stack, workload: WorkloadProfile | None = None, **kwargs: object) -> AgentWebSocketFacade:
+    agent = make_agent(stack, workload=workload or WorkloadProfile(peak_requests_per_second=20), endpoints=["prod"])
+    return AgentWebSocketFacade(stack, "WebSocket", agent=agent, **kwargs)  # type: ignore[arg-type]
+
+
+def _route(template: Template, key: str) -> dict:
+    routes = template.find_resources("AWS::ApiGatewayV2::Route", {"Properties": {"RouteKey": key}})
+    (route,) = routes.values()
+    return route["Properties"]
+
+
+def test_websocket_api_has_connect_disconnect_and_default_routes_with_iam_on_connect(stack: cdk.Stack) -> None:
+    # GIVEN / WHEN a facade with default settings
+    _facade(stack)
+    template = Template.from_stack(stack)
+    # THEN a WebSocket API with three routes to the proxy, IAM on $connect
+    template.has_resource_properties("AWS::ApiGatewayV2::Api", {"ProtocolType": "WEBSOCKET"})
+    assert _route(template, "$connect")["AuthorizationType"] == "AWS_IAM"
+    assert _route(template, "$disconnect")["AuthorizationType"] == "NONE"
+    assert _route(template, "$default")["AuthorizationType"] == "NONE"
+    template.resource_count_is("AWS::ApiGatewayV2::Route", 3)
+    template.has_resource_properties("AWS::ApiGatewayV2::Integration", {"IntegrationType": "AWS_PROXY"})
+
+
+def test_stage_throttles_from_the_plan_and_writes_access_logs(stack: cdk.Stack) -> None:
+    facade = _facade(stack)
+    template = Template.from_stack(stack)
+    log_group = Capture()
+    template.has_resource_properties("AWS::ApiGatewayV2::Stage", {
+        "StageName": "prod",
+        "AutoDeploy": True,
+        "DefaultRouteSettings": {"ThrottlingRateLimit": 20, "ThrottlingBurstLimit": 40},
+        "AccessLogSettings": {"DestinationArn": {"Fn::GetAtt": [log_group, "Arn"]}, "Format": ACCESS_LOG_FORMAT},
+    })
+    assert log_group.as_string().startswith("WebSocketAccessLogs")
+    template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 90})
+    assert json.loads(ACCESS_LOG_FORMAT)["connectionId"] == "$context.connectionId"
+    assert (facade.throttle_rate_limit, facade.throttle_burst_limit) == (20, 40)
+
+
+def test_proxy_function_is_arm64_traced_logged_and_configured_from_the_catalog(stack: cdk.Stack) -> None:
+    _facade(stack)
+    catalog = QuotaCatalog()
+    Template.from_stack(stack).has_resource_properties("AWS::Lambda::Function", {
+        "Runtime": "python3.14",
+        "Architectures": ["arm64"],
+        "Handler": "websocket_proxy.handler",
+        "TracingConfig": {"Mode": "Active"},
+        "LoggingConfig": {"LogGroup": {"Ref": Match.string_like_regexp("WebSocketProxyLogs")}},
+        "Timeout": int(catalog.value(QuotaName.SYNCHRONOUS_REQUEST_TIMEOUT)),
+        "Environment": {"Variables": Match.object_like({
+            "AGENT_QUALIFIER": "prod",
+            "FRAME_BYTES": str(int(catalog.value(QuotaName.API_GATEWAY_WEBSOCKET_FRAME_SIZE))),
+            "MAX_FRAMES_PER_SECOND": f"{catalog.value(QuotaName.WEBSOCKET_FRAMES_PER_SECOND):g}",
+            "CONNECTIONS_TABLE": {"Ref": Match.string_like_regexp("WebSocketConnections")},
+            "AGENT_RUNTIME_ARN": {"Fn::GetAtt": [Match.string_like_regexp("AgentRuntime"), "AgentRuntimeArn"]},
+            "CALLBACK_URL": Match.any_value(),
+        })},
+    })
+
+
+def test_connections_table_has_ttl_pitr_encryption_and_is_retained(stack: cdk.Stack) -> None:
+    _facade(stack)
+    template = Template.from_stack(stack)
+    template.has_resource("AWS::DynamoDB::Table", {
+        "DeletionPolicy": "Retain",
+        "Properties": {
+            "KeySchema": [{"AttributeName": "connectionId", "KeyType": "HASH"}],
+            "TimeToLiveSpecification": {"AttributeName": "expiresAt", "Enabled": True},
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+            "SSESpecification": {"SSEEnabled": True},
+            "BillingMode": "PAY_PER_REQUEST",
+        },
+    })
+
+
+def test_proxy_role_is_least_privilege(stack: cdk.Stack) -> None:
+    _facade(stack)
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::IAM::ManagedPolicy", 0)
+    template.has_resource_properties("AWS::IAM::Role", {
+        "AssumeRolePolicyDocument": {"Statement": [Match.object_like(
+            {"Principal": {"Service": "lambda.amazonaws.com"}})]},
+        "ManagedPolicyArns": Match.absent(),
+    })
+    policies = template.find_resources("AWS::IAM::Policy", {"Properties": {"Roles": [
+        {"Ref": Match.string_like_regexp("WebSocketProxyRole")}]}})
+    (policy,) = policies.values()
+    statements = {json.dumps(s["Action"]): s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+    invoke = statements['"bedrock-agentcore:InvokeAgentRuntime"']
+    assert invoke["Resource"][1]["Fn::Join"][1][-1] == "/runtime-endpoint/prod"
+    assert json.dumps(["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"]) in statements
+    manage = statements['"execute-api:ManageConnections"']
+    assert manage["Resource"]["Fn::Join"][1][-1] == "/prod/POST/@connections/*"
+
+
+def test_lambda_request_authorizer(stack: cdk.Stack) -> None:
+    authorizer = lambda_.Function(stack, "Auth", runtime=lambda_.Runtime.PYTHON_3_14, handler="a.handler",
+                                  code=lambda_.Code.from_inline("def handler(e, c): pass"))
+    _facade(stack, authorization=WebSocketAuthorization.lambda_request(
+        authorizer, identity_source=["route.request.querystring.token"]))
+    template = Template.from_stack(stack)
+    template.has_resource_properties("AWS::ApiGatewayV2::Authorizer", {
+        "AuthorizerType": "REQUEST", "IdentitySource": ["route.request.querystring.token"],
+    })
+    assert _route(template, "$connect")["AuthorizationType"] == "CUSTOM"
+
+
+def test_unauthenticated_api_only_by_opt_in_and_with_a_warning(stack: cdk.Stack) -> None:
+    _facade(stack, authorization=WebSocketAuthorization.none())
+    template = Template.from_stack(stack)
+    assert _route(template, "$connect")["AuthorizationType"] == "NONE"
+    Annotations.from_stack(stack).has_warning(PATH, Match.string_like_regexp("unauthenticated connections"))
+
+
+def test_iam_authorization_draws_no_warning(stack: cdk.Stack) -> None:
+    _facade(stack)
+    Annotations.from_stack(stack).has_no_warning(PATH, Match.any_value())
+
+
+def test_grant_connect_allows_invoke_on_connect_route(stack: cdk.Stack) -> None:
+    facade = _facade(stack)
+    client = iam.Role(stack, "Client", assumed_by=iam.AccountRootPrincipal())
+    facade.grant_connect(client)
+    policies = Template.from_stack(stack).find_resources("AWS::IAM::Policy", {"Properties": {"Roles": [
+        {"Ref": Match.string_like_regexp("Client")}]}})
+    (policy,) = policies.values()
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "execute-api:Invoke"
+    assert statement["Resource"]["Fn::Join"][1][-1] == "/prod/$connect"
+
+
+def test_metrics_use_the_stage(stack: cdk.Stack) -> None:
+    facade = _facade(stack)
+    metric = facade.metric_message_count()
+    assert (metric.namespace, metric.metric_name, metric.statistic) == ("AWS/ApiGateway", "MessageCount", "Sum")
+    assert stack.resolve(metric.dimensions)["Stage"] == "prod"
+    assert facade.metric_connect_count().metric_name == "ConnectCount"
+    assert facade.metric_client_errors().metric_name == "ClientError"
+    assert facade.metric_integration_errors().metric_name == "IntegrationError"
+
+
+# -- synth-time checks ---------------------------------------------------------------------------------
+
+
+def test_fails_when_frame_exceeds_api_gateway_frame_size(stack: cdk.Stack) -> None:
+    # GIVEN frames within AgentCore's 64 KiB (2026-09) but above API Gateway's frame size
+    workload = WorkloadProfile(websocket_frame_size=cdk.Size.kibibytes(48))
+    # WHEN / THEN
+    with pytest.raises(ConstructsLibValidationError, match="websocket_frame_size") as exc:
+        _facade(stack, workload)
+    assert exc.value.code == "WebSocketFrameExceedsApiGateway"
+    message = str(exc.value)
+    assert "Amazon API Gateway quota 'WebSocket frame size'" in message and "32 KiB" in message
+    assert "PayloadStaging" in message and "InvokeAgentRuntimeWithWebSocketStream" in message
+
+
+def test_frame_within_api_gateway_frame_size_passes(stack: cdk.Stack) -> None:
+    _facade(stack, WorkloadProfile(websocket_frame_size=cdk.Size.kibibytes(32)))
+
+
+def test_fails_when_payload_exceeds_websocket_message_size_without_staging(stack: cdk.Stack) -> None:
+    with pytest.raises(ConstructsLibValidationError, match="max_payload") as exc:
+        _facade(stack, WorkloadProfile(max_payload=cdk.Size.mebibytes(1)))
+    assert exc.value.code == "WebSocketMessageExceedsApiGateway"
+    assert "WebSocket message payload size" in str(exc.value) and "payload_staging" in str(exc.value)
+
+
+def test_large_payload_with_staging_passes_with_an_info(stack: cdk.Stack) -> None:
+    # GIVEN payloads above a WebSocket message, and a staging bucket
+    staging = PayloadStaging(stack, "Staging")
+    _facade(stack, WorkloadProfile(max_payload=cdk.Size.mebibytes(50)), payload_staging=staging)
+    Annotations.from_stack(stack).has_info(PATH, Match.string_like_regexp("payload staging bucket"))
+    template = Template.from_stack(stack)
+    # THEN the proxy knows the bucket and may sign uploads under inputs/
+    template.has_resource_properties("AWS::Lambda::Function", {"Environment": {"Variables": Match.object_like({
+        "PAYLOAD_STAGING_BUCKET": {"Ref": Match.string_like_regexp("Staging")},
+        "PAYLOAD_STAGING_INPUT_PREFIX": "inputs/chat_agent/",
+        "PAYLOAD_STAGING_MAX_OBJECT_BYTES": str(100 * 1024 * 1024),
+    })}})
+    template.has_resource_properties("AWS::IAM::Policy", {
+        "Roles": [{"Ref": Match.string_like_regexp("WebSocketProxyRole")}],
+        "PolicyDocument": {"Statement": Match.array_with([Match.object_like({"Action": "s3:PutObject"})])},
+    })
+    # AND the agent reads its inputs
+    template.has_resource_properties("AWS::IAM::Policy", {
+        "Roles": [{"Ref": Match.string_like_regexp("AgentRuntimeExecutionRole")}],
+        "PolicyDocument": {"Statement": Match.array_with([Match.object_like({"Action": "s3:GetObject"})])},
+    })
+
+
+def test_fails_when_task_outlasts_the_lambda_relay(stack: cdk.Stack) -> None:
+    with pytest.raises(ConstructsLibValidationError, match="longest_task") as exc:
+        _facade(stack, WorkloadProfile(longest_task=cdk.Duration.minutes(40)))
+    assert exc.value.code == "WebSocketRelayTimeout"
+    assert "asynchronous" in str(exc.value) and "function timeout" in str(exc.value)
+
+
+def test_asynchronous_agent_answers_at_once_and_fits_the_relay(stack: cdk.Stack) -> None:
+    _facade(stack, WorkloadProfile(longest_task=cdk.Duration.hours(3)))
+    Template.from_stack(stack).has_resource_properties("AWS::Lambda::Function", {
+        "Timeout": int(QuotaCatalog().value(QuotaName.LAMBDA_TIMEOUT)),
+    })
+
+
+def test_frame_rate_above_stage_throttle_warns(stack: cdk.Stack) -> None:
+    _facade(stack, WorkloadProfile(peak_requests_per_second=20, websocket_frames_per_second=100))
+    Annotations.from_stack(stack).has_warning(PATH, Match.string_like_regexp("websocket_frames_per_second 100"))
+
+
+def test_frame_rate_above_agentcore_quota_is_a_plan_error(stack: cdk.Stack) -> None:
+    # The AgentCore frames-per-second quota is enforced by the agent's plan (a hard limit).
+    facade = _facade(stack, WorkloadProfile(websocket_frames_per_second=300))
+    assert facade.agent.plan.finding("WebSocketFrameRateTooHigh") is not None
+
+
+def test_throttle_above_plan_warns(stack: cdk.Stack) -> None:
+    _facade(stack, throttle_rate_limit=5000, throttle_burst_limit=5000)
+    Annotations.from_stack(stack).has_warning(PATH, Match.string_like_regexp("throttle_rate_limit 5000"))
+    Template.from_stack(stack).has_resource_properties("AWS::ApiGatewayV2::Stage", {
+        "DefaultRouteSettings": {"ThrottlingRateLimit": 5000, "ThrottlingBurstLimit": 5000},
+    })
+
+
+def test_fails_when_throttle_is_not_positive(stack: cdk.Stack) -> None:
+    with pytest.raises(ConstructsLibValidationError) as exc:
+        _facade(stack, throttle_rate_limit=0)
+    assert exc.value.code == "InvalidThrottle"
+
+
+def test_fails_when_qualifier_is_not_an_endpoint(stack: cdk.Stack) -> None:
+    with pytest.raises(ConstructsLibValidationError, match="canary") as exc:
+        _facade(stack, qualifier="canary")
+    assert exc.value.code == "UnknownQualifier"
+
+
+def test_token_throttle_skips_the_plan_check_with_an_info(stack: cdk.Stack) -> None:
+    rate = cdk.CfnParameter(stack, "Rate", type="Number")
+    _facade(stack, throttle_rate_limit=rate.value_as_number)
+    annotations = Annotations.from_stack(stack)
+    annotations.has_info(PATH, Match.string_like_regexp("throttle_rate_limit or throttle_burst_limit is a token"))
+    annotations.has_no_warning(PATH, Match.any_value())
