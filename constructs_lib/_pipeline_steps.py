@@ -42,6 +42,10 @@ RETRYABLE_STARTER_ERRORS: tuple[str, ...] = (
     "ServiceQuotaExceededException",
     "RetryableConflictException",
 )
+#: Retry timing of the transient errors: the first wait, its growth factor and the cap on one wait.
+RETRY_INTERVAL_SECONDS = 2
+RETRY_BACKOFF_RATE = 2
+RETRY_MAX_DELAY_SECONDS = 60
 #: Where a caught error is recorded in the state (``{"Error": ..., "Cause": ...}``).
 ERROR_PATH = "$.error"
 #: Where the name of the failed step is recorded.
@@ -191,7 +195,9 @@ class AgentStep(PipelineStep):
         parse_json_response: parse the response body as JSON (``States.StringToJson``); a body that is
             not JSON then fails the step. Default: False (the body stays a string).
         max_attempts: attempts on throttling, quota-exceeded and retryable-conflict errors, with
-            exponential backoff and full jitter. Default: 6.
+            exponential backoff and full jitter. The longest the retries can wait in total (62 s for the
+            default) counts towards the step's expected run, and so towards the state machine type.
+            Default: 6.
     """
 
     def __init__(
@@ -290,7 +296,9 @@ class AgentStep(PipelineStep):
         output_key = self.output_key or name
         timeout = self._timeout_seconds(ctx, name)
         longest = self.agent.plan.profile.longest_task_seconds
-        expected = min(longest, timeout) if longest is not None else timeout
+        # A throttled attempt fails at once, but the waits between attempts add up: an express run that
+        # fits only without them is cut off exactly when the account is under pressure.
+        expected = (min(longest, timeout) if longest is not None else timeout) + self.retry_delay_budget_seconds()
         arn = self.agent.agent_runtime_arn
         session = self._session_id(block)
         if self.integration is StepIntegration.CALLBACK:
@@ -304,14 +312,21 @@ class AgentStep(PipelineStep):
         task.add_catch(ctx.failure_path(block, name), errors=[sfn.Errors.ALL], result_path=ERROR_PATH)
         return Rendered(chain, expected)
 
+    def retry_delay_budget_seconds(self) -> float:
+        """The longest the retries of this step can wait in total (every wait at its cap, before jitter)."""
+        return float(sum(
+            min(RETRY_INTERVAL_SECONDS * RETRY_BACKOFF_RATE**attempt, RETRY_MAX_DELAY_SECONDS)
+            for attempt in range(self.max_attempts - 1)
+        ))
+
     def _retry(self, errors: Sequence[str]) -> dict[str, Any]:
         """Exponential backoff (2 s doubling, capped at 60 s) with full jitter, as ``add_retry`` keywords."""
         return {
             "errors": list(errors),
-            "interval": cdk.Duration.seconds(2),
+            "interval": cdk.Duration.seconds(RETRY_INTERVAL_SECONDS),
             "max_attempts": self.max_attempts,
-            "backoff_rate": 2,
-            "max_delay": cdk.Duration.seconds(60),
+            "backoff_rate": RETRY_BACKOFF_RATE,
+            "max_delay": cdk.Duration.seconds(RETRY_MAX_DELAY_SECONDS),
             "jitter_strategy": sfn.JitterType.FULL,
         }
 

@@ -387,8 +387,9 @@ class AgentApiFacade(Construct):
         if self.jobs is not None:
             self.jobs.grant_start(function)
         if self.staging is not None:
-            self.staging.grant_presign_upload(function)
-            self.staging.grant_presign_download(function)
+            # The proxy serves one agent: it signs URLs under that agent's prefixes only.
+            self.staging.grant_presign_upload(function, agent=agent)
+            self.staging.grant_presign_download(function, agent=agent)
             self.staging.grant_agent_access(agent)
         return function
 

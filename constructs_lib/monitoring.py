@@ -7,8 +7,9 @@ never a number written here.
 Per agent (:meth:`AgentMonitoring.monitor_agent`): throttles, system errors, the user-error rate
 (``UserErrors / Invocations``), p99 latency approaching the invocation mode's limit, and the new-session
 rate approaching the session-creation quota. Per account and region: ``ActiveSessionCount`` against the
-active-session quota (Warning and Critical) and invocations against the data-plane rate quota (the
-account pool in edition 2026-09, each endpoint in 2026-03).
+active-session quota (Warning and Critical), invocations against the data-plane rate quota (the
+account pool in edition 2026-09, each endpoint in 2026-03) and, where the session-creation quota is one
+pool for the account (2026-09), the new sessions of every agent together against it.
 
 Alarm names are deterministic: ``<prefix>-<resource>-<metric>-<disambiguator>``, where the resource is
 the runtime name (``support_agent``), ``<runtime>.<endpoint>`` for per-endpoint quotas, or ``Account``.
@@ -59,6 +60,8 @@ DEFAULT_USER_ERROR_RATE_THRESHOLDS: Mapping[str, float] = {"Warning": 0.1}
 DEFAULT_LATENCY_THRESHOLDS: Mapping[str, float] = {"Warning": 0.8}
 #: Default: alarm when new sessions reach 80 % of the session-creation quota.
 DEFAULT_NEW_SESSION_RATE_THRESHOLDS: Mapping[str, float] = {"Warning": 0.8}
+#: Default alarm levels for the new sessions of all agents, as fractions of an account-wide creation quota.
+DEFAULT_SESSION_CREATION_THRESHOLDS: Mapping[str, float] = {"Warning": 0.8}
 
 #: Name of the account-level gauge of live sessions.
 ACTIVE_SESSION_COUNT_METRIC = "ActiveSessionCount"
@@ -114,8 +117,8 @@ class AgentMonitoring(Construct):
     In the style of cdk-monitoring-constructs: create the facade once, then chain
     :meth:`monitor_agent` for each agent. Every alarm notifies ``alarm_topic`` on ALARM and on OK.
 
-    Resources: the account-level alarms (active sessions, and the data-plane pool once an agent is
-    monitored under edition 2026-09), per-agent alarms, one dashboard (``dashboard``), and, unless
+    Resources: the account-level alarms (active sessions, and the data-plane and session-creation pools
+    once an agent is monitored under edition 2026-09), per-agent alarms, one dashboard (``dashboard``), and, unless
     ``alarm_topic`` is given, an SNS topic encrypted with a new customer-managed KMS key (rotation on,
     CloudWatch allowed to use it) whose policy denies non-TLS publishing.
 
@@ -132,6 +135,10 @@ class AgentMonitoring(Construct):
             creates no active-session alarm.
         invoke_rate_thresholds: alarm levels for invocations as fractions of the data-plane rate quota
             (the account pool, or each endpoint's rate in edition 2026-03). Default: ``{"Warning": 0.8}``.
+        session_creation_thresholds: alarm levels for the new sessions of every agent in the account
+            (``Sessions`` aggregated) as fractions of the session-creation quota, when that quota is one
+            pool for the account (edition 2026-09; in 2026-03 it is per endpoint and the per-agent
+            ``new_session_rate`` alarms cover it). Default: ``{"Warning": 0.8}``.
         period: the period every alarm and graph aggregates over, a whole number of minutes.
             Default: 1 minute (quotas are per second; a longer period would average a burst away).
     """
@@ -147,6 +154,7 @@ class AgentMonitoring(Construct):
         dashboard_name: str | None = None,
         active_session_thresholds: Mapping[str, float] | None = None,
         invoke_rate_thresholds: Mapping[str, float] | None = None,
+        session_creation_thresholds: Mapping[str, float] | None = None,
         period: cdk.Duration | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -160,9 +168,14 @@ class AgentMonitoring(Construct):
         self._invoke_levels = dict(
             DEFAULT_INVOKE_RATE_THRESHOLDS if invoke_rate_thresholds is None else invoke_rate_thresholds
         )
+        self._session_levels = dict(
+            DEFAULT_SESSION_CREATION_THRESHOLDS if session_creation_thresholds is None
+            else session_creation_thresholds
+        )
         problems = self._prefix_problems(alarm_name_prefix) + self._period_problems(self.period)
         problems += _level_problems("active_session_thresholds", active_levels, fraction=True)
         problems += _level_problems("invoke_rate_thresholds", self._invoke_levels, fraction=True)
+        problems += _level_problems("session_creation_thresholds", self._session_levels, fraction=True)
         raise_all("InvalidMonitoringConfiguration", problems, self.node.path)
 
         self.alarm_topic_key: kms.IKey | None = None
@@ -171,6 +184,7 @@ class AgentMonitoring(Construct):
         self._alarms: list[tuple[cloudwatch.Alarm, str]] = []
         self._monitored: dict[str, AgentCoreAgent] = {}
         self._pool_alarmed = False
+        self._session_pool_alarmed = False
         self._graph_keys = 0
 
         self.dashboard = cloudwatch.Dashboard(
@@ -179,7 +193,16 @@ class AgentMonitoring(Construct):
         self._account = Construct(self, "Account")
         self._active_session_quota = self.catalog.resolve(QuotaName.ACTIVE_SESSION_WORKLOADS, self.region)
         self._invoke_quota = self.catalog.resolve(QuotaName.INVOKE_RATE, self.region)
-        self._active_sessions_graph, self._invocations_graph = self._quota_row(active_levels)
+        # In 2026-09 both artifact kinds draw on one account pool; the smaller value is the safe one.
+        self._creation_quota = min(
+            (self.catalog.resolve(name, self.region) for name in (
+                QuotaName.SESSION_CREATION_RATE_CONTAINER, QuotaName.SESSION_CREATION_RATE_DIRECT_CODE
+            )),
+            key=lambda q: q.per_second,
+        )
+        self._active_sessions_graph, self._invocations_graph, self._new_sessions_graph = self._quota_row(
+            active_levels
+        )
         self._alarm_active_sessions(active_levels)
 
         for agent in agents:
@@ -352,7 +375,41 @@ class AgentMonitoring(Construct):
             )
         self._invocations_graph.add_left_metric(_per_second(metric, "invocations/s (all agents)", "pool"))
 
-    def _quota_row(self, levels: Mapping[str, float]) -> tuple[cloudwatch.GraphWidget, cloudwatch.GraphWidget]:
+    def _alarm_session_pool(self, agent: AgentCoreAgent) -> None:
+        """Edition 2026-09: the new sessions of every agent together against the account's creation pool.
+
+        Each agent's own ``NewSessions`` alarm compares that agent alone with the quota; agents that are
+        each below it can still exhaust the pool together, which only the aggregated metric shows.
+        """
+        if self._session_pool_alarmed or not self._session_levels:
+            return
+        self._session_pool_alarmed = True
+        quota = self._creation_quota
+        seconds = self.period.to_seconds()
+        metric = agent.runtime.metric_sessions_aggregated(period=self.period, statistic="Sum", label="all agents")
+        group = Construct(self._account, "NewSessions")
+        for level, fraction in self._session_levels.items():
+            self._alarm(
+                group,
+                resource=ACCOUNT_RESOURCE,
+                metric_label="NewSessions",
+                disambiguator=level,
+                metric=metric,
+                threshold=fraction * quota.per_second * seconds,
+                evaluation=_AT_ONCE,
+                # No new session anywhere in the account: nowhere near the creation quota.
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                description=(
+                    f"{level}: new sessions of every agent in the account above {fraction:.0%} of "
+                    f"{quota.formatted()}, the {quota.describe()}; new sessions beyond it are throttled. Reuse "
+                    f"sessions across turns, or {quota.increase_advice()}"
+                ),
+            )
+        self._new_sessions_graph.add_left_metric(_per_second(metric, "new sessions/s (all agents)", "sessions"))
+
+    def _quota_row(
+        self, levels: Mapping[str, float]
+    ) -> tuple[cloudwatch.GraphWidget, cloudwatch.GraphWidget, cloudwatch.GraphWidget]:
         sessions = self._active_session_quota
         invoke = self._invoke_quota
         session_lines = [cloudwatch.HorizontalAnnotation(value=sessions.value, label=f"quota {sessions.formatted()}")]
@@ -364,7 +421,7 @@ class AgentMonitoring(Construct):
             title=f"Active sessions vs quota ({sessions.formatted()}, {sessions.source.value})",
             left=[metric_active_session_count(period=self.period, label="ActiveSessionCount")],
             left_annotations=session_lines,
-            width=_DASHBOARD_WIDTH // 2,
+            width=_DASHBOARD_WIDTH // 3,
             height=_GRAPH_HEIGHT,
         )
         per_endpoint = invoke.quota.scope is QuotaScope.ENDPOINT
@@ -382,21 +439,41 @@ class AgentMonitoring(Construct):
                 f"({invoke.formatted()})"
             ),
             left_annotations=pool_lines,
-            width=_DASHBOARD_WIDTH // 2,
+            width=_DASHBOARD_WIDTH // 3,
+            height=_GRAPH_HEIGHT,
+        )
+        creation = self._creation_quota
+        creation_per_endpoint = creation.quota.scope is QuotaScope.ENDPOINT
+        creation_lines = [cloudwatch.HorizontalAnnotation(
+            value=creation.per_second,
+            label=f"{'per-endpoint quota' if creation_per_endpoint else 'account pool'} {creation.formatted()}",
+        )]
+        if not creation_per_endpoint:
+            creation_lines += [
+                cloudwatch.HorizontalAnnotation(value=f * creation.per_second, label=f"{level} {f:.0%}")
+                for level, f in self._session_levels.items()
+            ]
+        new_sessions = cloudwatch.GraphWidget(
+            title=(
+                f"New sessions per second vs {'each endpoint' if creation_per_endpoint else 'the account pool'} "
+                f"({creation.formatted()})"
+            ),
+            left_annotations=creation_lines,
+            width=_DASHBOARD_WIDTH - 2 * (_DASHBOARD_WIDTH // 3),
             height=_GRAPH_HEIGHT,
         )
         self.dashboard.add_widgets(
             cloudwatch.TextWidget(
                 markdown=(
                     f"## Quotas (edition {self.catalog.edition.value}, region {self.region or 'unknown'})\n"
-                    f"{sessions.describe()}; {invoke.describe()}"
+                    f"{sessions.describe()}; {invoke.describe()}; {creation.describe()}"
                 ),
                 width=_DASHBOARD_WIDTH,
                 height=2,
             )
         )
-        self.dashboard.add_widgets(active, invocations)
-        return active, invocations
+        self.dashboard.add_widgets(active, invocations, new_sessions)
+        return active, invocations, new_sessions
 
     # -- agents ------------------------------------------------------------------------------------
 
@@ -471,6 +548,8 @@ class AgentMonitoring(Construct):
         _AgentAlarms(self, agent, chosen, levels).build()
         if self._invoke_quota.quota.scope is not QuotaScope.ENDPOINT:
             self._alarm_invoke_pool(agent)
+        if self._creation_quota.quota.scope is not QuotaScope.ENDPOINT:
+            self._alarm_session_pool(agent)
         return self
 
 
@@ -550,6 +629,11 @@ class _AgentAlarms:
                             f"{creation.formatted()}, the {creation.describe()}; reuse sessions across turns, or "
                             f"{creation.increase_advice()}",
                             endpoint=endpoint)
+        if per_endpoint:
+            for endpoint, metric in zip(self.endpoints, sessions, strict=True):
+                self.m._new_sessions_graph.add_left_metric(_per_second(
+                    metric, f"{self.resource}::{endpoint} new sessions/s", f"s{self.m._next_graph_key()}"
+                ))
         if self.agent.plan.rate_model is RateModel.PER_ENDPOINT:
             self._per_endpoint_invoke_alarms(invocations)
         self._dashboard_row(invocations, throttles, system_errors, user_errors, latency, sessions,
@@ -729,6 +813,7 @@ __all__ = [
     "DEFAULT_INVOKE_RATE_THRESHOLDS",
     "DEFAULT_LATENCY_THRESHOLDS",
     "DEFAULT_NEW_SESSION_RATE_THRESHOLDS",
+    "DEFAULT_SESSION_CREATION_THRESHOLDS",
     "DEFAULT_SYSTEM_ERROR_THRESHOLDS",
     "DEFAULT_THROTTLE_THRESHOLDS",
     "DEFAULT_USER_ERROR_RATE_THRESHOLDS",

@@ -271,41 +271,56 @@ class PayloadStaging(Construct):
         logical_id = cdk.Stack.of(self).get_logical_id(self.bucket.node.default_child)  # type: ignore[arg-type]
         return f"Resource::<{logical_id}.Arn>/{prefix}*"
 
-    def grant_presign_upload(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Allow ``grantee`` (a proxy) to sign upload URLs: ``s3:PutObject`` on ``inputs/*``.
+    def grant_presign_upload(self, grantee: iam.IGrantable, *, agent: AgentCoreAgent | None = None) -> iam.Grant:
+        """Allow ``grantee`` (a proxy) to sign upload URLs: ``s3:PutObject`` on the inputs prefix.
 
         A pre-signed URL carries the signer's permissions, so the signer needs the permission the URL
         exercises. With a KMS key, the grantee may also generate data keys with it.
+
+        Args:
+            grantee: the signer.
+            agent: the one agent the signer serves: the grant covers ``inputs/<runtime_name>/*`` only.
+                Default: every agent's inputs (``inputs/*``).
         """
+        prefix = self.input_prefix(agent) if agent is not None else INPUTS_PREFIX
         grant = iam.Grant.add_to_principal(
             grantee=_grantable(grantee),
             actions=list(PRESIGN_UPLOAD_ACTIONS),
-            resource_arns=[self._objects(INPUTS_PREFIX)],
+            resource_arns=[self._objects(prefix)],
         )
         if self.encryption_key is not None:
             self.encryption_key.grant_encrypt_decrypt(_grantable(grantee))
         _acknowledge_on(
-            grantee, "AwsSolutions-IAM5", [self._nag_resource(INPUTS_PREFIX)],
+            grantee, "AwsSolutions-IAM5", [self._nag_resource(prefix)],
             "pre-signed upload URLs name random object keys generated per request under the staging "
-            "bucket's inputs/ prefix, so the signer's s3:PutObject grant covers that prefix",
+            f"bucket's {prefix} prefix, so the signer's s3:PutObject grant covers that prefix",
         )
         self._acknowledge_key_grant(grantee)
         return grant
 
-    def grant_presign_download(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Allow ``grantee`` (a proxy) to sign download URLs: ``s3:GetObject`` on ``outputs/*`` and ``inputs/*``."""
+    def grant_presign_download(self, grantee: iam.IGrantable, *, agent: AgentCoreAgent | None = None) -> iam.Grant:
+        """Allow ``grantee`` (a proxy) to sign download URLs: ``s3:GetObject`` on the outputs and inputs prefixes.
+
+        Args:
+            grantee: the signer.
+            agent: the one agent the signer serves: the grant covers ``outputs/<runtime_name>/*`` and
+                ``inputs/<runtime_name>/*`` only. Default: every agent's (``outputs/*`` and ``inputs/*``).
+        """
+        if agent is not None:
+            prefixes = [self.output_prefix(agent), self.input_prefix(agent)]
+        else:
+            prefixes = [OUTPUTS_PREFIX, INPUTS_PREFIX]
         grant = iam.Grant.add_to_principal(
             grantee=_grantable(grantee),
             actions=list(PRESIGN_DOWNLOAD_ACTIONS),
-            resource_arns=[self._objects(OUTPUTS_PREFIX), self._objects(INPUTS_PREFIX)],
+            resource_arns=[self._objects(prefix) for prefix in prefixes],
         )
         if self.encryption_key is not None:
             self.encryption_key.grant_decrypt(_grantable(grantee))
         _acknowledge_on(
-            grantee, "AwsSolutions-IAM5",
-            [self._nag_resource(OUTPUTS_PREFIX), self._nag_resource(INPUTS_PREFIX)],
+            grantee, "AwsSolutions-IAM5", [self._nag_resource(prefix) for prefix in prefixes],
             "pre-signed download URLs name result and input objects whose keys are chosen per request "
-            "under the staging bucket's outputs/ and inputs/ prefixes",
+            f"under the staging bucket's {' and '.join(prefixes)} prefixes",
         )
         self._acknowledge_key_grant(grantee)
         return grant

@@ -88,7 +88,8 @@ class AgentPipeline(Construct):
 
     The state machine type follows the longest expected run: express only when no step waits for a task
     token and the run fits the express workflow duration (5 min); a step's expected run is its agent's
-    ``longest_task`` when stated, else the step timeout.
+    ``longest_task`` when stated, else the step timeout, plus the longest its retries can wait (see
+    ``AgentStep(max_attempts=...)``).
 
     Args:
         scope: parent construct.
@@ -196,8 +197,9 @@ class AgentPipeline(Construct):
                 raise ConstructsLibValidationError(
                     "ExpressDurationExceeded",
                     f"state_machine_type EXPRESS: the pipeline can run {format_value(longest, Unit.SECONDS)}, "
-                    f"more than {express.formatted()}, the {express.describe()}; use STANDARD (or leave "
-                    "state_machine_type unset), or shorten the step timeouts",
+                    f"more than {express.formatted()}, the {express.describe()} (retry waits included); use "
+                    "STANDARD (or leave state_machine_type unset), or shorten the step timeouts or lower "
+                    "max_attempts",
                     self.node.path,
                 )
         return forced

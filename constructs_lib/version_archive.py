@@ -293,6 +293,12 @@ class AgentVersionArchive(Construct):
         role.add_to_principal_policy(
             iam.PolicyStatement(sid="ReadWriteArchive", actions=["s3:GetObject", "s3:PutObject"], resources=[objects])
         )
+        # The handler asks HeadObject whether a version is archived. Without s3:ListBucket, S3 answers
+        # 403 instead of 404 for a missing key, so no new version could ever be archived. HeadObject
+        # carries no s3:prefix, so the grant cannot be narrowed by prefix; it names this bucket only.
+        role.add_to_principal_policy(
+            iam.PolicyStatement(sid="TellMissingDocuments", actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn])
+        )
         if encryption_key is not None:
             encryption_key.grant_encrypt_decrypt(role)
         self.role = role

@@ -423,7 +423,7 @@ class AgentWebSocketFacade(Construct):
             return
         for key, value in staging.environment_for_proxy(self.agent).items():
             self.function.add_environment(key, value)
-        staging.grant_presign_upload(self.function)
+        staging.grant_presign_upload(self.function, agent=self.agent)
         staging.grant_agent_access(self.agent)
 
     def _acknowledge_routes(self) -> None:

@@ -124,6 +124,14 @@ def references(value: Any, target_logical_id: str) -> bool:
     return False
 
 
+def is_intrinsic(value: Any) -> bool:
+    """Whether a resolved value is a CloudFormation intrinsic (``Ref``, ``Fn::*``, ``Condition``), whose
+    value is only known at deploy time."""
+    return isinstance(value, dict) and len(value) == 1 and any(
+        key == "Ref" or key == "Condition" or key.startswith("Fn::") for key in value
+    )
+
+
 def concrete_str(value: Any) -> str | None:
     """``value`` when it is a concrete string, ``None`` when missing or an unresolved intrinsic."""
     return value if isinstance(value, str) and not cdk.Token.is_unresolved(value) else None

@@ -24,6 +24,7 @@ The module imports boto3 only; clients are created lazily (tests inject stubbed 
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import logging
 import os
@@ -52,10 +53,11 @@ LOG.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
 
 #: Header carrying the runtime session id, in requests and responses.
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
-#: Session ids the proxy accepts and generates: AgentCore echoes at most 100 characters of this alphabet.
-SESSION_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{32,99}$")
-#: Job ids the proxy generates (and accepts in ``GET /jobs/{jobId}``).
-JOB_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+#: Session ids the proxy accepts and generates (whole string, :meth:`re.Pattern.fullmatch`): AgentCore echoes
+#: at most 100 characters of this alphabet.
+SESSION_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{32,99}")
+#: Job ids the proxy generates (and accepts in ``GET /jobs/{jobId}``; whole string, ``fullmatch``).
+JOB_ID_PATTERN = re.compile(r"[0-9a-f]{32}")
 
 # Environment set by AgentApiFacade.
 ENV_AGENT_RUNTIME_ARN = "AGENT_RUNTIME_ARN"
@@ -105,7 +107,7 @@ def _client(name: str) -> Any:
             )
             _clients[name] = boto3.client("bedrock-agentcore", config=config)
         elif name == "s3":
-            _clients[name] = boto3.client("s3", config=Config(signature_version="s3v4"))
+            _clients[name] = staging_urls.s3_client()  # SigV4, regional endpoint: URLs that work everywhere
         else:
             _clients[name] = boto3.client(name, config=Config(retries={"mode": "standard"}))
     return _clients[name]
@@ -212,7 +214,7 @@ def session_id_for(event: Mapping[str, Any], body: Mapping[str, Any]) -> str:
     given = body.get("sessionId", _header(event, SESSION_HEADER))
     if given is None or given == "":
         return new_session_id()
-    if not isinstance(given, str) or not SESSION_ID_PATTERN.match(given):
+    if not isinstance(given, str) or not SESSION_ID_PATTERN.fullmatch(given):
         raise ClientFacingError(
             400, "InvalidSessionId",
             "sessionId must be 33 to 100 characters of letters, digits, '-' and '_', starting with a letter or digit",
@@ -310,6 +312,10 @@ def _stream_chunks(body: Any, size: int = 65536) -> Iterator[bytes]:
         yield chunk
 
 
+class StreamInterrupted(Exception):
+    """The agent's stream failed after the response started (the cause is logged, never passed on)."""
+
+
 def stream_prelude(status: int, headers: Mapping[str, str]) -> bytes:
     """The metadata API Gateway expects before a streamed Lambda payload: JSON, then 8 null bytes."""
     return json.dumps({"statusCode": status, "headers": dict(headers)}).encode("utf-8") + _STREAM_DELIMITER
@@ -320,7 +326,8 @@ def stream(event: Mapping[str, Any], context: Any = None) -> Iterator[bytes]:
 
     ``POST /invoke`` relays the agent's stream as it arrives; other routes are answered buffered and
     framed the same way. Errors raised before the first payload byte become a mapped status; an error
-    mid-stream ends the stream (the client sees a truncated body) and is logged.
+    mid-stream is logged and raised as :class:`StreamInterrupted` (without the cause), which the runtime
+    loop reports in the error trailers (the client sees a truncated body).
     """
     route = _route_of(event)
     if route != ("POST", "/invoke"):
@@ -348,8 +355,9 @@ def stream(event: Mapping[str, Any], context: Any = None) -> Iterator[bytes]:
     yield stream_prelude(200, headers)
     try:
         yield from _stream_chunks(result["response"])
-    except Exception as exc:  # noqa: BLE001 - the status is already sent; end the stream and log
+    except Exception as exc:  # noqa: BLE001 - the status is already sent: logged, reported in the trailers
         LOG.warning("agent stream ended early: %s", type(exc).__name__)
+        raise StreamInterrupted from None
 
 
 # -- jobs ----------------------------------------------------------------------------------------------
@@ -427,7 +435,7 @@ def handle_get_job(event: Mapping[str, Any]) -> dict[str, Any]:
     job_id = (event.get("pathParameters") or {}).get("jobId") or ""
     if not table:
         raise ClientFacingError(404, "NotFound", "no such route")
-    if not JOB_ID_PATTERN.match(job_id):
+    if not JOB_ID_PATTERN.fullmatch(job_id):
         raise ClientFacingError(400, "InvalidJobId", "jobId must be 32 lowercase hexadecimal characters")
     item = _client("dynamodb").get_item(TableName=table, Key={"jobId": {"S": job_id}}, ConsistentRead=True).get("Item")
     owner = (item or {}).get("owner", {}).get("S")
@@ -527,59 +535,160 @@ def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
 
 # -- streaming runtime ---------------------------------------------------------------------------------
 
+#: Version of the Lambda runtime API the streaming loop speaks.
+RUNTIME_API_VERSION = "2018-06-01"
+#: Error type reported when the agent's stream fails after the response started (``<category.reason>``).
+STREAM_INTERRUPTED = "Function.StreamInterrupted"
+#: Error type reported when the proxy fails before the response started.
+PROXY_FAILED = "Function.ProxyError"
+_ERROR_TRAILERS = ("Lambda-Runtime-Function-Error-Type", "Lambda-Runtime-Function-Error-Body")
+
 
 def http_chunk(data: bytes) -> bytes:
-    """``data`` as one HTTP/1.1 chunk (size in hex, CRLF, data, CRLF)."""
+    """``data`` as one HTTP/1.1 chunk (size in hex, CRLF, data, CRLF); never call it with no data."""
     return b"%x\r\n%s\r\n" % (len(data), data)
 
 
-def error_trailers() -> bytes:
+def _error_document(error_type: str) -> bytes:
+    """The generic error a client or Lambda may see: the type, never a message from inside."""
+    return json.dumps({"errorType": error_type, "errorMessage": "internal error"}).encode("utf-8")
+
+
+def error_trailers(error_type: str = STREAM_INTERRUPTED) -> bytes:
     """The runtime API trailers that report a failed stream, with a generic, base64-encoded error body."""
-    body = json.dumps({"errorType": "ProxyError", "errorMessage": "internal error"}).encode("utf-8")
     return (
-        b"Lambda-Runtime-Function-Error-Type: ProxyError\r\n"
-        b"Lambda-Runtime-Function-Error-Body: " + base64.b64encode(body) + b"\r\n"
+        f"{_ERROR_TRAILERS[0]}: {error_type}\r\n".encode("ascii")
+        + f"{_ERROR_TRAILERS[1]}: ".encode("ascii") + base64.b64encode(_error_document(error_type)) + b"\r\n"
     )
 
 
-def run_streaming_runtime() -> None:  # pragma: no cover - runs only inside Lambda
+class RuntimeApi:
+    """A client of the Lambda runtime API (``AWS_LAMBDA_RUNTIME_API``) for one streaming function.
+
+    Follows the custom runtime contract for response streaming: the response is posted with
+    ``Lambda-Runtime-Function-Response-Mode: streaming`` and ``Transfer-Encoding: chunked``, declares the
+    error trailers in ``Trailer`` up front, reports a failure after the first byte in those trailers, a
+    failure before it on the ``/error`` endpoint, and closes the connection once the response is written.
+
+    Args:
+        address: ``host:port`` of the runtime API. Default: ``AWS_LAMBDA_RUNTIME_API``.
+    """
+
+    def __init__(self, address: str | None = None) -> None:
+        host, _, port = (address or os.environ["AWS_LAMBDA_RUNTIME_API"]).partition(":")
+        self.host = host
+        self.port = int(port or 80)
+        self.base = f"/{RUNTIME_API_VERSION}/runtime/invocation"
+
+    def _connection(self) -> Any:
+        import http.client
+
+        # No timeout: /next blocks while the environment is frozen between invocations.
+        return http.client.HTTPConnection(self.host, self.port, timeout=None)
+
+    def next_invocation(self) -> tuple[str, dict[str, Any], dict[str, str]]:
+        """Wait for the next event: ``(request id, event, response headers)``."""
+        connection = self._connection()
+        try:
+            connection.request("GET", f"{self.base}/next")
+            response = connection.getresponse()
+            data = response.read()
+            headers = {k.lower(): v for k, v in response.getheaders()}
+        finally:
+            connection.close()
+        if response.status != 200:
+            raise RuntimeError(f"runtime API /next answered {response.status}")
+        return headers["lambda-runtime-aws-request-id"], json.loads(data or b"{}"), headers
+
+    def post_error(self, request_id: str, error_type: str = PROXY_FAILED) -> int:
+        """Report an invocation that failed before its response started; returns the API's status."""
+        connection = self._connection()
+        try:
+            connection.request(
+                "POST", f"{self.base}/{request_id}/error", body=_error_document(error_type),
+                headers={"Content-Type": "application/json", _ERROR_TRAILERS[0]: error_type},
+            )
+            response = connection.getresponse()
+            response.read()
+            return response.status  # type: ignore[no-any-return]
+        finally:
+            connection.close()
+
+    def post_stream(self, request_id: str, chunks: Iterator[bytes]) -> int:
+        """Stream ``chunks`` as the invocation's response; a failure while iterating goes in the trailers.
+
+        Returns:
+            the runtime API's status for the response (202 when accepted).
+        """
+        connection = self._connection()
+        try:
+            connection.putrequest("POST", f"{self.base}/{request_id}/response", skip_accept_encoding=True)
+            connection.putheader("Lambda-Runtime-Function-Response-Mode", "streaming")
+            connection.putheader("Transfer-Encoding", "chunked")
+            # API Gateway (and function URLs) read a prelude, 8 null bytes, then the payload.
+            connection.putheader("Content-Type", "application/vnd.awslambda.http-integration-response")
+            connection.putheader("Trailer", ", ".join(_ERROR_TRAILERS))
+            connection.endheaders()
+            trailer = b""
+            while True:
+                try:
+                    chunk = next(chunks)
+                except StopIteration:
+                    break
+                except Exception as exc:  # noqa: BLE001 - reported in the trailers, details only in the log
+                    if not isinstance(exc, StreamInterrupted):
+                        LOG.exception("streaming response failed")
+                    trailer = error_trailers(STREAM_INTERRUPTED)
+                    break
+                if chunk:  # an empty chunk would end the body early
+                    connection.send(http_chunk(chunk))
+            connection.send(b"0\r\n" + trailer + b"\r\n")
+            response = connection.getresponse()
+            response.read()
+            return response.status  # type: ignore[no-any-return]
+        finally:
+            connection.close()
+
+
+def serve_invocation(api: RuntimeApi, respond: Callable[[Mapping[str, Any]], Iterator[bytes]] | None = None) -> None:
+    """Take one event from the runtime API and stream the answer ``respond`` (default :func:`stream`) makes.
+
+    The first chunk (API Gateway's prelude) is produced before the response is opened, so a failure up to
+    that point is reported on the ``/error`` endpoint (an invocation error, no partial response).
+    """
+    request_id, event, headers = api.next_invocation()
+    trace_id = headers.get("lambda-runtime-trace-id")
+    if trace_id:
+        os.environ["_X_AMZN_TRACE_ID"] = trace_id  # botocore propagates it to the AgentCore call
+    else:
+        os.environ.pop("_X_AMZN_TRACE_ID", None)
+    chunks = iter((respond or stream)(event))
+    try:
+        first = next(chunks, b"")
+    except Exception:  # noqa: BLE001 - reported as an invocation error, details only in the log
+        LOG.exception("streaming response failed before its first byte")
+        api.post_error(request_id, PROXY_FAILED)
+        return
+    api.post_stream(request_id, itertools.chain((first,), chunks))
+
+
+def run_streaming_runtime(api: RuntimeApi | None = None, *, max_invocations: int | None = None) -> None:
     """A minimal Lambda runtime loop that streams :func:`stream`'s bytes (custom runtime API).
 
     The Python managed runtime cannot stream responses, so the function starts this loop instead of the
-    runtime interface client (``AWS_LAMBDA_EXEC_WRAPPER`` points at ``invoke_proxy_stream.sh``). It posts
-    each response with ``Lambda-Runtime-Function-Response-Mode: streaming`` and chunked encoding, and
-    reports a failure mid-stream in the error trailers, as the custom runtime API specifies.
-    """
-    import http.client
+    runtime interface client (``AWS_LAMBDA_EXEC_WRAPPER`` points at ``invoke_proxy_stream.sh``).
 
-    host, _, port = os.environ["AWS_LAMBDA_RUNTIME_API"].partition(":")
-    base = "/2018-06-01/runtime/invocation"
-    while True:
-        connection = http.client.HTTPConnection(host, int(port or 80), timeout=None)
-        connection.request("GET", f"{base}/next")
-        response = connection.getresponse()
-        event = json.loads(response.read() or b"{}")
-        request_id = response.getheader("Lambda-Runtime-Aws-Request-Id")
-        trace_id = response.getheader("Lambda-Runtime-Trace-Id")
-        if trace_id:
-            os.environ["_X_AMZN_TRACE_ID"] = trace_id
-        connection.putrequest("POST", f"{base}/{request_id}/response")
-        connection.putheader("Lambda-Runtime-Function-Response-Mode", "streaming")
-        connection.putheader("Transfer-Encoding", "chunked")
-        connection.putheader("Content-Type", "application/vnd.awslambda.http-integration-response")
-        connection.putheader("Trailer", "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body")
-        connection.endheaders()
-        trailer = b""
-        try:
-            for chunk in stream(event):
-                if chunk:
-                    connection.send(http_chunk(chunk))
-        except Exception:  # noqa: BLE001 - reported in the trailers, details only in the log
-            LOG.exception("streaming response failed")
-            trailer = error_trailers()
-        connection.send(b"0\r\n" + trailer + b"\r\n")
-        connection.getresponse().read()
-        connection.close()
+    Args:
+        api: the runtime API client. Default: one for ``AWS_LAMBDA_RUNTIME_API``.
+        max_invocations: stop after this many invocations (tests). Default: run until the environment ends.
+    """
+    if not logging.getLogger().handlers:  # the runtime interface client, which would add one, is not running
+        logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+    api = api or RuntimeApi()
+    served = 0
+    while max_invocations is None or served < max_invocations:
+        serve_invocation(api)
+        served += 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -173,7 +173,11 @@ class VersionArchiver:
         return versions
 
     def is_archived(self, key: str) -> bool:
-        """Whether the document exists (a 404 means it does not; other errors propagate)."""
+        """Whether the document exists (a 404 means it does not; other errors propagate).
+
+        S3 answers 404 for a missing key only to a caller allowed ``s3:ListBucket`` on the bucket (else
+        403, which propagates): the construct grants it.
+        """
         try:
             self.s3.head_object(Bucket=self.bucket, Key=key)
         except ClientError as error:

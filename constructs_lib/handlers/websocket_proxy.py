@@ -62,7 +62,7 @@ ENV_MAX_FRAMES_PER_SECOND = "MAX_FRAMES_PER_SECOND"
 ENV_CONNECTION_TTL_SECONDS = "CONNECTION_TTL_SECONDS"
 
 #: Runtime session ids as AgentCore echoes them: 33 to 100 characters.
-SESSION_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{32,99}$")
+SESSION_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{32,99}")  # whole string: fullmatch
 _READ_BYTES = 1024
 _RETRY = Config(retries={"mode": "standard", "max_attempts": 3})
 
@@ -227,7 +227,7 @@ class WebSocketProxy:
         """Record a new connection with its runtime session id; reject an invalid client session id."""
         query = event.get("queryStringParameters") or {}
         session_id = query.get("sessionId") or new_session_id()
-        if not SESSION_ID_PATTERN.match(session_id):
+        if not SESSION_ID_PATTERN.fullmatch(session_id):
             return {"statusCode": 400, "body": "sessionId must be 33 to 100 characters from [A-Za-z0-9-_]"}
         now = int(self._now())
         item = {
@@ -385,7 +385,7 @@ def _parse_message(event: Mapping[str, Any]) -> tuple[dict[str, Any] | None, str
     if not isinstance(request, dict) or ("payload" not in request and "upload" not in request):
         return None, "the message must be a JSON object with a \"payload\" (or \"upload\") member"
     session_id = request.get("sessionId")
-    if session_id is not None and (not isinstance(session_id, str) or not SESSION_ID_PATTERN.match(session_id)):
+    if session_id is not None and (not isinstance(session_id, str) or not SESSION_ID_PATTERN.fullmatch(session_id)):
         return None, "sessionId must be 33 to 100 characters from [A-Za-z0-9-_]"
     return request, ""
 

@@ -441,3 +441,92 @@ def test_escape_hatches_reach_l2_and_l1(stack: cdk.Stack) -> None:
     assert isinstance(cfn, agentcore.CfnRuntime)
     cfn.add_property_override("Description", "patched")
     Template.from_stack(stack).has_resource_properties(RUNTIME, {"Description": "patched"})
+
+
+# -- pass-through ----------------------------------------------------------------------------------------
+
+
+def test_network_protocol_authorizer_description_and_tags_pass_through(stack: cdk.Stack) -> None:
+    # GIVEN a VPC, the MCP protocol, a JWT authorizer, a description and tags WHEN defined THEN the runtime
+    # carries each of them as the L2 renders it
+    from aws_cdk import aws_ec2 as ec2
+
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=2)
+    agent = container_agent(
+        stack,
+        network_configuration=agentcore.RuntimeNetworkConfiguration.using_vpc(stack, vpc=vpc),
+        protocol=agentcore.ProtocolType.MCP,
+        authorizer_configuration=agentcore.RuntimeAuthorizerConfiguration.using_jwt(
+            "https://issuer.example.com/.well-known/openid-configuration", allowed_clients=["client-1"]),
+        description="support agent",
+        tags={"team": "support"},
+        tracing_enabled=True,
+    )
+    assert agent.runtime.connections is not None
+    Template.from_stack(stack).has_resource_properties(RUNTIME, {
+        "NetworkConfiguration": {"NetworkMode": "VPC", "NetworkModeConfig": Match.object_like({
+            "Subnets": Match.any_value(), "SecurityGroups": Match.any_value()})},
+        "ProtocolConfiguration": "MCP",
+        "AuthorizerConfiguration": {"CustomJWTAuthorizer": Match.object_like({
+            "DiscoveryUrl": "https://issuer.example.com/.well-known/openid-configuration",
+            "AllowedClients": ["client-1"]})},
+        "Description": "support agent",
+        "Tags": {"team": "support"},
+    })
+
+
+# -- every limit, one passing and one failing case -----------------------------------------------------
+
+HARD_LIMITS = [
+    ("session vCPU", WorkloadProfile(vcpus_per_session=2), WorkloadProfile(vcpus_per_session=2.5),
+     "SessionHardwareExceeded"),
+    ("session memory", WorkloadProfile(memory_per_session=cdk.Size.gibibytes(8)),
+     WorkloadProfile(memory_per_session=cdk.Size.gibibytes(9)), "SessionHardwareExceeded"),
+    ("longest task", WorkloadProfile(longest_task=cdk.Duration.hours(8)),
+     WorkloadProfile(longest_task=cdk.Duration.minutes(481)), "TaskTooLong"),
+    ("request payload", WorkloadProfile(max_payload=cdk.Size.mebibytes(100)),
+     WorkloadProfile(max_payload=cdk.Size.mebibytes(101)), "PayloadTooLarge"),
+    ("streaming chunk", WorkloadProfile(streaming_chunk=cdk.Size.mebibytes(10)),
+     WorkloadProfile(streaming_chunk=cdk.Size.mebibytes(11)), "StreamingChunkTooLarge"),
+    ("WebSocket frame", WorkloadProfile(websocket_frame_size=cdk.Size.kibibytes(64)),
+     WorkloadProfile(websocket_frame_size=cdk.Size.kibibytes(65)), "WebSocketFrameTooLarge"),
+    ("WebSocket frame rate", WorkloadProfile(websocket_frames_per_second=250),
+     WorkloadProfile(websocket_frames_per_second=251), "WebSocketFrameRateTooHigh"),
+]
+
+ADJUSTABLE_QUOTAS = [
+    ("active sessions", WorkloadProfile(peak_concurrent_sessions=5000),
+     WorkloadProfile(peak_concurrent_sessions=5001), "ActiveSessionsExceeded"),
+    ("invoke pool", WorkloadProfile(peak_requests_per_second=1000),
+     WorkloadProfile(peak_requests_per_second=1001), "InvokeRateExceedsAccountPool"),
+    ("session creation", WorkloadProfile(new_sessions_per_second=25),
+     WorkloadProfile(new_sessions_per_second=26), "SessionCreationRateExceeded"),
+    ("endpoints", WorkloadProfile(endpoints=10), WorkloadProfile(endpoints=11), "TooManyEndpoints"),
+    ("versions", WorkloadProfile(deployments_per_day=22), WorkloadProfile(deployments_per_day=23),
+     "VersionsQuotaAtRisk"),
+]
+
+
+@pytest.mark.parametrize(("limit", "fits", "crosses", "code"), HARD_LIMITS, ids=[c[0] for c in HARD_LIMITS])
+def test_hard_limit_passes_at_the_limit_and_fails_beyond(
+    make_stack: Callable[..., cdk.Stack], limit: str, fits: WorkloadProfile, crosses: WorkloadProfile, code: str
+) -> None:
+    ok = container_agent(make_stack(), workload=fits)
+    assert ok.node.validate() == []
+    bad = container_agent(make_stack(), workload=crosses)
+    errors = bad.node.validate()
+    assert len(errors) == 1 and f"TestStack/Agent: [{code}]" in errors[0] and "hard limit" in errors[0]
+
+
+@pytest.mark.parametrize(("quota", "fits", "crosses", "code"), ADJUSTABLE_QUOTAS,
+                         ids=[c[0] for c in ADJUSTABLE_QUOTAS])
+def test_adjustable_quota_warns_only_beyond_it(
+    make_stack: Callable[..., cdk.Stack], quota: str, fits: WorkloadProfile, crosses: WorkloadProfile, code: str
+) -> None:
+    ok_stack, bad_stack = make_stack(), make_stack()
+    container_agent(ok_stack, workload=fits)
+    container_agent(bad_stack, workload=crosses)
+    Annotations.from_stack(ok_stack).has_no_warning("*", Match.string_like_regexp(code))
+    Annotations.from_stack(bad_stack).has_warning(
+        "/TestStack/Agent", Match.string_like_regexp(rf"\[{code}\].*(Service Quotas code|request a quota increase)"))
+    Annotations.from_stack(bad_stack).has_no_error("*", Match.any_value())

@@ -196,6 +196,30 @@ def test_new_session_alarm_uses_the_session_creation_quota(monitored: Any) -> No
     assert stat["Metric"]["MetricName"] == "SessionCount" and stat["Stat"] == "Sum"
 
 
+def test_new_sessions_of_all_agents_alarm_against_the_account_pool(monitored: Any) -> None:
+    # GIVEN edition 2026-09, where the session-creation rate is one pool for the whole account
+    stack, _, support, research, template = monitored
+    pool = catalog_for(stack).resolve(QuotaName.SESSION_CREATION_RATE_CONTAINER, REGION)
+    # THEN one alarm compares the new sessions of every agent together with 80 % of the pool: two agents
+    # each below their own alarm can still exhaust it together
+    alarm = _alarm(template, "ops-Account-NewSessions-Warning")
+    (stat,) = _metric_stats(alarm)
+    assert stat["Metric"]["MetricName"] == "Sessions"
+    assert stat["Metric"]["Namespace"] == NAMESPACE
+    assert _dimensions(stat) == {"AggregateOperation": "InvokeAgentRuntime"}
+    assert stat["Stat"] == "Sum" and stat["Period"] == 60
+    assert alarm["Threshold"] == pytest.approx(0.8 * pool.per_second * 60)
+    assert alarm["TreatMissingData"] == "notBreaching"
+    assert alarm["AlarmActions"] == alarm["OKActions"] == [_topic_ref(template)]
+    assert len(template.find_resources(
+        "AWS::CloudWatch::Alarm", {"Properties": {"AlarmName": Match.string_like_regexp("Account-NewSessions")}}
+    )) == 1
+    # and the quota row graphs it against the pool
+    widgets = _dashboard(template)["widgets"]
+    graph = next(w for w in widgets if w["properties"].get("title", "").startswith("New sessions per second"))
+    assert graph["properties"]["metrics"]
+
+
 def test_edition_2026_03_alarms_each_endpoint(make_stack: Callable[..., cdk.Stack]) -> None:
     # GIVEN edition 2026-03, where the invoke and session-creation rates are per endpoint
     stack = make_stack(context={EDITION_CONTEXT_KEY: "2026-03"})
@@ -216,11 +240,16 @@ def test_edition_2026_03_alarms_each_endpoint(make_stack: Callable[..., cdk.Stac
     assert not template.find_resources(
         "AWS::CloudWatch::Alarm", {"Properties": {"AlarmName": "ops-Account-InvokeRate-Warning"}}
     )
+    assert not template.find_resources(
+        "AWS::CloudWatch::Alarm", {"Properties": {"AlarmName": "ops-Account-NewSessions-Warning"}}
+    )
 
 
 def test_custom_levels_and_disambiguators(stack: cdk.Stack) -> None:
     support = _support(stack)
-    monitoring = AgentMonitoring(stack, "Ops", alarm_name_prefix="team.ops", active_session_thresholds={})
+    monitoring = AgentMonitoring(
+        stack, "Ops", alarm_name_prefix="team.ops", active_session_thresholds={}, session_creation_thresholds={}
+    )
     result = monitoring.monitor_agent(
         support, throttles={"Warning": 5, "Critical": 20}, system_errors={}, user_error_rate={},
         latency={"Critical": 0.95}, new_session_rate={}, endpoints=["prod"],
@@ -242,7 +271,7 @@ def test_custom_levels_and_disambiguators(stack: cdk.Stack) -> None:
 def test_created_alarms_are_every_alarm(monitored: Any) -> None:
     _, monitoring, _, _, template = monitored
     alarms = template.find_resources("AWS::CloudWatch::Alarm")
-    assert len(monitoring.created_alarms()) == len(alarms) == 13
+    assert len(monitoring.created_alarms()) == len(alarms) == 14
     assert len(monitoring.created_alarms_with_disambiguator("Critical")) == 3  # 2 throttles, active sessions
 
 
@@ -320,6 +349,7 @@ def test_monitoring_creates_no_log_group(monitored: Any) -> None:
         ({"alarm_name_prefix": ""}, "alarm_name_prefix"),
         ({"alarm_name_prefix": "ops", "active_session_thresholds": {"Warning": 80}}, "fraction"),
         ({"alarm_name_prefix": "ops", "invoke_rate_thresholds": {"Warning": 0}}, "fraction"),
+        ({"alarm_name_prefix": "ops", "session_creation_thresholds": {"Warning": 2}}, "fraction"),
         ({"alarm_name_prefix": "ops", "period": cdk.Duration.seconds(90)}, "whole number of minutes"),
     ],
 )

@@ -203,6 +203,21 @@ def test_role_has_least_privilege(archived: Any) -> None:
     assert "sqs:SendMessage" in actions
 
 
+def test_role_may_list_the_bucket_so_a_missing_document_is_a_404(archived: Any) -> None:
+    # GIVEN the archiver, which asks HeadObject whether a version is already archived
+    stack, archive, _, template = archived
+    statements = Capture()
+    template.has_resource_properties("AWS::IAM::Policy", {"Roles": [{"Ref": _logical_id(stack, archive.role)}],
+                                                          "PolicyDocument": {"Statement": statements}})
+    # THEN its role may list the archive bucket (and only it): without s3:ListBucket, S3 answers 403
+    # instead of 404 for a missing key and no new version could be archived
+    listing = [s for s in statements.as_array() if "s3:ListBucket" in ([s["Action"]] if isinstance(
+        s["Action"], str) else s["Action"])]
+    assert len(listing) == 1
+    assert listing[0]["Resource"] == {"Fn::GetAtt": [_logical_id(stack, archive.bucket), "Arn"]}
+    assert "Condition" not in listing[0]
+
+
 def test_rule_matches_cloudtrail_runtime_events(archived: Any) -> None:
     stack, archive, _, template = archived
     template.has_resource_properties("AWS::Events::Rule", {

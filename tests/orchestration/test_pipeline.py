@@ -242,9 +242,10 @@ def test_log_level_is_configurable(stack: cdk.Stack) -> None:
 
 
 def test_short_pipeline_is_express(stack: cdk.Stack) -> None:
-    a, b = code_agent(stack, "Triage", minutes=1), code_agent(stack, "Writer", minutes=2)
+    a, b = code_agent(stack, "Triage", minutes=1), code_agent(stack, "Writer", minutes=1.5)
     pipeline = AgentPipeline(stack, "Pipeline", steps=[AgentStep(a), AgentStep(b)])
-    assert pipeline.longest_run_seconds == 180
+    # each step: its longest task plus the longest its retries can wait (2+4+8+16+32 s for 6 attempts)
+    assert pipeline.longest_run_seconds == 60 + 62 + 90 + 62
     assert pipeline.state_machine_type == sfn.StateMachineType.EXPRESS
     Template.from_stack(stack).has_resource_properties(STATE_MACHINE, {"StateMachineType": "EXPRESS"})
 
@@ -255,6 +256,22 @@ def test_long_pipeline_is_standard(stack: cdk.Stack) -> None:
     assert pipeline.state_machine_type == sfn.StateMachineType.STANDARD
 
 
+def test_retry_waits_count_towards_the_express_limit(stack: cdk.Stack) -> None:
+    # GIVEN one step whose task fits 5 minutes alone, but not with its retries' backoff waits
+    agent = code_agent(stack, "Writer", minutes=4.5)
+    pipeline = AgentPipeline(stack, "Pipeline", steps=[AgentStep(agent)])
+    # THEN the pipeline is standard: an express run would be cut off when throttling is retried
+    assert pipeline.longest_run_seconds == 270 + 62
+    assert pipeline.state_machine_type == sfn.StateMachineType.STANDARD
+
+
+def test_fewer_attempts_wait_less(stack: cdk.Stack) -> None:
+    agent = code_agent(stack, "Writer", minutes=4.5)
+    pipeline = AgentPipeline(stack, "Pipeline", steps=[AgentStep(agent, max_attempts=3)])
+    assert pipeline.longest_run_seconds == 270 + 2 + 4
+    assert pipeline.state_machine_type == sfn.StateMachineType.EXPRESS
+
+
 def test_map_without_expected_items_is_standard(stack: cdk.Stack) -> None:
     agent = code_agent(stack, "Writer", minutes=1)
     pipeline = AgentPipeline(stack, "Pipeline", steps=[AgentMap(AgentStep(agent))])
@@ -262,9 +279,9 @@ def test_map_without_expected_items_is_standard(stack: cdk.Stack) -> None:
 
 
 def test_parallel_counts_its_longest_branch(stack: cdk.Stack) -> None:
-    a, b = code_agent(stack, "Triage", minutes=1), code_agent(stack, "Writer", minutes=4)
+    a, b = code_agent(stack, "Triage", minutes=1), code_agent(stack, "Writer", minutes=3.5)
     pipeline = AgentPipeline(stack, "Pipeline", steps=[AgentParallel(AgentStep(a), AgentStep(b))])
-    assert pipeline.longest_run_seconds == 240
+    assert pipeline.longest_run_seconds == 210 + 62
     assert pipeline.state_machine_type == sfn.StateMachineType.EXPRESS
 
 

@@ -296,8 +296,11 @@ def test_staging_adds_the_upload_route_and_grants(stack: cdk.Stack) -> None:
     template.has_resource_properties("AWS::Lambda::Function", {"Environment": {"Variables": env}})
     assert env.as_object()["PAYLOAD_STAGING_INPUT_PREFIX"] == "inputs/chat_agent/"
     assert env.as_object()["PAYLOAD_STAGING_URL_EXPIRY_SECONDS"] == "900"
-    actions = {str(s["Action"]) for s in statements(template)}
-    assert "s3:PutObject" in actions and "s3:GetObject" in actions
+    # AND the proxy signs URLs under its own agent's prefixes only
+    s3 = {s["Action"]: s["Resource"] for s in statements(template) if str(s["Action"]) in ("s3:PutObject", "s3:GetObject")}
+    put, get = s3["s3:PutObject"], s3["s3:GetObject"]
+    assert put["Fn::Join"][1][-1] == "/inputs/chat_agent/*"
+    assert sorted(r["Fn::Join"][1][-1] for r in get) == ["/inputs/chat_agent/*", "/outputs/chat_agent/*"]
     assert "PAYLOAD_STAGING_BUCKET" in big.environment
     assert api.staging is staging
 

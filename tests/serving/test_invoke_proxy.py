@@ -101,7 +101,9 @@ def test_invoke_accepts_the_session_id_header(agentcore: Stubber) -> None:
     assert answer["headers"][proxy.SESSION_HEADER] == SESSION
 
 
-BAD_SESSION_IDS = ["short", "x" * 101, "-" + "a" * 40, "a" * 39 + "!", 1234567890123456789012345678901234]
+BAD_SESSION_IDS = ["short", "x" * 101, "-" + "a" * 40, "a" * 39 + "!", 1234567890123456789012345678901234,
+                   # "$" alone would let a trailing newline through (header injection in the echoed id)
+                   "a" * 40 + "\n"]
 
 
 @pytest.mark.parametrize("bad", BAD_SESSION_IDS)
@@ -236,6 +238,14 @@ def test_stream_chunks_are_http_chunks() -> None:
 
 def test_a_failed_stream_is_reported_in_trailers_without_details() -> None:
     trailers = proxy.error_trailers().decode()
-    assert trailers.startswith("Lambda-Runtime-Function-Error-Type: ProxyError\r\n")
+    # Lambda accepts any type and recommends <category.reason>
+    assert trailers.startswith("Lambda-Runtime-Function-Error-Type: Function.StreamInterrupted\r\n")
     body = trailers.split("Lambda-Runtime-Function-Error-Body: ")[1].strip()
-    assert json.loads(base64.b64decode(body)) == {"errorType": "ProxyError", "errorMessage": "internal error"}
+    assert json.loads(base64.b64decode(body)) == {
+        "errorType": "Function.StreamInterrupted", "errorMessage": "internal error"}
+
+
+def test_fails_when_the_session_id_header_ends_with_a_newline(agentcore: Stubber) -> None:
+    answer = proxy.handler(event({"prompt": "x"}, headers={proxy.SESSION_HEADER: SESSION + "\n"}))
+    assert answer["statusCode"] == 400
+    assert json.loads(answer["body"])["error"] == "InvalidSessionId"

@@ -238,6 +238,7 @@ def test_another_caller_cannot_see_a_job(aws: dict[str, Any]) -> None:
 def test_unknown_and_malformed_job_ids(aws: dict[str, Any]) -> None:
     assert proxy.handler(request("GET", "/jobs/{jobId}", job_id="0" * 32))["statusCode"] == 404
     assert proxy.handler(request("GET", "/jobs/{jobId}", job_id="../etc"))["statusCode"] == 400
+    assert proxy.handler(request("GET", "/jobs/{jobId}", job_id="0" * 32 + "\n"))["statusCode"] == 400
 
 
 def test_uploads_hand_out_size_limited_urls_under_the_input_prefix(aws: dict[str, Any]) -> None:

@@ -162,6 +162,27 @@ def test_presign_grants_cover_inputs_for_upload_and_both_prefixes_for_download(s
     }
 
 
+def test_presign_grants_for_one_agent_cover_only_that_agents_prefixes(stack: cdk.Stack) -> None:
+    # GIVEN a signer that serves one agent (the facade's proxy)
+    staging = PayloadStaging(stack, "Staging")
+    chat = make_agent(stack)
+    signer = iam.Role(stack, "Signer", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    # WHEN it is granted upload and download signing for that agent
+    staging.grant_presign_upload(signer, agent=chat)
+    staging.grant_presign_download(signer, agent=chat)
+    # THEN it cannot sign URLs for another agent's objects
+    found = {}
+    for policy in Template.from_stack(stack).find_resources("AWS::IAM::Policy").values():
+        if policy["Properties"]["Roles"] != [{"Ref": stack.get_logical_id(signer.node.default_child)}]:
+            continue
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            found[statement["Action"]] = sorted(_resource_suffixes(statement))
+    assert found == {
+        "s3:PutObject": ["/inputs/chat_agent/*"],
+        "s3:GetObject": ["/inputs/chat_agent/*", "/outputs/chat_agent/*"],
+    }
+
+
 def test_kms_grants_reach_the_key(stack: cdk.Stack) -> None:
     key = kms.Key(stack, "Key", enable_key_rotation=True)
     staging = PayloadStaging(stack, "Staging", encryption_key=key)

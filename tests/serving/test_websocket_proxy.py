@@ -151,6 +151,11 @@ def test_connect_records_the_iam_caller(aws: dict[str, Any]) -> None:
 def test_connect_rejects_an_invalid_client_session_id(aws: dict[str, Any]) -> None:
     response = proxy(aws).handle(event("$connect", query={"sessionId": "too-short"}))
     assert response["statusCode"] == 400
+
+
+def test_connect_rejects_a_session_id_with_a_trailing_newline(aws: dict[str, Any]) -> None:
+    response = proxy(aws).handle(event("$connect", query={"sessionId": SESSION + "\n"}))
+    assert response["statusCode"] == 400
     assert item(aws) is None
 
 

@@ -6,7 +6,7 @@ import aws_cdk as cdk
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
 from constructs_lib._scope import catalog_for, region_of
-from constructs_lib.checks._cfn import RUNTIME, concrete_str, properties, resource_type
+from constructs_lib.checks._cfn import RUNTIME, concrete_str, is_intrinsic, properties, resource_type
 from constructs_lib.checks._spec import RuleResult, RuleSpec
 from constructs_lib.quotas import QuotaCatalog, QuotaName
 from constructs_lib.validation import ENVIRONMENT_KEY_PATTERN
@@ -20,14 +20,16 @@ VALUE_LENGTH = "ValueLength"
 def environment_within_limits(node: cdk.CfnResource) -> RuleResult:
     """Findings ``[Count]``, ``[Key]`` and ``[ValueLength]`` for ``EnvironmentVariables``.
 
-    Values that are intrinsics are not measured; a map that is itself an intrinsic is not applicable.
+    Values that are intrinsics cannot be measured: when one is present and nothing else is wrong, the
+    result is ``NOT_APPLICABLE`` rather than a guessed ``COMPLIANT``. A map that is itself an intrinsic
+    is not applicable.
     """
     if resource_type(node) != RUNTIME:
         return NagRuleCompliance.NOT_APPLICABLE
     variables = properties(node).get("EnvironmentVariables")
     if variables is None:
         return NagRuleCompliance.COMPLIANT
-    if not isinstance(variables, dict) or any(k.startswith("Fn::") or k == "Ref" for k in variables):
+    if not isinstance(variables, dict) or is_intrinsic(variables):
         return NagRuleCompliance.NOT_APPLICABLE
     catalog, region = catalog_for(node), region_of(node)
     findings: list[str] = []
@@ -38,7 +40,10 @@ def environment_within_limits(node: cdk.CfnResource) -> RuleResult:
     length = catalog.value(QuotaName.ENVIRONMENT_VARIABLE_VALUE_LENGTH, region)
     if any((text := concrete_str(value)) is not None and len(text) > length for value in variables.values()):
         findings.append(VALUE_LENGTH)
-    return findings or NagRuleCompliance.COMPLIANT
+    if findings:
+        return findings
+    unseen = any(concrete_str(value) is None for value in variables.values())
+    return NagRuleCompliance.NOT_APPLICABLE if unseen else NagRuleCompliance.COMPLIANT
 
 
 def _explanation(catalog: QuotaCatalog, region: str | None) -> str:

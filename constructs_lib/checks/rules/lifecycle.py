@@ -6,7 +6,7 @@ import aws_cdk as cdk
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
 from constructs_lib._scope import catalog_for, region_of
-from constructs_lib.checks._cfn import RUNTIME, concrete_number, properties, resource_type
+from constructs_lib.checks._cfn import RUNTIME, concrete_number, is_intrinsic, properties, resource_type
 from constructs_lib.checks._spec import RuleResult, RuleSpec
 from constructs_lib.quotas import QuotaCatalog, QuotaName
 
@@ -24,28 +24,38 @@ def lifecycle_within_limits(node: cdk.CfnResource) -> RuleResult:
       ``CapacityProviderConfiguration``) is only checked against the minimum.
     - ``[IdleExceedsMaxLifetime]``: both are set and the idle timeout is longer than the lifetime.
 
-    A runtime without lifecycle settings uses the service defaults and is compliant; values that are
-    intrinsics are skipped.
+    A runtime without lifecycle settings uses the service defaults and is compliant. The rule does not
+    guess values it cannot see: when a setting (or the whole configuration, or whether the runtime uses
+    Instances compute) is an unresolved intrinsic and the concrete values show no problem, the result is
+    ``NOT_APPLICABLE``, not ``COMPLIANT``.
     """
     if resource_type(node) != RUNTIME:
         return NagRuleCompliance.NOT_APPLICABLE
     props = properties(node)
     lifecycle = props.get("LifecycleConfiguration")
-    if not isinstance(lifecycle, dict):
+    if lifecycle is None:
         return NagRuleCompliance.COMPLIANT
+    if not isinstance(lifecycle, dict) or is_intrinsic(lifecycle):
+        return NagRuleCompliance.NOT_APPLICABLE
     catalog, region = catalog_for(node), region_of(node)
     minimum = catalog.value(QuotaName.LIFECYCLE_TIMEOUT_MINIMUM, region)
-    instances = props.get("CapacityProviderConfiguration") is not None
+    provider = props.get("CapacityProviderConfiguration")
+    instances = provider is not None
     maximum = None if instances else catalog.value(QuotaName.ASYNCHRONOUS_JOB_DURATION, region)
-    idle = concrete_number(lifecycle.get("IdleRuntimeSessionTimeout"))
-    max_lifetime = concrete_number(lifecycle.get("MaxLifetime"))
+    raw = {key: lifecycle.get(key) for key in ("IdleRuntimeSessionTimeout", "MaxLifetime")}
+    idle, max_lifetime = (concrete_number(value) for value in raw.values())
+    unseen = is_intrinsic(provider) or any(
+        value is not None and concrete_number(value) is None for value in raw.values()
+    )
     findings: list[str] = []
     for finding, value in ((IDLE_OUT_OF_RANGE, idle), (MAX_LIFETIME_OUT_OF_RANGE, max_lifetime)):
         if value is not None and (value < minimum or (maximum is not None and value > maximum)):
             findings.append(finding)
     if idle is not None and max_lifetime is not None and idle > max_lifetime:
         findings.append(IDLE_EXCEEDS_MAX_LIFETIME)
-    return findings or NagRuleCompliance.COMPLIANT
+    if findings:
+        return findings
+    return NagRuleCompliance.NOT_APPLICABLE if unseen else NagRuleCompliance.COMPLIANT
 
 
 def _explanation(catalog: QuotaCatalog, region: str | None) -> str:
