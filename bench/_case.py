@@ -28,11 +28,19 @@ ACCOUNT, REGION = "123456789012", "us-east-1"
 
 
 def _stop_kernel() -> bool:
-    """Stop the jsii Node.js process and wait for it, so its peak RSS shows in RUSAGE_CHILDREN."""
+    """Stop the jsii Node.js process and reap it, so its peak RSS shows in ``RUSAGE_CHILDREN``.
+
+    jsii starts ``node jsii-runtime.js``, which runs the kernel in a child ``node`` and waits for it; once
+    both are reaped, ``RUSAGE_CHILDREN.ru_maxrss`` is the peak RSS of the largest of them (the kernel).
+    jsii's ``stop()`` gives up waiting after 5 s and only terminates the process; the benchmark then
+    waits for the exit itself, and reports the memory as unknown if the process was never reaped.
+    """
     try:
         from jsii._runtime import kernel  # noqa: PLC0415 - internal, best effort
 
-        kernel.provider._process.stop()  # type: ignore[attr-defined]  # noqa: SLF001
+        node = kernel.provider._process  # type: ignore[attr-defined]  # noqa: SLF001
+        node.stop()
+        node._process.wait(timeout=60)  # noqa: SLF001
     except Exception:  # noqa: BLE001 - the measurement is then reported as unknown
         return False
     return True
@@ -60,8 +68,10 @@ def _measure(variant: str, count: int, outdir: Path) -> dict[str, object]:
     template = json.loads(template_path.read_text())
     nested = [json.loads(p.read_text()) for p in outdir.glob("*.nested.template.json")]
     nested_counts = [len(t.get("Resources", {})) for t in nested]
-    python_peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    node_peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if _stop_kernel() else None
+    # ru_maxrss is in KiB on Linux, in bytes on macOS
+    scale = 1024 if sys.platform == "darwin" else 1
+    python_peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale
+    node_peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / scale if _stop_kernel() else None
     return {
         "variant": variant,
         "count": count,

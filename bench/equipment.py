@@ -20,16 +20,16 @@ from constructs_lib import AgentArtifact, AgentPlacement, AgentPlatform, AgentSp
 BARE_IMAGE_URI = "123456789012.dkr.ecr.us-east-1.amazonaws.com/bench-agent:v1"
 #: Model the equipped agents may invoke.
 MODEL = "anthropic.claude-sonnet-4-20250514-v1:0"
-#: What each equipped agent gets, for the report.
+#: The library constructs AgentPlatform can give an agent; the benchmark checks that each one is built.
 EQUIPMENT = (
     "AgentCoreAgent",
     "AgentImageRepository",
-    "AgentApiFacade (+ shared WAF)",
+    "AgentApiFacade",
     "AgentSessionStore",
-    "PayloadStaging (shared)",
+    "PayloadStaging",
     "AgentTool",
-    "AgentMonitoring (shared)",
-    "AgentVersionArchive (shared)",
+    "AgentMonitoring",
+    "AgentVersionArchive",
 )
 
 
@@ -38,7 +38,8 @@ class Equipment:
     """What a benchmark stack holds.
 
     Attributes:
-        used: names of the constructs each agent is equipped with.
+        used: names of the construct classes found in the stack (library constructs for equipped
+            variants), as built, not as intended.
         platform: the platform, for equipped variants.
     """
 
@@ -88,7 +89,22 @@ def equip_stack(
         scope, "Platform", alarm_name_prefix="bench", placement=placement,
         agents=[agent_spec(index) for index in range(count)],
     )
-    return Equipment(used=list(EQUIPMENT), platform=platform)
+    used = library_constructs(platform)
+    missing = [name for name in EQUIPMENT if name not in used]
+    if missing:
+        raise RuntimeError(f"the equipped benchmark agent lacks {', '.join(missing)}: it is not fully equipped")
+    return Equipment(used=used, platform=platform)
+
+
+def library_constructs(scope: Construct) -> list[str]:
+    """Class names of the ``constructs_lib`` constructs under ``scope``, in construct-tree order."""
+    names: list[str] = []
+    for construct in scope.node.find_all():
+        cls = type(construct)
+        public = not cls.__name__.startswith("_")
+        if public and cls.__module__.startswith("constructs_lib.") and cls.__name__ not in names:
+            names.append(cls.__name__)
+    return names
 
 
 def bare_stack(scope: Construct, count: int) -> Equipment:

@@ -51,8 +51,19 @@ class Measurement:
         return self.data[key]
 
 
-def run_case(variant: str, count: int, *, validation: bool) -> Measurement:
-    """Run one case in a fresh interpreter and return its measurements."""
+def run_case(variant: str, count: int, *, validation: bool, repeat: int = 1) -> Measurement:
+    """Run one case ``repeat`` times, each in a fresh interpreter; the run with the median synth time.
+
+    Wall times of a single synthesis vary by a second or more from run to run; the median of a few
+    runs keeps one slow start from deciding a ratio.
+    """
+    runs = sorted((_run_once(variant, count, validation=validation) for _ in range(max(1, repeat))),
+                  key=lambda m: m.synth_seconds)
+    return runs[len(runs) // 2]
+
+
+def _run_once(variant: str, count: int, *, validation: bool) -> Measurement:
+    """Run one case once in a fresh interpreter and return its measurements."""
     env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
     env["CDK_VALIDATION"] = "true" if validation else "false"
     with tempfile.TemporaryDirectory(prefix=f"bench-{variant}-{count}-") as outdir:
@@ -101,6 +112,7 @@ def render(
     validation: bool,
     limit: float,
     nested: Sequence[tuple[int, Measurement]] = (),
+    repeat: int = 1,
 ) -> str:
     """The markdown report."""
     header = (
@@ -112,8 +124,10 @@ def render(
         "# Synth benchmark",
         "",
         f"Python {platform.python_version()}, {platform.machine()}, CDK template validation "
-        f"{'on' if validation else 'off'}; each case in a fresh process. "
-        "Synth s = building the construct tree + `app.synth()`; memory = peak RSS.",
+        f"{'on' if validation else 'off'}; each case in a fresh process"
+        + (f", median of {repeat} runs" if repeat > 1 else ", one run")
+        + ". Synth s = building the construct tree + `app.synth()`; memory = peak RSS of the Python process "
+        "and of the jsii Node.js kernel.",
         "",
         header,
         "|" + "|".join(["---"] * (header.count("|") - 1)) + "|",
@@ -142,7 +156,7 @@ def render(
         f"(bare L2 Runtime: {bare_marginal:.1f} per agent, {agents_per_stack(bare_marginal, bare_fixed, limit)} "
         "per stack). Beyond that, put each agent (or each group) in its own stack or `NestedStack`.",
         "",
-        f"Equipment per agent: {', '.join(first['equipment'])}.",
+        f"Library constructs in the equipped stack (found in the construct tree): {', '.join(first['equipment'])}.",
     ]
     too_big = [str(count) for count, _, equipped in results if equipped["resources"] > limit]
     if too_big:
@@ -167,7 +181,7 @@ def render(
                 f"| {_ratio(measured.synth_seconds, bare_by_count[count].synth_seconds)} "
                 f"| {measured['resources']} | {measured['largest_nested_resources']} | {measured['total_resources']} |"
             )
-    flags = "" if validation else " --no-validation"
+    flags = ("" if validation else " --no-validation") + (f" --repeat {repeat}" if repeat > 1 else "")
     lines += ["", f"Reproduce: `python -m bench.synth_bench --sizes {','.join(str(r[0]) for r in results)}{flags}`"]
     return "\n".join(lines) + "\n"
 
@@ -179,6 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="sizes 1,2 only, for a fast look")
     parser.add_argument("--no-validation", action="store_true", help="turn CDK template validation off")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to write the markdown")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per case; the median is reported (default 1)")
     args = parser.parse_args(argv)
     if args.sizes:
         sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
@@ -186,17 +201,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         sizes = list(QUICK_SIZES if args.quick else DEFAULT_SIZES)
     if not sizes or min(sizes) < 1:
         parser.error("--sizes must be positive integers")
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     validation = not args.no_validation
     limit = QuotaCatalog().value(QuotaName.CLOUDFORMATION_RESOURCES_PER_STACK)
     results = []
     nested = []
     for count in sizes:
-        bare = run_case("bare", count, validation=validation)
-        equipped = run_case("equipped", count, validation=validation)
+        bare = run_case("bare", count, validation=validation, repeat=args.repeat)
+        equipped = run_case("equipped", count, validation=validation, repeat=args.repeat)
         results.append((count, bare, equipped))
         if equipped["resources"] > limit:
-            nested.append((count, run_case("nested", count, validation=validation)))
-    report = render(results, validation=validation, limit=limit, nested=nested)
+            nested.append((count, run_case("nested", count, validation=validation, repeat=args.repeat)))
+    report = render(results, validation=validation, limit=limit, nested=nested, repeat=args.repeat)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(report)
     sys.stdout.write(report)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import abc
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -53,7 +54,25 @@ FAILED_STEP_PATH = "$.failedStep"
 #: Keys an :class:`AgentMap` gives each item's input.
 MAP_ITEM_KEY = "item"
 MAP_INDEX_KEY = "index"
+#: Key a map nested in another map gives each item's input: the enclosing items' indexes and its own,
+#: so that items of different outer items never share a runtime session.
+MAP_SESSION_SCOPE_KEY = "sessionScope"
 _SCRATCH_KEY = "stepPayloads"
+#: Step names and output keys: they become state names (at most 80 characters in ASL, with room left for
+#: the ``Record...Failure`` and ``...Failed`` states derived from them), plain JsonPath keys
+#: (``$.<output_key>``) and literals inside ``States.Format`` session seeds, so no punctuation.
+STEP_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+
+
+def _checked_name(kind: str, value: str | None) -> str | None:
+    """``value`` unchanged when it is a valid step name or output key (or None), else an error."""
+    if value is not None and (not isinstance(value, str) or not STEP_NAME_PATTERN.match(value)):
+        raise ConstructsLibValidationError(
+            "InvalidStepName",
+            f"{kind} must match {STEP_NAME_PATTERN.pattern} (it becomes a state name, a JsonPath key and part "
+            f"of the session id seed), got {value!r}",
+        )
+    return value
 
 
 class StepIntegration(StrEnum):
@@ -107,6 +126,8 @@ class Rendered:
 
     chain: sfn.Chain
     expected_seconds: float
+    fan_out: float = 1.0
+    """The most agent invocations (each possibly a new session) the step has in flight at once."""
 
 
 @dataclass
@@ -124,6 +145,7 @@ class RenderContext:
     fan_out_warnings: list[tuple[str, str]] = field(default_factory=list)
 
     def unique(self, name: str) -> str:
+        """``name``, or ``name`` with the smallest number suffix not yet used (state names are global)."""
         candidate, n = name, 2
         while candidate in self.names:
             candidate, n = f"{name}{n}", n + 1
@@ -180,9 +202,11 @@ class AgentStep(PipelineStep):
 
     Args:
         agent: the agent to invoke.
-        name: the state name. Default: ``Invoke<agent construct id>``.
+        name: the state name, letters, digits and ``_`` (:data:`STEP_NAME_PATTERN`). Default:
+            ``Invoke<agent construct id>`` without its other characters.
         payload: what to send. Default: the whole state as JSON.
-        output_key: where the result goes (``$.<output_key>``). Default: the state name.
+        output_key: where the result goes (``$.<output_key>``), same alphabet as ``name``. Default: the
+            state name.
         qualifier: the endpoint to invoke. Default: the agent's default qualifier (its first named
             endpoint, else ``DEFAULT``).
         integration: request-response or callback. Default: callback for an agent planned asynchronous,
@@ -191,7 +215,8 @@ class AgentStep(PipelineStep):
             default that limit. Callback: at most the asynchronous job duration (8 h), default the
             agent's invocation mode limit.
         heartbeat: callback steps only: fail the step when the agent sends no ``SendTaskHeartbeat`` for
-            this long. Default: no heartbeat.
+            this long; shorter than the timeout (a request-response step with a heartbeat fails synthesis).
+            Default: no heartbeat.
         parse_json_response: parse the response body as JSON (``States.StringToJson``); a body that is
             not JSON then fails the step. Default: False (the body stays a string).
         max_attempts: attempts on throttling, quota-exceeded and retryable-conflict errors, with
@@ -221,9 +246,10 @@ class AgentStep(PipelineStep):
         if max_attempts < 1:
             raise ConstructsLibValidationError("InvalidStep", f"max_attempts must be at least 1, got {max_attempts}")
         self.agent = agent
-        self.name = name or f"Invoke{agent.node.id}"
+        default = "Invoke" + re.sub(r"[^A-Za-z0-9_]", "", agent.node.id)
+        self.name = _checked_name("name", name) or default[:64]
         self.payload = payload or StepPayload.from_state()
-        self.output_key = output_key
+        self.output_key = _checked_name("output_key", output_key)
         self.qualifier = qualifier or agent.default_qualifier
         self.integration = integration or (
             StepIntegration.CALLBACK
@@ -306,6 +332,13 @@ class AgentStep(PipelineStep):
             chain = sfn.Chain.start(task)
             ctx.callback_agents.append(self.agent)
         else:
+            if self.heartbeat is not None:
+                raise ConstructsLibValidationError(
+                    "InvalidStepTimeout",
+                    f"step {name}: heartbeat applies only to a callback step (the agent sends "
+                    "SendTaskHeartbeat with the task token); a request-response step has no token to beat with",
+                    ctx.path,
+                )
             self._check_synchronous_fit(ctx, name)
             chain, task = self._request_task(ctx, name, output_key, arn, session, timeout)
             ctx.request_agents.append(self.agent)
@@ -380,6 +413,13 @@ class AgentStep(PipelineStep):
             payload = sfn.JsonPath.object_at(self.payload.path or "$")
         heartbeat = None
         if self.heartbeat is not None:
+            if not self.heartbeat.is_unresolved() and self.heartbeat.to_seconds() >= timeout:
+                raise ConstructsLibValidationError(
+                    "InvalidStepTimeout",
+                    f"step {name}: heartbeat {self.heartbeat.to_human_string()} must be shorter than the step "
+                    f"timeout {format_value(timeout, Unit.SECONDS)} (Amazon States Language requires it)",
+                    ctx.path,
+                )
             heartbeat = sfn.Timeout.duration(self.heartbeat)
         task = tasks.LambdaInvoke(
             ctx.scope,
@@ -420,7 +460,9 @@ class AgentSequence(PipelineStep):
         chain = rendered[0].chain
         for part in rendered[1:]:
             chain = chain.next(part.chain)
-        return Rendered(chain, sum(r.expected_seconds for r in rendered))
+        return Rendered(
+            chain, sum(r.expected_seconds for r in rendered), max(r.fan_out for r in rendered)
+        )
 
 
 class AgentParallel(PipelineStep):
@@ -430,7 +472,7 @@ class AgentParallel(PipelineStep):
 
     Args:
         branches: one step (or list of steps run in sequence) per branch, at least one.
-        name: the state name. Default: ``Parallel``.
+        name: the state name, letters, digits and ``_``. Default: ``Parallel``.
         output_key: where the list of branch outputs goes. Default: the state name.
     """
 
@@ -440,41 +482,44 @@ class AgentParallel(PipelineStep):
         if not branches:
             raise ConstructsLibValidationError("EmptyPipeline", "a parallel step needs at least one branch")
         self.branches = [_as_step(b) for b in branches]
-        self.name = name or "Parallel"
-        self.output_key = output_key
+        self.name = _checked_name("name", name) or "Parallel"
+        self.output_key = _checked_name("output_key", output_key)
 
     def _render(self, ctx: RenderContext, block: _Block) -> Rendered:
         name = ctx.unique(self.name)
         parallel = sfn.Parallel(ctx.scope, name, result_path=f"$.{self.output_key or name}")
-        longest = 0.0
+        longest, fan_out = 0.0, 0.0
         for index, branch in enumerate(self.branches, start=1):
             inner = _Block(f"{name}Branch{index}", session_salt=_salt(block, f"{name}Branch{index}"),
                            session_scope=block.session_scope)
             rendered = branch._render(ctx, inner)
             parallel.branch(rendered.chain)
             longest = max(longest, rendered.expected_seconds)
+            fan_out += rendered.fan_out
         parallel.add_catch(ctx.failure_path(block, name), errors=[sfn.Errors.ALL], result_path=ERROR_PATH)
-        return Rendered(sfn.Chain.start(parallel), longest)
+        return Rendered(sfn.Chain.start(parallel), longest, fan_out)
 
 
 class AgentMap(PipelineStep):
     """A step run for each item of a list, with bounded concurrency.
 
     Each item's step sees ``{"item": <the item>, "index": <its position>}`` and gets its own runtime
-    session. The outputs land at ``$.<output_key>`` as a list.
+    session (a map inside another map also gets ``sessionScope``, the outer and inner positions, so items
+    of different outer items never share a session). The outputs land at ``$.<output_key>`` as a list.
 
     Args:
         step: the step (or list of steps run in sequence) applied to each item.
         items_path: where the list is in the state. Default: ``$.items``.
-        max_concurrency: items in flight at once. Every item opens a new runtime session, so the default
-            is the new-session creation rate of the slowest agent inside (at least 1); more draws a
-            warning. ``0`` means unlimited and also draws the warning.
+        max_concurrency: items in flight at once. Every item opens a new runtime session (several when
+            its step is a parallel step or another map), so the default is the new-session creation rate
+            of the slowest agent inside divided by the sessions one item opens at once (at least 1); more
+            draws a warning. ``0`` means unlimited and also draws the warning.
         expected_items: the largest number of items expected, used to estimate the longest run (and so
             the state machine type). Default: unknown, the pipeline is planned as a standard workflow.
         item_fields: more fields for each item's input, read from the state around the map (for example
             ``{"brief": sfn.JsonPath.string_at("$.Triage.response")}``); ``item`` and ``index`` are
             reserved. Default: none.
-        name: the state name. Default: ``Map``.
+        name: the state name, letters, digits and ``_``. Default: ``Map``.
         output_key: where the list of outputs goes. Default: the state name.
     """
 
@@ -489,7 +534,7 @@ class AgentMap(PipelineStep):
         name: str | None = None,
         output_key: str | None = None,
     ) -> None:
-        reserved = sorted({MAP_ITEM_KEY, MAP_INDEX_KEY} & set(item_fields or {}))
+        reserved = sorted({MAP_ITEM_KEY, MAP_INDEX_KEY, MAP_SESSION_SCOPE_KEY} & set(item_fields or {}))
         if reserved:
             raise ConstructsLibValidationError(
                 "InvalidStep", f"item_fields must not set the reserved keys {', '.join(reserved)}"
@@ -507,34 +552,44 @@ class AgentMap(PipelineStep):
         self.max_concurrency = max_concurrency
         self.expected_items = expected_items
         self.item_fields = dict(item_fields or {})
-        self.name = name or "Map"
-        self.output_key = output_key
+        self.name = _checked_name("name", name) or "Map"
+        self.output_key = _checked_name("output_key", output_key)
         #: The concurrency chosen when the pipeline was rendered.
         self.effective_max_concurrency: int | None = None
 
     def _render(self, ctx: RenderContext, block: _Block) -> Rendered:
         name = ctx.unique(self.name)
-        inner_block = _Block(f"{name}Item", session_salt=_salt(block, f"{name}Item"),
-                             session_scope=f"$.{MAP_INDEX_KEY}")
+        selector: dict[str, Any] = {
+            **self.item_fields,
+            MAP_ITEM_KEY: sfn.JsonPath.string_at("$$.Map.Item.Value"),
+            MAP_INDEX_KEY: sfn.JsonPath.number_at("$$.Map.Item.Index"),
+        }
+        scope = f"$.{MAP_INDEX_KEY}"
+        if block.session_scope is not None:
+            # Inside another map, the item index alone repeats for every outer item: carry the outer scope.
+            selector[MAP_SESSION_SCOPE_KEY] = sfn.JsonPath.format(
+                "{}/{}", sfn.JsonPath.string_at(block.session_scope), sfn.JsonPath.string_at("$$.Map.Item.Index")
+            )
+            scope = f"$.{MAP_SESSION_SCOPE_KEY}"
+        inner_block = _Block(f"{name}Item", session_salt=_salt(block, f"{name}Item"), session_scope=scope)
         before_request, before_callback = len(ctx.request_agents), len(ctx.callback_agents)
         rendered = self.step._render(ctx, inner_block)
         agents = [*ctx.request_agents[before_request:], *ctx.callback_agents[before_callback:]]
         rate = min(a.plan.session_creation_capacity_per_second for a in agents) if agents else math.inf
-        derived = max(1, math.floor(rate)) if math.isfinite(rate) else 0
+        # Each item may itself fan out (a parallel step, a nested map): divide the rate among its calls.
+        inner = rendered.fan_out
+        derived = max(1, math.floor(rate / inner)) if math.isfinite(rate) and math.isfinite(inner) else 0
         concurrency = derived if self.max_concurrency is None else self.max_concurrency
-        if agents and (concurrency == 0 or concurrency > rate):
-            self._warn(ctx, name, concurrency, rate, derived, agents)
+        fan_out = math.inf if concurrency == 0 else concurrency * inner
+        if agents and fan_out > rate:
+            self._warn(ctx, name, concurrency, inner, rate, derived, agents)
         self.effective_max_concurrency = concurrency
         state = sfn.Map(
             ctx.scope,
             name,
             items_path=self.items_path,
             max_concurrency=concurrency,
-            item_selector={
-                **self.item_fields,
-                MAP_ITEM_KEY: sfn.JsonPath.string_at("$$.Map.Item.Value"),
-                MAP_INDEX_KEY: sfn.JsonPath.number_at("$$.Map.Item.Index"),
-            },
+            item_selector=selector,
             result_path=f"$.{self.output_key or name}",
         )
         state.item_processor(rendered.chain)
@@ -543,10 +598,17 @@ class AgentMap(PipelineStep):
             expected = math.inf if self.expected_items is None else rendered.expected_seconds
         else:
             expected = rendered.expected_seconds * math.ceil(self.expected_items / concurrency)
-        return Rendered(sfn.Chain.start(state), expected)
+        return Rendered(sfn.Chain.start(state), expected, fan_out)
 
     def _warn(
-        self, ctx: RenderContext, name: str, concurrency: int, rate: float, derived: int, agents: list[AgentCoreAgent]
+        self,
+        ctx: RenderContext,
+        name: str,
+        concurrency: int,
+        inner: float,
+        rate: float,
+        derived: int,
+        agents: list[AgentCoreAgent],
     ) -> None:
         slowest = min(agents, key=lambda a: a.plan.session_creation_capacity_per_second)
         quota_name = (
@@ -556,9 +618,12 @@ class AgentMap(PipelineStep):
         )
         quota = ctx.catalog.resolve(quota_name, ctx.region)
         asked = "unlimited" if concurrency == 0 else str(concurrency)
+        each = "a new session" if inner == 1 else (
+            "new sessions without bound" if math.isinf(inner) else f"up to {inner:g} new sessions"
+        )
         ctx.fan_out_warnings.append((
             "FanOutExceedsSessionCreationRate",
-            f"{ctx.path}: map {name} starts up to {asked} items at once, each opening a new session of agent "
+            f"{ctx.path}: map {name} starts up to {asked} items at once, each opening {each} of agent "
             f"{slowest.node.path}, more than the {format_value(rate, Unit.PER_SECOND)} of new sessions allowed by "
             f"the {quota.describe()}; set max_concurrency={derived} (the default), "
             f"or {quota.increase_advice()}; throttled items are retried with backoff and jitter meanwhile",

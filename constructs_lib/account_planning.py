@@ -16,7 +16,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from constructs_lib.planning import CapacityPlan, Finding, Severity, WorkloadProfile
+from constructs_lib.planning import (
+    ArtifactFacts,
+    CapacityPlan,
+    Finding,
+    LifecycleRequest,
+    Severity,
+    WorkloadProfile,
+)
 from constructs_lib.quotas import QuotaCatalog, QuotaName, QuotaScope, ResolvedQuota, Unit, format_value
 
 #: Scopes whose quota is one pool shared by every agent of the account (and region).
@@ -308,10 +315,27 @@ def format_table(rows: Sequence[Mapping[str, str]]) -> str:
     return "\n".join([line.rstrip(), rule, *(b.rstrip() for b in body)])
 
 
+@dataclass(frozen=True, kw_only=True)
+class PlanInputs:
+    """What an agent's plan was derived from besides its workload, so a re-plan in another region matches.
+
+    Attributes:
+        artifact: what is known about the artifact (its kind decides the session-creation quota).
+        named_endpoints: endpoints the agent declares besides ``DEFAULT``.
+        lifecycle: lifecycle values set instead of the plan's.
+    """
+
+    artifact: ArtifactFacts | None = None
+    named_endpoints: int = 0
+    lifecycle: LifecycleRequest | None = None
+
+
 def plan_regions(
     profiles: Mapping[str, WorkloadProfile],
     regions: Sequence[str | None],
     catalog: QuotaCatalog | None = None,
+    *,
+    inputs: Mapping[str, PlanInputs] | None = None,
 ) -> RegionalCapacityReport:
     """Plan the same agents in each region and check the account-level sums there.
 
@@ -323,12 +347,16 @@ def plan_regions(
         regions: the regions to plan for; ``None`` plans an environment-agnostic deployment against
             the smallest regional values.
         catalog: the quotas. Default: the newest edition without overrides.
+        inputs: per agent name, the artifact, named endpoints and lifecycle its plan was derived with.
+            Default: a container of unknown size, ``DEFAULT`` only, the planned lifecycle.
     """
     catalog = catalog or QuotaCatalog()
+    inputs = inputs or {}
     entries = []
     for region in regions:
         plans = {
-            name: CapacityPlan.derive(profile, catalog=catalog, region=region) for name, profile in profiles.items()
+            name: _derive(profile, inputs.get(name, PlanInputs()), catalog, region)
+            for name, profile in profiles.items()
         }
         entries.append(
             RegionalCapacity(region, plans, plan_account(list(plans.values()), catalog=catalog, region=region))
@@ -336,8 +364,16 @@ def plan_regions(
     return RegionalCapacityReport(tuple(entries))
 
 
+def _derive(profile: WorkloadProfile, inputs: PlanInputs, catalog: QuotaCatalog, region: str | None) -> CapacityPlan:
+    return CapacityPlan.derive(
+        profile, catalog=catalog, region=region, artifact=inputs.artifact,
+        named_endpoints=inputs.named_endpoints, lifecycle=inputs.lifecycle,
+    )
+
+
 __all__ = [
     "AccountCapacity",
+    "PlanInputs",
     "RegionalCapacity",
     "RegionalCapacityReport",
     "format_table",

@@ -12,8 +12,9 @@ Invocation modes, from the agent's capacity plan:
 - streaming: ``POST /invoke`` uses API Gateway REST response streaming (``ResponseTransferMode.STREAM``,
   Lambda ``InvokeWithResponseStream``). The Python managed runtime cannot stream, so the proxy runs its
   own runtime-API loop (``AWS_LAMBDA_EXEC_WRAPPER``). A stream lasts at most the Lambda function timeout
-  (15 min, also API Gateway's streaming maximum), which is shorter than AgentCore's streaming duration:
-  longer tasks get a warning pointing at the job API or the WebSocket facade;
+  (15 min, also API Gateway's streaming maximum; the integration timeout is raised to it, since its 29 s
+  default would cut the stream), which is shorter than AgentCore's streaming duration: longer tasks get a
+  warning pointing at the job API or the WebSocket facade;
 - asynchronous: ``POST /jobs`` answers 202 with a job id, ``GET /jobs/{jobId}`` reports status and
   result (see :mod:`constructs_lib.jobs` for the contract the agent follows).
 
@@ -230,7 +231,12 @@ class AgentApiFacade(Construct):
 
         catalog, region = agent.catalog, agent.region
         self.integration_timeout: ResolvedQuota = catalog.resolve(QuotaName.API_GATEWAY_INTEGRATION_TIMEOUT, region)
-        self._lambda_timeout: ResolvedQuota = catalog.resolve(QuotaName.LAMBDA_TIMEOUT, region)
+        # A response stream is bounded by both the proxy function and API Gateway's streaming duration.
+        self._stream_limit: ResolvedQuota = min(
+            catalog.resolve(QuotaName.LAMBDA_TIMEOUT, region),
+            catalog.resolve(QuotaName.API_GATEWAY_STREAMING_DURATION, region),
+            key=lambda quota: quota.value,
+        )
         self._check_timeouts()
         self._check_throttle()
 
@@ -317,7 +323,7 @@ class AgentApiFacade(Construct):
                 f"{limit.increase_advice()}"
             )
             self.node.add_validation(FixedErrors([message]))
-        lambda_limit = self._lambda_timeout
+        lambda_limit = self._stream_limit
         if self.streaming and task > lambda_limit.value:
             cdk.Annotations.of(self).add_warning_v2(
                 f"{_WARNING_PREFIX}StreamExceedsProxyTimeout",
@@ -346,16 +352,24 @@ class AgentApiFacade(Construct):
 
     # -- resources -----------------------------------------------------------------------------------
 
+    def _proxy_timeout_seconds(self) -> float:
+        """How long the proxy and its integration may take.
+
+        A stream may last as long as both Lambda and API Gateway's response streaming allow; a buffered
+        answer no longer than the integration waits.
+        """
+        return self._stream_limit.value if self.streaming else self.integration_timeout.value
+
     def _proxy(self, log_retention: logs.RetentionDays) -> lambda_.Function:
         agent = self.agent
-        # A stream may last as long as Lambda allows; a buffered answer no longer than the integration waits.
-        timeout_seconds = self._lambda_timeout.value if self.streaming else self.integration_timeout.value
+        timeout_seconds = self._proxy_timeout_seconds()
         environment = {
             _ENV_RUNTIME_ARN: agent.agent_runtime_arn,
             _ENV_QUALIFIER: self.qualifier,
             # The read timeout leaves the proxy time to answer 504 before the integration gives up.
             _ENV_READ_TIMEOUT: str(max(1, int(timeout_seconds) - 3)),
-            _ENV_MAX_ATTEMPTS: "1" if self.streaming else "2",
+            # No retries of InvokeAgentRuntime: a retry after a read timeout would run the task twice.
+            _ENV_MAX_ATTEMPTS: "1",
         }
         if self.streaming:
             environment["AWS_LAMBDA_EXEC_WRAPPER"] = "/var/task/invoke_proxy_stream.sh"
@@ -479,8 +493,10 @@ class AgentApiFacade(Construct):
             # The console's test-invoke would need a second permission per method (resources per stack).
             allow_test_invoke=False,
             response_transfer_mode=apigw.ResponseTransferMode.STREAM if self.streaming else None,
-            # A raised integration timeout (approved override of the catalog quota) is used in full.
-            timeout=None if self.streaming else cdk.Duration.seconds(self.integration_timeout.value),
+            # A raised integration timeout (approved override of the catalog quota) is used in full. A stream
+            # is bounded by the integration timeout too (default 29 s, up to 15 min in STREAM mode): give it
+            # as long as the proxy may run.
+            timeout=cdk.Duration.seconds(self._proxy_timeout_seconds()),
         )
         models: dict[str, apigw.IModel] = {"application/json": self.request_model}
         if self.invoke_route:

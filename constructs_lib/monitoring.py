@@ -29,7 +29,7 @@ See: https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/bedrock-agent
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import aws_cdk as cdk
@@ -353,26 +353,15 @@ class AgentMonitoring(Construct):
             return
         self._pool_alarmed = True
         quota = self._invoke_quota
-        seconds = self.period.to_seconds()
         metric = agent.runtime.metric_invocations_aggregated(period=self.period, label="all agents")
-        group = Construct(self._account, "InvokeRate")
-        for level, fraction in self._invoke_levels.items():
-            self._alarm(
-                group,
-                resource=ACCOUNT_RESOURCE,
-                metric_label="InvokeRate",
-                disambiguator=level,
-                metric=metric,
-                threshold=fraction * quota.per_second * seconds,
-                evaluation=_AT_ONCE,
-                # No invocations anywhere in the account: nowhere near the pool.
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                description=(
-                    f"{level}: invocations of every agent in the account above {fraction:.0%} of "
-                    f"{quota.formatted()}, the {quota.describe()}, shared by all data-plane APIs; "
-                    f"{quota.increase_advice()}"
-                ),
-            )
+        self._alarm_account_pool(
+            "InvokeRate", metric, quota, self._invoke_levels,
+            lambda level, fraction: (
+                f"{level}: invocations of every agent in the account above {fraction:.0%} of "
+                f"{quota.formatted()}, the {quota.describe()}, shared by all data-plane APIs; "
+                f"{quota.increase_advice()}"
+            ),
+        )
         self._invocations_graph.add_left_metric(_per_second(metric, "invocations/s (all agents)", "pool"))
 
     def _alarm_session_pool(self, agent: AgentCoreAgent) -> None:
@@ -385,27 +374,40 @@ class AgentMonitoring(Construct):
             return
         self._session_pool_alarmed = True
         quota = self._creation_quota
-        seconds = self.period.to_seconds()
         metric = agent.runtime.metric_sessions_aggregated(period=self.period, statistic="Sum", label="all agents")
-        group = Construct(self._account, "NewSessions")
-        for level, fraction in self._session_levels.items():
+        self._alarm_account_pool(
+            "NewSessions", metric, quota, self._session_levels,
+            lambda level, fraction: (
+                f"{level}: new sessions of every agent in the account above {fraction:.0%} of "
+                f"{quota.formatted()}, the {quota.describe()}; new sessions beyond it are throttled. Reuse "
+                f"sessions across turns, or {quota.increase_advice()}"
+            ),
+        )
+        self._new_sessions_graph.add_left_metric(_per_second(metric, "new sessions/s (all agents)", "sessions"))
+
+    def _alarm_account_pool(
+        self,
+        metric_label: str,
+        metric: cloudwatch.IMetric,
+        quota: ResolvedQuota,
+        levels: Mapping[str, float],
+        describe: Callable[[str, float], str],
+    ) -> None:
+        """One alarm per level comparing an aggregated Sum per period with a per-second account quota."""
+        group = Construct(self._account, metric_label)
+        for level, fraction in levels.items():
             self._alarm(
                 group,
                 resource=ACCOUNT_RESOURCE,
-                metric_label="NewSessions",
+                metric_label=metric_label,
                 disambiguator=level,
                 metric=metric,
-                threshold=fraction * quota.per_second * seconds,
+                threshold=fraction * quota.per_second * self.period.to_seconds(),
                 evaluation=_AT_ONCE,
-                # No new session anywhere in the account: nowhere near the creation quota.
+                # Nothing anywhere in the account: nowhere near the pool.
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                description=(
-                    f"{level}: new sessions of every agent in the account above {fraction:.0%} of "
-                    f"{quota.formatted()}, the {quota.describe()}; new sessions beyond it are throttled. Reuse "
-                    f"sessions across turns, or {quota.increase_advice()}"
-                ),
+                description=describe(level, fraction),
             )
-        self._new_sessions_graph.add_left_metric(_per_second(metric, "new sessions/s (all agents)", "sessions"))
 
     def _quota_row(
         self, levels: Mapping[str, float]

@@ -559,8 +559,12 @@ class _Planner:
             elif value > maximum.value:
                 self.hard("LifecycleOutOfRange", name, value, maximum,
                           f"use at most {maximum.formatted()} on microVM compute")
-        idle = requested.idle_runtime_session_timeout_seconds or idle
         max_lifetime = requested.max_lifetime_seconds or max_lifetime
+        if requested.idle_runtime_session_timeout_seconds is None:
+            # Only max_lifetime was set: the default idle timeout must not outlive the session.
+            idle = min(idle, max_lifetime)
+        else:
+            idle = requested.idle_runtime_session_timeout_seconds
         if idle > max_lifetime:
             self.findings.append(
                 Finding(Severity.ERROR, "LifecycleOutOfRange",

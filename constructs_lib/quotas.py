@@ -129,6 +129,7 @@ class QuotaName(StrEnum):
     # Limits of the services the library puts around an agent.
     API_GATEWAY_PAYLOAD = "api_gateway_payload"
     API_GATEWAY_INTEGRATION_TIMEOUT = "api_gateway_integration_timeout"
+    API_GATEWAY_STREAMING_DURATION = "api_gateway_streaming_duration"
     API_GATEWAY_WEBSOCKET_FRAME_SIZE = "api_gateway_websocket_frame_size"
     API_GATEWAY_WEBSOCKET_MESSAGE_SIZE = "api_gateway_websocket_message_size"
     API_GATEWAY_WEBSOCKET_CONNECTION_DURATION = "api_gateway_websocket_connection_duration"
@@ -392,6 +393,10 @@ _COMMON: tuple[Quota, ...] = (
     _q(
         _QN.API_GATEWAY_INTEGRATION_TIMEOUT, "REST API integration timeout", 29, _U.SECONDS, _S.INVOCATION, _A,
         "L-E5AE38E3", service="Amazon API Gateway",
+    ),
+    _q(
+        _QN.API_GATEWAY_STREAMING_DURATION, "REST response streaming duration", 15 * 60, _U.SECONDS,
+        _S.INVOCATION, _N, service="Amazon API Gateway",
     ),
     _q(
         _QN.API_GATEWAY_WEBSOCKET_FRAME_SIZE, "WebSocket frame size", 32 * _KIB, _U.BYTES, _S.CONNECTION, _N,

@@ -9,6 +9,7 @@ endpoints, lifecycle, quota shares and findings, then the account-level checks o
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import json
 import sys
@@ -23,13 +24,14 @@ from constructs import IConstruct
 from constructs_lib._scope import account_of
 from constructs_lib.account_planning import (
     AccountCapacity,
+    PlanInputs,
     RegionalCapacityReport,
     format_table,
     plan_account,
     plan_regions,
 )
 from constructs_lib.agent import DEFAULT_ENDPOINT, AgentCoreAgent
-from constructs_lib.planning import Finding, Severity
+from constructs_lib.planning import ArtifactFacts, Finding, LifecycleRequest, Severity
 from constructs_lib.quotas import Unit, format_value
 
 #: The app the report builds when ``--app`` is not given (``app.py``'s ``build_app`` in the current directory).
@@ -47,7 +49,9 @@ class AgentEntry:
         region: the region planned for, or ``None`` when unknown at synth.
         edition: the quota edition planned against.
         mode: the invocation mode chosen from the longest task.
-        endpoints: the endpoints, ``DEFAULT`` first.
+        endpoints: the endpoints the agent declares, ``DEFAULT`` first.
+        planned_endpoints: the endpoints the plan calls for, ``DEFAULT`` included (under a per-endpoint
+            invoke quota, more than declared when the peak rate needs them).
         idle_runtime_session_timeout_seconds: lifecycle setting of the plan.
         max_lifetime_seconds: lifecycle setting of the plan.
         invoke_share: peak rate over the invoke capacity available to the agent.
@@ -62,6 +66,7 @@ class AgentEntry:
     edition: str
     mode: str
     endpoints: tuple[str, ...]
+    planned_endpoints: int
     idle_runtime_session_timeout_seconds: int
     max_lifetime_seconds: int
     invoke_share: float
@@ -78,6 +83,7 @@ class AgentEntry:
             "edition": self.edition,
             "mode": self.mode,
             "endpoints": list(self.endpoints),
+            "planned_endpoints": self.planned_endpoints,
             "idle_runtime_session_timeout_seconds": self.idle_runtime_session_timeout_seconds,
             "max_lifetime_seconds": self.max_lifetime_seconds,
             "invoke_share": self.invoke_share,
@@ -94,7 +100,7 @@ class CapacityReport:
 
     Attributes:
         agents: one entry per AgentCoreAgent, in construct-tree order.
-        accounts: one account-level summary per (account, region, edition).
+        accounts: one account-level summary per (account, region).
         account_labels: the account of each summary (``None`` when environment-agnostic).
     """
 
@@ -126,7 +132,8 @@ class CapacityReport:
                 "runtime": a.runtime_name,
                 "region": a.region or "(unknown)",
                 "mode": a.mode,
-                "endpoints": ",".join(a.endpoints),
+                "endpoints": ",".join(a.endpoints)
+                + ("" if a.planned_endpoints <= len(a.endpoints) else f" (plan: {a.planned_endpoints})"),
                 "idle/max lifetime": (
                     f"{format_value(a.idle_runtime_session_timeout_seconds, Unit.SECONDS)}/"
                     f"{format_value(a.max_lifetime_seconds, Unit.SECONDS)}"
@@ -183,7 +190,7 @@ def build_report(scope: IConstruct) -> CapacityReport:
     """The capacity report of every agent under ``scope`` (an app, a stage or a stack)."""
     agents = find_agents(scope)
     entries = []
-    groups: dict[tuple[str | None, str | None, str], list[AgentCoreAgent]] = {}
+    groups: dict[tuple[str | None, str | None], list[AgentCoreAgent]] = {}
     for agent in agents:
         plan = agent.plan
         account = account_of(agent)
@@ -196,6 +203,7 @@ def build_report(scope: IConstruct) -> CapacityReport:
                 edition=plan.edition,
                 mode=plan.mode.value,
                 endpoints=(DEFAULT_ENDPOINT, *agent.endpoints),
+                planned_endpoints=plan.endpoint_count,
                 idle_runtime_session_timeout_seconds=plan.idle_runtime_session_timeout_seconds,
                 max_lifetime_seconds=plan.max_lifetime_seconds,
                 invoke_share=plan.invoke_share,
@@ -203,22 +211,58 @@ def build_report(scope: IConstruct) -> CapacityReport:
                 findings=plan.findings,
             )
         )
-        groups.setdefault((account, plan.region, plan.edition), []).append(agent)
-    summaries = [
-        plan_account([a.plan for a in members], catalog=members[0].catalog, region=region)
-        for (_, region, _), members in groups.items()
-    ]
-    return CapacityReport(tuple(entries), tuple(summaries), tuple(account for account, _, _ in groups))
+        groups.setdefault((account, plan.region), []).append(agent)
+    summaries = [_summarize(members, region) for (_, region), members in groups.items()]
+    return CapacityReport(tuple(entries), tuple(summaries), tuple(account for account, _ in groups))
+
+
+def _summarize(members: Sequence[AgentCoreAgent], region: str | None) -> AccountCapacity:
+    """The account-level sums of agents sharing an account and region (their quotas are one pool).
+
+    Agents planned against different quota editions still share the account's real quotas: they are
+    summed together, against the first agent's catalog, with a warning naming the editions.
+    """
+    summary = plan_account([a.plan for a in members], catalog=members[0].catalog, region=region)
+    editions = sorted({a.plan.edition for a in members})
+    if len(editions) == 1:
+        return summary
+    mixed = Finding(
+        Severity.WARNING,
+        "MixedQuotaEditions",
+        f"agents of this account and region are planned against quota editions {', '.join(editions)}; they "
+        f"share one set of account quotas, summed here against edition {summary.edition}: pin one edition "
+        "(context key agentcore:quotaEdition) for the whole app",
+    )
+    return dataclasses.replace(summary, findings=(*summary.findings, mixed))
 
 
 def plan_agents_in_regions(scope: IConstruct, regions: Sequence[str | None]) -> RegionalCapacityReport:
-    """Plan the workloads of every agent under ``scope`` in each of ``regions`` (see ``plan_regions``).
+    """Plan every agent under ``scope`` in each of ``regions`` (see ``plan_regions``).
 
-    Agents are keyed by runtime name and planned with the quota catalog of the first agent.
+    Each agent is re-planned with what its own plan was derived from (workload, artifact kind and
+    measured code size, named endpoints, lifecycle), so a region's findings are the ones the agent would
+    get there. Agents are keyed by construct path (runtime names may repeat across stages) and planned
+    with the quota catalog of the first agent.
     """
     agents = find_agents(scope)
     catalog = agents[0].catalog if agents else None
-    return plan_regions({a.runtime_name: a.plan.profile for a in agents}, regions, catalog)
+    return plan_regions(
+        {a.node.path: a.plan.profile for a in agents}, regions, catalog,
+        inputs={a.node.path: _plan_inputs(a) for a in agents},
+    )
+
+
+def _plan_inputs(agent: AgentCoreAgent) -> PlanInputs:
+    measured = agent.package_measurement
+    return PlanInputs(
+        artifact=ArtifactFacts(
+            agent.artifact_kind,
+            code_zipped_bytes=None if measured is None else float(measured.zipped_bytes),
+            code_unzipped_bytes=None if measured is None else float(measured.unzipped_bytes),
+        ),
+        named_endpoints=len(agent.endpoints),
+        lifecycle=LifecycleRequest(agent.plan.idle_runtime_session_timeout_seconds, agent.plan.max_lifetime_seconds),
+    )
 
 
 def load_app(spec: str = DEFAULT_APP, *, directory: str | Path | None = None) -> cdk.Stage:
@@ -242,7 +286,11 @@ def load_app(spec: str = DEFAULT_APP, *, directory: str | Path | None = None) ->
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``python -m constructs_lib report``; returns the exit code (1 on plan errors)."""
+    """Entry point of ``python -m constructs_lib report``; returns the exit code (1 on plan errors).
+
+    An ``--app`` that cannot be imported or does not build an app exits with status 2 and a one-line
+    message, like any other wrong argument.
+    """
     parser = argparse.ArgumentParser(prog="python -m constructs_lib", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     report = commands.add_parser("report", help="print every agent's capacity plan and the account-level sums")
@@ -254,7 +302,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="comma-separated regions: also plan the same agents in each of them ('unknown' for the smallest values)",
     )
     args = parser.parse_args(argv)
-    app = load_app(args.app)
+    try:
+        app = load_app(args.app)
+    except (ValueError, ImportError, AttributeError) as error:
+        parser.error(f"cannot build the app {args.app!r}: {error}")
     result = build_report(app)
     regional = None
     if args.regions:

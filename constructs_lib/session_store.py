@@ -191,7 +191,11 @@ class AgentSessionStore(Construct):
         return self.table.metric_consumed_write_capacity_units(**options)
 
     def metric_user_errors(self, **options: Any) -> cloudwatch.Metric:
-        """Requests rejected as client errors (Sum)."""
+        """DynamoDB ``UserErrors`` (Sum): client errors of every table in the account and region.
+
+        DynamoDB publishes this metric without a ``TableName`` dimension, so it is not specific to this
+        table; use :meth:`metric_throttled_requests` or :meth:`metric_system_errors` for this table.
+        """
         return self.table.metric_user_errors(**options)
 
     def metric_system_errors(

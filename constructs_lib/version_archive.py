@@ -39,6 +39,7 @@ from constructs import Construct, IValidation
 from constructs_lib import _nag
 from constructs_lib._buckets import access_logs_bucket as _logs_bucket
 from constructs_lib._buckets import use_bucket_policy_for_access_logs
+from constructs_lib._functions import DEFAULT_PYTHON_RUNTIME
 from constructs_lib._scope import catalog_for, region_of
 from constructs_lib.agent import AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError
@@ -297,7 +298,9 @@ class AgentVersionArchive(Construct):
         # 403 instead of 404 for a missing key, so no new version could ever be archived. HeadObject
         # carries no s3:prefix, so the grant cannot be narrowed by prefix; it names this bucket only.
         role.add_to_principal_policy(
-            iam.PolicyStatement(sid="TellMissingDocuments", actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn])
+            iam.PolicyStatement(
+                sid="TellMissingDocuments", actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn]
+            )
         )
         if encryption_key is not None:
             encryption_key.grant_encrypt_decrypt(role)
@@ -306,7 +309,7 @@ class AgentVersionArchive(Construct):
         function = lambda_.Function(
             self,
             "Archiver",
-            runtime=lambda_.Runtime.PYTHON_3_14,
+            runtime=DEFAULT_PYTHON_RUNTIME,
             architecture=lambda_.Architecture.ARM_64,
             handler=f"{_HANDLER_MODULE}.handler",
             code=lambda_.Code.from_asset(str(_HANDLER_DIR), exclude=["*", f"!{_HANDLER_MODULE}.py"]),

@@ -38,7 +38,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from constructs_lib import _nag
+from constructs_lib import _nag, _perms
 from constructs_lib._scope import catalog_for, region_of
 from constructs_lib.agent import AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError
@@ -48,8 +48,6 @@ from constructs_lib.quotas import QuotaName, Unit, format_value
 
 _HANDLERS = Path(__file__).parent / "handlers"
 _WARNING_PREFIX = "constructs_lib:"
-#: Invoke action for the agent (scoped to the runtime and the one endpoint the proxy uses).
-_INVOKE = "bedrock-agentcore:InvokeAgentRuntime"
 #: Connection-table actions the proxy needs.
 _CONNECTION_ACTIONS = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem")
 
@@ -394,7 +392,7 @@ class AgentWebSocketFacade(Construct):
         self.function.add_to_role_policy(
             iam.PolicyStatement(
                 sid="InvokeAgent",
-                actions=[_INVOKE],
+                actions=[_perms.INVOKE_AGENT_RUNTIME],
                 resources=[arn, f"{arn}/runtime-endpoint/{self.qualifier}"],
             )
         )

@@ -41,6 +41,7 @@ from botocore.exceptions import (
     ConnectTimeoutError,
     EndpointConnectionError,
     ReadTimeoutError,
+    ResponseStreamingError,
 )
 
 try:  # inside the package (tests, other modules)
@@ -55,9 +56,9 @@ LOG.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 #: Session ids the proxy accepts and generates (whole string, :meth:`re.Pattern.fullmatch`): AgentCore echoes
 #: at most 100 characters of this alphabet.
-SESSION_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{32,99}")
+SESSION_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{32,99}$")
 #: Job ids the proxy generates (and accepts in ``GET /jobs/{jobId}``; whole string, ``fullmatch``).
-JOB_ID_PATTERN = re.compile(r"[0-9a-f]{32}")
+JOB_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 
 # Environment set by AgentApiFacade.
 ENV_AGENT_RUNTIME_ARN = "AGENT_RUNTIME_ARN"
@@ -98,10 +99,12 @@ def set_clients(**clients: Any) -> None:
 def _client(name: str) -> Any:
     if name not in _clients:
         if name == "agentcore":
-            # Standard retry mode retries throttling and transient errors with backoff; the read timeout
-            # stays below the API Gateway integration timeout so the client gets our 504, not a bare one.
+            # One attempt by default: standard mode retries read timeouts too, which would run the agent's
+            # (non-idempotent) task twice and overrun the integration timeout. The read timeout stays below
+            # the integration timeout so the client gets our 504, not a bare one; a throttled call becomes
+            # a 429 with Retry-After for the client to retry.
             config = Config(
-                retries={"mode": "standard", "total_max_attempts": int(os.environ.get(ENV_MAX_ATTEMPTS, "2"))},
+                retries={"mode": "standard", "total_max_attempts": int(os.environ.get(ENV_MAX_ATTEMPTS, "1"))},
                 read_timeout=float(os.environ.get(ENV_READ_TIMEOUT, "25")),
                 connect_timeout=5,
             )
@@ -162,6 +165,8 @@ def map_agent_error(exc: Exception) -> ClientFacingError:
         return ClientFacingError(504, "Timeout", "the agent did not answer in time")
     if isinstance(exc, EndpointConnectionError):
         return ClientFacingError(502, "AgentUnavailable", "the agent is not reachable")
+    if isinstance(exc, ResponseStreamingError):  # the connection broke while the answer was read
+        return ClientFacingError(502, "AgentError", "the agent's answer was cut off; retry")
     if isinstance(exc, ClientError):
         code = exc.response.get("Error", {}).get("Code", "")
         if code == "RuntimeClientError":

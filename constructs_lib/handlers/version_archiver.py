@@ -222,30 +222,42 @@ class VersionArchiver:
             raise
         return key, True
 
-    def archive_runtime(self, agent_runtime_id: str, report: ArchiveReport) -> None:
-        """Archive every version of one runtime into ``report``; failures are recorded, not raised."""
+    def _out_of_time(self) -> bool:
+        return self.remaining_ms is not None and self.remaining_ms() < _TIME_MARGIN_MS
+
+    def archive_runtime(self, agent_runtime_id: str, report: ArchiveReport) -> bool:
+        """Archive every version of one runtime into ``report``; failures are recorded, not raised.
+
+        Returns:
+            False when time ran out before every version was looked at (the runtime is then reported
+            incomplete; a retry skips the versions already archived).
+        """
         try:
             versions = self.list_versions(agent_runtime_id)
         except ClientError as error:
             report.failed[agent_runtime_id] = _reason(error)
-            return
+            return True
         for version in versions:
+            # A runtime may hold up to the versions quota (1,000): check the deadline per version, not
+            # only per runtime, so the invocation reports and fails instead of being killed mid-write.
+            if self._out_of_time():
+                return False
             try:
                 key, written = self.archive_version(agent_runtime_id, version)
             except (ClientError, VersionArchiveError) as error:
                 report.failed[f"{agent_runtime_id}:{version}"] = _reason(error)
                 continue
             (report.written if written else report.existing).append(key)
+        return True
 
     def sweep(self, agent_runtime_ids: Iterable[str]) -> ArchiveReport:
         """Archive every version of each runtime; stops early (reporting the rest) when time runs out."""
         report = ArchiveReport()
         ids = list(dict.fromkeys(agent_runtime_ids))
         for index, agent_runtime_id in enumerate(ids):
-            if self.remaining_ms is not None and self.remaining_ms() < _TIME_MARGIN_MS:
+            if self._out_of_time() or not self.archive_runtime(agent_runtime_id, report):
                 report.incomplete = ids[index:]
                 break
-            self.archive_runtime(agent_runtime_id, report)
         return report
 
 

@@ -43,7 +43,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, ReadTimeoutError
 
 try:  # inside the package (tests)
     from constructs_lib.handlers import staging_urls
@@ -62,7 +62,7 @@ ENV_MAX_FRAMES_PER_SECOND = "MAX_FRAMES_PER_SECOND"
 ENV_CONNECTION_TTL_SECONDS = "CONNECTION_TTL_SECONDS"
 
 #: Runtime session ids as AgentCore echoes them: 33 to 100 characters.
-SESSION_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{32,99}")  # whole string: fullmatch
+SESSION_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{32,99}$")  # whole string: fullmatch
 _READ_BYTES = 1024
 _RETRY = Config(retries={"mode": "standard", "max_attempts": 3})
 
@@ -80,6 +80,11 @@ ERROR_MAP: dict[str, _Mapped] = {
     "RuntimeClientError": ("AgentError", 502, False, None, "the agent failed to answer"),
 }
 _INTERNAL: _Mapped = ("InternalError", 500, False, None, "internal error")
+#: The agent did not answer within the client's read timeout.
+_TIMEOUT: _Mapped = ("Timeout", 504, True, None, "the agent did not answer in time")
+#: AgentCore could not be reached, or the agent's answer broke off after frames were sent.
+_UNREACHABLE: _Mapped = ("AgentUnavailable", 502, True, None, "the agent is not reachable; retry")
+_CUT_OFF: _Mapped = ("AgentError", 502, True, None, "the agent's answer was cut off; retry")
 
 
 def new_session_id() -> str:
@@ -181,8 +186,12 @@ class WebSocketProxy:
     def agentcore(self) -> Any:
         """The ``bedrock-agentcore`` data-plane client."""
         if self._agentcore is None:
+            # One attempt: standard mode also retries timeouts and broken connections, which would run the
+            # agent's (non-idempotent) task again; throttling reaches the client as a retryable error frame.
             self._agentcore = boto3.client(
-                "bedrock-agentcore", config=_RETRY.merge(Config(read_timeout=900, connect_timeout=10))
+                "bedrock-agentcore",
+                config=Config(retries={"mode": "standard", "total_max_attempts": 1}, read_timeout=900,
+                              connect_timeout=10),
             )
         return self._agentcore
 
@@ -279,6 +288,10 @@ class WebSocketProxy:
             code = error.response.get("Error", {}).get("Code", "")
             LOGGER.warning("InvokeAgentRuntime failed: %s", code)
             return self._fail(management, connection_id, ERROR_MAP.get(code, _INTERNAL))
+        except BotoCoreError as error:  # transport: timeouts, no connection (never shown to the client)
+            LOGGER.warning("InvokeAgentRuntime failed: %s", type(error).__name__)
+            timeout = isinstance(error, ReadTimeoutError | ConnectTimeoutError)
+            return self._fail(management, connection_id, _TIMEOUT if timeout else _UNREACHABLE)
         content_type = response.get("contentType", "application/json")
         try:
             seq = self._relay(management, connection_id, response["response"], content_type)
@@ -289,6 +302,9 @@ class WebSocketProxy:
         except ConnectionGone:
             self.disconnect(connection_id)
             return {"statusCode": 410}
+        except BotoCoreError as error:  # the agent's stream broke: say so instead of ending silently
+            LOGGER.warning("agent stream ended early: %s", type(error).__name__)
+            return self._fail(management, connection_id, _CUT_OFF)
         return {"statusCode": 200}
 
     def upload(self, management: Any, connection_id: str, spec: Any) -> dict[str, Any]:

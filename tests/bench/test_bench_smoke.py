@@ -30,3 +30,75 @@ def test_smallest_benchmark_runs_and_reports_ratios(tmp_path: Path) -> None:
     assert cells[3].endswith("x") and float(cells[3][:-1]) > 0  # time ratio measured
     assert int(cells[9]) > int(cells[8]) >= 1  # equipped agents create more resources than bare runtimes
     assert "fit in one stack" in report and "AgentCoreAgent" in report
+
+
+def test_smoke_table_reports_node_memory(tmp_path: Path) -> None:
+    # GIVEN the smallest benchmark (bare and equipped, one agent each)
+    from bench.synth_bench import run_case
+
+    bare = run_case("bare", 1, validation=False)
+    # THEN the jsii kernel's peak RSS was measured (the kernel was stopped and reaped), and it is the
+    # Node.js process that holds the construct tree: far above an empty Node.js process
+    assert bare["node_peak_mib"] is not None and bare["node_peak_mib"] > 50
+    assert bare["python_peak_mib"] > 10
+    assert bare["equipment"] == ["aws_bedrockagentcore.Runtime"]
+
+
+def test_equipped_variant_is_a_platform_with_every_construct() -> None:
+    import aws_cdk as cdk
+
+    from bench.equipment import EQUIPMENT, equip_stack
+    from tests.conftest import ENV
+
+    stack = cdk.Stack(cdk.App(), "Equipped", env=ENV)
+    used = equip_stack(stack, 1).used
+    # THEN what is reported is what was built: every construct the platform can give an agent
+    assert used[0] == "AgentPlatform"
+    assert set(EQUIPMENT) <= set(used)
+
+
+def test_fails_when_the_equipped_agent_lacks_a_construct(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    import aws_cdk as cdk
+    import pytest
+
+    from bench import equipment
+    from tests.conftest import ENV
+
+    # GIVEN a spec that leaves the facade out
+    original = equipment.agent_spec
+    monkeypatch.setattr(equipment, "agent_spec", lambda i: dataclasses.replace(original(i), facade=False))
+    # THEN the benchmark refuses to call the agent fully equipped
+    with pytest.raises(RuntimeError, match="AgentApiFacade"):
+        equipment.equip_stack(cdk.Stack(cdk.App(), "Equipped", env=ENV), 1)
+
+
+def test_report_states_repeats_and_reproduces_them() -> None:
+    from bench.synth_bench import Measurement, render
+
+    def measured(resources: int, seconds: float) -> Measurement:
+        data = {
+            "build_seconds": seconds / 2, "synth_seconds": seconds / 2, "python_peak_mib": 100.0,
+            "node_peak_mib": 400.0, "resources": resources, "template_bytes": 2048 * resources,
+            "equipment": ["AgentPlatform", "AgentCoreAgent"],
+        }
+        return Measurement(data, seconds)
+
+    report = render([(1, measured(3, 2.0), measured(60, 3.0))], validation=False, limit=500, repeat=3)
+    assert "median of 3 runs" in report
+    assert "`python -m bench.synth_bench --sizes 1 --no-validation --repeat 3`" in report
+    assert "| 1 | 2.00 | 3.00 | 1.5x | 100/400 | 100/400 |" in report
+
+
+def test_nested_variant_puts_each_agent_in_its_own_nested_stack() -> None:
+    from bench.synth_bench import run_case
+
+    # WHEN two equipped agents are synthesized with one nested stack per agent
+    nested = run_case("nested", 2, validation=False)
+    # THEN each agent has its nested template, and the parent keeps only what is shared
+    assert nested["nested_templates"] == 2
+    assert nested["resources"] < nested["total_resources"]
+    in_nested = nested["total_resources"] - nested["resources"]
+    assert nested["largest_nested_resources"] <= in_nested <= 2 * nested["largest_nested_resources"]
+    assert "AgentPlatform" in nested["equipment"]

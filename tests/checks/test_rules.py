@@ -163,6 +163,16 @@ def test_endpoints_per_runtime_non_compliant(stack: cdk.Stack) -> None:
     assert endpoints_within_quota(other) == COMPLIANT
 
 
+def test_endpoints_per_runtime_counts_default_once(stack: cdk.Stack) -> None:
+    # GIVEN 9 named endpoints and one endpoint resource named DEFAULT (reported by EndpointName)
+    runtime = cfn_runtime(stack)
+    for i in range(9):
+        cfn_endpoint(stack, runtime, f"E{i}", name=f"e{i}")
+    cfn_endpoint(stack, runtime, "Default", name="DEFAULT")
+    # THEN DEFAULT counts once, as the planner counts it: 10 endpoints, within the quota
+    assert endpoints_within_quota(runtime) == COMPLIANT
+
+
 def test_endpoints_per_runtime_respects_an_approved_increase() -> None:
     _, stack = new_stack({"agentcore:quotaOverrides": {"endpoints_per_agent": 20}})
     runtime = cfn_runtime(stack)
@@ -372,3 +382,108 @@ def test_pack_reports_rule_ids_in_cdk_nag_style() -> None:
         "AgentCore-Alarms[ActiveSessionCount]",
     }
     assert found["AgentCore-RuntimeName"] == ["L1Stack/Runtime"]
+
+
+# -- values the rules cannot see: no guessing -------------------------------------------------------------
+
+
+def _parameter(stack: cdk.Stack, name: str, kind: str = "Number") -> cdk.CfnParameter:
+    return cdk.CfnParameter(stack, name, type=kind)
+
+
+def test_lifecycle_not_applicable_when_a_value_is_an_intrinsic(stack: cdk.Stack) -> None:
+    # GIVEN a lifetime read from a parameter (it may be 9 h at deploy time) and a valid idle timeout
+    lifetime = _parameter(stack, "Lifetime").value_as_number
+    node = cfn_runtime(stack, lifecycle_configuration=_lifecycle(900, lifetime))
+    # THEN the rule does not call it compliant
+    assert lifecycle_within_limits(node) == NOT_APPLICABLE
+    # AND a concrete problem next to an unseen value is still reported
+    bad = cfn_runtime(stack, "Bad", name="bad_agent", lifecycle_configuration=_lifecycle(30, lifetime))
+    assert lifecycle_within_limits(bad) == ["IdleRuntimeSessionTimeout"]
+
+
+def test_lifecycle_not_applicable_when_the_configuration_is_an_intrinsic(stack: cdk.Stack) -> None:
+    condition = cdk.CfnCondition(stack, "Long", expression=cdk.Fn.condition_equals(cdk.Aws.REGION, "us-east-1"))
+    config = cdk.Fn.condition_if(
+        condition.logical_id, {"IdleRuntimeSessionTimeout": 900, "MaxLifetime": 30 * 3600}, cdk.Aws.NO_VALUE
+    )
+    assert lifecycle_within_limits(cfn_runtime(stack, lifecycle_configuration=config)) == NOT_APPLICABLE
+
+
+def test_environment_not_applicable_when_a_value_is_an_intrinsic(stack: cdk.Stack) -> None:
+    # a value joined at deploy time may be longer than the limit: not measured, not called compliant
+    long_value = cdk.Fn.join("", [cdk.Aws.STACK_ID, _parameter(stack, "Suffix", "String").value_as_string])
+    node = cfn_runtime(stack, environment_variables={"CONFIG": long_value, "LOG_LEVEL": "INFO"})
+    assert environment_within_limits(node) == NOT_APPLICABLE
+    # AND the keys and count are still checked next to it
+    bad = cfn_runtime(stack, "Bad", name="bad_agent", environment_variables={"CONFIG": long_value, "BAD-KEY": "x"})
+    assert environment_within_limits(bad) == ["Key"]
+
+
+def test_endpoint_version_not_applicable_when_read_from_a_parameter(stack: cdk.Stack) -> None:
+    # GIVEN an endpoint whose version is a parameter (which may well be "1")
+    runtime = cfn_runtime(stack)
+    version = _parameter(stack, "Version", "String").value_as_string
+    endpoint = cfn_endpoint(stack, runtime, "Prod", name="prod", version=version)
+    # THEN the rule neither passes nor fails it
+    assert endpoint_follows_deployments(endpoint) == NOT_APPLICABLE
+
+
+def _document(statement: dict[str, object]) -> dict[str, object]:
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+def test_model_access_not_applicable_when_actions_are_intrinsics(stack: cdk.Stack) -> None:
+    # GIVEN a role whose only statement takes its actions from a parameter
+    role = cfn_role(stack)
+    actions = cdk.Fn.split(",", _parameter(stack, "Actions", "String").value_as_string)
+    iam.CfnPolicy(
+        stack, "Dynamic", policy_name="dynamic", roles=[role.ref],
+        policy_document=_document({"Effect": "Allow", "Action": actions, "Resource": "*"}),
+    )
+    assert model_access_granted(cfn_runtime(stack, role_arn=role.attr_arn)) == NOT_APPLICABLE
+
+
+def test_model_access_understands_not_action(stack: cdk.Stack) -> None:
+    # GIVEN a role allowed everything but IAM: bedrock:InvokeModel included
+    role = cfn_role(stack)
+    iam.CfnPolicy(
+        stack, "Broad", policy_name="broad", roles=[role.ref],
+        policy_document=_document({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}),
+    )
+    assert model_access_granted(cfn_runtime(stack, role_arn=role.attr_arn)) == COMPLIANT
+    # AND a NotAction that excludes bedrock grants no model access
+    other = cfn_role(stack, "Other")
+    iam.CfnPolicy(
+        stack, "NoBedrock", policy_name="nobedrock", roles=[other.ref],
+        policy_document=_document({"Effect": "Allow", "NotAction": "bedrock:*", "Resource": "*"}),
+    )
+    node = cfn_runtime(stack, "OtherRuntime", name="other_agent", role_arn=other.attr_arn)
+    assert model_access_granted(node) == NON_COMPLIANT
+
+
+# -- AgentCore-PublicApi on HTTP APIs ----------------------------------------------------------------------
+
+
+def _http_route(stack: cdk.Stack, construct_id: str, route_key: str, auth: str | None) -> apigwv2.CfnRoute:
+    api = stack.node.try_find_child("HttpApi") or apigwv2.CfnApi(stack, "HttpApi", name="agents", protocol_type="HTTP")
+    return apigwv2.CfnRoute(stack, construct_id, api_id=api.ref, route_key=route_key, authorization_type=auth)  # type: ignore[attr-defined]
+
+
+def test_public_api_checks_every_http_api_route(stack: cdk.Stack) -> None:
+    # GIVEN an HTTP API in front of an agent, one route without authorization
+    assert api_requires_authorization(_http_route(stack, "Open", "POST /invoke", None)) == NON_COMPLIANT
+    assert api_requires_authorization(_http_route(stack, "Default", "$default", "NONE")) == NON_COMPLIANT
+    # THEN routes with an authorizer pass, and CORS preflight routes are exempt
+    assert api_requires_authorization(_http_route(stack, "Jwt", "POST /chat", "JWT")) == COMPLIANT
+    assert api_requires_authorization(_http_route(stack, "Preflight", "OPTIONS /invoke", None)) == NOT_APPLICABLE
+
+
+def test_express_workflow_sees_a_substituted_resource(stack: cdk.Stack) -> None:
+    # GIVEN an Express workflow whose task resource comes from DefinitionSubstitutions
+    definition = '{"StartAt":"Call","States":{"Call":{"Type":"Task","End":true,"Resource":"${Invoke}"}}}'
+    node = sfn.CfnStateMachine(
+        stack, "Substituted", role_arn="arn:aws:iam::123456789012:role/sfn", state_machine_type="EXPRESS",
+        definition_string=definition, definition_substitutions={"Invoke": _INVOKE},
+    )
+    assert express_workflow_invokes_agent(node) == NON_COMPLIANT

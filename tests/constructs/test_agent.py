@@ -342,7 +342,7 @@ def test_fails_when_tag_is_empty(stack: cdk.Stack) -> None:
 
 def test_direct_code_is_measured_and_excludes_junk(stack: cdk.Stack) -> None:
     agent = AgentCoreAgent(stack, "Agent", artifact=AgentArtifact.from_code(RESEARCH_CODE))
-    assert agent.package_measurement is not None and agent.package_measurement.files == 2
+    assert agent.package_measurement is not None and agent.package_measurement.files == 3  # main, hook, requirements
     Template.from_stack(stack).has_resource_properties(RUNTIME, {
         "AgentRuntimeArtifact": {"CodeConfiguration": {"EntryPoint": ["main.py"], "Runtime": "PYTHON_3_12",
                                                        "Code": {"S3": Match.any_value()}}},

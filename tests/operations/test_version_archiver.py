@@ -351,6 +351,23 @@ def test_sweep_stops_when_time_runs_out(aws: tuple[Any, Any]) -> None:
     assert report.incomplete == ["a_agent-abcdefghij", "b_agent-abcdefghij"]
 
 
+def test_sweep_stops_between_versions_of_one_runtime_when_time_runs_out(aws: tuple[Any, Any]) -> None:
+    # GIVEN one runtime with three versions, and time for only the first of them
+    control, s3 = aws
+    runtime_id = _create(control, "support_agent")
+    _update(control, runtime_id, "v2")
+    _update(control, runtime_id, "v3")
+    budget = iter([60_000, 60_000, 1000, 1000])
+    archiver = _archiver(control, s3, remaining_ms=lambda: next(budget))
+    # WHEN the sweep runs
+    report = archiver.sweep([runtime_id])
+    # THEN it stops inside the runtime after one version and reports the runtime incomplete (so the
+    # invocation fails and is retried, skipping what is archived) instead of being killed mid-write
+    assert len(report.written) == 1 and not report.failed
+    assert report.incomplete == [runtime_id]
+    assert len(_objects(s3)) == 1
+
+
 def test_handler_builds_clients_from_the_environment(aws: tuple[Any, Any], monkeypatch: Any) -> None:
     # GIVEN the function's environment (moto answers the real clients the handler builds)
     control, s3 = aws

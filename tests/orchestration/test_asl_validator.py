@@ -31,7 +31,7 @@ def validate(definition: dict[str, object], path: Path) -> subprocess.CompletedP
 
 
 def composite_stack() -> cdk.Stack:
-    """A stack with every kind of step: sequence, parallel, map, template payload and callback."""
+    """A stack with every kind of step: sequence, parallel, map, nested map, template payload and callback."""
     stack = cdk.Stack(cdk.App(), "Composite", env=ENV)
     triage, writer = code_agent(stack, "Triage", minutes=1), code_agent(stack, "Writer", minutes=2)
     research = code_agent(stack, "Research", minutes=180)
@@ -39,6 +39,7 @@ def composite_stack() -> cdk.Stack:
         AgentStep(triage, payload=StepPayload.from_template({"prompt": "hi"}), parse_json_response=True),
         AgentParallel(AgentStep(writer), [AgentStep(research, name="Deep")], name="Fork"),
         AgentMap(AgentStep(writer, name="Each", payload=StepPayload.from_state("$.item")), max_concurrency=2),
+        AgentMap(AgentMap(AgentStep(triage, name="Inner"), items_path="$.item", name="Docs"), name="Groups"),
     ])
     return stack
 

@@ -12,7 +12,12 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk.assertions import Annotations, Match, Template
 
-from constructs_lib import EDITION_CONTEXT_KEY, ConstructsLibValidationError
+from constructs_lib import (
+    EDITION_CONTEXT_KEY,
+    AgentArtifact,
+    AgentCoreAgent,
+    ConstructsLibValidationError,
+)
 from constructs_lib.pipeline import (
     RETRYABLE_AGENT_ERRORS,
     AgentMap,
@@ -23,6 +28,7 @@ from constructs_lib.pipeline import (
     StepIntegration,
     StepPayload,
 )
+from tests.conftest import RESEARCH_CODE
 from tests.orchestration._helpers import STATE_MACHINE, code_agent, definition
 
 SDK_RESOURCE = "arn:aws:states:::aws-sdk:bedrockagentcore:invokeAgentRuntime"
@@ -429,3 +435,88 @@ def test_fails_when_map_item_fields_use_reserved_keys() -> None:
     with pytest.raises(ConstructsLibValidationError, match="item") as exc:
         AgentMap([], item_fields={"item": "x"})
     assert exc.value.code == "InvalidStep"
+
+
+@pytest.mark.parametrize("bad", ["Fan out", "a.b", "x{}", "it's", "", "N" * 65])
+def test_fails_when_a_step_name_is_not_a_plain_identifier(stack: cdk.Stack, bad: str) -> None:
+    # names become state names, JsonPath keys ($.<output_key>) and literals in the States.Format session seed
+    agent = code_agent(stack, "Writer")
+    for make in (
+        lambda: AgentStep(agent, name=bad),
+        lambda: AgentStep(agent, output_key=bad),
+        lambda: AgentParallel(AgentStep(agent), name=bad),
+        lambda: AgentMap(AgentStep(agent), output_key=bad),
+    ):
+        with pytest.raises(ConstructsLibValidationError) as exc:
+            make()
+        assert exc.value.code == "InvalidStepName"
+
+
+def test_default_step_name_drops_punctuation_of_the_agent_id(stack: cdk.Stack) -> None:
+    agent = AgentCoreAgent(stack, "support-agent.v2", runtime_name="support_agent",
+                           artifact=AgentArtifact.from_code(RESEARCH_CODE))
+    step = AgentStep(agent)
+    assert step.name == "Invokesupportagentv2"
+    AgentPipeline(stack, "Pipeline", steps=[step])
+    assert "Invokesupportagentv2" in definition(stack)["States"]
+
+
+def test_nested_map_items_never_share_a_session(stack: cdk.Stack) -> None:
+    # GIVEN a map over groups whose step is a map over each group's documents
+    agent = code_agent(stack, "Writer")
+    AgentPipeline(stack, "Pipeline", steps=[AgentMap(
+        AgentMap(AgentStep(agent, name="Summarize"), items_path="$.item", name="Docs"), name="Groups",
+    )])
+    groups = definition(stack)["States"]["Groups"]
+    docs = groups["ItemProcessor"]["States"]["Docs"]
+    # THEN the inner items carry the outer index with their own, and the session seed uses both: item 0 of
+    # group 0 and item 0 of group 1 run concurrently in different sessions
+    assert docs["ItemSelector"]["sessionScope.$"] == "States.Format('{}/{}', $.index, $$.Map.Item.Index)"
+    inner = docs["ItemProcessor"]["States"]["Summarize"]["Parameters"]
+    assert inner["RuntimeSessionId.$"] == (
+        "States.Hash(States.Format('{}/GroupsItem/DocsItem/{}', $$.Execution.Id, $.sessionScope), 'SHA-256')"
+    )
+
+
+def test_fails_when_a_heartbeat_is_not_shorter_than_the_step_timeout(stack: cdk.Stack) -> None:
+    research = code_agent(stack, "Research", minutes=180)
+    step = AgentStep(research, timeout=cdk.Duration.hours(1), heartbeat=cdk.Duration.hours(1))
+    with pytest.raises(ConstructsLibValidationError, match="heartbeat") as exc:
+        AgentPipeline(stack, "Pipeline", steps=[step])
+    assert exc.value.code == "InvalidStepTimeout"
+
+
+def test_fails_when_a_request_response_step_has_a_heartbeat(stack: cdk.Stack) -> None:
+    agent = code_agent(stack, "Writer", minutes=1)
+    with pytest.raises(ConstructsLibValidationError, match="callback") as exc:
+        AgentPipeline(stack, "Pipeline", steps=[AgentStep(agent, heartbeat=cdk.Duration.minutes(1))])
+    assert exc.value.code == "InvalidStepTimeout"
+
+
+def test_nested_map_divides_the_session_creation_rate(stack: cdk.Stack) -> None:
+    # GIVEN a map of maps with default concurrency: the inner map alone may start the whole rate at once
+    agent = code_agent(stack, "Writer")
+    inner = AgentMap(AgentStep(agent, name="Summarize"), items_path="$.item", name="Docs")
+    outer = AgentMap(inner, name="Groups")
+    AgentPipeline(stack, "Pipeline", steps=[outer])
+    rate = agent.plan.session_creation_capacity_per_second
+    # THEN the outer map runs one group at a time, so at most `rate` sessions start together, and no warning
+    assert inner.effective_max_concurrency == int(rate)
+    assert outer.effective_max_concurrency == 1
+    Annotations.from_stack(stack).has_no_warning("*", Match.string_like_regexp("FanOutExceedsSessionCreationRate"))
+
+
+def test_warns_when_a_nested_fan_out_multiplies_past_the_rate(stack: cdk.Stack) -> None:
+    agent = code_agent(stack, "Writer")
+    inner = AgentMap(AgentStep(agent, name="Summarize"), items_path="$.item", name="Docs")
+    AgentPipeline(stack, "Pipeline", steps=[AgentMap(inner, name="Groups", max_concurrency=4)])
+    Annotations.from_stack(stack).has_warning(
+        "/TestStack/Pipeline", Match.string_like_regexp("map Groups starts up to 4 items at once, each opening up to")
+    )
+
+
+def test_map_over_parallel_branches_shares_the_rate_among_them(stack: cdk.Stack) -> None:
+    a, b = code_agent(stack, "Triage"), code_agent(stack, "Writer")
+    step = AgentMap(AgentParallel(AgentStep(a), AgentStep(b)))
+    AgentPipeline(stack, "Pipeline", steps=[step])
+    assert step.effective_max_concurrency == int(a.plan.session_creation_capacity_per_second // 2)

@@ -79,7 +79,9 @@ def test_defaults_are_secure_and_derived_from_the_plan(stack: cdk.Stack) -> None
             "TracingConfig": {"Mode": "Active"},
             "Handler": "invoke_proxy.handler",
             "Timeout": 29,
-            "Environment": {"Variables": Match.object_like({"AGENT_QUALIFIER": "DEFAULT"})},
+            # One attempt: a retried read timeout would run the task twice and overrun the 29 s
+            "Environment": {"Variables": Match.object_like({"AGENT_QUALIFIER": "DEFAULT", "AGENT_MAX_ATTEMPTS": "1",
+                                                            "AGENT_READ_TIMEOUT_SECONDS": "26"})},
         },
     )
     assert api.url and api.proxy_function is not None and api.jobs is None and not api.streaming
@@ -164,6 +166,11 @@ def test_streaming_is_the_way_out_for_long_synchronous_tasks(stack: cdk.Stack) -
         {"Integration": Match.object_like({"ResponseTransferMode": "STREAM", "Uri": uri, "Type": "AWS_PROXY"})},
     )
     assert "response-streaming-invocations" in json.dumps(uri.as_object())
+    # AND the integration waits as long as the stream may last (the 29 s default would cut it)
+    template.has_resource_properties(
+        "AWS::ApiGateway::Method",
+        {"Integration": Match.object_like({"ResponseTransferMode": "STREAM", "TimeoutInMillis": 900000})},
+    )
     # AND the proxy runs the streaming runtime loop, up to the Lambda timeout from the catalog
     template.has_resource_properties(
         "AWS::Lambda::Function",
@@ -297,7 +304,8 @@ def test_staging_adds_the_upload_route_and_grants(stack: cdk.Stack) -> None:
     assert env.as_object()["PAYLOAD_STAGING_INPUT_PREFIX"] == "inputs/chat_agent/"
     assert env.as_object()["PAYLOAD_STAGING_URL_EXPIRY_SECONDS"] == "900"
     # AND the proxy signs URLs under its own agent's prefixes only
-    s3 = {s["Action"]: s["Resource"] for s in statements(template) if str(s["Action"]) in ("s3:PutObject", "s3:GetObject")}
+    s3 = {s["Action"]: s["Resource"] for s in statements(template)
+          if str(s["Action"]) in ("s3:PutObject", "s3:GetObject")}
     put, get = s3["s3:PutObject"], s3["s3:GetObject"]
     assert put["Fn::Join"][1][-1] == "/inputs/chat_agent/*"
     assert sorted(r["Fn::Join"][1][-1] for r in get) == ["/inputs/chat_agent/*", "/outputs/chat_agent/*"]

@@ -249,3 +249,42 @@ def test_fails_when_the_session_id_header_ends_with_a_newline(agentcore: Stubber
     answer = proxy.handler(event({"prompt": "x"}, headers={proxy.SESSION_HEADER: SESSION + "\n"}))
     assert answer["statusCode"] == 400
     assert json.loads(answer["body"])["error"] == "InvalidSessionId"
+
+
+class _CutOff(io.RawIOBase):
+    """An answer whose connection breaks while it is read (urllib3 raises ProtocolError)."""
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        from urllib3.exceptions import ProtocolError
+
+        raise ProtocolError(f"Connection broken: IncompleteRead from {RUNTIME_ARN}")
+
+
+def test_an_answer_cut_off_while_read_is_a_bad_gateway_without_details(agentcore: Stubber) -> None:
+    answer_ = {"response": StreamingBody(_CutOff(), None), "contentType": "application/json",
+               "runtimeSessionId": SESSION, "statusCode": 200}
+    agentcore.add_response("invoke_agent_runtime", answer_, expected(SESSION))
+    answer = proxy.handler(event({"prompt": "x", "sessionId": SESSION}))
+    assert answer["statusCode"] == 502
+    assert json.loads(answer["body"])["error"] == "AgentError"
+    assert RUNTIME_ARN not in answer["body"] and "IncompleteRead" not in answer["body"]
+
+
+def test_a_timed_out_invocation_is_not_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN the proxy's own bedrock-agentcore client (as in Lambda), whose HTTP send times out
+    proxy.set_clients(agentcore=None)
+    sends: list[str] = []
+
+    def time_out(**_: Any) -> None:
+        sends.append("send")
+        raise ReadTimeoutError(endpoint_url="https://bedrock-agentcore.us-east-1.amazonaws.com/runtimes/x")
+
+    proxy._client("agentcore").meta.events.register("before-send.bedrock-agentcore.InvokeAgentRuntime", time_out)
+    # WHEN a client invokes
+    answer = proxy.handler(event({"prompt": "x", "sessionId": SESSION}))
+    # THEN the agent was called once (a retry would run the task twice and overrun the integration timeout)
+    assert sends == ["send"]
+    assert answer["statusCode"] == 504

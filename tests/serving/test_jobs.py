@@ -268,3 +268,51 @@ def test_any_session_of_the_same_role_owns_the_job(aws: dict[str, Any]) -> None:
     assert proxy.handler(request("GET", "/jobs/{jobId}", job_id=job_id, caller=role + "s2"))["statusCode"] == 200
     other = "arn:aws:sts::123456789012:assumed-role/Other/s1"
     assert proxy.handler(request("GET", "/jobs/{jobId}", job_id=job_id, caller=other))["statusCode"] == 404
+
+
+# -- the agent's side: the completion hook, end to end with the proxy ----------------------------------
+
+
+def test_the_completion_hook_finishes_a_job_the_proxy_started(aws: dict[str, Any]) -> None:
+    from constructs_lib.handlers import job_reporter
+
+    # GIVEN a job started through the API
+    aws["agentcore"].add_response("invoke_agent_runtime", ack(), None)
+    job_id = json.loads(proxy.handler(request("POST", "/jobs", {"prompt": "p"}))["body"])["jobId"]
+    # WHEN the agent reports progress and then its result with the hook
+    assert job_reporter.report_progress(job_id, "halfway", table="jobs", client=aws["dynamodb"])
+    running = json.loads(proxy.handler(request("GET", "/jobs/{jobId}", job_id=job_id))["body"])
+    assert running["status"] == "RUNNING" and running["progress"] == "halfway"
+    assert job_reporter.report_success(job_id, result="42", table="jobs", client=aws["dynamodb"])
+    # THEN the client reads the result, and the finished job cannot be changed any more
+    done = json.loads(proxy.handler(request("GET", "/jobs/{jobId}", job_id=job_id))["body"])
+    assert done["status"] == "SUCCEEDED" and done["result"] == "42"
+    assert not job_reporter.report_failure(job_id, "late", table="jobs", client=aws["dynamodb"])
+    assert item(aws, job_id)["status"]["S"] == "SUCCEEDED"
+
+
+def test_the_completion_hook_reports_failures_and_staged_results(aws: dict[str, Any]) -> None:
+    from constructs_lib.handlers import job_reporter
+
+    aws["agentcore"].add_response("invoke_agent_runtime", ack(), None)
+    first = json.loads(proxy.handler(request("POST", "/jobs", {"prompt": "p"}))["body"])["jobId"]
+    aws["agentcore"].add_response("invoke_agent_runtime", ack(), None)
+    second = json.loads(proxy.handler(request("POST", "/jobs", {"prompt": "p"}))["body"])["jobId"]
+    assert job_reporter.report_failure(first, "source unavailable", table="jobs", client=aws["dynamodb"])
+    failed = json.loads(proxy.handler(request("GET", "/jobs/{jobId}", job_id=first))["body"])
+    assert failed["status"] == "FAILED" and failed["error"] == "source unavailable"
+    key = f"outputs/research/{second}.json"
+    assert job_reporter.report_success(second, result_key=key, table="jobs", client=aws["dynamodb"])
+    staged = json.loads(proxy.handler(request("GET", "/jobs/{jobId}", job_id=second))["body"])
+    assert key in staged["resultUrl"]
+    assert not job_reporter.report_success("0" * 32, result="x", table="jobs", client=aws["dynamodb"])
+    with pytest.raises(ValueError, match="not both"):
+        job_reporter.report_success(second, result="a", result_key=key, table="jobs", client=aws["dynamodb"])
+
+
+def test_the_reference_agent_ships_the_same_hook() -> None:
+    from tests.conftest import ROOT
+
+    library = ROOT / "constructs_lib" / "handlers" / "job_reporter.py"
+    vendored = RESEARCH_CODE / "job_reporter.py"
+    assert vendored.read_text() == library.read_text(), "copy constructs_lib/handlers/job_reporter.py to the agent"

@@ -95,6 +95,7 @@ def test_metrics_delegate_to_the_table(stack: cdk.Stack) -> None:
     throttled = store.metric_throttled_requests()
     assert "ThrottledRequests" in str(stack.resolve(throttled.to_metric_config().math_expression.using_metrics))
     assert store.metric_user_errors().metric_name == "UserErrors"
+    assert store.metric_user_errors().dimensions == {}  # account-wide: DynamoDB gives it no table dimension
 
 
 def test_pitr_off_draws_a_warning(stack: cdk.Stack) -> None:

@@ -13,6 +13,7 @@ import base64
 import io
 import json
 import queue
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -46,6 +47,12 @@ class RuntimeApiPeer(ThreadingHTTPServer):
         self.errors: dict[str, dict[str, Any]] = {}
         self.problems: list[str] = []
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A runtime that went away mid-answer (a test ended it) is not an error of the peer."""
+        if isinstance(sys.exc_info()[1], BrokenPipeError | ConnectionResetError):
+            return
+        super().handle_error(request, client_address)
+
     @property
     def address(self) -> str:
         host, port = self.server_address[:2]
@@ -73,7 +80,11 @@ class _RuntimeApiHandler(BaseHTTPRequestHandler):
         if self.path != self._BASE + "next":
             self._answer(404, {"errorType": "NotFound"})
             return
-        request_id, event = self.server.events.get(timeout=5)
+        try:
+            request_id, event = self.server.events.get(timeout=2)
+        except queue.Empty:  # the test is over: tell the runtime to exit, as the API does on a fatal state
+            self._answer(500, {"errorType": "Runtime.Exit", "errorMessage": "no more events"})
+            return
         self.server.pending.add(request_id)
         self._answer(200, event, {
             "Lambda-Runtime-Aws-Request-Id": request_id,
@@ -154,7 +165,8 @@ def _env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture
 def agentcore() -> Iterator[Stubber]:
-    client = boto3.client("bedrock-agentcore", region_name="us-east-1", config=Config(retries={"total_max_attempts": 1}))
+    config = Config(retries={"total_max_attempts": 1})
+    client = boto3.client("bedrock-agentcore", region_name="us-east-1", config=config)
     with Stubber(client) as stubber:
         proxy.set_clients(agentcore=client)
         yield stubber
@@ -295,4 +307,37 @@ def test_several_invocations_are_served_one_after_the_other(peer: RuntimeApiPeer
     for request_id in ("req-5", "req-6"):
         metadata, _, _ = b"".join(peer.responses[request_id]["chunks"]).partition(DELIMITER)
         assert json.loads(metadata)["statusCode"] == 404
+    assert peer.problems == []
+
+
+def test_the_packaged_proxy_runs_the_loop_as_a_script(peer: RuntimeApiPeer, tmp_path: Any) -> None:
+    # GIVEN the proxy's Lambda package (the files the facade bundles), started the way the exec wrapper does
+    import shutil
+    import subprocess
+    import time
+    from pathlib import Path
+
+    from constructs_lib import facade
+
+    for name in facade._PROXY_FILES:
+        shutil.copy(Path(facade.HANDLERS_DIR) / name, tmp_path / name)
+    wrapper = (tmp_path / "invoke_proxy_stream.sh").read_text()
+    assert 'exec /var/lang/bin/python3 "${LAMBDA_TASK_ROOT:-/var/task}/invoke_proxy.py"' in wrapper
+    peer.events.put(("req-7", {"httpMethod": "GET", "resource": "/nowhere", "headers": {}}))
+    env = {"PATH": "/usr/bin:/bin", "AWS_LAMBDA_RUNTIME_API": peer.address, "LAMBDA_TASK_ROOT": str(tmp_path),
+           "AWS_DEFAULT_REGION": "us-east-1"}
+    process = subprocess.Popen([sys.executable, str(tmp_path / "invoke_proxy.py")], cwd=tmp_path, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        # WHEN it has had time to take the event
+        deadline = time.monotonic() + 30
+        while "req-7" not in peer.responses and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.05)
+    finally:
+        process.kill()
+        output = process.communicate(timeout=10)[0].decode(errors="replace")
+    # THEN the script posted a streamed response for it
+    assert "req-7" in peer.responses, output
+    metadata, _, _ = b"".join(peer.responses["req-7"]["chunks"]).partition(DELIMITER)
+    assert json.loads(metadata)["statusCode"] == 404
     assert peer.problems == []

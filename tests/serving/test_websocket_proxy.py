@@ -341,3 +341,85 @@ def test_environment_names_match_the_construct() -> None:
     for name in ("CONNECTIONS_TABLE", "AGENT_RUNTIME_ARN", "AGENT_QUALIFIER", "CALLBACK_URL", "FRAME_BYTES",
                  "MAX_FRAMES_PER_SECOND", "CONNECTION_TTL_SECONDS"):
         assert getattr(wp, f"ENV_{name}") == getattr(websocket_facade, f"ENV_{name}")
+
+
+class _CutOff(io.RawIOBase):
+    """An agent answer whose connection breaks after the first bytes (urllib3 raises ProtocolError)."""
+
+    def __init__(self) -> None:
+        self._sent = False
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        from urllib3.exceptions import ProtocolError
+
+        if not self._sent:
+            self._sent = True
+            return b'{"partial": '
+        raise ProtocolError(f"Connection broken: IncompleteRead from {RUNTIME_ARN}")
+
+
+def test_a_stream_cut_off_mid_answer_ends_with_an_error_frame(aws: dict[str, Any]) -> None:
+    # GIVEN an agent whose answer breaks off after its first bytes
+    connected(aws)
+    aws["agent_stub"].add_response(
+        "invoke_agent_runtime",
+        {"response": StreamingBody(_CutOff(), None), "contentType": "application/json",
+         "runtimeSessionId": SESSION, "statusCode": 200},
+        None,
+    )
+    expect_posts(aws, 1)
+    # WHEN a message arrives
+    response = proxy(aws).handle(event("$default", json.dumps({"payload": 1})))
+    # THEN the client is told (no silent end), without internal detail
+    assert response["statusCode"] == 502
+    (frame,) = aws["posts"].frames
+    assert frame["type"] == "error" and frame["code"] == "AgentError" and frame["retryable"] is True
+    assert "arn:" not in aws["posts"].raw[0].decode() and "IncompleteRead" not in aws["posts"].raw[0].decode()
+
+
+def test_an_agent_timeout_becomes_a_timeout_frame(aws: dict[str, Any]) -> None:
+    from botocore.exceptions import ReadTimeoutError
+
+    # GIVEN a real bedrock-agentcore client whose HTTP send times out (raised at botocore's send hook)
+    connected(aws)
+    client = boto3.client("bedrock-agentcore", region_name="us-east-1",
+                          config=Config(retries={"total_max_attempts": 1}))
+
+    def time_out(**_: Any) -> None:
+        raise ReadTimeoutError(endpoint_url=f"https://bedrock-agentcore.us-east-1.amazonaws.com/runtimes/{RUNTIME_ARN}")
+
+    client.meta.events.register("before-send.bedrock-agentcore.InvokeAgentRuntime", time_out)
+    expect_posts(aws, 1)
+    handler = proxy(aws)
+    handler._agentcore = client
+    # WHEN a message arrives
+    response = handler.handle(event("$default", json.dumps({"payload": 1})))
+    # THEN the client gets a retryable timeout frame, without the endpoint
+    assert response["statusCode"] == 504
+    (frame,) = aws["posts"].frames
+    assert frame["code"] == "Timeout" and frame["retryable"] is True
+    assert "amazonaws" not in aws["posts"].raw[0].decode()
+
+
+def test_the_default_agent_client_does_not_retry_an_invocation(aws: dict[str, Any]) -> None:
+    from botocore.exceptions import ReadTimeoutError
+
+    # GIVEN the proxy's own bedrock-agentcore client, whose HTTP send times out
+    connected(aws)
+    handler = proxy(aws)
+    handler._agentcore = None
+    sends: list[str] = []
+
+    def time_out(**_: Any) -> None:
+        sends.append("send")
+        raise ReadTimeoutError(endpoint_url="https://bedrock-agentcore.us-east-1.amazonaws.com/runtimes/x")
+
+    handler.agentcore.meta.events.register("before-send.bedrock-agentcore.InvokeAgentRuntime", time_out)
+    expect_posts(aws, 1)
+    # WHEN a message arrives
+    response = handler.handle(event("$default", json.dumps({"payload": 1})))
+    # THEN the agent was called once: a retry would run its task twice
+    assert sends == ["send"] and response["statusCode"] == 504

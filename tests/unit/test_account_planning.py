@@ -122,3 +122,23 @@ def test_unknown_region_plans_against_the_minimum_and_the_table_shows_it() -> No
     assert lines[3].startswith("eu-west-1") and "2,500" in lines[3] and "120.0%" in lines[3]
     assert lines[4].startswith("(unknown)")
     assert '"region": "eu-west-1"' in report.to_json()
+
+
+def test_regional_plans_use_each_agents_plan_inputs() -> None:
+    from constructs_lib.account_planning import PlanInputs
+    from constructs_lib.planning import ArtifactFacts, ArtifactKind
+
+    # GIVEN a direct-code agent with 10 named endpoints, planned under the per-endpoint edition
+    named = {"coder": WorkloadProfile(new_sessions_per_second=1.0)}
+    inputs = {"coder": PlanInputs(artifact=ArtifactFacts(ArtifactKind.DIRECT_CODE), named_endpoints=10)}
+    with_inputs = plan_regions(named, ["us-east-1"], OLD, inputs=inputs).region("us-east-1").plans["coder"]
+    bare = plan_regions(named, ["us-east-1"], OLD).region("us-east-1").plans["coder"]
+    # THEN the regional plan sees its endpoints and its artifact's session-creation quota
+    assert with_inputs.endpoint_count == 11 and with_inputs.finding("TooManyEndpoints") is not None
+    assert bare.endpoint_count == 1 and bare.finding("TooManyEndpoints") is None
+    assert with_inputs.session_creation_capacity_per_second == OLD.resolve(
+        QuotaName.SESSION_CREATION_RATE_DIRECT_CODE, "us-east-1"
+    ).per_second
+    assert bare.session_creation_capacity_per_second == OLD.resolve(
+        QuotaName.SESSION_CREATION_RATE_CONTAINER, "us-east-1"
+    ).per_second

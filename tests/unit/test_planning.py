@@ -333,3 +333,10 @@ def test_property_plan_is_deterministic_and_throttles_fit(profile: WorkloadProfi
     assert 1 <= first.api_throttle_rate <= max(1.0, first.invoke_capacity_per_second)
     assert first.api_throttle_burst >= 1
     assert first.idle_runtime_session_timeout_seconds <= first.max_lifetime_seconds or first.errors
+
+
+def test_short_max_lifetime_alone_shortens_the_default_idle_timeout() -> None:
+    # GIVEN only max_lifetime, below the service's default idle timeout WHEN planned THEN idle follows it
+    result = plan(lifecycle=LifecycleRequest(max_lifetime_seconds=600))
+    assert not result.errors
+    assert (result.idle_runtime_session_timeout_seconds, result.max_lifetime_seconds) == (600, 600)

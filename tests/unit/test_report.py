@@ -88,3 +88,103 @@ def test_command_line_report_on_the_reference_app() -> None:
     assert "support_agent" in result.stdout and "streaming" in result.stdout
     assert "research_agent" in result.stdout and "asynchronous" in result.stdout
     assert "Account summary" in result.stdout
+
+
+def _agent(stack, name: str, *, endpoints=(), **workload):  # type: ignore[no-untyped-def]
+    from constructs_lib import AgentArtifact, AgentCoreAgent, WorkloadProfile
+
+    return AgentCoreAgent(
+        stack, name, runtime_name=name, artifact=AgentArtifact.from_managed_repository("v1"),
+        endpoints=list(endpoints), workload=WorkloadProfile(**workload),
+    )
+
+
+def test_report_shows_the_planned_endpoint_count(make_stack) -> None:  # type: ignore[no-untyped-def]
+    # GIVEN an agent under the per-endpoint edition whose 60 TPS peak needs 3 endpoints of 25 TPS
+    stack = make_stack(context={"agentcore:quotaEdition": "2026-03"})
+    _agent(stack, "busy_agent", peak_requests_per_second=60)
+    # WHEN reported
+    report = build_report(stack.node.root)
+    (entry,) = report.agents
+    # THEN the plan's count is shown next to the declared endpoints, in the table and in JSON
+    assert entry.endpoints == ("DEFAULT",) and entry.planned_endpoints == 3
+    assert "DEFAULT (plan: 3)" in report.to_table()
+    assert json.loads(report.to_json())["agents"][0]["planned_endpoints"] == 3
+
+
+def test_regional_plans_keep_what_each_agent_was_planned_with(make_stack) -> None:  # type: ignore[no-untyped-def]
+    from constructs_lib.report import plan_agents_in_regions
+
+    # GIVEN an agent with 10 named endpoints: 11 with DEFAULT, one more than the quota (a warning)
+    stack = make_stack()
+    agent = _agent(stack, "wide_agent", endpoints=[f"e{i}" for i in range(10)])
+    assert agent.plan.finding("TooManyEndpoints") is not None
+    # WHEN it is planned in its own region and another
+    regional = plan_agents_in_regions(stack.node.root, ["us-east-1", "eu-west-1"])
+    # THEN each regional plan still sees its endpoints, as the agent's own plan does
+    for region in ("us-east-1", "eu-west-1"):
+        (plan,) = regional.region(region).plans.values()
+        assert plan.endpoint_count == 11
+        assert plan.finding("TooManyEndpoints") is not None
+        assert plan.idle_runtime_session_timeout_seconds == agent.plan.idle_runtime_session_timeout_seconds
+
+
+def test_regional_plans_count_agents_with_the_same_runtime_name_in_two_stacks() -> None:
+    import aws_cdk as cdk
+
+    from constructs_lib.report import plan_agents_in_regions
+
+    # GIVEN the same agent deployed by two stacks (two accounts, one name)
+    app = cdk.App()
+    for account in ("111111111111", "222222222222"):
+        stack = cdk.Stack(app, f"Team{account}", env=cdk.Environment(account=account, region="us-east-1"))
+        _agent(stack, "shared_agent", peak_concurrent_sessions=100)
+    # THEN both are planned (one is not hidden behind the other's name)
+    regional = plan_agents_in_regions(app, ["us-east-1"])
+    assert regional.region("us-east-1").account.agent_count == 2
+    assert regional.region("us-east-1").account.session_demand == 200
+
+
+def test_main_prints_json_with_regions(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # WHEN the report is asked as JSON with regions
+    monkeypatch.chdir(ROOT)
+    assert main(["report", "--format", "json", "--regions", "us-east-1, eu-west-1,unknown"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    # THEN the agents, the account summary and one entry per region are in one document
+    assert {a["runtime_name"] for a in document["agents"]} >= {"support_agent", "research_agent"}
+    assert all("planned_endpoints" in a for a in document["agents"])
+    regions = document["regions"]
+    assert [r["region"] for r in regions] == ["us-east-1", "eu-west-1", None]
+    assert [r["session_quota"] for r in regions] == [5000, 2500, 2500]
+    assert all(r["agents"] == len(document["agents"]) for r in regions)
+    assert all(r["session_demand"] == document["accounts"][0]["session_demand"] for r in regions)
+    # AND each region lists every agent's findings, keyed by construct path
+    paths = {a["path"] for a in document["agents"]}
+    assert all(set(r["agents_findings"]) == paths for r in regions)
+
+
+def test_agents_of_one_account_and_region_are_summed_together_across_editions() -> None:
+    import aws_cdk as cdk
+
+    # GIVEN two stacks of one account and region, one of them pinned to the older quota edition
+    app = cdk.App()
+    env = cdk.Environment(account="123456789012", region="us-east-1")
+    old = cdk.Stack(app, "Old", env=env)
+    old.node.set_context("agentcore:quotaEdition", "2026-03")
+    _agent(old, "old_agent", peak_concurrent_sessions=300)
+    _agent(cdk.Stack(app, "New", env=env), "new_agent", peak_concurrent_sessions=400)
+    # WHEN reported
+    report = build_report(app)
+    # THEN the account's shared quotas see both agents in one summary, with a warning about the editions
+    (summary,) = report.accounts
+    assert summary.agent_count == 2 and summary.session_demand == 700
+    mixed = summary.finding("MixedQuotaEditions")
+    assert mixed is not None and "2026-03" in mixed.message and "2026-09" in mixed.message
+
+
+def test_fails_when_the_app_cannot_be_built(capsys: pytest.CaptureFixture[str]) -> None:
+    # WHEN --app names a module that does not exist THEN the command exits 2 with a one-line message
+    with pytest.raises(SystemExit) as exc:
+        main(["report", "--app", "no_such_module_here:build_app"])
+    assert exc.value.code == 2
+    assert "cannot build the app 'no_such_module_here:build_app'" in capsys.readouterr().err

@@ -6,10 +6,11 @@ import aws_cdk as cdk
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
 from constructs_lib.agent import DEFAULT_ENDPOINT
-from constructs_lib.checks._cfn import RUNTIME_ENDPOINT, concrete_str, properties, resource_type
+from constructs_lib.checks._cfn import RUNTIME_ENDPOINT, properties, resource_type
 from constructs_lib.checks._spec import RuleResult, RuleSpec
+from constructs_lib.checks.rules.runtime_name import name_compliance
 from constructs_lib.quotas import QuotaCatalog
-from constructs_lib.validation import NAME_MAX_LENGTH, NAME_PATTERN, name_problems
+from constructs_lib.validation import NAME_MAX_LENGTH, NAME_PATTERN
 
 
 def endpoint_name_anchored(node: cdk.CfnResource) -> RuleResult:
@@ -19,15 +20,7 @@ def endpoint_name_anchored(node: cdk.CfnResource) -> RuleResult:
     """
     if resource_type(node) != RUNTIME_ENDPOINT:
         return NagRuleCompliance.NOT_APPLICABLE
-    raw = properties(node).get("Name")
-    if raw is None:
-        return NagRuleCompliance.NON_COMPLIANT
-    name = concrete_str(raw)
-    if name is None:
-        return NagRuleCompliance.NOT_APPLICABLE
-    if name_problems(name, "Name") or name == DEFAULT_ENDPOINT:
-        return NagRuleCompliance.NON_COMPLIANT
-    return NagRuleCompliance.COMPLIANT
+    return name_compliance(properties(node).get("Name"), "Name", reserved=DEFAULT_ENDPOINT)
 
 
 def _explanation(catalog: QuotaCatalog, region: str | None) -> str:

@@ -6,9 +6,11 @@ import aws_cdk as cdk
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
 from constructs_lib._scope import catalog_for, region_of
+from constructs_lib.agent import DEFAULT_ENDPOINT
 from constructs_lib.checks._cfn import (
     RUNTIME,
     RUNTIME_ENDPOINT,
+    concrete_str,
     logical_id,
     properties,
     references,
@@ -32,13 +34,16 @@ def endpoints_of(node: cdk.CfnResource) -> list[cdk.CfnResource]:
 def endpoints_within_quota(node: cdk.CfnResource) -> RuleResult:
     """Non-compliant when a runtime has more endpoints than the endpoints-per-agent quota allows.
 
-    Counts the endpoints in the same stack that reference the runtime, plus ``DEFAULT``, which every
-    runtime has and which counts against the quota. Endpoints in other stacks are not seen.
+    Counts like the capacity planner: ``DEFAULT``, which every runtime has and which counts against the
+    quota, plus the named endpoints in the same stack that reference the runtime. An endpoint resource
+    named ``DEFAULT`` (which AgentCore-EndpointName reports) is not counted twice. Endpoints in other
+    stacks are not seen.
     """
     if resource_type(node) != RUNTIME:
         return NagRuleCompliance.NOT_APPLICABLE
     quota = catalog_for(node).value(QuotaName.ENDPOINTS_PER_AGENT, region_of(node))
-    count = len(endpoints_of(node)) + 1
+    named = [e for e in endpoints_of(node) if concrete_str(properties(e).get("Name")) != DEFAULT_ENDPOINT]
+    count = 1 + len(named)
     return NagRuleCompliance.NON_COMPLIANT if count > quota else NagRuleCompliance.COMPLIANT
 
 

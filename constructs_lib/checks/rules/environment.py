@@ -42,7 +42,7 @@ def environment_within_limits(node: cdk.CfnResource) -> RuleResult:
         findings.append(VALUE_LENGTH)
     if findings:
         return findings
-    unseen = any(concrete_str(value) is None for value in variables.values())
+    unseen = any(isinstance(value, dict) for value in variables.values())  # intrinsics
     return NagRuleCompliance.NOT_APPLICABLE if unseen else NagRuleCompliance.COMPLIANT
 
 

@@ -21,14 +21,18 @@ def express_workflow_invokes_agent(node: cdk.CfnResource) -> RuleResult:
     """Non-compliant for an ``EXPRESS`` state machine whose definition invokes an AgentCore runtime.
 
     Standard state machines and Express ones that do not call AgentCore are not applicable. The
-    definition is searched as rendered, so definitions joined from intrinsics are seen too.
+    definition is searched as rendered, with its ``DefinitionSubstitutions``, so definitions joined from
+    intrinsics or with the task's resource substituted in are seen too. A definition kept in S3
+    (``DefinitionS3Location``) cannot be seen and is not applicable.
     """
     if resource_type(node) != _STATE_MACHINE:
         return NagRuleCompliance.NOT_APPLICABLE
     props = properties(node)
     if concrete_str(props.get("StateMachineType")) != _EXPRESS:
         return NagRuleCompliance.NOT_APPLICABLE
-    definition = json.dumps([props.get("DefinitionString"), props.get("Definition")]).lower()
+    definition = json.dumps(
+        [props.get("DefinitionString"), props.get("Definition"), props.get("DefinitionSubstitutions")]
+    ).lower()
     return NagRuleCompliance.NON_COMPLIANT if _INVOKE_ACTION in definition else NagRuleCompliance.NOT_APPLICABLE
 
 

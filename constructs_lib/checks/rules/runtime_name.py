@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import aws_cdk as cdk
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
@@ -20,13 +22,20 @@ def runtime_name_anchored(node: cdk.CfnResource) -> RuleResult:
     """
     if resource_type(node) != RUNTIME:
         return NagRuleCompliance.NOT_APPLICABLE
-    raw = properties(node).get("AgentRuntimeName")
+    return name_compliance(properties(node).get("AgentRuntimeName"), "AgentRuntimeName")
+
+
+def name_compliance(raw: Any, param: str, *, reserved: str | None = None) -> NagRuleCompliance:
+    """Compliance of a runtime or endpoint name as rendered: missing or invalid (or ``reserved``) is
+    non-compliant, an unresolved intrinsic is not applicable."""
     if raw is None:
         return NagRuleCompliance.NON_COMPLIANT
     name = concrete_str(raw)
     if name is None:
         return NagRuleCompliance.NOT_APPLICABLE
-    return NagRuleCompliance.NON_COMPLIANT if name_problems(name, "AgentRuntimeName") else NagRuleCompliance.COMPLIANT
+    if name_problems(name, param) or name == reserved:
+        return NagRuleCompliance.NON_COMPLIANT
+    return NagRuleCompliance.COMPLIANT
 
 
 def _explanation(catalog: QuotaCatalog, region: str | None) -> str:
