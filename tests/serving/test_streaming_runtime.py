@@ -19,17 +19,16 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ReadTimeoutError
 from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 
 from constructs_lib.handlers import invoke_proxy as proxy
+from tests.serving.conftest import RUNTIME_ARN
 
-RUNTIME_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/support_agent-AbCdEf1234"
 SESSION = "s" * 40
+pytestmark = pytest.mark.usefixtures("proxy_env")
 TRACE = "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1"
 DELIMITER = b"\x00" * 8
 
@@ -149,28 +148,6 @@ def peer() -> Iterator[RuntimeApiPeer]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
-
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv(proxy.ENV_AGENT_RUNTIME_ARN, RUNTIME_ARN)
-    monkeypatch.setenv(proxy.ENV_QUALIFIER, "prod")
-    monkeypatch.delenv("_X_AMZN_TRACE_ID", raising=False)
-    yield
-    proxy.set_clients(agentcore=None, dynamodb=None, s3=None)
-
-
-@pytest.fixture
-def agentcore() -> Iterator[Stubber]:
-    config = Config(retries={"total_max_attempts": 1})
-    client = boto3.client("bedrock-agentcore", region_name="us-east-1", config=config)
-    with Stubber(client) as stubber:
-        proxy.set_clients(agentcore=client)
-        yield stubber
-        stubber.assert_no_pending_responses()
 
 
 class _BrokenAfterFirstChunk(io.RawIOBase):
