@@ -24,7 +24,7 @@ from constructs_lib._code_package import (
     measure_package,
 )
 from constructs_lib._hooks import report_findings, warn
-from constructs_lib._scope import catalog_for, region_of
+from constructs_lib._scope import account_of, catalog_for, region_of
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.image_repository import AgentImageRepository
 from constructs_lib.planning import (
@@ -42,6 +42,8 @@ from constructs_lib.validation import environment_problems, name_problems
 METRIC_NAMESPACE = "AWS/Bedrock-AgentCore"
 #: The endpoint every runtime has; it follows the latest version.
 DEFAULT_ENDPOINT = "DEFAULT"
+#: Template metadata key under which each runtime records its capacity plan (read by the report).
+PLAN_METADATA_KEY = "constructs_lib:plan"
 
 
 @dataclass(frozen=True)
@@ -369,6 +371,7 @@ class AgentCoreAgent(Construct):
         if execution_role is None:
             self._acknowledge_default_role()
         report_findings(self, self.plan.findings)
+        self._record_plan()
         self._check_throughput_endpoints()
         self._planned = True
 
@@ -442,6 +445,36 @@ class AgentCoreAgent(Construct):
                 "agent's content-addressed code package (Bucket.grant_read, granted by the AgentCore L2)",
             )
 
+    def plan_metadata(self) -> dict[str, Any]:
+        """The plan as recorded in the template (``Metadata.constructs_lib:plan`` of the runtime)."""
+        plan, profile = self.plan, self.plan.profile
+        return {
+            "path": self.node.path,
+            "runtime_name": self.runtime_name,
+            "account": account_of(self),
+            "region": plan.region,
+            "edition": plan.edition,
+            "quota_overrides": {name.value: dict(values) for name, values in self.catalog.overrides.items()},
+            "artifact": self.artifact_kind.value,
+            "mode": plan.mode.value,
+            "endpoints": [DEFAULT_ENDPOINT, *self.endpoints],
+            "planned_endpoints": plan.endpoint_count,
+            "idle_runtime_session_timeout_seconds": plan.idle_runtime_session_timeout_seconds,
+            "max_lifetime_seconds": plan.max_lifetime_seconds,
+            "invoke_share": plan.invoke_share,
+            "session_share": plan.session_share,
+            "demand": {
+                "peak_requests_per_second": profile.peak_requests_per_second,
+                "peak_concurrent_sessions": profile.peak_concurrent_sessions,
+                "new_sessions_per_second": profile.new_sessions_per_second,
+            },
+            "findings": [{"severity": f.severity.value, "code": f.code, "message": f.message} for f in plan.findings],
+        }
+
+    def _record_plan(self) -> None:
+        # The plan travels with the template, so a synthesized app can be reported on without its code.
+        self._cfn_runtime.add_metadata(PLAN_METADATA_KEY, self.plan_metadata())
+
     def _render_environment(self) -> None:
         self._cfn_runtime.environment_variables = dict(self._environment) if self._environment else None
 
@@ -513,6 +546,8 @@ class AgentCoreAgent(Construct):
         )
         endpoint.node.add_dependency(self.runtime)
         self.endpoints[name] = endpoint
+        if self._planned:
+            self._record_plan()
         quota = self.catalog.resolve(QuotaName.ENDPOINTS_PER_AGENT, self.region)
         count = len(self.endpoints) + 1  # DEFAULT counts against the quota too
         # Endpoints named at construction are counted by the plan; later additions are checked here.

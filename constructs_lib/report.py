@@ -4,6 +4,9 @@
 process (no synthesis, no CLI) and prints, per agent, its path, runtime name, invocation mode,
 endpoints, lifecycle, quota shares and findings, then the account-level checks of
 :mod:`constructs_lib.account_planning` for each account and region.
+
+``python -m constructs_lib report --cdk-out DIR`` reports on an app that was already synthesized: every
+AgentCoreAgent records its plan in its runtime's template metadata (``constructs_lib:plan``).
 """
 
 from __future__ import annotations
@@ -30,9 +33,17 @@ from constructs_lib.account_planning import (
     plan_account,
     plan_regions,
 )
-from constructs_lib.agent import DEFAULT_ENDPOINT, AgentCoreAgent
-from constructs_lib.planning import ArtifactFacts, Finding, LifecycleRequest, Severity
-from constructs_lib.quotas import Unit, format_value
+from constructs_lib.agent import DEFAULT_ENDPOINT, PLAN_METADATA_KEY, AgentCoreAgent
+from constructs_lib.planning import (
+    ArtifactFacts,
+    ArtifactKind,
+    CapacityPlan,
+    Finding,
+    LifecycleRequest,
+    Severity,
+    WorkloadProfile,
+)
+from constructs_lib.quotas import QuotaCatalog, Unit, format_value
 
 #: The app the report builds when ``--app`` is not given (``app.py``'s ``build_app`` in the current directory).
 DEFAULT_APP = "app:build_app"
@@ -265,6 +276,61 @@ def _plan_inputs(agent: AgentCoreAgent) -> PlanInputs:
     )
 
 
+def build_report_from_cdk_out(directory: str | Path) -> CapacityReport:
+    """The capacity report of a synthesized app, from the plans its agents recorded in the templates.
+
+    Runtimes without a recorded plan (raw ``CfnRuntime`` or the bare L2) are not listed: the
+    AgentCoreChecks pack covers those. Account-level sums are recomputed from the recorded demand
+    against the recorded quota edition and approved overrides.
+    """
+    entries: list[AgentEntry] = []
+    groups: dict[tuple[str | None, str | None], list[dict[str, Any]]] = {}
+    for template_path in sorted(Path(directory).rglob("*.template.json")):
+        resources = json.loads(template_path.read_text()).get("Resources", {})
+        for resource in resources.values():
+            recorded = (resource.get("Metadata") or {}).get(PLAN_METADATA_KEY)
+            if resource.get("Type") != "AWS::BedrockAgentCore::Runtime" or not recorded:
+                continue
+            entries.append(_entry_from_metadata(recorded))
+            groups.setdefault((recorded.get("account"), recorded.get("region")), []).append(recorded)
+    summaries = [_summarize_recorded(members, region) for (_, region), members in groups.items()]
+    return CapacityReport(tuple(entries), tuple(summaries), tuple(account for account, _ in groups))
+
+
+def _entry_from_metadata(recorded: dict[str, Any]) -> AgentEntry:
+    return AgentEntry(
+        path=recorded["path"],
+        runtime_name=recorded["runtime_name"],
+        account=recorded.get("account"),
+        region=recorded.get("region"),
+        edition=recorded["edition"],
+        mode=recorded["mode"],
+        endpoints=tuple(recorded["endpoints"]),
+        planned_endpoints=int(recorded["planned_endpoints"]),
+        idle_runtime_session_timeout_seconds=int(recorded["idle_runtime_session_timeout_seconds"]),
+        max_lifetime_seconds=int(recorded["max_lifetime_seconds"]),
+        invoke_share=float(recorded["invoke_share"]),
+        session_share=float(recorded["session_share"]),
+        findings=tuple(Finding(Severity(f["severity"]), f["code"], f["message"]) for f in recorded["findings"]),
+    )
+
+
+def _summarize_recorded(members: Sequence[dict[str, Any]], region: str | None) -> AccountCapacity:
+    """Account-level sums of recorded plans: the demand re-planned against the recorded catalog."""
+    first = members[0]
+    catalog = QuotaCatalog(first["edition"], first.get("quota_overrides") or None)
+    plans = [
+        CapacityPlan.derive(
+            WorkloadProfile(**{k: v for k, v in (m.get("demand") or {}).items() if v is not None}),
+            catalog=catalog,
+            region=region,
+            artifact=ArtifactFacts(ArtifactKind(m["artifact"])),
+        )
+        for m in members
+    ]
+    return plan_account(plans, catalog=catalog, region=region)
+
+
 def load_app(spec: str = DEFAULT_APP, *, directory: str | Path | None = None) -> cdk.Stage:
     """Build the app (or stage) named by ``module:function`` (or ``module:attribute`` holding one).
 
@@ -295,6 +361,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     report = commands.add_parser("report", help="print every agent's capacity plan and the account-level sums")
     report.add_argument("--app", default=DEFAULT_APP, help=f"module:function building the app (default {DEFAULT_APP})")
+    report.add_argument("--cdk-out", default=None, help="report on an already synthesized app (a cdk.out directory)")
     report.add_argument("--format", choices=("table", "json"), default="table", help="output format (default table)")
     report.add_argument(
         "--regions",
@@ -302,13 +369,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="comma-separated regions: also plan the same agents in each of them ('unknown' for the smallest values)",
     )
     args = parser.parse_args(argv)
-    try:
-        app = load_app(args.app)
-    except (ValueError, ImportError, AttributeError) as error:
-        parser.error(f"cannot build the app {args.app!r}: {error}")
-    result = build_report(app)
     regional = None
-    if args.regions:
+    if args.cdk_out is not None:
+        if args.regions:
+            parser.error("--regions re-plans the agents from their code: use it with --app, not --cdk-out")
+        if not Path(args.cdk_out).is_dir():
+            parser.error(f"--cdk-out {args.cdk_out!r} is not a directory")
+        result = build_report_from_cdk_out(args.cdk_out)
+    else:
+        try:
+            app = load_app(args.app)
+        except (ValueError, ImportError, AttributeError) as error:
+            parser.error(f"cannot build the app {args.app!r}: {error}")
+        result = build_report(app)
+    if args.regions and args.cdk_out is None:
         names = [r.strip() for r in args.regions.split(",") if r.strip()]
         regional = plan_agents_in_regions(app, [None if r == "unknown" else r for r in names])
     if args.format == "json":
@@ -332,6 +406,7 @@ __all__ = [
     "AgentEntry",
     "CapacityReport",
     "build_report",
+    "build_report_from_cdk_out",
     "find_agents",
     "load_app",
     "main",

@@ -188,3 +188,50 @@ def test_fails_when_the_app_cannot_be_built(capsys: pytest.CaptureFixture[str]) 
         main(["report", "--app", "no_such_module_here:build_app"])
     assert exc.value.code == 2
     assert "cannot build the app 'no_such_module_here:build_app'" in capsys.readouterr().err
+
+
+def test_report_from_a_synthesized_app_matches_the_in_process_report(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # GIVEN the reference app synthesized to a cloud assembly, and the same app built in process
+    import aws_cdk as cdk
+
+    from app import build_app
+    from constructs_lib.report import build_report_from_cdk_out
+
+    app = build_app(cdk.App(outdir=str(tmp_path)))
+    app.synth()
+    live = build_report(app)
+    # WHEN the report reads only the synthesized templates
+    recorded = build_report_from_cdk_out(tmp_path)
+    # THEN it lists the same agents with the same plans, and the same account sums
+    def by_path(report):  # type: ignore[no-untyped-def]
+        return sorted((a.to_dict() for a in report.agents), key=lambda a: a["path"])
+
+    assert by_path(recorded) == by_path(live)
+    assert [s.to_dict() for s in recorded.accounts] == [s.to_dict() for s in live.accounts]
+
+
+def test_report_from_cdk_out_on_the_command_line(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import aws_cdk as cdk
+
+    from constructs_lib import AgentArtifact, AgentCoreAgent, WorkloadProfile
+    from tests.conftest import ENV
+
+    app = cdk.App(outdir=str(tmp_path))
+    stack = cdk.Stack(app, "Team", env=ENV)
+    agent = AgentCoreAgent(stack, "Chat", runtime_name="chat", artifact=AgentArtifact.from_managed_repository("v1"),
+                           workload=WorkloadProfile(peak_concurrent_sessions=6000))
+    agent.add_endpoint("late")  # added after construction: recorded too
+    app.synth()
+    assert main(["report", "--cdk-out", str(tmp_path), "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    (entry,) = document["agents"]
+    assert entry["path"] == "Team/Chat" and entry["endpoints"] == ["DEFAULT", "late"]
+    assert [f["code"] for f in entry["findings"]] == ["ActiveSessionsExceeded"]
+    assert document["accounts"][0]["session_demand"] == 6000
+
+
+def test_fails_when_cdk_out_is_combined_with_regions(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SystemExit) as exc:
+        main(["report", "--cdk-out", str(tmp_path), "--regions", "us-east-1"])
+    assert exc.value.code == 2
+    assert "--regions" in capsys.readouterr().err
