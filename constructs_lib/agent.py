@@ -312,6 +312,7 @@ class AgentCoreAgent(Construct):
                 f"got {type(artifact).__name__}",
                 self.node.path,
             )
+        self._check_prop_types(workload, endpoints, models)
         self.catalog: QuotaCatalog = catalog_for(self)
         self.region: str | None = region_of(self)
         self.runtime_name: str = runtime_name or cdk.Names.unique_resource_name(self, max_length=48, separator="_")
@@ -376,6 +377,18 @@ class AgentCoreAgent(Construct):
         self._planned = True
 
     # -- construction helpers ------------------------------------------------------------------------
+
+    def _check_prop_types(self, workload: Any, endpoints: Any, models: Any) -> None:
+        problems: list[str] = []
+        if workload is not None and not isinstance(workload, WorkloadProfile):
+            problems.append(f"workload must be a WorkloadProfile, got {type(workload).__name__}")
+        for name, value in (("endpoints", endpoints), ("models", models)):
+            # A bare string is a sequence too: "prod" would become four endpoints p, r, o, d.
+            if isinstance(value, str) or not isinstance(value, Sequence):
+                problems.append(f"{name} must be a list of strings, got {value!r}")
+            elif not all(isinstance(item, str) for item in value):
+                problems.append(f"{name} must contain only strings, got {list(value)!r}")
+        raise_all("InvalidProps", problems, self.node.path)
 
     def _validate_names(self, runtime_name: str | None, endpoints: Sequence[str]) -> None:
         problems = name_problems(self.runtime_name, "runtime_name") if runtime_name is not None else []

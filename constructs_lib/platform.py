@@ -174,6 +174,10 @@ class AgentPlatform(Construct):
         archive_options: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        if not isinstance(agents, Sequence) or not all(isinstance(a, AgentSpec | AgentCoreAgent) for a in agents):
+            raise ConstructsLibValidationError(
+                "InvalidProps", f"agents must be a list of AgentSpec or AgentCoreAgent, got {agents!r}", self.node.path
+            )
         if not agents:
             raise ConstructsLibValidationError("NoAgents", "agents must list at least one agent", self.node.path)
         self._check_unique_names(agents)

@@ -530,3 +530,19 @@ def test_adjustable_quota_warns_only_beyond_it(
     Annotations.from_stack(bad_stack).has_warning(
         "/TestStack/Agent", Match.string_like_regexp(rf"\[{code}\].*(Service Quotas code|request a quota increase)"))
     Annotations.from_stack(bad_stack).has_no_error("*", Match.any_value())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"endpoints": "prod"}, "endpoints must be a list of strings, got 'prod'"),
+        ({"models": "anthropic.claude-sonnet-4"}, "models must be a list of strings"),
+        ({"endpoints": ["prod", 3]}, "endpoints must contain only strings"),
+        ({"workload": {"longest_task": 40}}, "workload must be a WorkloadProfile, got dict"),
+    ],
+)
+def test_fails_when_props_have_the_wrong_type(stack: cdk.Stack, kwargs: dict[str, object], fragment: str) -> None:
+    # A clear error instead of four endpoints named p, r, o, d or a trace from inside the planner
+    with pytest.raises(ConstructsLibValidationError, match=fragment) as exc:
+        container_agent(stack, **kwargs)
+    assert exc.value.code == "InvalidProps"

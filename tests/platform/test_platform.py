@@ -163,3 +163,9 @@ def test_fails_when_looking_up_an_unknown_agent(stack: cdk.Stack) -> None:
     with pytest.raises(ConstructsLibValidationError, match="agents: a") as exc:
         platform.agent("b")
     assert exc.value.code == "UnknownAgent"
+
+
+def test_fails_when_agents_is_not_a_list_of_specs(stack: cdk.Stack) -> None:
+    with pytest.raises(ConstructsLibValidationError, match="must be a list of AgentSpec") as exc:
+        AgentPlatform(stack, "Platform", agents=spec("a"))  # type: ignore[arg-type]
+    assert exc.value.code == "InvalidProps"
