@@ -43,6 +43,17 @@ def report_findings(scope: Construct, findings: Iterable[Finding]) -> None:
             cdk.Annotations.of(scope).add_info(finding.render(path))
 
 
+def warn_unless_retained(scope: Construct, removal_policy: cdk.RemovalPolicy, what: str) -> None:
+    """Stateful data is retained by default; choosing otherwise is allowed, and said (acknowledgeable)."""
+    if removal_policy != cdk.RemovalPolicy.RETAIN:
+        warn(
+            scope,
+            "StatefulResourceNotRetained",
+            f"{what} is not retained (removal_policy={removal_policy.name}): deleting or replacing the stack "
+            "deletes its data; acknowledge this warning if that is intended (for example in a test stage)",
+        )
+
+
 def warn(scope: Construct, code: str, message: str) -> None:
     """An acknowledgeable warning ``constructs_lib:<code>`` worded like a finding."""
     cdk.Annotations.of(scope).add_warning_v2(f"{WARNING_PREFIX}{code}", f"{scope.node.path}: [{code}] {message}")

@@ -8,6 +8,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_lib._hooks import warn_unless_retained
 from constructs_lib._scope import catalog_for
 from constructs_lib.errors import ConstructsLibValidationError
 from constructs_lib.quotas import QuotaName
@@ -48,6 +49,7 @@ class AgentImageRepository(Construct):
         empty_on_delete: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
+        warn_unless_retained(self, removal_policy, "the image repository")
         versions = catalog_for(self).resolve(QuotaName.VERSIONS_PER_AGENT)
         keep = int(versions.value) if max_image_count is None else max_image_count
         if keep < 1:

@@ -40,6 +40,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_lib._hooks import warn_unless_retained
 from constructs_lib._scope import catalog_for, region_of
 from constructs_lib.errors import ConstructsLibValidationError
 from constructs_lib.quotas import QuotaName, Unit, format_value
@@ -90,6 +91,7 @@ class AgentJobs(Construct):
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, construct_id)
+        warn_unless_retained(self, removal_policy, "the job table")
         self.time_to_live: cdk.Duration = time_to_live or cdk.Duration.days(7)
         self._check_time_to_live()
         self.table: dynamodb.Table = dynamodb.Table(

@@ -24,6 +24,7 @@ from constructs import Construct
 
 from constructs_lib import _nag
 from constructs_lib._buckets import access_logs_bucket, use_bucket_policy_for_access_logs
+from constructs_lib._hooks import warn_unless_retained
 from constructs_lib._scope import catalog_for, region_of
 from constructs_lib.agent import AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
@@ -113,6 +114,7 @@ class PayloadStaging(Construct):
         bucket_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        warn_unless_retained(self, removal_policy, "the staging bucket")
         # Grant S3 log delivery through a bucket policy scoped to the source bucket and account, not the
         # legacy LogDeliveryWrite ACL (which would need ACLs enabled on the logs bucket). Set here, before
         # any child exists, it applies to this construct's buckets only.

@@ -9,6 +9,7 @@ CloudFormation resource limit of the stack it lives in.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from constructs_lib._hooks import report_findings
 from constructs_lib._scope import catalog_for, region_of
 from constructs_lib.account_planning import AccountCapacity, plan_account
 from constructs_lib.agent import AgentArtifact, AgentCoreAgent
-from constructs_lib.errors import ConstructsLibValidationError
+from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.facade import AgentApiFacade
 from constructs_lib.monitoring import AgentMonitoring
 from constructs_lib.payload_staging import PayloadStaging
@@ -181,6 +182,7 @@ class AgentPlatform(Construct):
         if not agents:
             raise ConstructsLibValidationError("NoAgents", "agents must list at least one agent", self.node.path)
         self._check_unique_names(agents)
+        self._check_options(agents, staging_options or {}, archive_options or {})
         self.placement = placement
         self._waf = waf
         self._web_acl_arn: str | None = None
@@ -232,6 +234,41 @@ class AgentPlatform(Construct):
                 "DuplicateAgentName", f"agent names must be unique, got {', '.join(duplicates)} more than once",
                 self.node.path,
             )
+
+    def _check_options(
+        self,
+        agents: Sequence[AgentSpec | AgentCoreAgent],
+        staging_options: Mapping[str, Any],
+        archive_options: Mapping[str, Any],
+    ) -> None:
+        """Every ``*_options`` key names a keyword of its construct and none the platform sets itself."""
+        checks: list[tuple[str, Mapping[str, Any], Any, set[str]]] = [
+            ("staging_options", staging_options, PayloadStaging.__init__, set()),
+            ("archive_options", archive_options, AgentVersionArchive.__init__,
+             {"agents", "audit_required_agents", "alarm_topic"}),
+        ]
+        for spec in agents:
+            if not isinstance(spec, AgentSpec):
+                continue
+            checks += [
+                (f"{spec.name}.agent_options", spec.agent_options, AgentCoreAgent.__init__,
+                 {"artifact", "runtime_name", "workload", "endpoints", "models"}),
+                (f"{spec.name}.facade_options", spec.facade_options, AgentApiFacade.__init__, {"agent", "staging"}),
+                (f"{spec.name}.session_store_options", spec.session_store_options, AgentSessionStore.__init__, set()),
+                (f"{spec.name}.monitoring_options", spec.monitoring_options, AgentMonitoring.monitor_agent, {"agent"}),
+                *((f"{spec.name}.tools[{tool.tool_name}].options", tool.options, AgentTool.__init__,
+                   {"tool_name", "description", "code", "handler", "agents"}) for tool in spec.tools),
+            ]
+        problems: list[str] = []
+        for label, options, target, reserved in checks:
+            accepted = set(inspect.signature(target).parameters) - {"self", "scope", "construct_id"}
+            unknown = sorted(set(options) - accepted)
+            if unknown:
+                problems.append(f"{label} has unknown keys {unknown} (accepted: {sorted(accepted - reserved)})")
+            taken = sorted(set(options) & reserved)
+            if taken:
+                problems.append(f"{label} sets {taken}, which the platform sets itself (use the AgentSpec fields)")
+        raise_all("InvalidPlatformOptions", problems, self.node.path)
 
     def _build_agent(self, spec: AgentSpec) -> PlatformAgent:
         holder: Construct = (

@@ -25,6 +25,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_lib._hooks import warn_unless_retained
 from constructs_lib.errors import ConstructsLibValidationError
 
 #: The environment variable that carries the table name into the agent.
@@ -102,6 +103,7 @@ class AgentSessionStore(Construct):
         deletion_protection: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
+        warn_unless_retained(self, removal_policy, "the session table")
         if billing_mode == dynamodb.BillingMode.PAY_PER_REQUEST and (
             read_capacity is not None or write_capacity is not None
         ):

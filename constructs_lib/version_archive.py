@@ -40,6 +40,7 @@ from constructs_lib import _nag
 from constructs_lib._buckets import access_logs_bucket as _logs_bucket
 from constructs_lib._buckets import use_bucket_policy_for_access_logs
 from constructs_lib._functions import DEFAULT_PYTHON_RUNTIME
+from constructs_lib._hooks import warn_unless_retained
 from constructs_lib._scope import catalog_for, region_of
 from constructs_lib.agent import AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError
@@ -171,6 +172,7 @@ class AgentVersionArchive(Construct):
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
     ) -> None:
         super().__init__(scope, construct_id)
+        warn_unless_retained(self, removal_policy, "the version archive")
         # Server access logs are delivered under a bucket policy for logging.s3.amazonaws.com, not the
         # legacy LogDeliveryWrite ACL, whatever the app's feature flags say (this construct's scope only).
         use_bucket_policy_for_access_logs(self)

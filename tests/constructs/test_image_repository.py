@@ -81,3 +81,4 @@ def test_fails_when_options_conflict(stack: cdk.Stack, kwargs: dict[str, object]
     with pytest.raises(ConstructsLibValidationError) as exc:
         AgentImageRepository(stack, "Images", **kwargs)  # type: ignore[arg-type]
     assert exc.value.code == code
+

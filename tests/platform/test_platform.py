@@ -169,3 +169,28 @@ def test_fails_when_agents_is_not_a_list_of_specs(stack: cdk.Stack) -> None:
     with pytest.raises(ConstructsLibValidationError, match="must be a list of AgentSpec") as exc:
         AgentPlatform(stack, "Platform", agents=spec("a"))  # type: ignore[arg-type]
     assert exc.value.code == "InvalidProps"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"facade_options": {"enable_wafs": True}}, "support.facade_options has unknown keys ['enable_wafs']"),
+        ({"agent_options": {"runtime_name": "x"}}, "agent_options sets ['runtime_name'], which the platform sets"),
+        ({"monitoring_options": {"throttle": {}}}, "monitoring_options has unknown keys ['throttle']"),
+    ],
+)
+def test_fails_when_options_name_unknown_or_reserved_keys(stack: cdk.Stack, kwargs: dict[str, object],
+                                                          fragment: str) -> None:
+    with pytest.raises(ConstructsLibValidationError) as exc:
+        AgentPlatform(stack, "Platform", agents=[spec("support", **kwargs)])
+    assert exc.value.code == "InvalidPlatformOptions" and fragment in str(exc.value)
+
+
+def test_options_reach_the_constructs(stack: cdk.Stack) -> None:
+    platform = AgentPlatform(stack, "Platform", agents=[spec(
+        "support", facade_options={"stage_name": "v1"}, monitoring_options={"throttles": {"Critical": 3}},
+        session_store_options={"time_to_live_attribute": "ttl"})])
+    Template.from_stack(stack).has_resource_properties("AWS::ApiGateway::Stage", {"StageName": "v1"})
+    Template.from_stack(stack).has_resource_properties("AWS::DynamoDB::Table", {
+        "TimeToLiveSpecification": {"AttributeName": "ttl", "Enabled": True}})
+    assert platform.monitoring is not None and platform.monitoring.created_alarms_with_disambiguator("Critical")
