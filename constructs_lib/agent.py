@@ -361,6 +361,8 @@ class AgentCoreAgent(Construct):
         self._render_environment()
 
         self.endpoints: dict[str, agentcore.RuntimeEndpoint] = {}
+        # Endpoints are grouped under one child so their ids are their names (ids are API: no concatenation).
+        self._endpoint_group = Construct(self, "Endpoints")
         self._planned = False
         for name in endpoints:
             self.add_endpoint(name)
@@ -550,8 +552,8 @@ class AgentCoreAgent(Construct):
             problems.append(f"endpoint {name!r} already exists on this agent")
         raise_all("InvalidEndpointName", problems, self.node.path)
         endpoint = agentcore.RuntimeEndpoint(
-            self,
-            f"Endpoint{name}",
+            self._endpoint_group,
+            name,
             agent_runtime_id=self.runtime.agent_runtime_id,
             endpoint_name=name,
             agent_runtime_version=version or self.runtime.agent_runtime_version,

@@ -122,7 +122,7 @@ class PlatformAgent:
         facade: its REST facade, if any.
         session_store: its session table, if any.
         tools: its Lambda tools by name.
-        scope: the construct (or nested stack) holding the agent's resources.
+        scope: the group (a construct, or a nested stack) holding what the platform built for the agent.
     """
 
     agent: AgentCoreAgent
@@ -189,9 +189,13 @@ class AgentPlatform(Construct):
         self.agents: dict[str, PlatformAgent] = {}
         self._specs: dict[str, AgentSpec | None] = {}
         for item in agents:
-            built = self._build_agent(item) if isinstance(item, AgentSpec) else PlatformAgent(item, item)
-            self.agents[built.agent.node.id] = built
-            self._specs[built.agent.node.id] = item if isinstance(item, AgentSpec) else None
+            if isinstance(item, AgentSpec):
+                self.agents[item.name] = self._build_agent(item)
+                self._specs[item.name] = item
+            else:
+                # An agent made elsewhere: what the platform adds goes in a group named after it.
+                self.agents[item.node.id] = PlatformAgent(item, Construct(self, item.node.id))
+                self._specs[item.node.id] = None
 
         self.staging: PayloadStaging | None = None
         if any(self._wants_staging(name) for name in self.agents):
@@ -199,15 +203,15 @@ class AgentPlatform(Construct):
         for name, member in self.agents.items():
             self._equip(name, member)
 
-        monitored = [m.agent for n, m in self.agents.items() if monitoring and self._spec_flag(n, "monitoring")]
+        monitored = [n for n in self.agents if monitoring and self._spec_flag(n, "monitoring")]
         self.monitoring: AgentMonitoring | None = None
         if monitored:
             self.monitoring = AgentMonitoring(
                 self, "Monitoring", alarm_name_prefix=alarm_name_prefix or construct_id, alarm_topic=alarm_topic
             )
-            for agent in monitored:
-                spec = self._specs[agent.node.id]
-                self.monitoring.monitor_agent(agent, **dict(spec.monitoring_options if spec else {}))
+            for name in monitored:
+                spec = self._specs[name]
+                self.monitoring.monitor_agent(self.agents[name].agent, **dict(spec.monitoring_options if spec else {}))
 
         archived = [m.agent for n, m in self.agents.items() if archive and self._spec_flag(n, "archive")]
         audited = [m.agent for n, m in self.agents.items() if (s := self._specs[n]) is not None and s.audit_required]
@@ -271,14 +275,16 @@ class AgentPlatform(Construct):
         raise_all("InvalidPlatformOptions", problems, self.node.path)
 
     def _build_agent(self, spec: AgentSpec) -> PlatformAgent:
+        # Each agent's resources are grouped under its name (ids are API: never concatenated):
+        # <name>/Agent, <name>/Api, <name>/Sessions, <name>/Tools/<tool>.
         holder: Construct = (
-            cdk.NestedStack(self, f"{spec.name}Stack")
+            cdk.NestedStack(self, spec.name)
             if self.placement is AgentPlacement.NESTED_STACK_PER_AGENT
-            else self
+            else Construct(self, spec.name)
         )
         agent = AgentCoreAgent(
             holder,
-            spec.name,
+            "Agent",
             artifact=spec.artifact,
             runtime_name=spec.runtime_name or spec.name,
             workload=spec.workload,
@@ -287,11 +293,13 @@ class AgentPlatform(Construct):
             **dict(spec.agent_options),
         )
         member = PlatformAgent(agent, holder)
-        for tool in spec.tools:
-            member.tools[tool.tool_name] = AgentTool(
-                holder, f"{spec.name}Tool{tool.tool_name}", tool_name=tool.tool_name, description=tool.description,
-                code=tool.code, handler=tool.handler, agents=[agent], **dict(tool.options),
-            )
+        if spec.tools:
+            tools = Construct(holder, "Tools")
+            for tool in spec.tools:
+                member.tools[tool.tool_name] = AgentTool(
+                    tools, tool.tool_name, tool_name=tool.tool_name, description=tool.description,
+                    code=tool.code, handler=tool.handler, agents=[agent], **dict(tool.options),
+                )
         return member
 
     def _spec_flag(self, name: str, flag: str) -> bool:
@@ -312,7 +320,7 @@ class AgentPlatform(Construct):
             staging.grant_agent_access(agent)
         if self._spec_flag(name, "session_store"):
             member.session_store = AgentSessionStore(
-                member.scope, f"{name}Sessions", **dict(spec.session_store_options if spec else {})
+                member.scope, "Sessions", **dict(spec.session_store_options if spec else {})
             )
             member.session_store.grant_read_write(agent)
         if self._spec_flag(name, "facade"):
@@ -324,7 +332,7 @@ class AgentPlatform(Construct):
             if self._waf and not {"enable_waf", "waf_web_acl_arn"} & set(options):
                 # One web ACL for the whole platform: the first facade creates it, the others share it.
                 options["waf_web_acl_arn" if self._web_acl_arn else "enable_waf"] = self._web_acl_arn or True
-            member.facade = AgentApiFacade(member.scope, f"{name}Api", agent=agent, staging=staging, **options)
+            member.facade = AgentApiFacade(member.scope, "Api", agent=agent, staging=staging, **options)
             if member.facade.web_acl is not None and self._web_acl_arn is None:
                 self._web_acl_arn = member.facade.web_acl.attr_arn
 
