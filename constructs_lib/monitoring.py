@@ -426,43 +426,14 @@ class AgentMonitoring(Construct):
             width=_DASHBOARD_WIDTH // 3,
             height=_GRAPH_HEIGHT,
         )
-        per_endpoint = invoke.quota.scope is QuotaScope.ENDPOINT
-        pool_lines = [cloudwatch.HorizontalAnnotation(
-            value=invoke.per_second,
-            label=f"{'per-endpoint quota' if per_endpoint else 'account pool'} {invoke.formatted()}",
-        )]
-        pool_lines += [
-            cloudwatch.HorizontalAnnotation(value=f * invoke.per_second, label=f"{level} {f:.0%}")
-            for level, f in self._invoke_levels.items()
-        ]
-        invocations = cloudwatch.GraphWidget(
-            title=(
-                f"Invocations per second vs {'each endpoint' if per_endpoint else 'the account pool'} "
-                f"({invoke.formatted()})"
-            ),
-            left_annotations=pool_lines,
-            width=_DASHBOARD_WIDTH // 3,
-            height=_GRAPH_HEIGHT,
-        )
         creation = self._creation_quota
-        creation_per_endpoint = creation.quota.scope is QuotaScope.ENDPOINT
-        creation_lines = [cloudwatch.HorizontalAnnotation(
-            value=creation.per_second,
-            label=f"{'per-endpoint quota' if creation_per_endpoint else 'account pool'} {creation.formatted()}",
-        )]
-        if not creation_per_endpoint:
-            creation_lines += [
-                cloudwatch.HorizontalAnnotation(value=f * creation.per_second, label=f"{level} {f:.0%}")
-                for level, f in self._session_levels.items()
-            ]
-        new_sessions = cloudwatch.GraphWidget(
-            title=(
-                f"New sessions per second vs {'each endpoint' if creation_per_endpoint else 'the account pool'} "
-                f"({creation.formatted()})"
-            ),
-            left_annotations=creation_lines,
-            width=_DASHBOARD_WIDTH - 2 * (_DASHBOARD_WIDTH // 3),
-            height=_GRAPH_HEIGHT,
+        invocations = self._quota_graph(
+            "Invocations", invoke, self._invoke_levels, width=_DASHBOARD_WIDTH // 3, with_levels=True
+        )
+        new_sessions = self._quota_graph(
+            "New sessions", creation, self._session_levels, width=_DASHBOARD_WIDTH - 2 * (_DASHBOARD_WIDTH // 3),
+            # A per-endpoint creation quota has per-endpoint alarms, no account-level ones to draw.
+            with_levels=creation.quota.scope is not QuotaScope.ENDPOINT,
         )
         self.dashboard.add_widgets(
             cloudwatch.TextWidget(
@@ -476,6 +447,31 @@ class AgentMonitoring(Construct):
         )
         self.dashboard.add_widgets(active, invocations, new_sessions)
         return active, invocations, new_sessions
+
+    @staticmethod
+    def _quota_graph(
+        what: str, quota: ResolvedQuota, levels: Mapping[str, float], *, width: int, with_levels: bool
+    ) -> cloudwatch.GraphWidget:
+        """A per-second rate graph with the quota (per endpoint or account pool) and its alarm levels drawn."""
+        per_endpoint = quota.quota.scope is QuotaScope.ENDPOINT
+        lines = [cloudwatch.HorizontalAnnotation(
+            value=quota.per_second,
+            label=f"{'per-endpoint quota' if per_endpoint else 'account pool'} {quota.formatted()}",
+        )]
+        if with_levels:
+            lines += [
+                cloudwatch.HorizontalAnnotation(value=f * quota.per_second, label=f"{level} {f:.0%}")
+                for level, f in levels.items()
+            ]
+        return cloudwatch.GraphWidget(
+            title=(
+                f"{what} per second vs {'each endpoint' if per_endpoint else 'the account pool'} "
+                f"({quota.formatted()})"
+            ),
+            left_annotations=lines,
+            width=width,
+            height=_GRAPH_HEIGHT,
+        )
 
     # -- agents ------------------------------------------------------------------------------------
 
