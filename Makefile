@@ -52,7 +52,7 @@ report: setup
 
 ## Refresh the README's limits table from the quota catalog.
 docs: setup
-	$(PY) -m constructs_lib._docs
+	$(PY) -m constructs_lib.report.limits_table
 
 clean:
 	rm -rf $(OUT) $(OUT)-strict .pytest_cache .mypy_cache .ruff_cache

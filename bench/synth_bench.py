@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from constructs_lib.quotas import QuotaCatalog, QuotaName
+from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "bench" / "results" / "latest.md"

@@ -22,19 +22,19 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct, IValidation
 
-from constructs_lib._hooks import report_findings
-from constructs_lib._scope import catalog_for, region_of
-from constructs_lib.account_planning import AccountCapacity, plan_account
-from constructs_lib.agent import AgentArtifact, AgentCoreAgent
+from constructs_lib._cdk.reporting import report_findings
+from constructs_lib._cdk.scope import catalog_for, region_of
+from constructs_lib.agent.agent import AgentArtifact, AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
-from constructs_lib.facade import AgentApiFacade
-from constructs_lib.monitoring import AgentMonitoring
-from constructs_lib.payload_staging import PayloadStaging
-from constructs_lib.planning import InvocationMode, WorkloadProfile
-from constructs_lib.quotas import QuotaName
-from constructs_lib.session_store import AgentSessionStore
-from constructs_lib.tools import AgentTool
-from constructs_lib.version_archive import AgentVersionArchive
+from constructs_lib.limits.catalog import QuotaName
+from constructs_lib.operations.monitoring import AgentMonitoring
+from constructs_lib.operations.version_archive import AgentVersionArchive
+from constructs_lib.orchestration.tools import AgentTool
+from constructs_lib.planning.account import AccountCapacity, plan_account
+from constructs_lib.planning.agent_plan import InvocationMode, WorkloadProfile
+from constructs_lib.serving.api_facade import AgentApiFacade
+from constructs_lib.serving.payload_staging import PayloadStaging
+from constructs_lib.serving.session_store import AgentSessionStore
 
 #: CDK's own context key for its resources-per-stack check.
 STACK_RESOURCE_LIMIT_CONTEXT = "@aws-cdk/core:stackResourceLimit"

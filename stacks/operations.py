@@ -13,8 +13,8 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from constructs_lib import AgentArtifact, AgentCoreAgent, WorkloadProfile
-from constructs_lib.monitoring import AgentMonitoring
-from constructs_lib.version_archive import AgentVersionArchive, mark_audit_required
+from constructs_lib.operations.monitoring import AgentMonitoring
+from constructs_lib.operations.version_archive import AgentVersionArchive, mark_audit_required
 
 AGENTS_DIR = Path(__file__).parent / "agents"
 

@@ -8,11 +8,11 @@ import aws_cdk as cdk
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from constructs_lib.agent import AgentArtifact, AgentCoreAgent
-from constructs_lib.monitoring import AgentMonitoring
-from constructs_lib.pipeline import AgentMap, AgentPipeline, AgentStep, StepPayload
-from constructs_lib.planning import WorkloadProfile
-from constructs_lib.tools import AgentTool
+from constructs_lib.agent.agent import AgentArtifact, AgentCoreAgent
+from constructs_lib.operations.monitoring import AgentMonitoring
+from constructs_lib.orchestration.pipeline import AgentMap, AgentPipeline, AgentStep, StepPayload
+from constructs_lib.orchestration.tools import AgentTool
+from constructs_lib.planning.agent_plan import WorkloadProfile
 
 AGENTS_DIR = Path(__file__).parent / "agents"
 TOOLS_DIR = Path(__file__).parent / "tools"

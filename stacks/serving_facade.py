@@ -15,9 +15,9 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from constructs_lib import AgentArtifact, AgentCoreAgent, AgentMonitoring, WorkloadProfile, _nag
-from constructs_lib.facade import AgentApiFacade
-from constructs_lib.payload_staging import PayloadStaging
+from constructs_lib import AgentArtifact, AgentCoreAgent, AgentMonitoring, WorkloadProfile
+from constructs_lib.serving.api_facade import AgentApiFacade
+from constructs_lib.serving.payload_staging import PayloadStaging
 
 AGENTS_DIR = Path(__file__).parent / "agents"
 
@@ -39,11 +39,11 @@ class ServingFacadeStack(cdk.Stack):
         )
         # Tasks of minutes exceed the REST integration timeout: stream the answer instead of buffering it.
         self.assistant_api = AgentApiFacade(self, "AssistantApi", agent=self.assistant, streaming=True)
-        _nag.acknowledge(
-            self.assistant_api.stage, "AwsSolutions-APIG3", [None],
-            "the assistant API is IAM-authenticated (SigV4) and throttled to the agent's invoke capacity; a WAF "
-            "web ACL is optional for it (the research API shows enable_waf=True)",
-        )
+        cdk.Validations.of(self.assistant_api.stage).acknowledge(cdk.Acknowledgment(
+            id="AwsSolutions::AwsSolutions-APIG3",
+            reason="the assistant API is IAM-authenticated (SigV4) and throttled to the agent's invoke capacity; "
+            "a WAF web ACL is optional for it (the research API shows enable_waf=True)",
+        ))
         clients = iam.Role(self, "ClientRole", assumed_by=iam.AccountRootPrincipal(),
                            description="callers of the assistant API (execute-api:Invoke)")
         self.assistant_api.grant_invoke_api(clients)

@@ -7,12 +7,12 @@ from pathlib import Path
 import aws_cdk as cdk
 from constructs import Construct
 
-from constructs_lib.agent import AgentArtifact, AgentCoreAgent
-from constructs_lib.monitoring import AgentMonitoring
-from constructs_lib.payload_staging import PayloadStaging
-from constructs_lib.planning import WorkloadProfile
-from constructs_lib.session_store import AgentSessionStore
-from constructs_lib.websocket_facade import AgentWebSocketFacade
+from constructs_lib.agent.agent import AgentArtifact, AgentCoreAgent
+from constructs_lib.operations.monitoring import AgentMonitoring
+from constructs_lib.planning.agent_plan import WorkloadProfile
+from constructs_lib.serving.payload_staging import PayloadStaging
+from constructs_lib.serving.session_store import AgentSessionStore
+from constructs_lib.serving.websocket_facade import AgentWebSocketFacade
 
 AGENTS_DIR = Path(__file__).parent / "agents"
 

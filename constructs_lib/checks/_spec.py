@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import aws_cdk as cdk
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
-from constructs_lib.quotas import QuotaCatalog
+from constructs_lib.limits.catalog import QuotaCatalog
 
 RuleResult = NagRuleCompliance | list[str]
 """What a rule returns: a compliance value, or the list of granular findings (``Rule[Finding]``)."""

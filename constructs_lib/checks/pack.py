@@ -9,7 +9,7 @@ import jsii
 from cdk_nag import IApplyRule, NagMessageLevel, NagPack
 from constructs import IConstruct
 
-from constructs_lib._scope import catalog_for, region_of
+from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.checks import _cfn
 from constructs_lib.checks._spec import RuleResult, RuleSpec
 from constructs_lib.checks.rules import ALL_RULES

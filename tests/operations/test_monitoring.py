@@ -12,9 +12,9 @@ from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
 
 from constructs_lib import AgentArtifact, AgentCoreAgent, ConstructsLibValidationError, WorkloadProfile
-from constructs_lib._scope import catalog_for
-from constructs_lib.monitoring import AgentMonitoring
-from constructs_lib.quotas import EDITION_CONTEXT_KEY, OVERRIDES_CONTEXT_KEY, QuotaName
+from constructs_lib._cdk.scope import catalog_for
+from constructs_lib.limits.catalog import EDITION_CONTEXT_KEY, OVERRIDES_CONTEXT_KEY, QuotaName
+from constructs_lib.operations.monitoring import AgentMonitoring
 from tests.conftest import REGION, RESEARCH_CODE
 
 NAMESPACE = "AWS/Bedrock-AgentCore"

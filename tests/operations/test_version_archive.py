@@ -16,10 +16,10 @@ from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Annotations, Capture, Match, Template
 
 from constructs_lib import AgentArtifact, AgentCoreAgent, ConstructsLibValidationError, WorkloadProfile
-from constructs_lib._scope import catalog_for
+from constructs_lib._cdk.scope import catalog_for
 from constructs_lib.handlers import version_archiver
-from constructs_lib.quotas import QuotaName
-from constructs_lib.version_archive import (
+from constructs_lib.limits.catalog import QuotaName
+from constructs_lib.operations.version_archive import (
     RUNTIME_EVENT_NAMES,
     AgentVersionArchive,
     is_audit_required,

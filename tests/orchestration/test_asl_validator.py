@@ -14,7 +14,7 @@ from pathlib import Path
 import aws_cdk as cdk
 import pytest
 
-from constructs_lib.pipeline import AgentMap, AgentParallel, AgentPipeline, AgentStep, StepPayload
+from constructs_lib.orchestration.pipeline import AgentMap, AgentParallel, AgentPipeline, AgentStep, StepPayload
 from stacks.orchestration import OrchestrationStack
 from tests.conftest import ENV, ROOT
 from tests.orchestration._helpers import code_agent, definitions

@@ -7,7 +7,7 @@ from pathlib import Path
 import aws_cdk as cdk
 from aws_cdk.assertions import Template
 
-from constructs_lib.tools import TOOLS_ENVIRONMENT_KEY
+from constructs_lib.orchestration.tools import TOOLS_ENVIRONMENT_KEY
 from stacks.orchestration import OrchestrationStack
 from tests._validators import assert_cfn_lint_clean, assert_clean, synth_checked
 from tests.conftest import ENV

@@ -18,7 +18,7 @@ from constructs_lib import (
     AgentCoreAgent,
     ConstructsLibValidationError,
 )
-from constructs_lib.pipeline import (
+from constructs_lib.orchestration.pipeline import (
     RETRYABLE_AGENT_ERRORS,
     AgentMap,
     AgentParallel,

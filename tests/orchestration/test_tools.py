@@ -10,7 +10,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Annotations, Match, Template
 
 from constructs_lib import ConstructsLibValidationError
-from constructs_lib.tools import TOOLS_ENVIRONMENT_KEY, AgentTool, tools_of
+from constructs_lib.orchestration.tools import TOOLS_ENVIRONMENT_KEY, AgentTool, tools_of
 from tests.orchestration._helpers import code_agent, render
 
 CODE = lambda_.Code.from_inline("def handler(event, context):\n    return {}\n")

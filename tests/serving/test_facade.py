@@ -13,11 +13,11 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Annotations, Capture, Match, Template
 
 from constructs_lib import AgentArtifact, AgentCoreAgent, WorkloadProfile
-from constructs_lib import facade as facade_module
 from constructs_lib.errors import ConstructsLibValidationError
-from constructs_lib.facade import DEFAULT_REQUEST_SCHEMA, AgentApiFacade, FacadeAuth
 from constructs_lib.handlers import invoke_proxy
-from constructs_lib.jobs import PROXY_ENV_TABLE_NAME, PROXY_ENV_TIME_TO_LIVE
+from constructs_lib.serving import api_facade as facade_module
+from constructs_lib.serving.api_facade import DEFAULT_REQUEST_SCHEMA, AgentApiFacade, FacadeAuth
+from constructs_lib.serving.jobs import PROXY_ENV_TABLE_NAME, PROXY_ENV_TIME_TO_LIVE
 from tests.conftest import RESEARCH_CODE
 
 
@@ -291,7 +291,7 @@ def test_fails_when_staging_is_required_but_missing(stack: cdk.Stack) -> None:
 
 
 def test_staging_adds_the_upload_route_and_grants(stack: cdk.Stack) -> None:
-    from constructs_lib.payload_staging import PayloadStaging
+    from constructs_lib.serving.payload_staging import PayloadStaging
 
     big = agent(stack, max_payload=cdk.Size.mebibytes(20))
     staging = PayloadStaging(stack, "Staging")

@@ -18,9 +18,9 @@ from moto import mock_aws
 
 from constructs_lib import AgentArtifact, AgentCoreAgent, WorkloadProfile
 from constructs_lib.errors import ConstructsLibValidationError
-from constructs_lib.facade import AgentApiFacade
 from constructs_lib.handlers import invoke_proxy as proxy
-from constructs_lib.jobs import AGENT_ENV_TABLE_NAME, AgentJobs
+from constructs_lib.serving.api_facade import AgentApiFacade
+from constructs_lib.serving.jobs import AGENT_ENV_TABLE_NAME, AgentJobs
 from tests.conftest import RESEARCH_CODE
 
 RUNTIME_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/research-AbCdEf1234"
@@ -274,7 +274,7 @@ def test_any_session_of_the_same_role_owns_the_job(aws: dict[str, Any]) -> None:
 
 
 def test_the_completion_hook_finishes_a_job_the_proxy_started(aws: dict[str, Any]) -> None:
-    from constructs_lib.handlers import job_reporter
+    from constructs_lib.agent_side import job_reporter
 
     # GIVEN a job started through the API
     aws["agentcore"].add_response("invoke_agent_runtime", ack(), None)
@@ -292,7 +292,7 @@ def test_the_completion_hook_finishes_a_job_the_proxy_started(aws: dict[str, Any
 
 
 def test_the_completion_hook_reports_failures_and_staged_results(aws: dict[str, Any]) -> None:
-    from constructs_lib.handlers import job_reporter
+    from constructs_lib.agent_side import job_reporter
 
     aws["agentcore"].add_response("invoke_agent_runtime", ack(), None)
     first = json.loads(proxy.handler(request("POST", "/jobs", {"prompt": "p"}))["body"])["jobId"]
@@ -313,6 +313,6 @@ def test_the_completion_hook_reports_failures_and_staged_results(aws: dict[str, 
 def test_the_reference_agent_ships_the_same_hook() -> None:
     from tests.conftest import ROOT
 
-    library = ROOT / "constructs_lib" / "handlers" / "job_reporter.py"
+    library = ROOT / "constructs_lib" / "agent_side" / "job_reporter.py"
     vendored = RESEARCH_CODE / "job_reporter.py"
     assert vendored.read_text() == library.read_text(), "copy constructs_lib/handlers/job_reporter.py to the agent"

@@ -11,8 +11,8 @@ from aws_cdk.assertions import Annotations, Match, Template
 
 from constructs_lib.errors import ConstructsLibValidationError
 from constructs_lib.handlers import staging_urls
-from constructs_lib.payload_staging import PayloadStaging
-from constructs_lib.quotas import QuotaCatalog, QuotaName
+from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
+from constructs_lib.serving.payload_staging import PayloadStaging
 
 from ._fixtures import make_agent, runtime_environment
 

@@ -10,7 +10,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Annotations, Match, Template
 
 from constructs_lib.errors import ConstructsLibValidationError
-from constructs_lib.session_store import SESSION_TABLE_ENV, AgentSessionStore
+from constructs_lib.serving.session_store import SESSION_TABLE_ENV, AgentSessionStore
 
 from ._fixtures import make_agent, runtime_environment
 

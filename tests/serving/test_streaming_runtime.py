@@ -294,7 +294,7 @@ def test_the_packaged_proxy_runs_the_loop_as_a_script(peer: RuntimeApiPeer, tmp_
     import time
     from pathlib import Path
 
-    from constructs_lib import facade
+    from constructs_lib.serving import api_facade as facade
 
     for name in facade._PROXY_FILES:
         shutil.copy(Path(facade.HANDLERS_DIR) / name, tmp_path / name)

@@ -11,10 +11,10 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Annotations, Capture, Match, Template
 
 from constructs_lib.errors import ConstructsLibValidationError
-from constructs_lib.payload_staging import PayloadStaging
-from constructs_lib.planning import WorkloadProfile
-from constructs_lib.quotas import QuotaCatalog, QuotaName
-from constructs_lib.websocket_facade import ACCESS_LOG_FORMAT, AgentWebSocketFacade, WebSocketAuthorization
+from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
+from constructs_lib.planning.agent_plan import WorkloadProfile
+from constructs_lib.serving.payload_staging import PayloadStaging
+from constructs_lib.serving.websocket_facade import ACCESS_LOG_FORMAT, AgentWebSocketFacade, WebSocketAuthorization
 
 from ._fixtures import make_agent
 

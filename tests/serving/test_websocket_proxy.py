@@ -16,9 +16,9 @@ from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
-from constructs_lib import websocket_facade
 from constructs_lib.handlers import staging_urls
 from constructs_lib.handlers import websocket_proxy as wp
+from constructs_lib.serving import websocket_facade
 
 RUNTIME_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/chat_agent-AbCdEf1234"
 TABLE = "connections"

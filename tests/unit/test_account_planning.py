@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from constructs_lib.account_planning import plan_account, plan_regions
-from constructs_lib.planning import CapacityPlan, Severity, WorkloadProfile
-from constructs_lib.quotas import QuotaCatalog, QuotaName
+from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
+from constructs_lib.planning.account import plan_account, plan_regions
+from constructs_lib.planning.agent_plan import CapacityPlan, Severity, WorkloadProfile
 
 LATEST = QuotaCatalog()
 OLD = QuotaCatalog("2026-03")
@@ -125,8 +125,8 @@ def test_unknown_region_plans_against_the_minimum_and_the_table_shows_it() -> No
 
 
 def test_regional_plans_use_each_agents_plan_inputs() -> None:
-    from constructs_lib.account_planning import PlanInputs
-    from constructs_lib.planning import ArtifactFacts, ArtifactKind
+    from constructs_lib.planning.account import PlanInputs
+    from constructs_lib.planning.agent_plan import ArtifactFacts, ArtifactKind
 
     # GIVEN a direct-code agent with 10 named endpoints, planned under the per-endpoint edition
     named = {"coder": WorkloadProfile(new_sessions_per_second=1.0)}

@@ -6,7 +6,7 @@ import os
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from constructs_lib._code_package import (
+from constructs_lib.agent.code_package import (
     DEFAULT_CODE_EXCLUDES,
     DEFAULT_IMAGE_EXCLUDES,
     is_excluded,

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from constructs_lib._docs import LIMITS_BEGIN, LIMITS_END, limits_markdown, render_readme
-from constructs_lib.quotas import QuotaCatalog
+from constructs_lib.limits.catalog import QuotaCatalog
+from constructs_lib.report.limits_table import LIMITS_BEGIN, LIMITS_END, limits_markdown, render_readme
 from tests.conftest import ROOT
 
 
 def test_readme_limits_table_matches_the_catalog() -> None:
     readme = (ROOT / "README.md").read_text()
     assert LIMITS_BEGIN in readme and LIMITS_END in readme
-    assert render_readme(readme) == readme, "run `python -m constructs_lib._docs` to refresh the README"
+    assert render_readme(readme) == readme, "run `python -m constructs_lib.report.limits_table` to refresh the README"
 
 
 def test_limits_table_lists_every_quota_once() -> None:

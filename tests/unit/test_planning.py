@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from constructs_lib.errors import ConstructsLibValidationError
-from constructs_lib.planning import (
+from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
+from constructs_lib.planning.agent_plan import (
     ArtifactFacts,
     ArtifactKind,
     CapacityPlan,
@@ -21,7 +22,6 @@ from constructs_lib.planning import (
     Severity,
     WorkloadProfile,
 )
-from constructs_lib.quotas import QuotaCatalog, QuotaName
 
 MIB = 1024 * 1024
 OLD, NEW = QuotaCatalog("2026-03"), QuotaCatalog("2026-09")

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from constructs_lib.errors import ConstructsLibValidationError
-from constructs_lib.quotas import (
+from constructs_lib.limits.catalog import (
     ANY_REGION,
     QuotaCatalog,
     QuotaEdition,

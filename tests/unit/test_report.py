@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from constructs_lib.report import build_report, load_app, main
+from constructs_lib.report.capacity import build_report, load_app, main
 from tests.conftest import ROOT
 
 
@@ -113,7 +113,7 @@ def test_report_shows_the_planned_endpoint_count(make_stack) -> None:  # type: i
 
 
 def test_regional_plans_keep_what_each_agent_was_planned_with(make_stack) -> None:  # type: ignore[no-untyped-def]
-    from constructs_lib.report import plan_agents_in_regions
+    from constructs_lib.report.capacity import plan_agents_in_regions
 
     # GIVEN an agent with 10 named endpoints: 11 with DEFAULT, one more than the quota (a warning)
     stack = make_stack()
@@ -132,7 +132,7 @@ def test_regional_plans_keep_what_each_agent_was_planned_with(make_stack) -> Non
 def test_regional_plans_count_agents_with_the_same_runtime_name_in_two_stacks() -> None:
     import aws_cdk as cdk
 
-    from constructs_lib.report import plan_agents_in_regions
+    from constructs_lib.report.capacity import plan_agents_in_regions
 
     # GIVEN the same agent deployed by two stacks (two accounts, one name)
     app = cdk.App()
@@ -195,7 +195,7 @@ def test_report_from_a_synthesized_app_matches_the_in_process_report(tmp_path) -
     import aws_cdk as cdk
 
     from app import build_app
-    from constructs_lib.report import build_report_from_cdk_out
+    from constructs_lib.report.capacity import build_report_from_cdk_out
 
     app = build_app(cdk.App(outdir=str(tmp_path)))
     app.synth()

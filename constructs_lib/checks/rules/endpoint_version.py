@@ -9,7 +9,7 @@ from cdk_nag import NagMessageLevel, NagRuleCompliance
 
 from constructs_lib.checks._cfn import RUNTIME, RUNTIME_ENDPOINT, logical_id, properties, resource_type, stack_resources
 from constructs_lib.checks._spec import RuleResult, RuleSpec
-from constructs_lib.quotas import QuotaCatalog
+from constructs_lib.limits.catalog import QuotaCatalog
 
 #: The version a runtime's first deployment creates.
 FIRST_VERSION = "1"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import aws_cdk as cdk
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
-from constructs_lib._scope import catalog_for, region_of
+from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.checks._cfn import RUNTIME, concrete_str, is_intrinsic, properties, resource_type
 from constructs_lib.checks._spec import RuleResult, RuleSpec
-from constructs_lib.quotas import QuotaCatalog, QuotaName
-from constructs_lib.validation import ENVIRONMENT_KEY_PATTERN
+from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
+from constructs_lib.limits.validation import ENVIRONMENT_KEY_PATTERN
 
 #: Granular findings of this rule.
 COUNT = "Count"

@@ -9,7 +9,7 @@ from cdk_nag import NagMessageLevel, NagRuleCompliance
 
 from constructs_lib.checks._cfn import concrete_str, properties, resource_type
 from constructs_lib.checks._spec import RuleResult, RuleSpec
-from constructs_lib.quotas import QuotaCatalog, QuotaName
+from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
 
 _STATE_MACHINE = "AWS::StepFunctions::StateMachine"
 _EXPRESS = "EXPRESS"

@@ -8,7 +8,7 @@ from typing import Any
 import aws_cdk as cdk
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
-from constructs_lib._perms import MODEL_INVOKE_ACTIONS
+from constructs_lib._cdk.perms import MODEL_INVOKE_ACTIONS
 from constructs_lib.checks._cfn import (
     RUNTIME,
     is_intrinsic,
@@ -19,7 +19,7 @@ from constructs_lib.checks._cfn import (
     stack_resources,
 )
 from constructs_lib.checks._spec import RuleResult, RuleSpec
-from constructs_lib.quotas import QuotaCatalog
+from constructs_lib.limits.catalog import QuotaCatalog
 
 _ROLE = "AWS::IAM::Role"
 _POLICY_TYPES = ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy")

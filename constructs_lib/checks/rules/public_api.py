@@ -7,7 +7,7 @@ from cdk_nag import NagMessageLevel, NagRuleCompliance
 
 from constructs_lib.checks._cfn import concrete_str, logical_id, properties, references, resource_type, stack_resources
 from constructs_lib.checks._spec import RuleResult, RuleSpec
-from constructs_lib.quotas import QuotaCatalog
+from constructs_lib.limits.catalog import QuotaCatalog
 
 _REST_METHOD = "AWS::ApiGateway::Method"
 _V2_ROUTE = "AWS::ApiGatewayV2::Route"

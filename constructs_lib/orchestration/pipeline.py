@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -28,9 +27,13 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from constructs_lib import _nag, _perms
-from constructs_lib._functions import DEFAULT_LOG_RETENTION, DEFAULT_PYTHON_RUNTIME, secure_function
-from constructs_lib._pipeline_steps import (
+from constructs_lib._cdk import nag, perms
+from constructs_lib._cdk.functions import DEFAULT_LOG_RETENTION, DEFAULT_PYTHON_RUNTIME, HANDLERS_DIR, secure_function
+from constructs_lib._cdk.scope import catalog_for, region_of
+from constructs_lib.agent.agent import AgentCoreAgent
+from constructs_lib.errors import ConstructsLibValidationError
+from constructs_lib.limits.catalog import QuotaName, Unit, format_value
+from constructs_lib.orchestration.steps import (
     ERROR_PATH,
     FAILED_STEP_PATH,
     MAP_INDEX_KEY,
@@ -46,10 +49,6 @@ from constructs_lib._pipeline_steps import (
     StepPayload,
     _Block,
 )
-from constructs_lib._scope import catalog_for, region_of
-from constructs_lib.agent import AgentCoreAgent
-from constructs_lib.errors import ConstructsLibValidationError
-from constructs_lib.quotas import QuotaName, Unit, format_value
 
 __all__ = [
     "ERROR_PATH",
@@ -67,7 +66,6 @@ __all__ = [
     "StepPayload",
 ]
 
-_HANDLERS = Path(__file__).parent / "handlers"
 _STARTER_MODULE = "task_token_starter"
 _WARNING_PREFIX = "constructs_lib:"
 #: Actions an asynchronous agent needs to end its step.
@@ -208,7 +206,7 @@ class AgentPipeline(Construct):
         if self.task_token_starter is None:
             holder = Construct(self, "TaskTokenStarter")
             # Only the starter module is packaged, not the other handlers beside it.
-            code = lambda_.Code.from_asset(str(_HANDLERS), exclude=["*", f"!{_STARTER_MODULE}.py"])
+            code = lambda_.Code.from_asset(str(HANDLERS_DIR), exclude=["*", f"!{_STARTER_MODULE}.py"])
             created = secure_function(
                 holder,
                 purpose="agent pipeline task token starter",
@@ -234,7 +232,7 @@ class AgentPipeline(Construct):
         for agent in self.callback_agents:
             arn = agent.agent_runtime_arn
             starter.add_to_role_policy(
-                iam.PolicyStatement(actions=[_perms.INVOKE_AGENT_RUNTIME], resources=[arn, f"{arn}/*"])
+                iam.PolicyStatement(actions=[perms.INVOKE_AGENT_RUNTIME], resources=[arn, f"{arn}/*"])
             )
             findings.append(_runtime_finding(stack, agent))
             # A separate policy, not the agent role's default policy: the runtime may depend on its
@@ -249,7 +247,7 @@ class AgentPipeline(Construct):
                     )
                 ],
             )
-        _nag.acknowledge(
+        nag.acknowledge(
             starter.role, "AwsSolutions-IAM5", findings,  # type: ignore[arg-type]
             f"pipeline {self.node.path}: the starter invokes the named asynchronous agents on the endpoint its "
             "step names; endpoints are sub-resources of the runtime ARN (runtime/<id>/runtime-endpoint/<name>)",
@@ -258,21 +256,21 @@ class AgentPipeline(Construct):
     def _acknowledge(self) -> None:
         stack = cdk.Stack.of(self)
         role = self.state_machine.role
-        _nag.acknowledge(
+        nag.acknowledge(
             role, "AwsSolutions-IAM5", ["Resource::*"],
             f"pipeline {self.node.path}: CloudWatch Logs log delivery (logs:CreateLogDelivery and related "
             "actions) and X-Ray tracing support no resource-level permissions",
         )
         findings = [_runtime_finding(stack, a) for a in self.request_agents]
         if findings:
-            _nag.acknowledge(
+            nag.acknowledge(
                 role, "AwsSolutions-IAM5", findings,
                 f"pipeline {self.node.path}: each step invokes its agent on a named endpoint; endpoints are "
                 "sub-resources of the runtime ARN (runtime/<id>/runtime-endpoint/<name>)",
             )
         if self.task_token_starter is not None:
             fn_id = stack.resolve(stack.get_logical_id(self.task_token_starter.node.default_child))  # type: ignore[arg-type]
-            _nag.acknowledge(
+            nag.acknowledge(
                 role, "AwsSolutions-IAM5", [f"Resource::<{fn_id}.Arn>:*"],
                 f"pipeline {self.node.path}: Step Functions' Lambda integration grants the task token starter "
                 "function and its versions (ARN:*), and nothing else",

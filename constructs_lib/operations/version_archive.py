@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from pathlib import Path
 
 import aws_cdk as cdk
 import jsii
@@ -36,15 +35,15 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct, IValidation
 
-from constructs_lib import _nag
-from constructs_lib._buckets import access_logs_bucket as _logs_bucket
-from constructs_lib._buckets import use_bucket_policy_for_access_logs
-from constructs_lib._functions import DEFAULT_PYTHON_RUNTIME
-from constructs_lib._hooks import warn_unless_retained
-from constructs_lib._scope import catalog_for, region_of
-from constructs_lib.agent import AgentCoreAgent
+from constructs_lib._cdk import nag
+from constructs_lib._cdk.buckets import access_logs_bucket as _logs_bucket
+from constructs_lib._cdk.buckets import use_bucket_policy_for_access_logs
+from constructs_lib._cdk.functions import DEFAULT_PYTHON_RUNTIME, HANDLERS_DIR
+from constructs_lib._cdk.reporting import warn_unless_retained
+from constructs_lib._cdk.scope import catalog_for, region_of
+from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError
-from constructs_lib.quotas import QuotaName
+from constructs_lib.limits.catalog import QuotaName
 
 #: Key prefix of the archived documents.
 ARCHIVE_PREFIX = "agents/"
@@ -66,7 +65,6 @@ GET_AGENT_RUNTIME = "bedrock-agentcore:GetAgentRuntime"
 #: IAM action listing a runtime's versions (no resource type in the Service Authorization Reference).
 LIST_AGENT_RUNTIME_VERSIONS = "bedrock-agentcore:ListAgentRuntimeVersions"
 
-_HANDLER_DIR = Path(__file__).parent / "handlers"
 _HANDLER_MODULE = "version_archiver"
 _WARNING_PREFIX = "constructs_lib:"
 _ARCHIVED_BY = "_constructs_lib_archived_by"
@@ -314,7 +312,7 @@ class AgentVersionArchive(Construct):
             runtime=DEFAULT_PYTHON_RUNTIME,
             architecture=lambda_.Architecture.ARM_64,
             handler=f"{_HANDLER_MODULE}.handler",
-            code=lambda_.Code.from_asset(str(_HANDLER_DIR), exclude=["*", f"!{_HANDLER_MODULE}.py"]),
+            code=lambda_.Code.from_asset(str(HANDLERS_DIR), exclude=["*", f"!{_HANDLER_MODULE}.py"]),
             role=role,
             # The sweep of every version of every agent is the longest job: give it the whole Lambda
             # timeout; the handler stops early and fails (to be retried) when time runs out.
@@ -331,7 +329,7 @@ class AgentVersionArchive(Construct):
                 "ARCHIVED_RUNTIME_IDS": "",
             },
         )
-        _nag.acknowledge(
+        nag.acknowledge(
             role, "AwsSolutions-IAM5", ["Resource::*"],
             "version archiver: bedrock-agentcore:ListAgentRuntimeVersions has no resource type in the Service "
             "Authorization Reference (it authorizes only on \"*\"), and X-Ray PutTraceSegments/"
@@ -339,7 +337,7 @@ class AgentVersionArchive(Construct):
             "archived runtimes",
         )
         bucket_arn = stack.resolve(self.bucket.bucket_arn)["Fn::GetAtt"][0]
-        _nag.acknowledge(
+        nag.acknowledge(
             role, "AwsSolutions-IAM5", [f"Resource::<{bucket_arn}.Arn>/{ARCHIVE_PREFIX}*"],
             f"version archiver: reads and writes only the archive documents under {ARCHIVE_PREFIX} in its "
             "own bucket; one object per runtime version, whose ids are assigned by AgentCore",

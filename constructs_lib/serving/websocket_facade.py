@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -38,15 +37,15 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from constructs_lib import _nag, _perms
-from constructs_lib._scope import catalog_for, region_of
-from constructs_lib.agent import AgentCoreAgent
+from constructs_lib._cdk import nag, perms
+from constructs_lib._cdk.functions import HANDLERS_DIR
+from constructs_lib._cdk.scope import catalog_for, region_of
+from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError
-from constructs_lib.payload_staging import PayloadStaging
-from constructs_lib.planning import InvocationMode
-from constructs_lib.quotas import QuotaName, Unit, format_value
+from constructs_lib.limits.catalog import QuotaName, Unit, format_value
+from constructs_lib.planning.agent_plan import InvocationMode
+from constructs_lib.serving.payload_staging import PayloadStaging
 
-_HANDLERS = Path(__file__).parent / "handlers"
 _WARNING_PREFIX = "constructs_lib:"
 #: Connection-table actions the proxy needs.
 _CONNECTION_ACTIONS = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem")
@@ -130,14 +129,14 @@ class AgentWebSocketFacade(Construct):
     Args:
         scope: parent construct.
         construct_id: construct id.
-        agent: the :class:`~constructs_lib.agent.AgentCoreAgent` to front.
+        agent: the :class:`~constructs_lib.agent.agent.AgentCoreAgent` to front.
         authorization: how ``$connect`` is authorized. Default: IAM.
         stage_name: name of the stage. Default: ``prod``.
         qualifier: the agent endpoint to invoke. Default: the agent's ``default_qualifier``.
         throttle_rate_limit: steady-state messages per second for the stage's routes. Default: the
             plan's ``api_throttle_rate``; a larger value draws a warning.
         throttle_burst_limit: burst for the stage's routes. Default: the plan's ``api_throttle_burst``.
-        payload_staging: a :class:`~constructs_lib.payload_staging.PayloadStaging` that carries inputs
+        payload_staging: a :class:`~constructs_lib.serving.payload_staging.PayloadStaging` that carries inputs
             larger than a WebSocket message: the proxy answers ``{"upload": {...}}`` messages with
             pre-signed uploads under the agent's input prefix, and the agent is granted its prefixes.
             Default: none; then a ``max_payload`` above the message size is an error.
@@ -345,7 +344,7 @@ class AgentWebSocketFacade(Construct):
             runtime=lambda_.Runtime.PYTHON_3_14,
             architecture=lambda_.Architecture.ARM_64,
             handler="websocket_proxy.handler",
-            code=lambda_.Code.from_asset(str(_HANDLERS), exclude=["*", "!websocket_proxy.py", "!staging_urls.py"]),
+            code=lambda_.Code.from_asset(str(HANDLERS_DIR), exclude=["*", "!websocket_proxy.py", "!staging_urls.py"]),
             role=role,
             log_group=log_group,
             tracing=lambda_.Tracing.ACTIVE,
@@ -361,7 +360,7 @@ class AgentWebSocketFacade(Construct):
                 ENV_CONNECTION_TTL_SECONDS: str(int(ttl.to_seconds())),
             },
         )
-        _nag.acknowledge(
+        nag.acknowledge(
             role, "AwsSolutions-IAM5", ["Resource::*"],
             "X-Ray PutTraceSegments and PutTelemetryRecords (active tracing of the WebSocket proxy) support "
             "no resource-level permissions",
@@ -392,7 +391,7 @@ class AgentWebSocketFacade(Construct):
         self.function.add_to_role_policy(
             iam.PolicyStatement(
                 sid="InvokeAgent",
-                actions=[_perms.INVOKE_AGENT_RUNTIME],
+                actions=[perms.INVOKE_AGENT_RUNTIME],
                 resources=[arn, f"{arn}/runtime-endpoint/{self.qualifier}"],
             )
         )
@@ -407,9 +406,9 @@ class AgentWebSocketFacade(Construct):
                                 resources=[connections])
         )
         api_id = stack.get_logical_id(self.api.node.default_child)  # type: ignore[arg-type]
-        _nag.acknowledge(
+        nag.acknowledge(
             self.function.role, "AwsSolutions-IAM5",  # type: ignore[arg-type]
-            [f"Resource::{_nag.arn_text(stack, 'execute-api', f'<{api_id}>/{self.stage.stage_name}')}"
+            [f"Resource::{nag.arn_text(stack, 'execute-api', f'<{api_id}>/{self.stage.stage_name}')}"
              "/POST/@connections/*"],
             "the proxy posts answers back to WebSocket connections whose ids API Gateway assigns at connect "
             "time; the grant is limited to POST on this API's stage",
@@ -428,7 +427,7 @@ class AgentWebSocketFacade(Construct):
         for route_id in ("$disconnect-Route", "$default-Route"):
             route = self.api.node.try_find_child(route_id)
             if route is not None:
-                _nag.acknowledge(
+                nag.acknowledge(
                     route, "AwsSolutions-APIG4", [None],
                     "API Gateway WebSocket APIs authorize only the $connect route; $disconnect and $default "
                     "messages arrive on a connection that was authorized when it was opened",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -18,10 +19,12 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from constructs_lib import _nag
-from constructs_lib._scope import catalog_for
-from constructs_lib.quotas import QuotaName
+from constructs_lib._cdk import nag
+from constructs_lib._cdk.scope import catalog_for
+from constructs_lib.limits.catalog import QuotaName
 
+#: The folder of the library's Lambda handlers (each function packages only the modules it needs).
+HANDLERS_DIR = Path(__file__).resolve().parent.parent / "handlers"
 #: The newest Python runtime Lambda offers in aws-cdk-lib 2.275 (cdk-nag AwsSolutions-L1 asks for it).
 DEFAULT_PYTHON_RUNTIME = lambda_.Runtime.PYTHON_3_14
 #: Log retention of the library's functions unless the user chooses another.
@@ -113,7 +116,7 @@ def secure_function(
         description=description,
     )
     log_group.grant_write(role)
-    _nag.acknowledge(
+    nag.acknowledge(
         role, "AwsSolutions-IAM5", ["Resource::*"],
         f"{purpose}: X-Ray PutTraceSegments and PutTelemetryRecords (active tracing) support no "
         "resource-level permissions",

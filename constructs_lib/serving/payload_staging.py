@@ -22,14 +22,14 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from constructs_lib import _nag
-from constructs_lib._buckets import access_logs_bucket, use_bucket_policy_for_access_logs
-from constructs_lib._hooks import warn_unless_retained
-from constructs_lib._scope import catalog_for, region_of
-from constructs_lib.agent import AgentCoreAgent
+from constructs_lib._cdk import nag
+from constructs_lib._cdk.buckets import access_logs_bucket, use_bucket_policy_for_access_logs
+from constructs_lib._cdk.reporting import warn_unless_retained
+from constructs_lib._cdk.scope import catalog_for, region_of
+from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.handlers import staging_urls as _env
-from constructs_lib.quotas import QuotaName, ResolvedQuota, Unit, format_value
+from constructs_lib.limits.catalog import QuotaName, ResolvedQuota, Unit, format_value
 
 #: Key prefix under which clients upload inputs (one sub-prefix per agent).
 INPUTS_PREFIX = _env.INPUTS_PREFIX
@@ -61,7 +61,7 @@ def _acknowledge_on(grantee: Any, rule: str, findings: list[str], reason: str) -
     """Acknowledge findings on the grantee's construct (or its role), if it is one."""
     for candidate in (getattr(grantee, "role", None), grantee, getattr(grantee, "grant_principal", None)):
         if isinstance(candidate, Construct):
-            _nag.acknowledge(candidate, rule, findings, reason)
+            nag.acknowledge(candidate, rule, findings, reason)
             return
 
 
@@ -334,7 +334,7 @@ class PayloadStaging(Construct):
         prefixes (``PAYLOAD_STAGING_INPUT_PREFIX``, ``PAYLOAD_STAGING_OUTPUT_PREFIX``).
 
         Args:
-            agent: an :class:`~constructs_lib.agent.AgentCoreAgent`.
+            agent: an :class:`~constructs_lib.agent.agent.AgentCoreAgent`.
 
         Returns:
             the grant of the output statement (the input statement is added the same way).

@@ -21,11 +21,11 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from constructs_lib._functions import DEFAULT_LOG_RETENTION, DEFAULT_PYTHON_RUNTIME, secure_function
-from constructs_lib._scope import catalog_for, region_of
-from constructs_lib.agent import AgentCoreAgent
+from constructs_lib._cdk.functions import DEFAULT_LOG_RETENTION, DEFAULT_PYTHON_RUNTIME, secure_function
+from constructs_lib._cdk.scope import catalog_for, region_of
+from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
-from constructs_lib.quotas import QuotaName, Unit, format_value
+from constructs_lib.limits.catalog import QuotaName, Unit, format_value
 
 #: The agent environment variable that lists the agent's tools as JSON.
 TOOLS_ENVIRONMENT_KEY = "AGENT_TOOLS"

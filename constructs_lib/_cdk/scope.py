@@ -5,7 +5,7 @@ from __future__ import annotations
 import aws_cdk as cdk
 from constructs import Construct
 
-from constructs_lib.quotas import QuotaCatalog
+from constructs_lib.limits.catalog import QuotaCatalog
 
 
 def catalog_for(scope: Construct) -> QuotaCatalog:

@@ -3,7 +3,7 @@
 ``python -m constructs_lib report [--app module:function] [--format table|json]`` builds the app in
 process (no synthesis, no CLI) and prints, per agent, its path, runtime name, invocation mode,
 endpoints, lifecycle, quota shares and findings, then the account-level checks of
-:mod:`constructs_lib.account_planning` for each account and region.
+:mod:`constructs_lib.planning.account` for each account and region.
 
 ``python -m constructs_lib report --cdk-out DIR`` reports on an app that was already synthesized: every
 AgentCoreAgent records its plan in its runtime's template metadata (``constructs_lib:plan``).
@@ -24,8 +24,10 @@ from typing import Any
 import aws_cdk as cdk
 from constructs import IConstruct
 
-from constructs_lib._scope import account_of
-from constructs_lib.account_planning import (
+from constructs_lib._cdk.scope import account_of
+from constructs_lib.agent.agent import DEFAULT_ENDPOINT, PLAN_METADATA_KEY, AgentCoreAgent
+from constructs_lib.limits.catalog import QuotaCatalog, Unit, format_value
+from constructs_lib.planning.account import (
     AccountCapacity,
     PlanInputs,
     RegionalCapacityReport,
@@ -33,8 +35,7 @@ from constructs_lib.account_planning import (
     plan_account,
     plan_regions,
 )
-from constructs_lib.agent import DEFAULT_ENDPOINT, PLAN_METADATA_KEY, AgentCoreAgent
-from constructs_lib.planning import (
+from constructs_lib.planning.agent_plan import (
     ArtifactFacts,
     ArtifactKind,
     CapacityPlan,
@@ -43,7 +44,6 @@ from constructs_lib.planning import (
     Severity,
     WorkloadProfile,
 )
-from constructs_lib.quotas import QuotaCatalog, Unit, format_value
 
 #: The app the report builds when ``--app`` is not given (``app.py``'s ``build_app`` in the current directory).
 DEFAULT_APP = "app:build_app"

@@ -40,10 +40,10 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from constructs_lib._hooks import warn_unless_retained
-from constructs_lib._scope import catalog_for, region_of
+from constructs_lib._cdk.reporting import warn_unless_retained
+from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.errors import ConstructsLibValidationError
-from constructs_lib.quotas import QuotaName, Unit, format_value
+from constructs_lib.limits.catalog import QuotaName, Unit, format_value
 
 #: Environment variable through which the agent learns the job table's name.
 AGENT_ENV_TABLE_NAME = "AGENT_JOBS_TABLE_NAME"
@@ -157,7 +157,7 @@ class AgentJobs(Construct):
         and adds ``AGENT_JOBS_TABLE_NAME`` to the agent's environment.
 
         Args:
-            agent: an :class:`~constructs_lib.agent.AgentCoreAgent`.
+            agent: an :class:`~constructs_lib.agent.agent.AgentCoreAgent`.
         """
         grant = self.table.grant(agent.runtime, *AGENT_ACTIONS)
         agent.add_environment(AGENT_ENV_TABLE_NAME, self.table.table_name)

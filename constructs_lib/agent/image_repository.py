@@ -8,10 +8,10 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from constructs_lib._hooks import warn_unless_retained
-from constructs_lib._scope import catalog_for
+from constructs_lib._cdk.reporting import warn_unless_retained
+from constructs_lib._cdk.scope import catalog_for
 from constructs_lib.errors import ConstructsLibValidationError
-from constructs_lib.quotas import QuotaName
+from constructs_lib.limits.catalog import QuotaName
 
 
 class AgentImageRepository(Construct):

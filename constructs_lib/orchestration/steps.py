@@ -21,11 +21,11 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from constructs_lib import _perms
-from constructs_lib.agent import AgentCoreAgent
+from constructs_lib._cdk import perms
+from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError
-from constructs_lib.planning import InvocationMode
-from constructs_lib.quotas import QuotaCatalog, QuotaName, Unit, format_value
+from constructs_lib.limits.catalog import QuotaCatalog, QuotaName, Unit, format_value
+from constructs_lib.planning.agent_plan import InvocationMode
 
 # Step Functions names the errors of an AWS SDK integration ``<ServiceName>.<ErrorName>``, both in
 # PascalCase, with the ``Exception`` suffix always present (Step Functions developer guide, "AWS SDK
@@ -383,7 +383,7 @@ class AgentStep(PipelineStep):
             action="invokeAgentRuntime",
             # CDK would derive the wrong IAM prefix from the SDK service name; endpoints (qualifiers) are
             # sub-resources of the runtime ARN, hence ARN/*.
-            iam_action=_perms.INVOKE_AGENT_RUNTIME,
+            iam_action=perms.INVOKE_AGENT_RUNTIME,
             iam_resources=[arn, f"{arn}/*"],
             parameters={
                 "AgentRuntimeArn": arn,

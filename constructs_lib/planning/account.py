@@ -1,6 +1,6 @@
 """Account-level and multi-region capacity planning: the sums across agents that no single plan sees.
 
-A :class:`~constructs_lib.planning.CapacityPlan` checks one agent against the quotas. Several quotas are
+A :class:`~constructs_lib.planning.agent_plan.CapacityPlan` checks one agent against the quotas. Several quotas are
 shared by every agent in an account and region: the data-plane request pool (edition 2026-09), the
 active-session quota, the session creation rate (2026-09) and the number of agents. This module adds
 up the agents' plans and checks the sums, and plans one set of agents across several regions, whose
@@ -16,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from constructs_lib.planning import (
+from constructs_lib.limits.catalog import QuotaCatalog, QuotaName, QuotaScope, ResolvedQuota, Unit, format_value
+from constructs_lib.planning.agent_plan import (
     ArtifactFacts,
     CapacityPlan,
     Finding,
@@ -24,7 +25,6 @@ from constructs_lib.planning import (
     Severity,
     WorkloadProfile,
 )
-from constructs_lib.quotas import QuotaCatalog, QuotaName, QuotaScope, ResolvedQuota, Unit, format_value
 
 #: Scopes whose quota is one pool shared by every agent of the account (and region).
 _ACCOUNT_SCOPES = (QuotaScope.ACCOUNT, QuotaScope.ACCOUNT_AND_REGION)

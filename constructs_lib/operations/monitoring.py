@@ -40,11 +40,11 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from constructs_lib._scope import catalog_for, region_of
-from constructs_lib.agent import DEFAULT_ENDPOINT, METRIC_NAMESPACE, AgentCoreAgent
+from constructs_lib._cdk.scope import catalog_for, region_of
+from constructs_lib.agent.agent import DEFAULT_ENDPOINT, METRIC_NAMESPACE, AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
-from constructs_lib.planning import ArtifactKind, InvocationMode, RateModel
-from constructs_lib.quotas import QuotaName, QuotaScope, ResolvedQuota, Unit, format_value
+from constructs_lib.limits.catalog import QuotaName, QuotaScope, ResolvedQuota, Unit, format_value
+from constructs_lib.planning.agent_plan import ArtifactKind, InvocationMode, RateModel
 
 #: Default alarm levels for active sessions, as fractions of the regional active-session quota.
 DEFAULT_ACTIVE_SESSION_THRESHOLDS: Mapping[str, float] = {"Warning": 0.8, "Critical": 0.95}

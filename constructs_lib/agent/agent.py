@@ -16,18 +16,20 @@ from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from constructs_lib import _nag, _perms
-from constructs_lib._code_package import (
+from constructs_lib._cdk import nag, perms
+from constructs_lib._cdk.reporting import report_findings, warn
+from constructs_lib._cdk.scope import account_of, catalog_for, region_of
+from constructs_lib.agent.code_package import (
     DEFAULT_CODE_EXCLUDES,
     DEFAULT_IMAGE_EXCLUDES,
     PackageMeasurement,
     measure_package,
 )
-from constructs_lib._hooks import report_findings, warn
-from constructs_lib._scope import account_of, catalog_for, region_of
+from constructs_lib.agent.image_repository import AgentImageRepository
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
-from constructs_lib.image_repository import AgentImageRepository
-from constructs_lib.planning import (
+from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
+from constructs_lib.limits.validation import environment_problems, name_problems
+from constructs_lib.planning.agent_plan import (
     ArtifactFacts,
     ArtifactKind,
     CapacityPlan,
@@ -35,8 +37,6 @@ from constructs_lib.planning import (
     RateModel,
     WorkloadProfile,
 )
-from constructs_lib.quotas import QuotaCatalog, QuotaName
-from constructs_lib.validation import environment_problems, name_problems
 
 #: CloudWatch namespace of AgentCore Runtime metrics.
 METRIC_NAMESPACE = "AWS/Bedrock-AgentCore"
@@ -425,34 +425,34 @@ class AgentCoreAgent(Construct):
         stack = cdk.Stack.of(self)
         role = self.runtime.role
         logs = "log-group:/aws/bedrock-agentcore/runtimes/*"
-        _nag.acknowledge(
+        nag.acknowledge(
             role, "AwsSolutions-IAM5",
-            [f"Resource::{_nag.arn_text(stack, 'logs', logs)}",
-             f"Resource::{_nag.arn_text(stack, 'logs', logs)}:log-stream:*"],
+            [f"Resource::{nag.arn_text(stack, 'logs', logs)}",
+             f"Resource::{nag.arn_text(stack, 'logs', logs)}:log-stream:*"],
             f"runtime {self.runtime_name}: AgentCore creates the log group /aws/bedrock-agentcore/runtimes/"
             "<runtimeId>-<endpoint> on first invocation, and the runtime id is assigned by the service at "
             "creation, so the role cannot name it in advance",
         )
-        _nag.acknowledge(
-            role, "AwsSolutions-IAM5", [f"Resource::{_nag.arn_text(stack, 'logs', 'log-group:*')}"],
+        nag.acknowledge(
+            role, "AwsSolutions-IAM5", [f"Resource::{nag.arn_text(stack, 'logs', 'log-group:*')}"],
             f"runtime {self.runtime_name}: logs:DescribeLogGroups lists groups and is authorized only on the "
             "account-wide log-group:* resource",
         )
-        _nag.acknowledge(
+        nag.acknowledge(
             role, "AwsSolutions-IAM5", ["Resource::*"],
             f"runtime {self.runtime_name}: X-Ray PutTraceSegments, PutTelemetryRecords and GetSampling* and "
             "CloudWatch PutMetricData support no resource-level permissions; PutMetricData is limited to the "
             "bedrock-agentcore namespace by condition",
         )
         identity = "workload-identity-directory/default/workload-identity/*"
-        _nag.acknowledge(
-            role, "AwsSolutions-IAM5", [f"Resource::{_nag.arn_text(stack, 'bedrock-agentcore', identity)}"],
+        nag.acknowledge(
+            role, "AwsSolutions-IAM5", [f"Resource::{nag.arn_text(stack, 'bedrock-agentcore', identity)}"],
             f"runtime {self.runtime_name}: the workload identity is created by AgentCore with the "
             "service-assigned runtime id, unknown when the role is written",
         )
-        bucket = _nag.asset_bucket_text(stack)
+        bucket = nag.asset_bucket_text(stack)
         if self.artifact_kind is ArtifactKind.DIRECT_CODE and bucket is not None:
-            _nag.acknowledge(
+            nag.acknowledge(
                 role, "AwsSolutions-IAM5",
                 ["Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*",
                  f"Resource::arn:<AWS::Partition>:s3:::{bucket}/*"],
@@ -586,9 +586,9 @@ class AgentCoreAgent(Construct):
         if model in self._models:
             return
         self._models.append(model)
-        resources = _perms.model_arns(cdk.Stack.of(self), model)
+        resources = perms.model_arns(cdk.Stack.of(self), model)
         if len(resources) > 1:
-            _nag.acknowledge(
+            nag.acknowledge(
                 self.runtime.role, "AwsSolutions-IAM5",
                 [f"Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/{model.split('.', 1)[1]}"],
                 f"cross-region inference profile {model} routes requests to its foundation model in any region "
@@ -597,7 +597,7 @@ class AgentCoreAgent(Construct):
         self.runtime.add_to_role_policy(
             iam.PolicyStatement(
                 sid=f"InvokeModel{len(self._models)}",
-                actions=list(_perms.MODEL_INVOKE_ACTIONS),
+                actions=list(perms.MODEL_INVOKE_ACTIONS),
                 resources=resources,
             )
         )

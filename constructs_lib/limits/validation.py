@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from constructs_lib.quotas import QuotaCatalog, QuotaName
+from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
 
 #: Runtime and endpoint names as the service accepts them. The CloudFormation schema carries the same
 #: pattern without anchors, so neither cfn-lint nor CDK's template validation rejects ``my-agent``.

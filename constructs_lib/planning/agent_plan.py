@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
 from constructs_lib.errors import ConstructsLibValidationError
-from constructs_lib.quotas import (
+from constructs_lib.limits.catalog import (
     SERVICE_DEFAULTS,
     QuotaCatalog,
     QuotaName,

@@ -8,7 +8,7 @@ import aws_cdk as cdk
 import jsii
 from constructs import Construct, IValidation
 
-from constructs_lib.planning import Finding, Severity
+from constructs_lib.planning.agent_plan import Finding, Severity
 
 #: Prefix of every acknowledgeable warning id the library emits (``constructs_lib:<Code>``).
 WARNING_PREFIX = "constructs_lib:"

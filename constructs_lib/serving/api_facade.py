@@ -16,9 +16,9 @@ Invocation modes, from the agent's capacity plan:
   default would cut the stream), which is shorter than AgentCore's streaming duration: longer tasks get a
   warning pointing at the job API or the WebSocket facade;
 - asynchronous: ``POST /jobs`` answers 202 with a job id, ``GET /jobs/{jobId}`` reports status and
-  result (see :mod:`constructs_lib.jobs` for the contract the agent follows).
+  result (see :mod:`constructs_lib.serving.jobs` for the contract the agent follows).
 
-With :class:`~constructs_lib.payload_staging.PayloadStaging`, ``POST /uploads`` hands out pre-signed,
+With :class:`~constructs_lib.serving.payload_staging.PayloadStaging`, ``POST /uploads`` hands out pre-signed,
 size-limited upload URLs and clients pass the object key as ``payloadKey``.
 
 See: https://docs.aws.amazon.com/apigateway/latest/developerguide/response-transfer-mode.html
@@ -27,7 +27,6 @@ See: https://docs.aws.amazon.com/apigateway/latest/developerguide/response-trans
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
@@ -40,21 +39,20 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from constructs_lib import _nag, _perms
-from constructs_lib._functions import DEFAULT_LOG_RETENTION, DEFAULT_PYTHON_RUNTIME, secure_function
-from constructs_lib._hooks import FixedErrors
-from constructs_lib.agent import DEFAULT_ENDPOINT, AgentCoreAgent
+from constructs_lib._cdk import nag, perms
+from constructs_lib._cdk.functions import DEFAULT_LOG_RETENTION, DEFAULT_PYTHON_RUNTIME, HANDLERS_DIR, secure_function
+from constructs_lib._cdk.reporting import FixedErrors
+from constructs_lib.agent.agent import DEFAULT_ENDPOINT, AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
-from constructs_lib.jobs import AgentJobs
-from constructs_lib.planning import InvocationMode
-from constructs_lib.quotas import QuotaName, ResolvedQuota, Unit, format_value
+from constructs_lib.limits.catalog import QuotaName, ResolvedQuota, Unit, format_value
+from constructs_lib.planning.agent_plan import InvocationMode
+from constructs_lib.serving.jobs import AgentJobs
 
 if TYPE_CHECKING:
-    from constructs_lib.payload_staging import PayloadStaging
+    from constructs_lib.serving.payload_staging import PayloadStaging
 
 _WARNING_PREFIX = "constructs_lib:"
 #: Where the proxy's code lives; the package holds only the modules the proxy needs.
-HANDLERS_DIR = Path(__file__).parent / "handlers"
 _PROXY_FILES = ("invoke_proxy.py", "staging_urls.py", "invoke_proxy_stream.sh")
 #: Header carrying the runtime session id (requests and responses).
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
@@ -395,7 +393,7 @@ class AgentApiFacade(Construct):
         # InvokeAgentRuntime authorizes on the runtime and on the endpoint the qualifier names.
         iam.Grant.add_to_principal(
             grantee=function,
-            actions=[_perms.INVOKE_AGENT_RUNTIME],
+            actions=[perms.INVOKE_AGENT_RUNTIME],
             resource_arns=[agent.agent_runtime_arn, f"{agent.agent_runtime_arn}/runtime-endpoint/{self.qualifier}"],
         )
         if self.jobs is not None:
@@ -527,13 +525,13 @@ class AgentApiFacade(Construct):
 
     def _acknowledge_auth(self) -> None:
         if self.auth.kind == "iam":
-            _nag.acknowledge(
+            nag.acknowledge(
                 self.api, "AwsSolutions-COG4", [None],
                 f"the API of agent {self.agent.runtime_name} uses IAM (SigV4) authorization on every method, "
                 "which authenticates callers without a Cognito user pool",
             )
         elif self.auth.kind == "lambda":
-            _nag.acknowledge(
+            nag.acknowledge(
                 self.api, "AwsSolutions-COG4", [None],
                 f"the API of agent {self.agent.runtime_name} authenticates every method with a Lambda token "
                 "authorizer chosen by the user (FacadeAuth.lambda_authorizer)",
@@ -561,8 +559,8 @@ class AgentApiFacade(Construct):
         resource = f"<{api_id}>/{self.stage_name}/*/*"
         for candidate in (getattr(grantee, "role", None), grantee):
             if isinstance(candidate, Construct):
-                _nag.acknowledge(
-                    candidate, "AwsSolutions-IAM5", [f"Resource::{_nag.arn_text(stack, 'execute-api', resource)}"],
+                nag.acknowledge(
+                    candidate, "AwsSolutions-IAM5", [f"Resource::{nag.arn_text(stack, 'execute-api', resource)}"],
                     f"callers of the API of agent {self.agent.runtime_name} may use every route of its "
                     f"{self.stage_name} stage (execute-api:Invoke on that one stage)",
                 )

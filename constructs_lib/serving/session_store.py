@@ -25,7 +25,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from constructs_lib._hooks import warn_unless_retained
+from constructs_lib._cdk.reporting import warn_unless_retained
 from constructs_lib.errors import ConstructsLibValidationError
 
 #: The environment variable that carries the table name into the agent.
@@ -163,7 +163,7 @@ class AgentSessionStore(Construct):
     def grant_read_write(self, grantee: Any) -> iam.Grant:
         """Allow ``grantee`` to read and write session items, and tell it the table name.
 
-        For an :class:`~constructs_lib.agent.AgentCoreAgent` (or a Lambda function) the table name is
+        For an :class:`~constructs_lib.agent.agent.AgentCoreAgent` (or a Lambda function) the table name is
         added to its environment as ``AGENT_SESSION_TABLE``.
         """
         grant = self.table.grant_read_write_data(_grantable(grantee))

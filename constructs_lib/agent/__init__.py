@@ -1,0 +1,1 @@
+"""The agent itself: AgentCoreAgent, its artifacts, its image repository and direct-code packaging."""

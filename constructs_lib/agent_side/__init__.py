@@ -1,0 +1,1 @@
+"""Code that runs inside an agent (not in a Lambda function): the asynchronous job reporter."""

@@ -1,0 +1,1 @@
+"""Running agents: monitoring (alarms and dashboard) and version archival."""

@@ -1,0 +1,1 @@
+"""Agents working together: Lambda tools and Step Functions pipelines."""

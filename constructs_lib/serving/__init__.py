@@ -1,0 +1,1 @@
+"""Front doors and state around an agent: REST and WebSocket facades, jobs, payload staging, session store."""
