@@ -1,116 +1,143 @@
-"""AWS CDK L3 constructs for Amazon Bedrock AgentCore Runtime, with synth-time quota enforcement."""
+"""AWS CDK L3 constructs for Amazon Bedrock AgentCore Runtime, with synth-time quota enforcement.
 
-from constructs_lib.agent.agent import DEFAULT_ENDPOINT, METRIC_NAMESPACE, AgentArtifact, AgentCoreAgent
-from constructs_lib.agent.image_repository import AgentImageRepository
-from constructs_lib.checks import AgentCoreChecks
-from constructs_lib.errors import ConstructsLibValidationError
-from constructs_lib.limits.catalog import (
-    EDITION_CONTEXT_KEY,
-    OVERRIDES_CONTEXT_KEY,
-    Quota,
-    QuotaCatalog,
-    QuotaEdition,
-    QuotaName,
-    QuotaScope,
-    QuotaSource,
-    ResolvedQuota,
-)
-from constructs_lib.operations.monitoring import AgentMonitoring, metric_active_session_count
-from constructs_lib.operations.version_archive import AgentVersionArchive, is_audit_required, mark_audit_required
-from constructs_lib.orchestration.pipeline import (
-    ERROR_PATH,
-    FAILED_STEP_PATH,
-    RETRYABLE_AGENT_ERRORS,
-    AgentMap,
-    AgentParallel,
-    AgentPipeline,
-    AgentSequence,
-    AgentStep,
-    PipelineStep,
-    StepIntegration,
-    StepPayload,
-)
-from constructs_lib.orchestration.tools import TOOLS_ENVIRONMENT_KEY, AgentTool
-from constructs_lib.planning.account import AccountCapacity, RegionalCapacityReport, plan_account, plan_regions
-from constructs_lib.planning.agent_plan import (
-    ArtifactFacts,
-    ArtifactKind,
-    CapacityPlan,
-    Finding,
-    InvocationMode,
-    LifecycleRequest,
-    RateModel,
-    Severity,
-    WorkloadProfile,
-)
-from constructs_lib.platform import AgentPlacement, AgentPlatform, AgentSpec, PlatformAgent, ToolSpec
-from constructs_lib.serving.api_facade import DEFAULT_REQUEST_SCHEMA, AgentApiFacade, FacadeAuth
-from constructs_lib.serving.jobs import AGENT_ENV_TABLE_NAME, AgentJobs
-from constructs_lib.serving.payload_staging import PayloadStaging
-from constructs_lib.serving.session_store import SESSION_TABLE_ENV, AgentSessionStore
-from constructs_lib.serving.websocket_facade import AgentWebSocketFacade, WebSocketAuthorization
+The public API: the constructs, their props and factories, the workload and plan types and the checks pack.
+Names load on first use, so ``constructs_lib.limits`` and ``constructs_lib.planning`` stay free of the CDK (and of
+its Node.js process) when used on their own. Wire constants and planner internals are importable from their modules.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from constructs_lib.agent.agent import AgentArtifact, AgentCoreAgent
+    from constructs_lib.agent.image_repository import AgentImageRepository
+    from constructs_lib.checks import AgentCoreChecks
+    from constructs_lib.errors import ConstructsLibValidationError
+    from constructs_lib.limits.catalog import QuotaCatalog, QuotaEdition, QuotaName
+    from constructs_lib.operations.monitoring import AgentMonitoring
+    from constructs_lib.operations.version_archive import AgentVersionArchive, mark_audit_required
+    from constructs_lib.orchestration.pipeline import AgentPipeline
+    from constructs_lib.orchestration.steps import (
+        AgentMap,
+        AgentParallel,
+        AgentSequence,
+        AgentStep,
+        PipelineStep,
+        StepIntegration,
+        StepPayload,
+    )
+    from constructs_lib.orchestration.tools import AgentTool
+    from constructs_lib.planning.account import AccountCapacity
+    from constructs_lib.planning.agent_plan import ArtifactKind, CapacityPlan, InvocationMode, RateModel
+    from constructs_lib.planning.findings import Finding, Severity
+    from constructs_lib.planning.profile import WorkloadProfile
+    from constructs_lib.platform import AgentPlacement, AgentPlatform, AgentSpec, PlatformAgent, ToolSpec
+    from constructs_lib.serving.api_facade import AgentApiFacade, FacadeAuth
+    from constructs_lib.serving.jobs import AgentJobs
+    from constructs_lib.serving.payload_staging import PayloadStaging
+    from constructs_lib.serving.session_store import AgentSessionStore
+    from constructs_lib.serving.websocket_facade import AgentWebSocketFacade, WebSocketAuthorization
+
+#: Where each public name is defined.
+_EXPORTS: dict[str, str] = {
+    "AccountCapacity": "constructs_lib.planning.account",
+    "AgentApiFacade": "constructs_lib.serving.api_facade",
+    "AgentArtifact": "constructs_lib.agent.agent",
+    "AgentCoreAgent": "constructs_lib.agent.agent",
+    "AgentCoreChecks": "constructs_lib.checks",
+    "AgentImageRepository": "constructs_lib.agent.image_repository",
+    "AgentJobs": "constructs_lib.serving.jobs",
+    "AgentMap": "constructs_lib.orchestration.steps",
+    "AgentMonitoring": "constructs_lib.operations.monitoring",
+    "AgentParallel": "constructs_lib.orchestration.steps",
+    "AgentPipeline": "constructs_lib.orchestration.pipeline",
+    "AgentPlacement": "constructs_lib.platform",
+    "AgentPlatform": "constructs_lib.platform",
+    "AgentSequence": "constructs_lib.orchestration.steps",
+    "AgentSessionStore": "constructs_lib.serving.session_store",
+    "AgentSpec": "constructs_lib.platform",
+    "AgentStep": "constructs_lib.orchestration.steps",
+    "AgentTool": "constructs_lib.orchestration.tools",
+    "AgentVersionArchive": "constructs_lib.operations.version_archive",
+    "AgentWebSocketFacade": "constructs_lib.serving.websocket_facade",
+    "ArtifactKind": "constructs_lib.planning.agent_plan",
+    "CapacityPlan": "constructs_lib.planning.agent_plan",
+    "ConstructsLibValidationError": "constructs_lib.errors",
+    "FacadeAuth": "constructs_lib.serving.api_facade",
+    "Finding": "constructs_lib.planning.findings",
+    "InvocationMode": "constructs_lib.planning.agent_plan",
+    "PayloadStaging": "constructs_lib.serving.payload_staging",
+    "PipelineStep": "constructs_lib.orchestration.steps",
+    "PlatformAgent": "constructs_lib.platform",
+    "QuotaCatalog": "constructs_lib.limits.catalog",
+    "QuotaEdition": "constructs_lib.limits.catalog",
+    "QuotaName": "constructs_lib.limits.catalog",
+    "RateModel": "constructs_lib.planning.agent_plan",
+    "Severity": "constructs_lib.planning.findings",
+    "StepIntegration": "constructs_lib.orchestration.steps",
+    "StepPayload": "constructs_lib.orchestration.steps",
+    "ToolSpec": "constructs_lib.platform",
+    "WebSocketAuthorization": "constructs_lib.serving.websocket_facade",
+    "WorkloadProfile": "constructs_lib.planning.profile",
+    "mark_audit_required": "constructs_lib.operations.version_archive",
+}
 
 __all__ = [
-    "AGENT_ENV_TABLE_NAME",
-    "DEFAULT_ENDPOINT",
-    "DEFAULT_REQUEST_SCHEMA",
-    "ERROR_PATH",
-    "FAILED_STEP_PATH",
-    "RETRYABLE_AGENT_ERRORS",
-    "SESSION_TABLE_ENV",
-    "TOOLS_ENVIRONMENT_KEY",
     "AccountCapacity",
     "AgentApiFacade",
+    "AgentArtifact",
+    "AgentCoreAgent",
     "AgentCoreChecks",
+    "AgentImageRepository",
     "AgentJobs",
     "AgentMap",
     "AgentMonitoring",
-    "AgentPlacement",
-    "AgentPlatform",
-    "AgentSpec",
-    "AgentVersionArchive",
-    "PlatformAgent",
-    "ToolSpec",
     "AgentParallel",
     "AgentPipeline",
+    "AgentPlacement",
+    "AgentPlatform",
     "AgentSequence",
     "AgentSessionStore",
+    "AgentSpec",
     "AgentStep",
     "AgentTool",
+    "AgentVersionArchive",
     "AgentWebSocketFacade",
-    "FacadeAuth",
-    "PayloadStaging",
-    "PipelineStep",
-    "StepIntegration",
-    "StepPayload",
-    "WebSocketAuthorization",
-    "EDITION_CONTEXT_KEY",
-    "METRIC_NAMESPACE",
-    "OVERRIDES_CONTEXT_KEY",
-    "AgentArtifact",
-    "AgentCoreAgent",
-    "AgentImageRepository",
-    "ArtifactFacts",
     "ArtifactKind",
     "CapacityPlan",
     "ConstructsLibValidationError",
+    "FacadeAuth",
     "Finding",
     "InvocationMode",
-    "LifecycleRequest",
-    "Quota",
+    "PayloadStaging",
+    "PipelineStep",
+    "PlatformAgent",
     "QuotaCatalog",
     "QuotaEdition",
     "QuotaName",
-    "QuotaScope",
-    "QuotaSource",
-    "RegionalCapacityReport",
     "RateModel",
-    "ResolvedQuota",
     "Severity",
+    "StepIntegration",
+    "StepPayload",
+    "ToolSpec",
+    "WebSocketAuthorization",
     "WorkloadProfile",
-    "is_audit_required",
     "mark_audit_required",
-    "metric_active_session_count",
-    "plan_account",
-    "plan_regions",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public name from its module on first use."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The public names beside the module attributes."""
+    return sorted({*globals(), *__all__})

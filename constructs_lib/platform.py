@@ -22,7 +22,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct, IValidation
 
-from constructs_lib._cdk.reporting import report_findings
+from constructs_lib._cdk.reporting import report
 from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.agent.agent import AgentArtifact, AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
@@ -31,7 +31,8 @@ from constructs_lib.operations.monitoring import AgentMonitoring
 from constructs_lib.operations.version_archive import AgentVersionArchive
 from constructs_lib.orchestration.tools import AgentTool
 from constructs_lib.planning.account import AccountCapacity, plan_account
-from constructs_lib.planning.agent_plan import InvocationMode, WorkloadProfile
+from constructs_lib.planning.agent_plan import InvocationMode
+from constructs_lib.planning.profile import WorkloadProfile
 from constructs_lib.serving.api_facade import AgentApiFacade
 from constructs_lib.serving.payload_staging import PayloadStaging
 from constructs_lib.serving.session_store import AgentSessionStore
@@ -225,7 +226,7 @@ class AgentPlatform(Construct):
 
         plans = [m.agent.plan for m in self.agents.values()]
         self.account_capacity: AccountCapacity = plan_account(plans, catalog=catalog_for(self), region=region_of(self))
-        report_findings(self, self.account_capacity.findings)
+        report(self, self.account_capacity.findings)
         self.node.add_validation(_StackResourceLimit(self))
 
     # -- construction ---------------------------------------------------------------------------------
@@ -379,7 +380,7 @@ class _StackResourceLimit:
             return []
         per_agent = math.ceil(count / max(1, len(platform.agents)))
         return [
-            f"{platform.node.path}: [StackResourceLimit] the stack holds {count:,} resources, more than "
+            f"[StackResourceLimit] the stack holds {count:,} resources, more than "
             f"{limit.formatted()}, the {limit.describe()}; about {per_agent} per agent: use "
             "placement=AgentPlacement.NESTED_STACK_PER_AGENT, or one stack per AgentPlatform"
         ]

@@ -12,7 +12,7 @@ from constructs_lib.agent.agent import AgentArtifact, AgentCoreAgent
 from constructs_lib.operations.monitoring import AgentMonitoring
 from constructs_lib.orchestration.pipeline import AgentMap, AgentPipeline, AgentStep, StepPayload
 from constructs_lib.orchestration.tools import AgentTool
-from constructs_lib.planning.agent_plan import WorkloadProfile
+from constructs_lib.planning.profile import WorkloadProfile
 
 AGENTS_DIR = Path(__file__).parent / "agents"
 TOOLS_DIR = Path(__file__).parent / "tools"

@@ -9,7 +9,7 @@ from constructs import Construct
 
 from constructs_lib.agent.agent import AgentArtifact, AgentCoreAgent
 from constructs_lib.operations.monitoring import AgentMonitoring
-from constructs_lib.planning.agent_plan import WorkloadProfile
+from constructs_lib.planning.profile import WorkloadProfile
 from constructs_lib.serving.payload_staging import PayloadStaging
 from constructs_lib.serving.session_store import AgentSessionStore
 from constructs_lib.serving.websocket_facade import AgentWebSocketFacade

@@ -1,4 +1,14 @@
-"""How findings reach the user at synth: errors as node validations, warnings and infos as annotations."""
+"""The one way the library reports at synth: findings become CDK validations and annotations.
+
+- a hard limit crossed (:attr:`Severity.ERROR`) becomes a node validation on the construct: ``cdk synth`` and
+  ``app.synth()`` fail and list every error of the app at once;
+- a warning becomes an acknowledgeable warning ``constructs_lib:<Code>``
+  (``Annotations.of(x).acknowledge_warning("constructs_lib:<Code>", reason)``);
+- an info note carries an id too, ``constructs_lib:<Code>``.
+
+Messages start with ``[Code]``; CDK prints the construct path beside each one, so messages never repeat it.
+Raised exceptions (:class:`~constructs_lib.errors.ConstructsLibValidationError`) stay for misuse of the API.
+"""
 
 from __future__ import annotations
 
@@ -6,54 +16,73 @@ from collections.abc import Iterable
 
 import aws_cdk as cdk
 import jsii
-from constructs import Construct, IValidation
+from constructs import IConstruct, IValidation
 
-from constructs_lib.planning.agent_plan import Finding, Severity
+from constructs_lib.planning.findings import Finding, Severity
 
-#: Prefix of every acknowledgeable warning id the library emits (``constructs_lib:<Code>``).
-WARNING_PREFIX = "constructs_lib:"
+#: Prefix of every warning and info id the library emits (``constructs_lib:<Code>``).
+ANNOTATION_PREFIX = "constructs_lib:"
+#: Code of the info note added when a check is skipped because a value is an unresolved token.
+UNRESOLVED_TOKEN = "TokenNotChecked"
 
 
 @jsii.implements(IValidation)
-class FixedErrors:
-    """A node validation that reports errors found while the construct was built.
-
-    A node validation fails ``cdk synth`` and ``app.synth()`` alike and lists every error at once.
-    """
+class _HardLimitErrors:
+    """A node validation holding errors found while the construct was built."""
 
     def __init__(self, errors: list[str]) -> None:
         self._errors = errors
 
     def validate(self) -> list[str]:
-        """The errors, each already prefixed with its construct path."""
+        """The errors, each starting with its ``[Code]``."""
         return list(self._errors)
 
 
-def report_findings(scope: Construct, findings: Iterable[Finding]) -> None:
-    """Errors become one node validation on ``scope``; warnings acknowledgeable warnings; infos infos."""
-    path = scope.node.path
+def report(scope: IConstruct, findings: Iterable[Finding]) -> None:
+    """Report ``findings`` on ``scope``: errors fail synthesis, warnings and infos are annotations with ids."""
     findings = list(findings)
-    errors = [f.render(path) for f in findings if f.severity is Severity.ERROR]
+    errors = [f.render() for f in findings if f.severity is Severity.ERROR]
     if errors:
-        scope.node.add_validation(FixedErrors(errors))
+        scope.node.add_validation(_HardLimitErrors(errors))
+    annotations = cdk.Annotations.of(scope)
     for finding in findings:
         if finding.severity is Severity.WARNING:
-            cdk.Annotations.of(scope).add_warning_v2(f"{WARNING_PREFIX}{finding.code}", finding.render(path))
+            annotations.add_warning_v2(f"{ANNOTATION_PREFIX}{finding.code}", finding.render())
         elif finding.severity is Severity.INFO:
-            cdk.Annotations.of(scope).add_info(finding.render(path))
+            annotations.add_info_v2(f"{ANNOTATION_PREFIX}{finding.code}", finding.render())
 
 
-def warn_unless_retained(scope: Construct, removal_policy: cdk.RemovalPolicy, what: str) -> None:
+def report_error(scope: IConstruct, code: str, message: str) -> None:
+    """A hard limit crossed: synthesis fails with ``[code] message`` at ``scope``."""
+    report(scope, [Finding(Severity.ERROR, code, message)])
+
+
+def report_warning(scope: IConstruct, code: str, message: str) -> None:
+    """An acknowledgeable warning ``constructs_lib:<code>``."""
+    report(scope, [Finding(Severity.WARNING, code, message)])
+
+
+def report_info(scope: IConstruct, code: str, message: str) -> None:
+    """An info note ``constructs_lib:<code>``."""
+    report(scope, [Finding(Severity.INFO, code, message)])
+
+
+def report_unresolved(scope: IConstruct, prop: str, against: str) -> None:
+    """Say that ``prop`` is a token, so it is not checked at synth against ``against`` (a limit, in words).
+
+    A token is never guessed and never raises: the check waits for deployment.
+    """
+    report_info(
+        scope, UNRESOLVED_TOKEN, f"{prop} is an unresolved token, so it is not checked at synth against {against}"
+    )
+
+
+def warn_unless_retained(scope: IConstruct, removal_policy: cdk.RemovalPolicy, what: str) -> None:
     """Stateful data is retained by default; choosing otherwise is allowed, and said (acknowledgeable)."""
     if removal_policy != cdk.RemovalPolicy.RETAIN:
-        warn(
+        report_warning(
             scope,
             "StatefulResourceNotRetained",
             f"{what} is not retained (removal_policy={removal_policy.name}): deleting or replacing the stack "
             "deletes its data; acknowledge this warning if that is intended (for example in a test stage)",
         )
-
-
-def warn(scope: Construct, code: str, message: str) -> None:
-    """An acknowledgeable warning ``constructs_lib:<code>`` worded like a finding."""
-    cdk.Annotations.of(scope).add_warning_v2(f"{WARNING_PREFIX}{code}", f"{scope.node.path}: [{code}] {message}")

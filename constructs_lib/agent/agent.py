@@ -17,7 +17,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from constructs_lib._cdk import nag, perms
-from constructs_lib._cdk.reporting import report_findings, warn
+from constructs_lib._cdk.reporting import report, report_unresolved, report_warning
 from constructs_lib._cdk.scope import account_of, catalog_for, region_of
 from constructs_lib.agent.code_package import (
     DEFAULT_CODE_EXCLUDES,
@@ -28,20 +28,11 @@ from constructs_lib.agent.code_package import (
 from constructs_lib.agent.image_repository import AgentImageRepository
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
+from constructs_lib.limits.service import DEFAULT_ENDPOINT, NAME_MAX_LENGTH
 from constructs_lib.limits.validation import environment_problems, name_problems
-from constructs_lib.planning.agent_plan import (
-    ArtifactFacts,
-    ArtifactKind,
-    CapacityPlan,
-    LifecycleRequest,
-    RateModel,
-    WorkloadProfile,
-)
+from constructs_lib.planning.agent_plan import ArtifactFacts, ArtifactKind, CapacityPlan, LifecycleRequest, RateModel
+from constructs_lib.planning.profile import WorkloadProfile
 
-#: CloudWatch namespace of AgentCore Runtime metrics.
-METRIC_NAMESPACE = "AWS/Bedrock-AgentCore"
-#: The endpoint every runtime has; it follows the latest version.
-DEFAULT_ENDPOINT = "DEFAULT"
 #: Template metadata key under which each runtime records its capacity plan (read by the report).
 PLAN_METADATA_KEY = "constructs_lib:plan"
 
@@ -315,7 +306,9 @@ class AgentCoreAgent(Construct):
         self._check_prop_types(workload, endpoints, models)
         self.catalog: QuotaCatalog = catalog_for(self)
         self.region: str | None = region_of(self)
-        self.runtime_name: str = runtime_name or cdk.Names.unique_resource_name(self, max_length=48, separator="_")
+        self.runtime_name: str = runtime_name or cdk.Names.unique_resource_name(
+            self, max_length=NAME_MAX_LENGTH, separator="_"
+        )
         self._validate_names(runtime_name, endpoints)
         self._environment: dict[str, str] = dict(environment_variables or {})
         raise_all("InvalidEnvironment", environment_problems(self._environment, self.catalog), self.node.path)
@@ -373,7 +366,7 @@ class AgentCoreAgent(Construct):
 
         if execution_role is None:
             self._acknowledge_default_role()
-        report_findings(self, self.plan.findings)
+        report(self, self.plan.findings)
         self._record_plan()
         self._check_throughput_endpoints()
         self._planned = True
@@ -575,7 +568,7 @@ class AgentCoreAgent(Construct):
         return endpoint
 
     def _warn(self, code: str, message: str) -> None:
-        warn(self, code, message)
+        report_warning(self, code, message)
 
     def add_model(self, model: str) -> None:
         """Allow the agent to invoke a Bedrock model (id, inference profile id or ARN)."""
@@ -664,8 +657,6 @@ def _concrete_seconds(scope: Construct, name: str, value: cdk.Duration | None) -
     if value is None:
         return None
     if value.is_unresolved():
-        cdk.Annotations.of(scope).add_info(
-            f"{name} is a token: its lifecycle limits (60 s to 8 h) are checked at deploy, not at synth"
-        )
+        report_unresolved(scope, name, "the lifecycle limits")
         return None
     return float(value.to_milliseconds()) / 1000.0

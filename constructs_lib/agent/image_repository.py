@@ -8,7 +8,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from constructs_lib._cdk.reporting import warn_unless_retained
+from constructs_lib._cdk.reporting import report_warning, warn_unless_retained
 from constructs_lib._cdk.scope import catalog_for
 from constructs_lib.errors import ConstructsLibValidationError
 from constructs_lib.limits.catalog import QuotaName
@@ -57,9 +57,10 @@ class AgentImageRepository(Construct):
                 "InvalidMaxImageCount", f"max_image_count must be at least 1, got {keep}", self.node.path
             )
         if keep > versions.value:
-            cdk.Annotations.of(self).add_warning_v2(
-                "constructs_lib:MaxImageCountAboveVersionsQuota",
-                f"{self.node.path}: [MaxImageCountAboveVersionsQuota] max_image_count {keep} keeps more images "
+            report_warning(
+                self,
+                "MaxImageCountAboveVersionsQuota",
+                f"max_image_count {keep} keeps more images "
                 f"than an agent can have versions ({versions.formatted()}, "
                 f"the {versions.describe()}); images beyond that cannot back any runtime version",
             )

@@ -6,18 +6,10 @@ the user's parameter, so that callers can collect every problem before raising o
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
-
-#: Runtime and endpoint names as the service accepts them. The CloudFormation schema carries the same
-#: pattern without anchors, so neither cfn-lint nor CDK's template validation rejects ``my-agent``.
-NAME_PATTERN = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]{0,47}$")
-#: Keys of runtime environment variables.
-ENVIRONMENT_KEY_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
-#: The longest runtime or endpoint name (from ``NAME_PATTERN``).
-NAME_MAX_LENGTH = 48
+from constructs_lib.limits.service import ENVIRONMENT_KEY_PATTERN, NAME_MAX_LENGTH
 
 
 def name_problems(name: str, param: str) -> list[str]:

@@ -41,9 +41,10 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from constructs_lib._cdk.scope import catalog_for, region_of
-from constructs_lib.agent.agent import DEFAULT_ENDPOINT, METRIC_NAMESPACE, AgentCoreAgent
+from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.limits.catalog import QuotaName, QuotaScope, ResolvedQuota, Unit, format_value
+from constructs_lib.limits.service import DEFAULT_ENDPOINT, METRIC_NAMESPACE
 from constructs_lib.planning.agent_plan import ArtifactKind, InvocationMode, RateModel
 
 #: Default alarm levels for active sessions, as fractions of the regional active-session quota.

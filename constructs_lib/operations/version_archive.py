@@ -39,7 +39,7 @@ from constructs_lib._cdk import nag
 from constructs_lib._cdk.buckets import access_logs_bucket as _logs_bucket
 from constructs_lib._cdk.buckets import use_bucket_policy_for_access_logs
 from constructs_lib._cdk.functions import DEFAULT_PYTHON_RUNTIME, HANDLERS_DIR
-from constructs_lib._cdk.reporting import warn_unless_retained
+from constructs_lib._cdk.reporting import report_info, report_warning, warn_unless_retained
 from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError
@@ -66,7 +66,6 @@ GET_AGENT_RUNTIME = "bedrock-agentcore:GetAgentRuntime"
 LIST_AGENT_RUNTIME_VERSIONS = "bedrock-agentcore:ListAgentRuntimeVersions"
 
 _HANDLER_MODULE = "version_archiver"
-_WARNING_PREFIX = "constructs_lib:"
 _ARCHIVED_BY = "_constructs_lib_archived_by"
 _AUDIT_REQUIRED = "_constructs_lib_audit_required"
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
@@ -102,9 +101,10 @@ class _AuditCoverage:
         agent = self._agent
         if getattr(agent, _ARCHIVED_BY, None) is None and not self._reported:
             self._reported = True
-            cdk.Annotations.of(agent).add_warning_v2(
-                f"{_WARNING_PREFIX}AuditedAgentNotArchived",
-                f"{agent.node.path}: agent {agent.runtime_name} is marked as needing an audit trail of its "
+            report_warning(
+                agent,
+                "AuditedAgentNotArchived",
+                f"agent {agent.runtime_name} is marked as needing an audit trail of its "
                 "versions, but no AgentVersionArchive archives it; AgentCore keeps a limited number of versions "
                 "and deletes inactive ones, so add it with AgentVersionArchive(..., agents=[...]) or add_agent()",
             )
@@ -427,7 +427,9 @@ class AgentVersionArchive(Construct):
             return
         interval = self._sweep_interval_seconds()
         if interval is None:
-            cdk.Annotations.of(self).add_info(
+            report_info(
+                self,
+                "SweepScheduleNotChecked",
                 f"{agent.runtime_name}: the sweep schedule {self.schedule.expression_string} is not a rate, so "
                 "whether it keeps up with the agent's deployments is not checked"
             )
@@ -436,9 +438,10 @@ class AgentVersionArchive(Construct):
         between_sweeps = rate * interval / 86400
         fill_days = f"{versions.value / rate:,.1f} days"
         if between_sweeps >= versions.value:
-            cdk.Annotations.of(self).add_warning_v2(
-                f"{_WARNING_PREFIX}VersionArchiveFallsBehind",
-                f"{self.node.path}: agent {agent.runtime_name} deploys {rate:g} times a day, so "
+            report_warning(
+                self,
+                "VersionArchiveFallsBehind",
+                f"agent {agent.runtime_name} deploys {rate:g} times a day, so "
                 f"{between_sweeps:,.0f} versions are created between two sweeps ({self.schedule.expression_string}), "
                 f"more than {versions.formatted()}, the {versions.describe()}: the quota fills in "
                 f"{fill_days}, and a missed CloudTrail event means versions "
@@ -446,7 +449,9 @@ class AgentVersionArchive(Construct):
                 "(schedule=Schedule.rate(...)), deploy less often, or " + versions.increase_advice(),
             )
         else:
-            cdk.Annotations.of(self).add_info(
+            report_info(
+                self,
+                "VersionArchiveKeepsUp",
                 f"{agent.runtime_name}: {finding.code}: the quota of {versions.formatted()} versions fills in "
                 f"{fill_days}; the archive captures each version on its CloudTrail event and sweeps on "
                 f"{self.schedule.expression_string}, so it keeps up; delete old versions only once they are archived"

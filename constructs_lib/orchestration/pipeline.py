@@ -29,6 +29,7 @@ from constructs import Construct
 
 from constructs_lib._cdk import nag, perms
 from constructs_lib._cdk.functions import DEFAULT_LOG_RETENTION, DEFAULT_PYTHON_RUNTIME, HANDLERS_DIR, secure_function
+from constructs_lib._cdk.reporting import report_warning
 from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError
@@ -67,7 +68,6 @@ __all__ = [
 ]
 
 _STARTER_MODULE = "task_token_starter"
-_WARNING_PREFIX = "constructs_lib:"
 #: Actions an asynchronous agent needs to end its step.
 TASK_RESPONSE_ACTIONS: tuple[str, ...] = (
     "states:SendTaskSuccess",
@@ -164,7 +164,7 @@ class AgentPipeline(Construct):
         )
         self.node.default_child = self.state_machine
         for code, message in ctx.fan_out_warnings:
-            cdk.Annotations.of(self).add_warning_v2(f"{_WARNING_PREFIX}{code}", message)
+            report_warning(self, code, message)
         self._grant_callbacks()
         self._acknowledge()
 
@@ -186,9 +186,10 @@ class AgentPipeline(Construct):
                     self.node.path,
                 )
             if math.isinf(longest):
-                cdk.Annotations.of(self).add_warning_v2(
-                    f"{_WARNING_PREFIX}ExpressDurationUnknown",
-                    f"{self.node.path}: a map has no expected_items, so the run cannot be checked against "
+                report_warning(
+                    self,
+                    "ExpressDurationUnknown",
+                    f"a map has no expected_items, so the run cannot be checked against "
                     f"{express.formatted()}, the {express.describe()}; set expected_items or use STANDARD",
                 )
             elif longest > express.value:

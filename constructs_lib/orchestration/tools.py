@@ -22,6 +22,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from constructs_lib._cdk.functions import DEFAULT_LOG_RETENTION, DEFAULT_PYTHON_RUNTIME, secure_function
+from constructs_lib._cdk.reporting import report_unresolved, report_warning
 from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
@@ -37,7 +38,6 @@ INVOKE_FUNCTION = "lambda:InvokeFunction"
 #: estimate the length of :data:`TOOLS_ENVIRONMENT_KEY` while the ARNs are still tokens.
 _FUNCTION_ARN_MAX_LENGTH = 140
 _REGISTRY_ID = "AgentToolRegistry"
-_WARNING_PREFIX = "constructs_lib:"
 
 
 class _ToolRegistry(Construct):
@@ -166,9 +166,7 @@ class AgentTool(Construct):
 
     def _check_timeout(self, timeout: cdk.Duration) -> float | None:
         if timeout.is_unresolved():
-            cdk.Annotations.of(self).add_info(
-                "timeout is a token: it is checked against Lambda's function timeout at deploy, not at synth"
-            )
+            report_unresolved(self, "timeout", "Lambda's function timeout")
             return None
         seconds = float(timeout.to_seconds())
         quota = self.catalog.resolve(QuotaName.LAMBDA_TIMEOUT, self.region)
@@ -193,9 +191,10 @@ class AgentTool(Construct):
             limit = longest
             reason = f"the agent's longest_task is {format_value(longest, Unit.SECONDS)}"
         if self.timeout_seconds > limit:
-            cdk.Annotations.of(self).add_warning_v2(
-                f"{_WARNING_PREFIX}ToolTimeoutExceedsInvocationMode",
-                f"{self.node.path}: tool {self.tool_name!r} may run "
+            report_warning(
+                self,
+                "ToolTimeoutExceedsInvocationMode",
+                f"tool {self.tool_name!r} may run "
                 f"{format_value(self.timeout_seconds, Unit.SECONDS)}, longer than agent {agent.node.path} can "
                 f"wait for it ({reason}); lower the tool timeout, make the tool asynchronous (return a job id "
                 "and let the agent poll), or plan the agent for a longer task (workload=WorkloadProfile("

@@ -17,14 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName, QuotaScope, ResolvedQuota, Unit, format_value
-from constructs_lib.planning.agent_plan import (
-    ArtifactFacts,
-    CapacityPlan,
-    Finding,
-    LifecycleRequest,
-    Severity,
-    WorkloadProfile,
-)
+from constructs_lib.planning.agent_plan import ArtifactFacts, CapacityPlan, LifecycleRequest
+from constructs_lib.planning.findings import Finding, Severity
+from constructs_lib.planning.profile import WorkloadProfile
 
 #: Scopes whose quota is one pool shared by every agent of the account (and region).
 _ACCOUNT_SCOPES = (QuotaScope.ACCOUNT, QuotaScope.ACCOUNT_AND_REGION)

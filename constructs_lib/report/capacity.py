@@ -25,8 +25,9 @@ import aws_cdk as cdk
 from constructs import IConstruct
 
 from constructs_lib._cdk.scope import account_of
-from constructs_lib.agent.agent import DEFAULT_ENDPOINT, PLAN_METADATA_KEY, AgentCoreAgent
+from constructs_lib.agent.agent import PLAN_METADATA_KEY, AgentCoreAgent
 from constructs_lib.limits.catalog import QuotaCatalog, Unit, format_value
+from constructs_lib.limits.service import DEFAULT_ENDPOINT
 from constructs_lib.planning.account import (
     AccountCapacity,
     PlanInputs,
@@ -35,15 +36,9 @@ from constructs_lib.planning.account import (
     plan_account,
     plan_regions,
 )
-from constructs_lib.planning.agent_plan import (
-    ArtifactFacts,
-    ArtifactKind,
-    CapacityPlan,
-    Finding,
-    LifecycleRequest,
-    Severity,
-    WorkloadProfile,
-)
+from constructs_lib.planning.agent_plan import ArtifactFacts, ArtifactKind, CapacityPlan, LifecycleRequest
+from constructs_lib.planning.findings import Finding, Severity
+from constructs_lib.planning.profile import WorkloadProfile
 
 #: The app the report builds when ``--app`` is not given (``app.py``'s ``build_app`` in the current directory).
 DEFAULT_APP = "app:build_app"

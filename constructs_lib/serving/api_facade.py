@@ -41,17 +41,17 @@ from constructs import Construct
 
 from constructs_lib._cdk import nag, perms
 from constructs_lib._cdk.functions import DEFAULT_LOG_RETENTION, DEFAULT_PYTHON_RUNTIME, HANDLERS_DIR, secure_function
-from constructs_lib._cdk.reporting import FixedErrors
-from constructs_lib.agent.agent import DEFAULT_ENDPOINT, AgentCoreAgent
+from constructs_lib._cdk.reporting import report_error, report_unresolved, report_warning
+from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.limits.catalog import QuotaName, ResolvedQuota, Unit, format_value
+from constructs_lib.limits.service import DEFAULT_ENDPOINT
 from constructs_lib.planning.agent_plan import InvocationMode
 from constructs_lib.serving.jobs import AgentJobs
 
 if TYPE_CHECKING:
     from constructs_lib.serving.payload_staging import PayloadStaging
 
-_WARNING_PREFIX = "constructs_lib:"
 #: Where the proxy's code lives; the package holds only the modules the proxy needs.
 _PROXY_FILES = ("invoke_proxy.py", "staging_urls.py", "invoke_proxy_stream.sh")
 #: Header carrying the runtime session id (requests and responses).
@@ -294,9 +294,8 @@ class AgentApiFacade(Construct):
         throttle: list[str] = []
         rate, burst = self.throttle_rate_limit, self.throttle_burst_limit
         if _is_token(rate) or _is_token(burst):
-            cdk.Annotations.of(self).add_info(
-                "throttle_rate_limit or throttle_burst_limit is a token: it is not checked against the agent's "
-                "invoke capacity at synth"
+            report_unresolved(
+                self, "throttle_rate_limit or throttle_burst_limit", "the agent's invoke capacity"
             )
         if not _is_token(rate) and (isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0):
             throttle.append(f"throttle_rate_limit must be a positive number, got {rate!r}")
@@ -310,22 +309,22 @@ class AgentApiFacade(Construct):
         task = self.agent.plan.profile.longest_task_seconds
         if task is None or not self.invoke_route:
             return
-        path = self.node.path
         limit = self.integration_timeout
         if not self.streaming and task > limit.value:
             message = (
-                f"{path}: [TaskExceedsIntegrationTimeout] longest_task {format_value(task, Unit.SECONDS)} of agent "
+                f"longest_task {format_value(task, Unit.SECONDS)} of agent "
                 f"{self.agent.runtime_name} exceeds {limit.formatted()}, the {limit.describe()}, so POST /invoke "
                 "would time out; serve it through the asynchronous job API (jobs=True, invoke_route=False: "
                 "POST /jobs answers at once), or stream the response (streaming=True), or "
                 f"{limit.increase_advice()}"
             )
-            self.node.add_validation(FixedErrors([message]))
+            report_error(self, "TaskExceedsIntegrationTimeout", message)
         lambda_limit = self._stream_limit
         if self.streaming and task > lambda_limit.value:
-            cdk.Annotations.of(self).add_warning_v2(
-                f"{_WARNING_PREFIX}StreamExceedsProxyTimeout",
-                f"{path}: [StreamExceedsProxyTimeout] longest_task {format_value(task, Unit.SECONDS)} exceeds "
+            report_warning(
+                self,
+                "StreamExceedsProxyTimeout",
+                f"longest_task {format_value(task, Unit.SECONDS)} exceeds "
                 f"{lambda_limit.formatted()}, "
                 f"the {lambda_limit.describe()}, which also bounds an API Gateway response stream: longer "
                 "streams are cut; serve long tasks through the asynchronous job API (jobs=True) or the "
@@ -339,9 +338,10 @@ class AgentApiFacade(Construct):
         for name, asked in (("throttle_rate_limit", self.throttle_rate_limit),
                             ("throttle_burst_limit", self.throttle_burst_limit)):
             if not _is_token(asked) and asked > capacity:
-                cdk.Annotations.of(self).add_warning_v2(
-                    f"{_WARNING_PREFIX}ThrottleAboveInvokeQuota",
-                    f"{self.node.path}: [ThrottleAboveInvokeQuota] {name} {asked:g} exceeds the "
+                report_warning(
+                    self,
+                    "ThrottleAboveInvokeQuota",
+                    f"{name} {asked:g} exceeds the "
                     f"{format_value(capacity, Unit.PER_SECOND)} the "
                     f"agent can be invoked at ({plan.endpoint_count} endpoint(s) under the {invoke.describe()}); "
                     f"requests above it are throttled by AgentCore (429); lower {name} or "
@@ -464,9 +464,10 @@ class AgentApiFacade(Construct):
                 results_cache_ttl=auth.results_cache_ttl,
             )
             return apigw.AuthorizationType.CUSTOM, token, None
-        cdk.Annotations.of(self).add_warning_v2(
-            f"{_WARNING_PREFIX}UnauthenticatedApi",
-            f"{self.node.path}: [UnauthenticatedApi] the API of agent {self.agent.runtime_name} accepts "
+        report_warning(
+            self,
+            "UnauthenticatedApi",
+            f"the API of agent {self.agent.runtime_name} accepts "
             "unauthenticated requests "
             "(FacadeAuth.none()): anyone who finds the URL can invoke the agent and spend its quota; use "
             "FacadeAuth.iam(), .cognito(...) or .lambda_authorizer(...)",

@@ -40,7 +40,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from constructs_lib._cdk.reporting import warn_unless_retained
+from constructs_lib._cdk.reporting import report_unresolved, warn_unless_retained
 from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.errors import ConstructsLibValidationError
 from constructs_lib.limits.catalog import QuotaName, Unit, format_value
@@ -114,9 +114,7 @@ class AgentJobs(Construct):
 
     def _check_time_to_live(self) -> None:
         if self.time_to_live.is_unresolved():
-            cdk.Annotations.of(self).add_info(
-                "time_to_live is a token: it is not checked against the asynchronous job duration at synth"
-            )
+            report_unresolved(self, "time_to_live", "the asynchronous job duration")
             return
         quota = catalog_for(self).resolve(QuotaName.ASYNCHRONOUS_JOB_DURATION, region_of(self))
         seconds = self.time_to_live.to_seconds()

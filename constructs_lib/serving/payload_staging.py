@@ -24,7 +24,7 @@ from constructs import Construct
 
 from constructs_lib._cdk import nag
 from constructs_lib._cdk.buckets import access_logs_bucket, use_bucket_policy_for_access_logs
-from constructs_lib._cdk.reporting import warn_unless_retained
+from constructs_lib._cdk.reporting import report_unresolved, warn_unless_retained
 from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
@@ -46,7 +46,6 @@ AGENT_INPUT_ACTIONS: tuple[str, ...] = ("s3:GetObject",)
 #: Actions the agent needs on its output prefix (multipart uploads of large results included).
 AGENT_OUTPUT_ACTIONS: tuple[str, ...] = ("s3:PutObject", "s3:AbortMultipartUpload")
 
-_WARNING_PREFIX = "constructs_lib:"
 
 
 def _grantable(grantee: Any) -> iam.IGrantable:
@@ -170,9 +169,7 @@ class PayloadStaging(Construct):
     def _validate(self) -> None:
         expiry_problems: list[str] = []
         if self.url_expiry.is_unresolved() or self.object_expiry.is_unresolved():
-            cdk.Annotations.of(self).add_info(
-                "url_expiry or object_expiry is a token: their ranges are not checked at synth"
-            )
+            report_unresolved(self, "url_expiry or object_expiry", "their allowed ranges")
         else:
             url_seconds = self.url_expiry.to_seconds()
             object_seconds = self.object_expiry.to_seconds()
@@ -197,9 +194,7 @@ class PayloadStaging(Construct):
         raise_all("InvalidStagingExpiry", expiry_problems, self.node.path)
 
         if self.max_object_size.is_unresolved():
-            cdk.Annotations.of(self).add_info(
-                "max_object_size is a token: it is not checked against the request payload quota at synth"
-            )
+            report_unresolved(self, "max_object_size", "the request payload quota")
             return
         size = float(self.max_object_size.to_bytes())
         if size < 1:

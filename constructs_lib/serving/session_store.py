@@ -25,7 +25,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from constructs_lib._cdk.reporting import warn_unless_retained
+from constructs_lib._cdk.reporting import report_warning, warn_unless_retained
 from constructs_lib.errors import ConstructsLibValidationError
 
 #: The environment variable that carries the table name into the agent.
@@ -114,8 +114,9 @@ class AgentSessionStore(Construct):
                 self.node.path,
             )
         if not point_in_time_recovery:
-            cdk.Annotations.of(self).add_warning_v2(
-                "constructs_lib:SessionStorePitrDisabled",
+            report_warning(
+                self,
+                "SessionStorePitrDisabled",
                 "point_in_time_recovery is off: conversation history cannot be restored after an accidental "
                 "write or delete",
             )

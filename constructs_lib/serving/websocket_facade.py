@@ -39,6 +39,7 @@ from constructs import Construct
 
 from constructs_lib._cdk import nag, perms
 from constructs_lib._cdk.functions import HANDLERS_DIR
+from constructs_lib._cdk.reporting import report_info, report_unresolved, report_warning
 from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError
@@ -46,7 +47,6 @@ from constructs_lib.limits.catalog import QuotaName, Unit, format_value
 from constructs_lib.planning.agent_plan import InvocationMode
 from constructs_lib.serving.payload_staging import PayloadStaging
 
-_WARNING_PREFIX = "constructs_lib:"
 #: Connection-table actions the proxy needs.
 _CONNECTION_ACTIONS = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem")
 
@@ -270,7 +270,9 @@ class AgentWebSocketFacade(Construct):
                 "so clients upload larger inputs to S3 and send the object key in the message",
                 self.node.path,
             )
-        cdk.Annotations.of(self).add_info(
+        report_info(
+            self,
+            "PayloadStagingInUse",
             f"inputs above {quota.formatted()} ({quota.describe()}) travel through the payload staging bucket"
         )
 
@@ -292,9 +294,8 @@ class AgentWebSocketFacade(Construct):
     def _check_throttle(self) -> None:
         plan = self.agent.plan
         if cdk.Token.is_unresolved(self.throttle_rate_limit) or cdk.Token.is_unresolved(self.throttle_burst_limit):
-            cdk.Annotations.of(self).add_info(
-                "throttle_rate_limit or throttle_burst_limit is a token: it is not compared with the agent's "
-                "capacity plan at synth"
+            report_unresolved(
+                self, "throttle_rate_limit or throttle_burst_limit", "the agent's capacity plan"
             )
             return
         if self.throttle_rate_limit <= 0 or self.throttle_burst_limit < 0:
@@ -306,8 +307,9 @@ class AgentWebSocketFacade(Construct):
             )
         if self.throttle_rate_limit > plan.invoke_capacity_per_second:
             invoke = self.catalog.resolve(QuotaName.INVOKE_RATE, self.region)
-            cdk.Annotations.of(self).add_warning_v2(
-                f"{_WARNING_PREFIX}WebSocketThrottleAbovePlan",
+            report_warning(
+                self,
+                "WebSocketThrottleAbovePlan",
                 f"throttle_rate_limit {self.throttle_rate_limit:g} messages/s exceeds the "
                 f"{format_value(plan.invoke_capacity_per_second, Unit.PER_SECOND)} the agent's plan can absorb "
                 f"under the {invoke.describe()}; excess messages end as Throttled error frames; "
@@ -315,8 +317,9 @@ class AgentWebSocketFacade(Construct):
             )
         frames = plan.profile.websocket_frames_per_second
         if frames is not None and frames > self.throttle_rate_limit:
-            cdk.Annotations.of(self).add_warning_v2(
-                f"{_WARNING_PREFIX}WebSocketFrameRateAboveStageThrottle",
+            report_warning(
+                self,
+                "WebSocketFrameRateAboveStageThrottle",
                 f"websocket_frames_per_second {frames:g} exceeds the stage's route throttle of "
                 f"{self.throttle_rate_limit:g} messages/s, which applies to all connections together; "
                 "API Gateway will throttle client messages: batch messages, or raise throttle_rate_limit",
@@ -375,8 +378,9 @@ class AgentWebSocketFacade(Construct):
             return authorizers.WebSocketLambdaAuthorizer(
                 "Authorizer", auth.handler, identity_source=auth.identity_source  # type: ignore[arg-type]
             )
-        cdk.Annotations.of(self).add_warning_v2(
-            f"{_WARNING_PREFIX}UnauthenticatedWebSocketApi",
+        report_warning(
+            self,
+            "UnauthenticatedWebSocketApi",
             f"the WebSocket API of agent {self.agent.runtime_name} accepts unauthenticated connections "
             "(authorization=WebSocketAuthorization.none()); anyone with the URL can invoke the agent",
         )

@@ -86,5 +86,5 @@ app.synth()
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
                             env={**os.environ, "CDK_VALIDATION": "false"}, timeout=300)
     assert result.returncode != 0
-    assert "Broken/Big: [SessionHardwareExceeded] memory_per_session 32 GiB exceeds 8 GiB" in result.stderr
+    assert "[Broken/Big] [SessionHardwareExceeded] memory_per_session 32 GiB exceeds 8 GiB" in result.stderr
     assert "Instances compute" in result.stderr

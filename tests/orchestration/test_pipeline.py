@@ -12,12 +12,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk.assertions import Annotations, Match, Template
 
-from constructs_lib import (
-    EDITION_CONTEXT_KEY,
-    AgentArtifact,
-    AgentCoreAgent,
-    ConstructsLibValidationError,
-)
+from constructs_lib import AgentArtifact, AgentCoreAgent, ConstructsLibValidationError
+from constructs_lib.limits.catalog import EDITION_CONTEXT_KEY
 from constructs_lib.orchestration.pipeline import (
     RETRYABLE_AGENT_ERRORS,
     AgentMap,

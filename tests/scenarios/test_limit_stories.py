@@ -21,7 +21,7 @@ def test_story_nine_hour_batch_job_is_refused_at_synth(stack: cdk.Stack) -> None
         stack.node.root.synth()  # type: ignore[attr-defined]
     message = str(exc.value)
     assert "Validation failed" in message
-    assert "TestStack/Nightly: [TaskTooLong] longest_task 9 h exceeds 8 h" in message
+    assert "[TestStack/Nightly] [TaskTooLong] longest_task 9 h exceeds 8 h" in message
     assert "'asynchronous job duration' (edition 2026-09, hard limit)" in message
     assert "Instances compute" in message and "Amazon ECS or Amazon EKS" in message
 
@@ -33,8 +33,8 @@ def test_story_several_errors_are_reported_together(stack: cdk.Stack) -> None:
                    workload=WorkloadProfile(streaming_chunk=cdk.Size.mebibytes(16)))
     with pytest.raises(Exception) as exc:
         stack.node.root.synth()  # type: ignore[attr-defined]
-    assert "TestStack/A: [SessionHardwareExceeded]" in str(exc.value)
-    assert "TestStack/B: [StreamingChunkTooLarge]" in str(exc.value)
+    assert "[TestStack/A] [SessionHardwareExceeded]" in str(exc.value)
+    assert "[TestStack/B] [StreamingChunkTooLarge]" in str(exc.value)
 
 
 def test_story_team_on_2026_03_scales_with_endpoints(make_stack: Callable[..., cdk.Stack]) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import aws_cdk as cdk
 
 from constructs_lib.agent.agent import AgentArtifact, AgentCoreAgent
-from constructs_lib.planning.agent_plan import WorkloadProfile
+from constructs_lib.planning.profile import WorkloadProfile
 
 RESEARCH_CODE = Path(__file__).resolve().parents[2] / "stacks" / "agents" / "research"
 

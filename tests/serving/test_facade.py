@@ -354,7 +354,9 @@ def test_a_token_throttle_is_not_checked(stack: cdk.Stack) -> None:
     rate = cdk.CfnParameter(stack, "Rate", type="Number").value_as_number
     AgentApiFacade(stack, "Api", agent=agent(stack), throttle_rate_limit=rate)
     # THEN it is used as is, and an info says the check was skipped
-    Annotations.from_stack(stack).has_info("/TestStack/Api", Match.string_like_regexp("is a token"))
+    Annotations.from_stack(stack).has_info("/TestStack/Api", Match.string_like_regexp(
+        r"\[TokenNotChecked\] throttle_rate_limit or throttle_burst_limit is an unresolved token"
+    ))
     Annotations.from_stack(stack).has_no_warning("/TestStack/Api", Match.string_like_regexp("ThrottleAboveInvokeQuota"))
     Template.from_stack(stack).has_resource_properties(
         "AWS::ApiGateway::UsagePlan", {"Throttle": Match.object_like({"RateLimit": {"Ref": "Rate"}})}

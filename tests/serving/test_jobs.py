@@ -64,7 +64,9 @@ def test_fails_when_records_would_expire_before_the_job_can_end(stack: cdk.Stack
 def test_a_token_time_to_live_is_not_checked(stack: cdk.Stack) -> None:
     ttl = cdk.Duration.seconds(cdk.Token.as_number(cdk.Fn.ref("AWS::NoValue")))
     AgentJobs(stack, "Jobs", time_to_live=ttl)
-    Annotations.from_stack(stack).has_info("/TestStack/Jobs", Match.string_like_regexp("time_to_live is a token"))
+    Annotations.from_stack(stack).has_info("/TestStack/Jobs", Match.string_like_regexp(
+        r"\[TokenNotChecked\] time_to_live is an unresolved token"
+    ))
 
 
 def test_asynchronous_agents_get_the_job_routes_and_not_invoke(stack: cdk.Stack) -> None:

@@ -12,7 +12,7 @@ from aws_cdk.assertions import Annotations, Capture, Match, Template
 
 from constructs_lib.errors import ConstructsLibValidationError
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
-from constructs_lib.planning.agent_plan import WorkloadProfile
+from constructs_lib.planning.profile import WorkloadProfile
 from constructs_lib.serving.payload_staging import PayloadStaging
 from constructs_lib.serving.websocket_facade import ACCESS_LOG_FORMAT, AgentWebSocketFacade, WebSocketAuthorization
 
@@ -261,5 +261,7 @@ def test_token_throttle_skips_the_plan_check_with_an_info(stack: cdk.Stack) -> N
     rate = cdk.CfnParameter(stack, "Rate", type="Number")
     _facade(stack, throttle_rate_limit=rate.value_as_number)
     annotations = Annotations.from_stack(stack)
-    annotations.has_info(PATH, Match.string_like_regexp("throttle_rate_limit or throttle_burst_limit is a token"))
+    annotations.has_info(PATH, Match.string_like_regexp(
+        r"\[TokenNotChecked\] throttle_rate_limit or throttle_burst_limit is an unresolved token"
+    ))
     annotations.has_no_warning(PATH, Match.any_value())

@@ -7,7 +7,9 @@ from hypothesis import strategies as st
 
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
 from constructs_lib.planning.account import plan_account, plan_regions
-from constructs_lib.planning.agent_plan import CapacityPlan, Severity, WorkloadProfile
+from constructs_lib.planning.agent_plan import CapacityPlan
+from constructs_lib.planning.findings import Severity
+from constructs_lib.planning.profile import WorkloadProfile
 
 LATEST = QuotaCatalog()
 OLD = QuotaCatalog("2026-03")

@@ -19,9 +19,9 @@ from constructs_lib.planning.agent_plan import (
     InvocationMode,
     LifecycleRequest,
     RateModel,
-    Severity,
-    WorkloadProfile,
 )
+from constructs_lib.planning.findings import Severity
+from constructs_lib.planning.profile import WorkloadProfile
 
 MIB = 1024 * 1024
 OLD, NEW = QuotaCatalog("2026-03"), QuotaCatalog("2026-09")

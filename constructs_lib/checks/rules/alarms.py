@@ -7,7 +7,6 @@ from typing import Any
 import aws_cdk as cdk
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
-from constructs_lib.agent.agent import METRIC_NAMESPACE
 from constructs_lib.checks._cfn import (
     ALARM,
     RUNTIME,
@@ -21,6 +20,7 @@ from constructs_lib.checks._cfn import (
 )
 from constructs_lib.checks._spec import RuleResult, RuleSpec
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
+from constructs_lib.limits.service import METRIC_NAMESPACE
 
 #: Per-runtime metric of throttled invocations.
 THROTTLES = "Throttles"

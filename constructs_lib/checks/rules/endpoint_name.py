@@ -5,12 +5,11 @@ from __future__ import annotations
 import aws_cdk as cdk
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
-from constructs_lib.agent.agent import DEFAULT_ENDPOINT
 from constructs_lib.checks._cfn import RUNTIME_ENDPOINT, properties, resource_type
 from constructs_lib.checks._spec import RuleResult, RuleSpec
 from constructs_lib.checks.rules.runtime_name import name_compliance
 from constructs_lib.limits.catalog import QuotaCatalog
-from constructs_lib.limits.validation import NAME_MAX_LENGTH, NAME_PATTERN
+from constructs_lib.limits.service import DEFAULT_ENDPOINT, NAME_MAX_LENGTH, NAME_PATTERN
 
 
 def endpoint_name_anchored(node: cdk.CfnResource) -> RuleResult:

@@ -6,7 +6,6 @@ import aws_cdk as cdk
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
 from constructs_lib._cdk.scope import catalog_for, region_of
-from constructs_lib.agent.agent import DEFAULT_ENDPOINT
 from constructs_lib.checks._cfn import (
     RUNTIME,
     RUNTIME_ENDPOINT,
@@ -19,6 +18,7 @@ from constructs_lib.checks._cfn import (
 )
 from constructs_lib.checks._spec import RuleResult, RuleSpec
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
+from constructs_lib.limits.service import DEFAULT_ENDPOINT
 
 
 def endpoints_of(node: cdk.CfnResource) -> list[cdk.CfnResource]:

@@ -9,7 +9,7 @@ from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.checks._cfn import RUNTIME, concrete_str, is_intrinsic, properties, resource_type
 from constructs_lib.checks._spec import RuleResult, RuleSpec
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
-from constructs_lib.limits.validation import ENVIRONMENT_KEY_PATTERN
+from constructs_lib.limits.service import ENVIRONMENT_KEY_PATTERN
 
 #: Granular findings of this rule.
 COUNT = "Count"

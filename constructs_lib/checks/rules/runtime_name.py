@@ -10,7 +10,8 @@ from cdk_nag import NagMessageLevel, NagRuleCompliance
 from constructs_lib.checks._cfn import RUNTIME, concrete_str, properties, resource_type
 from constructs_lib.checks._spec import RuleResult, RuleSpec
 from constructs_lib.limits.catalog import QuotaCatalog
-from constructs_lib.limits.validation import NAME_MAX_LENGTH, NAME_PATTERN, name_problems
+from constructs_lib.limits.service import NAME_MAX_LENGTH, NAME_PATTERN
+from constructs_lib.limits.validation import name_problems
 
 
 def runtime_name_anchored(node: cdk.CfnResource) -> RuleResult:
