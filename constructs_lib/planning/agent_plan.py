@@ -179,6 +179,28 @@ class CapacityPlan:
         ).plan()
 
 
+def session_creation_quota(catalog: QuotaCatalog, region: str | None, kind: ArtifactKind) -> ResolvedQuota:
+    """The new-session creation quota that applies to an agent of artifact ``kind``.
+
+    Edition 2026-03 has one quota per artifact kind and endpoint; 2026-09 has one account pool for all kinds (both
+    names resolve to it).
+    """
+    name = (
+        QuotaName.SESSION_CREATION_RATE_DIRECT_CODE
+        if kind is ArtifactKind.DIRECT_CODE
+        else QuotaName.SESSION_CREATION_RATE_CONTAINER
+    )
+    return catalog.resolve(name, region)
+
+
+def account_session_creation_quota(catalog: QuotaCatalog, region: str | None) -> ResolvedQuota:
+    """The session-creation quota the agents of an account share when it is one pool (edition 2026-09).
+
+    Returns the smaller of the per-kind values, which is the pool itself where both name one pool.
+    """
+    return min((session_creation_quota(catalog, region, kind) for kind in ArtifactKind), key=lambda q: q.per_second)
+
+
 class _Planner:
     """One planning run; collects findings while it derives each decision."""
 
@@ -441,12 +463,8 @@ class _Planner:
         return model, for_throughput, count, float(capacity)
 
     def plan_session_creation(self) -> float:
-        name = (
-            QuotaName.SESSION_CREATION_RATE_DIRECT_CODE
-            if self.artifact.kind is ArtifactKind.DIRECT_CODE
-            else QuotaName.SESSION_CREATION_RATE_CONTAINER
-        )
-        quota = self.q(name)
+        quota = session_creation_quota(self.catalog, self.region, self.artifact.kind)
+        name = quota.quota.name
         asked = self.p.new_sessions_per_second
         if asked is not None and asked > quota.per_second:
             self.findings.append(
@@ -513,4 +531,6 @@ __all__ = [
     "InvocationMode",
     "LifecycleRequest",
     "RateModel",
+    "account_session_creation_quota",
+    "session_creation_quota",
 ]
