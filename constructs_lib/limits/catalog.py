@@ -370,12 +370,9 @@ _CHANGED_IN_2026_09: tuple[Quota, ...] = (
     _q(_QN.AGENTS_PER_ACCOUNT, "agents per account", 1000, _U.COUNT, _S.ACCOUNT_AND_REGION, _A, "L-F4575653"),
     _q(_QN.SESSION_STORAGE, "session storage", 1 * _GIB, _U.BYTES, _S.SESSION, _N),
     _q(_QN.CAPACITY_PROVIDERS_PER_ACCOUNT, "capacity providers per account", 1000, _U.COUNT, _S.ACCOUNT, _N),
-    _q(
-        _QN.INACTIVE_VERSION_RETENTION, "inactive version auto-deletion", 45 * 86400, _U.SECONDS, _S.AGENT, _N,
-        note="carried over from 2026-03: no longer on the quotas page, unverified",
-    ),
 )
-_REMOVED_IN_2026_09 = frozenset({QuotaName.WEBSOCKET_INVOCATION_RATE})
+# The 2026-09 quotas page no longer states the 45-day deletion of inactive versions: nothing may plan on it.
+_REMOVED_IN_2026_09 = frozenset({QuotaName.WEBSOCKET_INVOCATION_RATE, QuotaName.INACTIVE_VERSION_RETENTION})
 
 # Resource property limits and the limits of the services around an agent: the same in both editions.
 _COMMON: tuple[Quota, ...] = (

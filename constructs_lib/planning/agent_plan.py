@@ -26,6 +26,11 @@ from constructs_lib.planning.findings import Finding, Severity
 from constructs_lib.planning.profile import WorkloadProfile
 
 
+#: How far ahead the versions projection looks when versions are never deleted automatically (a planning horizon,
+#: not a quota: an agent that fills its versions quota within a year needs a retention practice).
+VERSION_PROJECTION_DAYS = 365
+
+
 class InvocationMode(StrEnum):
     """How clients invoke the agent, chosen by the longest task it runs."""
 
@@ -490,18 +495,36 @@ class _Planner:
         return quota.value, (peak or 0) / quota.value
 
     def check_versions(self) -> None:
+        """Project the versions an agent accumulates against the versions-per-agent quota.
+
+        Where the edition states an automatic deletion of inactive versions (2026-03), only the versions made within
+        that window count; otherwise every version stays until deleted, and the projection covers
+        :data:`VERSION_PROJECTION_DAYS`.
+        """
         rate = self.p.deployments_per_day
-        if not rate or not self.catalog.has(QuotaName.INACTIVE_VERSION_RETENTION):
+        if not rate:
             return
         versions = self.q(QuotaName.VERSIONS_PER_AGENT)
-        retention_days = self.q(QuotaName.INACTIVE_VERSION_RETENTION).value / 86400
-        if rate * retention_days > versions.value:
+        if self.catalog.has(QuotaName.INACTIVE_VERSION_RETENTION):
+            retention = self.q(QuotaName.INACTIVE_VERSION_RETENTION)
+            window_days = retention.value / 86400
+            if rate * window_days > versions.value:
+                self.soft(
+                    "VersionsQuotaAtRisk", "versions created within the auto-deletion window",
+                    rate * window_days, versions,
+                    f"at {rate:g} deployments a day the agent accumulates {rate * window_days:,.0f} versions "
+                    f"before inactive ones are deleted ({retention.describe()}); deploy less often, archive "
+                    "versions with AgentVersionArchive, or ",
+                )
+            return
+        days_to_quota = versions.value / rate
+        if days_to_quota <= VERSION_PROJECTION_DAYS:
             self.soft(
-                "VersionsQuotaAtRisk", "versions created within the auto-deletion window",
-                rate * retention_days, versions,
-                f"at {rate:g} deployments a day the agent accumulates {rate * retention_days:,.0f} versions "
-                f"before inactive ones are deleted; deploy less often, archive versions with "
-                "AgentVersionArchive, or ",
+                "VersionsQuotaAtRisk", f"versions created in {VERSION_PROJECTION_DAYS} days",
+                rate * VERSION_PROJECTION_DAYS, versions,
+                f"at {rate:g} deployments a day the agent reaches the quota in {days_to_quota:,.0f} days, and "
+                f"edition {versions.edition.value} deletes no inactive version on its own; archive versions "
+                "with AgentVersionArchive and delete the old ones (DeleteAgentRuntimeVersion), or ",
             )
 
     def plan_staging(self) -> bool:
@@ -525,6 +548,7 @@ class _Planner:
 
 
 __all__ = [
+    "VERSION_PROJECTION_DAYS",
     "ArtifactFacts",
     "ArtifactKind",
     "CapacityPlan",

@@ -504,7 +504,7 @@ ADJUSTABLE_QUOTAS = [
     ("session creation", WorkloadProfile(new_sessions_per_second=25),
      WorkloadProfile(new_sessions_per_second=26), "SessionCreationRateExceeded"),
     ("endpoints", WorkloadProfile(endpoints=10), WorkloadProfile(endpoints=11), "TooManyEndpoints"),
-    ("versions", WorkloadProfile(deployments_per_day=22), WorkloadProfile(deployments_per_day=23),
+    ("versions", WorkloadProfile(deployments_per_day=2.7), WorkloadProfile(deployments_per_day=2.8),
      "VersionsQuotaAtRisk"),
 ]
 

@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from constructs_lib.errors import ConstructsLibValidationError
-from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
+from constructs_lib.limits.catalog import QuotaCatalog, QuotaEdition, QuotaName
 from constructs_lib.planning.agent_plan import (
+    VERSION_PROJECTION_DAYS,
     ArtifactFacts,
     ArtifactKind,
     CapacityPlan,
@@ -208,9 +209,29 @@ def test_lifecycle_request_is_checked() -> None:
     assert (fine.idle_runtime_session_timeout_seconds, fine.max_lifetime_seconds) == (120, 3600)
 
 
-def test_versions_quota_projection() -> None:
-    assert plan(WorkloadProfile(deployments_per_day=30)).finding("VersionsQuotaAtRisk") is not None
-    assert plan(WorkloadProfile(deployments_per_day=5)).finding("VersionsQuotaAtRisk") is None
+def test_versions_quota_projection_without_automatic_deletion() -> None:
+    # GIVEN edition 2026-09, whose quotas page states no deletion of inactive versions
+    # WHEN an agent is deployed 1,200 times a year THEN it is warned that it fills the 1,000 versions within the year
+    finding = plan(WorkloadProfile(deployments_per_day=1200 / 365)).finding("VersionsQuotaAtRisk")
+    assert finding is not None and finding.severity is Severity.WARNING
+    assert "reaches the quota in 304 days" in finding.message and "AgentVersionArchive" in finding.message
+    assert "L-61A3A6D8" in finding.message
+    # and 900 a year stays quiet: the quota lasts longer than the horizon
+    assert plan(WorkloadProfile(deployments_per_day=900 / 365)).finding("VersionsQuotaAtRisk") is None
+
+
+def test_versions_quota_projection_within_the_2026_03_deletion_window() -> None:
+    old = QuotaCatalog(QuotaEdition.E2026_03)
+    assert plan(WorkloadProfile(deployments_per_day=30), catalog=old).finding("VersionsQuotaAtRisk") is not None
+    # 5 a day over the 45-day window is 225 versions: inactive ones are deleted before the quota fills
+    assert plan(WorkloadProfile(deployments_per_day=5), catalog=old).finding("VersionsQuotaAtRisk") is None
+    assert not QuotaCatalog().has(QuotaName.INACTIVE_VERSION_RETENTION)
+
+
+@given(st.floats(min_value=0.01, max_value=1000, allow_nan=False))
+def test_versions_projection_warns_exactly_when_the_quota_fills_within_the_horizon(rate: float) -> None:
+    warned = plan(WorkloadProfile(deployments_per_day=rate)).finding("VersionsQuotaAtRisk") is not None
+    assert warned == (1000 / rate <= VERSION_PROJECTION_DAYS)
 
 
 def test_throttle_never_exceeds_capacity() -> None:
