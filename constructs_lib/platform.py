@@ -30,7 +30,7 @@ from constructs_lib.limits.catalog import QuotaName
 from constructs_lib.operations.monitoring import AgentMonitoring
 from constructs_lib.operations.version_archive import AgentVersionArchive
 from constructs_lib.orchestration.tools import AgentTool
-from constructs_lib.planning.account import AccountCapacity, plan_account
+from constructs_lib.planning.account import AccountCapacity, AgentDemand, plan_account
 from constructs_lib.planning.agent_plan import InvocationMode
 from constructs_lib.planning.profile import WorkloadProfile
 from constructs_lib.serving.api_facade import AgentApiFacade
@@ -224,8 +224,10 @@ class AgentPlatform(Construct):
                 **dict(archive_options or {}),
             )
 
-        plans = [m.agent.plan for m in self.agents.values()]
-        self.account_capacity: AccountCapacity = plan_account(plans, catalog=catalog_for(self), region=region_of(self))
+        demands = [AgentDemand.of(m.agent.plan) for m in self.agents.values()]
+        self.account_capacity: AccountCapacity = plan_account(
+            demands, catalog=catalog_for(self), region=region_of(self)
+        )
         report(self, self.account_capacity.findings)
         self.node.add_validation(_StackResourceLimit(self))
 

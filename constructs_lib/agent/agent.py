@@ -32,9 +32,7 @@ from constructs_lib.limits.service import DEFAULT_ENDPOINT, NAME_MAX_LENGTH
 from constructs_lib.limits.validation import environment_problems, name_problems
 from constructs_lib.planning.agent_plan import ArtifactFacts, ArtifactKind, CapacityPlan, LifecycleRequest, RateModel
 from constructs_lib.planning.profile import WorkloadProfile
-
-#: Template metadata key under which each runtime records its capacity plan (read by the report).
-PLAN_METADATA_KEY = "constructs_lib:plan"
+from constructs_lib.planning.record import PLAN_METADATA_KEY, PlanRecord
 
 
 @dataclass(frozen=True)
@@ -453,35 +451,22 @@ class AgentCoreAgent(Construct):
                 "agent's content-addressed code package (Bucket.grant_read, granted by the AgentCore L2)",
             )
 
-    def plan_metadata(self) -> dict[str, Any]:
-        """The plan as recorded in the template (``Metadata.constructs_lib:plan`` of the runtime)."""
-        plan, profile = self.plan, self.plan.profile
-        return {
-            "path": self.node.path,
-            "runtime_name": self.runtime_name,
-            "account": account_of(self),
-            "region": plan.region,
-            "edition": plan.edition,
-            "quota_overrides": {name.value: dict(values) for name, values in self.catalog.overrides.items()},
-            "artifact": self.artifact_kind.value,
-            "mode": plan.mode.value,
-            "endpoints": [DEFAULT_ENDPOINT, *self.endpoints],
-            "planned_endpoints": plan.endpoint_count,
-            "idle_runtime_session_timeout_seconds": plan.idle_runtime_session_timeout_seconds,
-            "max_lifetime_seconds": plan.max_lifetime_seconds,
-            "invoke_share": plan.invoke_share,
-            "session_share": plan.session_share,
-            "demand": {
-                "peak_requests_per_second": profile.peak_requests_per_second,
-                "peak_concurrent_sessions": profile.peak_concurrent_sessions,
-                "new_sessions_per_second": profile.new_sessions_per_second,
-            },
-            "findings": [{"severity": f.severity.value, "code": f.code, "message": f.message} for f in plan.findings],
-        }
+    @property
+    def plan_record(self) -> PlanRecord:
+        """The plan as recorded in the template (``Metadata.constructs_lib:plan`` of the runtime) and reported."""
+        return PlanRecord.of(
+            self.plan,
+            path=self.node.path,
+            runtime_name=self.runtime_name,
+            account=account_of(self),
+            catalog=self.catalog,
+            artifact=self.artifact_kind.value,
+            endpoints=[DEFAULT_ENDPOINT, *self.endpoints],
+        )
 
     def _record_plan(self) -> None:
         # The plan travels with the template, so a synthesized app can be reported on without its code.
-        self._cfn_runtime.add_metadata(PLAN_METADATA_KEY, self.plan_metadata())
+        self._cfn_runtime.add_metadata(PLAN_METADATA_KEY, self.plan_record.to_dict())
 
     def _render_environment(self) -> None:
         self._cfn_runtime.environment_variables = dict(self._environment) if self._environment else None

@@ -27,11 +27,29 @@ _ACCOUNT_SCOPES = (QuotaScope.ACCOUNT, QuotaScope.ACCOUNT_AND_REGION)
 UNKNOWN_REGION_LABEL = "(unknown)"
 
 
-class _Unset:
-    """Marker for "derive the region from the plans"."""
+@dataclass(frozen=True)
+class AgentDemand:
+    """The peaks an agent adds to the quotas its account shares with other agents.
 
+    Attributes:
+        peak_requests_per_second: peak invocations per second (0 when not stated).
+        peak_concurrent_sessions: peak live sessions (0 when not stated).
+        new_sessions_per_second: peak new sessions per second (0 when not stated).
+    """
 
-_FROM_PLANS = _Unset()
+    peak_requests_per_second: float = 0.0
+    peak_concurrent_sessions: int = 0
+    new_sessions_per_second: float = 0.0
+
+    @classmethod
+    def of(cls, plan: CapacityPlan) -> AgentDemand:
+        """The demand a plan's workload states."""
+        profile = plan.profile
+        return cls(
+            float(profile.peak_requests_per_second or 0.0),
+            int(profile.peak_concurrent_sessions or 0),
+            float(profile.new_sessions_per_second or 0.0),
+        )
 
 
 @dataclass(frozen=True)
@@ -98,12 +116,8 @@ class AccountCapacity:
             "session_share": self.session_share,
             "session_creation_demand_per_second": self.session_creation_demand_per_second,
             "session_creation_pool_per_second": self.session_creation_pool_per_second,
-            "findings": [_finding_dict(f) for f in self.findings],
+            "findings": [f.to_dict() for f in self.findings],
         }
-
-
-def _finding_dict(finding: Finding) -> dict[str, Any]:
-    return {"severity": finding.severity.value, "code": finding.code, "message": finding.message}
 
 
 def _sum_finding(code: str, what: str, asked: float, quota: ResolvedQuota, way_out: str) -> Finding:
@@ -132,27 +146,24 @@ def _no_pool(code: str, quota: ResolvedQuota, what: str) -> Finding:
 
 
 def plan_account(
-    plans: Sequence[CapacityPlan],
+    demands: Sequence[AgentDemand],
     *,
     catalog: QuotaCatalog | None = None,
-    region: str | None | _Unset = _FROM_PLANS,
+    region: str | None,
 ) -> AccountCapacity:
-    """Sum the agents' plans and check the sums against the account-wide quotas.
+    """Sum the agents' demands and check the sums against the account-wide quotas.
 
     Args:
-        plans: the agents' capacity plans (one per agent in the account and region).
+        demands: what each agent of the account and region adds to the shared quotas
+            (``AgentDemand.of(plan)``, or the ``demand`` of a plan record).
         catalog: the quotas to check against. Default: the newest edition without overrides.
-        region: the region. Default: the plans' region when they all share one, else ``None`` (the
-            smallest regional values).
+        region: the region; ``None`` plans against the smallest regional values.
     """
     catalog = catalog or QuotaCatalog()
-    if isinstance(region, _Unset):
-        regions = {p.region for p in plans}
-        region = regions.pop() if len(regions) == 1 else None
     findings: list[Finding] = []
 
     invoke = catalog.resolve(QuotaName.INVOKE_RATE, region)
-    invoke_demand = sum(p.profile.peak_requests_per_second or 0.0 for p in plans)
+    invoke_demand = sum(d.peak_requests_per_second for d in demands)
     invoke_pool: float | None = None
     if invoke.quota.scope in _ACCOUNT_SCOPES:
         invoke_pool = invoke.per_second
@@ -166,7 +177,7 @@ def plan_account(
         findings.append(_no_pool("NoAccountInvokePool", invoke, "the agents' request rates"))
 
     sessions = catalog.resolve(QuotaName.ACTIVE_SESSION_WORKLOADS, region)
-    session_demand = sum(p.profile.peak_concurrent_sessions or 0 for p in plans)
+    session_demand = sum(d.peak_concurrent_sessions for d in demands)
     if session_demand > sessions.value:
         findings.append(_sum_finding(
             "AccountActiveSessionsExceeded", "the agents' peak_concurrent_sessions together", session_demand,
@@ -178,14 +189,14 @@ def plan_account(
     if catalog.has(QuotaName.AGENTS_PER_ACCOUNT):
         agents = catalog.resolve(QuotaName.AGENTS_PER_ACCOUNT, region)
         agents_quota = agents.value
-        if len(plans) > agents.value:
+        if len(demands) > agents.value:
             findings.append(_sum_finding(
-                "TooManyAgents", "the number of agents", len(plans), agents,
+                "TooManyAgents", "the number of agents", len(demands), agents,
                 "delete unused runtimes, spread agents over accounts, or ",
             ))
 
     creation = catalog.resolve(QuotaName.SESSION_CREATION_RATE_CONTAINER, region)
-    creation_demand = sum(p.profile.new_sessions_per_second or 0.0 for p in plans)
+    creation_demand = sum(d.new_sessions_per_second for d in demands)
     creation_pool: float | None = None
     if creation.quota.scope in _ACCOUNT_SCOPES:
         creation_pool = creation.per_second
@@ -200,7 +211,7 @@ def plan_account(
     return AccountCapacity(
         region=region,
         edition=catalog.edition.value,
-        agent_count=len(plans),
+        agent_count=len(demands),
         agents_quota=agents_quota,
         invoke_demand_per_second=invoke_demand,
         invoke_pool_per_second=invoke_pool,
@@ -285,7 +296,7 @@ class RegionalCapacityReport:
                 {
                     **entry.account.to_dict(),
                     "agents_findings": {
-                        name: [_finding_dict(f) for f in plan.findings] for name, plan in entry.plans.items()
+                        name: [f.to_dict() for f in plan.findings] for name, plan in entry.plans.items()
                     },
                 }
                 for entry in self.regions
@@ -354,7 +365,10 @@ def plan_regions(
             for name, profile in profiles.items()
         }
         entries.append(
-            RegionalCapacity(region, plans, plan_account(list(plans.values()), catalog=catalog, region=region))
+            RegionalCapacity(
+                region, plans,
+                plan_account([AgentDemand.of(p) for p in plans.values()], catalog=catalog, region=region),
+            )
         )
     return RegionalCapacityReport(tuple(entries))
 
@@ -368,6 +382,7 @@ def _derive(profile: WorkloadProfile, inputs: PlanInputs, catalog: QuotaCatalog,
 
 __all__ = [
     "AccountCapacity",
+    "AgentDemand",
     "PlanInputs",
     "RegionalCapacity",
     "RegionalCapacityReport",

@@ -25,7 +25,6 @@ from constructs_lib.limits.catalog import (
 from constructs_lib.planning.findings import Finding, Severity
 from constructs_lib.planning.profile import WorkloadProfile
 
-
 #: How far ahead the versions projection looks when versions are never deleted automatically (a planning horizon,
 #: not a quota: an agent that fills its versions quota within a year needs a retention practice).
 VERSION_PROJECTION_DAYS = 365

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from constructs_lib.limits.catalog import QuotaName
 
@@ -39,9 +41,40 @@ class Finding:
     asked: float | None = None
     limit: float | None = None
 
+    def __post_init__(self) -> None:
+        # Numbers compare and serialize one way whether a finding was planned or read back from a template.
+        for name in ("asked", "limit"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, float(value))
+
     def render(self) -> str:
         """The message as shown at synth (CDK shows the construct path beside it)."""
         return f"[{self.code}] {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The finding as JSON: severity, code, message, and the quota with the values compared when there is one."""
+        return {
+            "severity": self.severity.value,
+            "code": self.code,
+            "message": self.message,
+            "quota": None if self.quota is None else self.quota.value,
+            "asked": self.asked,
+            "limit": self.limit,
+        }
+
+    @classmethod
+    def from_dict(cls, document: Mapping[str, Any]) -> Finding:
+        """A finding read back from :meth:`to_dict`."""
+        quota, asked, limit = document.get("quota"), document.get("asked"), document.get("limit")
+        return cls(
+            Severity(document["severity"]),
+            document["code"],
+            document["message"],
+            None if quota is None else QuotaName(quota),
+            None if asked is None else float(asked),
+            None if limit is None else float(limit),
+        )
 
 
 __all__ = ["Finding", "Severity"]

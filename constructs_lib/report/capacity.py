@@ -24,10 +24,8 @@ from typing import Any
 import aws_cdk as cdk
 from constructs import IConstruct
 
-from constructs_lib._cdk.scope import account_of
-from constructs_lib.agent.agent import PLAN_METADATA_KEY, AgentCoreAgent
-from constructs_lib.limits.catalog import QuotaCatalog, Unit, format_value
-from constructs_lib.limits.service import DEFAULT_ENDPOINT
+from constructs_lib.agent.agent import AgentCoreAgent
+from constructs_lib.limits.catalog import Unit, format_value
 from constructs_lib.planning.account import (
     AccountCapacity,
     PlanInputs,
@@ -36,68 +34,12 @@ from constructs_lib.planning.account import (
     plan_account,
     plan_regions,
 )
-from constructs_lib.planning.agent_plan import ArtifactFacts, ArtifactKind, CapacityPlan, LifecycleRequest
+from constructs_lib.planning.agent_plan import ArtifactFacts, LifecycleRequest
 from constructs_lib.planning.findings import Finding, Severity
-from constructs_lib.planning.profile import WorkloadProfile
+from constructs_lib.planning.record import PLAN_METADATA_KEY, PlanRecord
 
 #: The app the report builds when ``--app`` is not given (``app.py``'s ``build_app`` in the current directory).
 DEFAULT_APP = "app:build_app"
-
-
-@dataclass(frozen=True)
-class AgentEntry:
-    """One agent of the report.
-
-    Attributes:
-        path: the agent's construct path.
-        runtime_name: the AgentCore runtime name.
-        account: the stack's account, or ``None`` when environment-agnostic.
-        region: the region planned for, or ``None`` when unknown at synth.
-        edition: the quota edition planned against.
-        mode: the invocation mode chosen from the longest task.
-        endpoints: the endpoints the agent declares, ``DEFAULT`` first.
-        planned_endpoints: the endpoints the plan calls for, ``DEFAULT`` included (under a per-endpoint
-            invoke quota, more than declared when the peak rate needs them).
-        idle_runtime_session_timeout_seconds: lifecycle setting of the plan.
-        max_lifetime_seconds: lifecycle setting of the plan.
-        invoke_share: peak rate over the invoke capacity available to the agent.
-        session_share: peak concurrent sessions over the active-session quota.
-        findings: the plan's findings.
-    """
-
-    path: str
-    runtime_name: str
-    account: str | None
-    region: str | None
-    edition: str
-    mode: str
-    endpoints: tuple[str, ...]
-    planned_endpoints: int
-    idle_runtime_session_timeout_seconds: int
-    max_lifetime_seconds: int
-    invoke_share: float
-    session_share: float
-    findings: tuple[Finding, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready view."""
-        return {
-            "path": self.path,
-            "runtime_name": self.runtime_name,
-            "account": self.account,
-            "region": self.region,
-            "edition": self.edition,
-            "mode": self.mode,
-            "endpoints": list(self.endpoints),
-            "planned_endpoints": self.planned_endpoints,
-            "idle_runtime_session_timeout_seconds": self.idle_runtime_session_timeout_seconds,
-            "max_lifetime_seconds": self.max_lifetime_seconds,
-            "invoke_share": self.invoke_share,
-            "session_share": self.session_share,
-            "findings": [
-                {"severity": f.severity.value, "code": f.code, "message": f.message} for f in self.findings
-            ],
-        }
 
 
 @dataclass(frozen=True)
@@ -105,12 +47,12 @@ class CapacityReport:
     """Every agent of an app and the account-level sums per account and region.
 
     Attributes:
-        agents: one entry per AgentCoreAgent, in construct-tree order.
+        agents: the plan record of each AgentCoreAgent, in construct-tree (or template) order.
         accounts: one account-level summary per (account, region).
         account_labels: the account of each summary (``None`` when environment-agnostic).
     """
 
-    agents: tuple[AgentEntry, ...]
+    agents: tuple[PlanRecord, ...]
     accounts: tuple[AccountCapacity, ...]
     account_labels: tuple[str | None, ...]
 
@@ -193,43 +135,31 @@ def find_agents(scope: IConstruct) -> list[AgentCoreAgent]:
 
 
 def build_report(scope: IConstruct) -> CapacityReport:
-    """The capacity report of every agent under ``scope`` (an app, a stage or a stack)."""
-    agents = find_agents(scope)
-    entries = []
-    groups: dict[tuple[str | None, str | None], list[AgentCoreAgent]] = {}
-    for agent in agents:
-        plan = agent.plan
-        account = account_of(agent)
-        entries.append(
-            AgentEntry(
-                path=agent.node.path,
-                runtime_name=agent.runtime_name,
-                account=account,
-                region=plan.region,
-                edition=plan.edition,
-                mode=plan.mode.value,
-                endpoints=(DEFAULT_ENDPOINT, *agent.endpoints),
-                planned_endpoints=plan.endpoint_count,
-                idle_runtime_session_timeout_seconds=plan.idle_runtime_session_timeout_seconds,
-                max_lifetime_seconds=plan.max_lifetime_seconds,
-                invoke_share=plan.invoke_share,
-                session_share=plan.session_share,
-                findings=plan.findings,
-            )
-        )
-        groups.setdefault((account, plan.region), []).append(agent)
+    """The capacity report of every agent under ``scope`` (an app, a stage or a stack), from their plan records."""
+    return build_report_from_records([agent.plan_record for agent in find_agents(scope)])
+
+
+def build_report_from_records(records: Sequence[PlanRecord]) -> CapacityReport:
+    """The capacity report of agents given by their plan records: the one path every report takes.
+
+    Agents are listed by construct path, so the order does not depend on where the records were read.
+    """
+    records = sorted(records, key=lambda r: r.path)
+    groups: dict[tuple[str | None, str | None], list[PlanRecord]] = {}
+    for record in records:
+        groups.setdefault((record.account, record.region), []).append(record)
     summaries = [_summarize(members, region) for (_, region), members in groups.items()]
-    return CapacityReport(tuple(entries), tuple(summaries), tuple(account for account, _ in groups))
+    return CapacityReport(tuple(records), tuple(summaries), tuple(account for account, _ in groups))
 
 
-def _summarize(members: Sequence[AgentCoreAgent], region: str | None) -> AccountCapacity:
+def _summarize(members: Sequence[PlanRecord], region: str | None) -> AccountCapacity:
     """The account-level sums of agents sharing an account and region (their quotas are one pool).
 
     Agents planned against different quota editions still share the account's real quotas: they are
     summed together, against the first agent's catalog, with a warning naming the editions.
     """
-    summary = plan_account([a.plan for a in members], catalog=members[0].catalog, region=region)
-    editions = sorted({a.plan.edition for a in members})
+    summary = plan_account([m.demand for m in members], catalog=members[0].catalog(), region=region)
+    editions = sorted({m.edition for m in members})
     if len(editions) == 1:
         return summary
     mixed = Finding(
@@ -272,58 +202,19 @@ def _plan_inputs(agent: AgentCoreAgent) -> PlanInputs:
 
 
 def build_report_from_cdk_out(directory: str | Path) -> CapacityReport:
-    """The capacity report of a synthesized app, from the plans its agents recorded in the templates.
+    """The capacity report of a synthesized app, from the plan records its agents wrote into the templates.
 
-    Runtimes without a recorded plan (raw ``CfnRuntime`` or the bare L2) are not listed: the
-    AgentCoreChecks pack covers those. Account-level sums are recomputed from the recorded demand
-    against the recorded quota edition and approved overrides.
+    Runtimes without a recorded plan (raw ``CfnRuntime`` or the bare L2) are not listed: the AgentCoreChecks pack
+    covers those.
     """
-    entries: list[AgentEntry] = []
-    groups: dict[tuple[str | None, str | None], list[dict[str, Any]]] = {}
+    records = []
     for template_path in sorted(Path(directory).rglob("*.template.json")):
         resources = json.loads(template_path.read_text()).get("Resources", {})
         for resource in resources.values():
             recorded = (resource.get("Metadata") or {}).get(PLAN_METADATA_KEY)
-            if resource.get("Type") != "AWS::BedrockAgentCore::Runtime" or not recorded:
-                continue
-            entries.append(_entry_from_metadata(recorded))
-            groups.setdefault((recorded.get("account"), recorded.get("region")), []).append(recorded)
-    summaries = [_summarize_recorded(members, region) for (_, region), members in groups.items()]
-    return CapacityReport(tuple(entries), tuple(summaries), tuple(account for account, _ in groups))
-
-
-def _entry_from_metadata(recorded: dict[str, Any]) -> AgentEntry:
-    return AgentEntry(
-        path=recorded["path"],
-        runtime_name=recorded["runtime_name"],
-        account=recorded.get("account"),
-        region=recorded.get("region"),
-        edition=recorded["edition"],
-        mode=recorded["mode"],
-        endpoints=tuple(recorded["endpoints"]),
-        planned_endpoints=int(recorded["planned_endpoints"]),
-        idle_runtime_session_timeout_seconds=int(recorded["idle_runtime_session_timeout_seconds"]),
-        max_lifetime_seconds=int(recorded["max_lifetime_seconds"]),
-        invoke_share=float(recorded["invoke_share"]),
-        session_share=float(recorded["session_share"]),
-        findings=tuple(Finding(Severity(f["severity"]), f["code"], f["message"]) for f in recorded["findings"]),
-    )
-
-
-def _summarize_recorded(members: Sequence[dict[str, Any]], region: str | None) -> AccountCapacity:
-    """Account-level sums of recorded plans: the demand re-planned against the recorded catalog."""
-    first = members[0]
-    catalog = QuotaCatalog(first["edition"], first.get("quota_overrides") or None)
-    plans = [
-        CapacityPlan.derive(
-            WorkloadProfile(**{k: v for k, v in (m.get("demand") or {}).items() if v is not None}),
-            catalog=catalog,
-            region=region,
-            artifact=ArtifactFacts(ArtifactKind(m["artifact"])),
-        )
-        for m in members
-    ]
-    return plan_account(plans, catalog=catalog, region=region)
+            if resource.get("Type") == "AWS::BedrockAgentCore::Runtime" and recorded:
+                records.append(PlanRecord.from_dict(recorded))
+    return build_report_from_records(records)
 
 
 def load_app(spec: str = DEFAULT_APP, *, directory: str | Path | None = None) -> cdk.Stage:
@@ -398,10 +289,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 __all__ = [
     "DEFAULT_APP",
-    "AgentEntry",
     "CapacityReport",
     "build_report",
     "build_report_from_cdk_out",
+    "build_report_from_records",
     "find_agents",
     "load_app",
     "main",

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
-from constructs_lib.planning.account import plan_account, plan_regions
+from constructs_lib.planning.account import AgentDemand, plan_account, plan_regions
 from constructs_lib.planning.agent_plan import CapacityPlan
 from constructs_lib.planning.findings import Severity
 from constructs_lib.planning.profile import WorkloadProfile
@@ -23,15 +23,15 @@ profiles = st.builds(
 regions = st.sampled_from(["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"])
 
 
-def _plans(workloads: list[WorkloadProfile], region: str | None, catalog: QuotaCatalog = LATEST) -> list[CapacityPlan]:
-    return [CapacityPlan.derive(w, catalog=catalog, region=region) for w in workloads]
+def _demands(workloads: list[WorkloadProfile], region: str | None, catalog: QuotaCatalog = LATEST) -> list[AgentDemand]:
+    return [AgentDemand.of(CapacityPlan.derive(w, catalog=catalog, region=region)) for w in workloads]
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(profiles, min_size=1, max_size=6), regions)
 def test_findings_appear_iff_sums_exceed_the_account_quotas(workloads: list[WorkloadProfile], region: str) -> None:
     # GIVEN any set of agents in one region
-    account = plan_account(_plans(workloads, region), catalog=LATEST)
+    account = plan_account(_demands(workloads, region), catalog=LATEST, region=region)
     invoke = sum(w.peak_requests_per_second or 0 for w in workloads)
     sessions = sum(w.peak_concurrent_sessions or 0 for w in workloads)
     creation = sum(w.new_sessions_per_second or 0 for w in workloads)
@@ -53,7 +53,8 @@ def test_findings_appear_iff_sums_exceed_the_account_quotas(workloads: list[Work
 
 def test_account_checks_pass_within_quota() -> None:
     account = plan_account(
-        _plans([WorkloadProfile(peak_requests_per_second=400, peak_concurrent_sessions=2000)] * 2, "us-east-1")
+        _demands([WorkloadProfile(peak_requests_per_second=400, peak_concurrent_sessions=2000)] * 2, "us-east-1"),
+        region="us-east-1",
     )
     assert account.findings == ()
     assert account.invoke_share == 0.8
@@ -62,14 +63,16 @@ def test_account_checks_pass_within_quota() -> None:
 
 def test_fails_when_the_account_pool_is_exceeded() -> None:
     # GIVEN three agents that each fit the 1,000 TPS pool, but not together
-    account = plan_account(_plans([WorkloadProfile(peak_requests_per_second=400)] * 3, "us-east-1"))
+    demands = _demands([WorkloadProfile(peak_requests_per_second=400)] * 3, "us-east-1")
+    account = plan_account(demands, region="us-east-1")
     finding = account.finding("AccountInvokePoolExceeded")
     assert finding is not None and finding.severity is Severity.WARNING
     assert "1,200 TPS exceeds 1,000 TPS" in finding.message and "L-46ED137C" in finding.message
 
 
 def test_fails_when_the_regional_active_session_quota_is_exceeded() -> None:
-    account = plan_account(_plans([WorkloadProfile(peak_concurrent_sessions=1500)] * 2, "eu-west-1"))
+    demands = _demands([WorkloadProfile(peak_concurrent_sessions=1500)] * 2, "eu-west-1")
+    account = plan_account(demands, region="eu-west-1")
     finding = account.finding("AccountActiveSessionsExceeded")
     assert finding is not None and "3,000 exceeds 2,500" in finding.message
 
@@ -78,14 +81,16 @@ def test_fails_when_the_regional_active_session_quota_is_exceeded() -> None:
 @given(st.integers(min_value=1, max_value=40), st.integers(min_value=1, max_value=40))
 def test_agent_count_checked_against_agents_per_account(count: int, quota: int) -> None:
     catalog = QuotaCatalog(overrides={"agents_per_account": quota})
-    account = plan_account(_plans([WorkloadProfile()] * count, "us-east-1", catalog), catalog=catalog)
+    demands = _demands([WorkloadProfile()] * count, "us-east-1", catalog)
+    account = plan_account(demands, catalog=catalog, region="us-east-1")
     assert (account.finding("TooManyAgents") is not None) == (count > quota)
     assert account.agents_quota == quota
 
 
 def test_edition_2026_03_has_no_account_invoke_pool() -> None:
     # GIVEN agents planned under the per-endpoint edition, far above 1,000 TPS together
-    account = plan_account(_plans([WorkloadProfile(peak_requests_per_second=200)] * 10, "us-east-1", OLD), catalog=OLD)
+    demands = _demands([WorkloadProfile(peak_requests_per_second=200)] * 10, "us-east-1", OLD)
+    account = plan_account(demands, catalog=OLD, region="us-east-1")
     # THEN there is no pool to exceed: the report says so instead of inventing one
     assert account.invoke_pool_per_second is None and account.invoke_share is None
     info = account.finding("NoAccountInvokePool")

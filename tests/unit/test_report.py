@@ -202,12 +202,39 @@ def test_report_from_a_synthesized_app_matches_the_in_process_report(tmp_path) -
     live = build_report(app)
     # WHEN the report reads only the synthesized templates
     recorded = build_report_from_cdk_out(tmp_path)
-    # THEN it lists the same agents with the same plans, and the same account sums
-    def by_path(report):  # type: ignore[no-untyped-def]
-        return sorted((a.to_dict() for a in report.agents), key=lambda a: a["path"])
+    # THEN it is the same report: the same agents with the same plans, and the same account sums
+    assert recorded == live
+    assert recorded.to_table() == live.to_table()
 
-    assert by_path(recorded) == by_path(live)
-    assert [s.to_dict() for s in recorded.accounts] == [s.to_dict() for s in live.accounts]
+
+def test_report_from_cdk_out_matches_in_process_for_a_plain_app(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # GIVEN a plain app (no build_app): two accounts and regions, an environment-agnostic stack, an older edition
+    # with an approved override, direct code and a container, and agents with warnings and infos
+    import aws_cdk as cdk
+
+    from constructs_lib import AgentArtifact, AgentCoreAgent, WorkloadProfile
+    from constructs_lib.report.capacity import build_report_from_cdk_out
+    from tests.conftest import RESEARCH_CODE
+
+    app = cdk.App(outdir=str(tmp_path))
+    east = cdk.Stack(app, "East", env=cdk.Environment(account="111111111111", region="us-east-1"))
+    _agent(east, "east_agent", endpoints=["prod"], peak_requests_per_second=700, peak_concurrent_sessions=6000)
+    AgentCoreAgent(east, "Coder", runtime_name="coder", artifact=AgentArtifact.from_code(RESEARCH_CODE),
+                   workload=WorkloadProfile(longest_task=cdk.Duration.hours(2), new_sessions_per_second=30))
+    west = cdk.Stack(app, "West", env=cdk.Environment(account="222222222222", region="eu-west-1"))
+    west.node.set_context("agentcore:quotaEdition", "2026-03")
+    west.node.set_context("agentcore:quotaOverrides", {"active_session_workloads": {"eu-west-1": 900}})
+    _agent(west, "west_agent", peak_requests_per_second=60, peak_concurrent_sessions=800)
+    _agent(cdk.Stack(app, "Anywhere"), "anywhere_agent", peak_concurrent_sessions=10)
+    live = build_report(app)
+    app.synth()
+    # WHEN the report reads only the synthesized templates
+    recorded = build_report_from_cdk_out(tmp_path)
+    # THEN both paths give the same report, to the last finding
+    assert recorded == live
+    assert recorded.to_json() == live.to_json() and recorded.to_table() == live.to_table()
+    assert {a.region for a in recorded.agents} == {"us-east-1", "eu-west-1", None}
+    assert len(recorded.accounts) == 3
 
 
 def test_report_from_cdk_out_on_the_command_line(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]

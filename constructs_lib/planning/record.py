@@ -1,0 +1,170 @@
+"""The plan record: what one agent's plan decided, as the template records it and the report reads it back.
+
+An :class:`~constructs_lib.agent.agent.AgentCoreAgent` writes its :class:`PlanRecord` into its runtime's template
+metadata (:data:`PLAN_METADATA_KEY`). The capacity report is built from plan records only, whether it reads them from
+the agents of an app built in process or from a synthesized ``cdk.out``: both paths give the same report for any app.
+
+Plain Python: nothing here imports the CDK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from constructs_lib.limits.catalog import QuotaCatalog
+from constructs_lib.planning.account import AgentDemand
+from constructs_lib.planning.agent_plan import CapacityPlan
+from constructs_lib.planning.findings import Finding
+
+#: Template metadata key under which each runtime records its plan.
+PLAN_METADATA_KEY = "constructs_lib:plan"
+#: Version of the recorded shape; a report refuses records of another version instead of misreading them.
+RECORD_VERSION = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanRecord:
+    """One agent's plan as recorded in its template.
+
+    Attributes:
+        path: the agent's construct path.
+        runtime_name: the AgentCore runtime name.
+        account: the stack's account, or ``None`` when environment-agnostic.
+        region: the region planned for, or ``None`` when unknown at synth.
+        edition: the quota edition planned against.
+        quota_overrides: the approved quota increases in force, ``{quota: {region or "*": value}}``.
+        artifact: the artifact kind (``container`` or ``direct_code``).
+        mode: the invocation mode.
+        endpoints: the endpoints the agent declares, ``DEFAULT`` first.
+        planned_endpoints: endpoints the plan counts (more than declared when the peak rate needs them).
+        idle_runtime_session_timeout_seconds: lifecycle setting of the plan.
+        max_lifetime_seconds: lifecycle setting of the plan.
+        invoke_share: peak rate over the invoke capacity available to the agent.
+        session_share: peak concurrent sessions over the active-session quota.
+        demand: the peaks the agent adds to its account's shared quotas.
+        findings: the plan's findings.
+    """
+
+    path: str
+    runtime_name: str
+    account: str | None
+    region: str | None
+    edition: str
+    quota_overrides: Mapping[str, Mapping[str, float]]
+    artifact: str
+    mode: str
+    endpoints: tuple[str, ...]
+    planned_endpoints: int
+    idle_runtime_session_timeout_seconds: int
+    max_lifetime_seconds: int
+    invoke_share: float
+    session_share: float
+    demand: AgentDemand
+    findings: tuple[Finding, ...]
+
+    @classmethod
+    def of(
+        cls,
+        plan: CapacityPlan,
+        *,
+        path: str,
+        runtime_name: str,
+        account: str | None,
+        catalog: QuotaCatalog,
+        artifact: str,
+        endpoints: Sequence[str],
+    ) -> PlanRecord:
+        """The record of ``plan`` for the agent at ``path``."""
+        return cls(
+            path=path,
+            runtime_name=runtime_name,
+            account=account,
+            region=plan.region,
+            edition=plan.edition,
+            quota_overrides={name.value: dict(values) for name, values in catalog.overrides.items()},
+            artifact=artifact,
+            mode=plan.mode.value,
+            endpoints=tuple(endpoints),
+            planned_endpoints=plan.endpoint_count,
+            idle_runtime_session_timeout_seconds=plan.idle_runtime_session_timeout_seconds,
+            max_lifetime_seconds=plan.max_lifetime_seconds,
+            invoke_share=plan.invoke_share,
+            session_share=plan.session_share,
+            demand=AgentDemand.of(plan),
+            findings=plan.findings,
+        )
+
+    def catalog(self) -> QuotaCatalog:
+        """The quota catalog the plan was made with (edition and approved overrides)."""
+        return QuotaCatalog(self.edition, self.quota_overrides or None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document written to the template."""
+        return {
+            "version": RECORD_VERSION,
+            "path": self.path,
+            "runtime_name": self.runtime_name,
+            "account": self.account,
+            "region": self.region,
+            "edition": self.edition,
+            "quota_overrides": {name: dict(values) for name, values in self.quota_overrides.items()},
+            "artifact": self.artifact,
+            "mode": self.mode,
+            "endpoints": list(self.endpoints),
+            "planned_endpoints": self.planned_endpoints,
+            "idle_runtime_session_timeout_seconds": self.idle_runtime_session_timeout_seconds,
+            "max_lifetime_seconds": self.max_lifetime_seconds,
+            "invoke_share": self.invoke_share,
+            "session_share": self.session_share,
+            "demand": {
+                "peak_requests_per_second": self.demand.peak_requests_per_second,
+                "peak_concurrent_sessions": self.demand.peak_concurrent_sessions,
+                "new_sessions_per_second": self.demand.new_sessions_per_second,
+            },
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+    @classmethod
+    def from_dict(cls, document: Mapping[str, Any]) -> PlanRecord:
+        """Read a record written by :meth:`to_dict`.
+
+        Raises:
+            ValueError: for a record of another version.
+        """
+        if document.get("version") != RECORD_VERSION:
+            raise ValueError(
+                f"plan record of {document.get('path', '?')} has version {document.get('version')!r}; this library "
+                f"reads version {RECORD_VERSION}: synthesize the app again with this version of the library"
+            )
+        demand = document["demand"]
+        return cls(
+            path=document["path"],
+            runtime_name=document["runtime_name"],
+            # CDK drops null values from template metadata: an environment-agnostic stack records no account or region
+            account=document.get("account"),
+            region=document.get("region"),
+            edition=document["edition"],
+            quota_overrides={
+                name: {region: float(value) for region, value in values.items()}
+                for name, values in document.get("quota_overrides", {}).items()
+            },
+            artifact=document["artifact"],
+            mode=document["mode"],
+            endpoints=tuple(document["endpoints"]),
+            planned_endpoints=int(document["planned_endpoints"]),
+            idle_runtime_session_timeout_seconds=int(document["idle_runtime_session_timeout_seconds"]),
+            max_lifetime_seconds=int(document["max_lifetime_seconds"]),
+            invoke_share=float(document["invoke_share"]),
+            session_share=float(document["session_share"]),
+            demand=AgentDemand(
+                float(demand["peak_requests_per_second"]),
+                int(demand["peak_concurrent_sessions"]),
+                float(demand["new_sessions_per_second"]),
+            ),
+            findings=tuple(Finding.from_dict(f) for f in document["findings"]),
+        )
+
+
+__all__ = ["PLAN_METADATA_KEY", "RECORD_VERSION", "PlanRecord"]
