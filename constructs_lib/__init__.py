@@ -11,7 +11,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from constructs_lib.agent.agent import AgentArtifact, AgentCoreAgent
+    from constructs_lib.agent.agent import AgentCoreAgent
+    from constructs_lib.agent.artifact import AgentArtifact
     from constructs_lib.agent.image_repository import AgentImageRepository
     from constructs_lib.checks import AgentCoreChecks
     from constructs_lib.errors import ConstructsLibValidationError
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 _EXPORTS: dict[str, str] = {
     "AccountCapacity": "constructs_lib.planning.account",
     "AgentApiFacade": "constructs_lib.serving.api_facade",
-    "AgentArtifact": "constructs_lib.agent.agent",
+    "AgentArtifact": "constructs_lib.agent.artifact",
     "AgentCoreAgent": "constructs_lib.agent.agent",
     "AgentCoreChecks": "constructs_lib.checks",
     "AgentImageRepository": "constructs_lib.agent.image_repository",

@@ -24,7 +24,8 @@ from constructs import Construct, IValidation
 
 from constructs_lib._cdk.reporting import report
 from constructs_lib._cdk.scope import catalog_for, region_of
-from constructs_lib.agent.agent import AgentArtifact, AgentCoreAgent
+from constructs_lib.agent.agent import AgentCoreAgent
+from constructs_lib.agent.artifact import AgentArtifact
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.limits.catalog import QuotaName
 from constructs_lib.operations.monitoring import AgentMonitoring

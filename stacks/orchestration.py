@@ -8,7 +8,8 @@ import aws_cdk as cdk
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from constructs_lib.agent.agent import AgentArtifact, AgentCoreAgent
+from constructs_lib.agent.agent import AgentCoreAgent
+from constructs_lib.agent.artifact import AgentArtifact
 from constructs_lib.operations.monitoring import AgentMonitoring
 from constructs_lib.orchestration.pipeline import AgentMap, AgentPipeline, AgentStep, StepPayload
 from constructs_lib.orchestration.tools import AgentTool

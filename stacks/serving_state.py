@@ -7,7 +7,8 @@ from pathlib import Path
 import aws_cdk as cdk
 from constructs import Construct
 
-from constructs_lib.agent.agent import AgentArtifact, AgentCoreAgent
+from constructs_lib.agent.agent import AgentCoreAgent
+from constructs_lib.agent.artifact import AgentArtifact
 from constructs_lib.operations.monitoring import AgentMonitoring
 from constructs_lib.planning.profile import WorkloadProfile
 from constructs_lib.serving.payload_staging import PayloadStaging

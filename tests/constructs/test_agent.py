@@ -548,3 +548,37 @@ def test_fails_when_props_have_the_wrong_type(stack: cdk.Stack, kwargs: dict[str
     with pytest.raises(ConstructsLibValidationError, match=fragment) as exc:
         container_agent(stack, **kwargs)
     assert exc.value.code == "InvalidProps"
+
+
+def test_the_agent_is_grantable(stack: cdk.Stack) -> None:
+    # GIVEN an agent and a table WHEN the table grants the agent THEN its execution role gets the statement
+    from aws_cdk import aws_dynamodb as dynamodb
+    from aws_cdk import aws_iam as iam
+
+    agent = container_agent(stack)
+    assert iam.IGrantable in type(agent).__jsii_ifaces__  # type: ignore[attr-defined]
+    key = dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING)
+    table = dynamodb.Table(stack, "Notes", partition_key=key)
+    table.grant_read_data(agent)
+    Template.from_stack(stack).has_resource_properties("AWS::IAM::Policy", {
+        "Roles": [{"Ref": Match.string_like_regexp("ExecutionRole")}],
+        "PolicyDocument": {"Statement": Match.array_with([Match.object_like({
+            "Action": Match.array_with(["dynamodb:GetItem"]),
+            "Resource": Match.array_with([{"Fn::GetAtt": [Match.string_like_regexp("^Notes"), "Arn"]}]),
+        })])},
+    })
+
+
+def test_a_token_runtime_name_is_not_guessed(stack: cdk.Stack) -> None:
+    # GIVEN a runtime name known only at deploy WHEN the agent is defined THEN no name rule is applied, and it says so
+    name = cdk.Fn.import_value("AgentName")
+    container_agent(stack, runtime_name=name)
+    Annotations.from_stack(stack).has_info("/TestStack/Agent", Match.string_like_regexp(
+        r"\[TokenNotChecked\] runtime_name is an unresolved token"
+    ))
+
+
+def test_fails_when_runtime_name_is_not_a_string(stack: cdk.Stack) -> None:
+    with pytest.raises(ConstructsLibValidationError, match="runtime_name must be a string, got int") as exc:
+        container_agent(stack, runtime_name=123)
+    assert exc.value.code == "InvalidRuntimeName"

@@ -7,7 +7,8 @@ from typing import Any
 
 import aws_cdk as cdk
 
-from constructs_lib.agent.agent import AgentArtifact, AgentCoreAgent
+from constructs_lib.agent.agent import AgentCoreAgent
+from constructs_lib.agent.artifact import AgentArtifact
 from constructs_lib.planning.profile import WorkloadProfile
 
 RESEARCH_CODE = Path(__file__).resolve().parents[2] / "stacks" / "agents" / "research"

@@ -15,7 +15,7 @@ from constructs_lib.limits.validation import name_problems
 
 
 def runtime_name_anchored(node: cdk.CfnResource) -> RuleResult:
-    """Non-compliant when ``AgentRuntimeName`` does not match ``^[a-zA-Z][a-zA-Z0-9_]{0,47}$``.
+    """Non-compliant when ``AgentRuntimeName`` does not match the anchored name rule (``limits.service.NAME_PATTERN``).
 
     The CloudFormation schema carries the pattern without anchors, so ``my-agent`` passes cfn-lint and
     CDK's template validation and fails at deploy. A name that is an unresolved intrinsic is not
