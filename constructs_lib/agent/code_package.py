@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 
 #: Left out of every direct-code package unless the user says otherwise: caches, virtual environments,
 #: dependency folders of other toolchains, CDK output, VCS metadata and tests. Bundling these is how
-#: users blow the 250 MB zipped limit.
+#: users blow the zipped package quota (``code_package_zipped``).
 DEFAULT_CODE_EXCLUDES: tuple[str, ...] = (
     "__pycache__",
     "*.pyc",

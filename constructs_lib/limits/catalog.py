@@ -121,6 +121,7 @@ class QuotaName(StrEnum):
     CONTROL_PLANE_LIST_RATE = "control_plane_list_rate"
     ACTIVE_SESSION_WORKLOADS = "active_session_workloads"
     CAPACITY_PROVIDERS_PER_ACCOUNT = "capacity_providers_per_account"
+    INSTANCES_SESSION_LIFETIME = "instances_session_lifetime"
     # Resource property limits (CloudFormation schema and service validation), same in every edition.
     LIFECYCLE_TIMEOUT_MINIMUM = "lifecycle_timeout_minimum"
     ENVIRONMENT_VARIABLES = "environment_variables"
@@ -370,6 +371,10 @@ _CHANGED_IN_2026_09: tuple[Quota, ...] = (
     _q(_QN.AGENTS_PER_ACCOUNT, "agents per account", 1000, _U.COUNT, _S.ACCOUNT_AND_REGION, _A, "L-F4575653"),
     _q(_QN.SESSION_STORAGE, "session storage", 1 * _GIB, _U.BYTES, _S.SESSION, _N),
     _q(_QN.CAPACITY_PROVIDERS_PER_ACCOUNT, "capacity providers per account", 1000, _U.COUNT, _S.ACCOUNT, _N),
+    _q(
+        _QN.INSTANCES_SESSION_LIFETIME, "session lifetime on Instances compute", 14 * 86400, _U.SECONDS, _S.SESSION,
+        _N,
+    ),
 )
 # The 2026-09 quotas page no longer states the 45-day deletion of inactive versions: nothing may plan on it.
 _REMOVED_IN_2026_09 = frozenset({QuotaName.WEBSOCKET_INVOCATION_RATE, QuotaName.INACTIVE_VERSION_RETENTION})

@@ -34,11 +34,11 @@ class InvocationMode(StrEnum):
     """How clients invoke the agent, chosen by the longest task it runs."""
 
     SYNCHRONOUS = "synchronous"
-    """Request and response within the synchronous request timeout (15 min)."""
+    """Request and response within the quota ``synchronous_request_timeout``."""
     STREAMING = "streaming"
-    """Server-sent events or WebSocket, within the streaming duration (60 min)."""
+    """Server-sent events or WebSocket, within the quota ``streaming_duration``."""
     ASYNCHRONOUS = "asynchronous"
-    """The agent answers at once and keeps working, within the asynchronous job duration (8 h)."""
+    """The agent answers at once and keeps working, within the quota ``asynchronous_job_duration``."""
 
 
 class ArtifactKind(StrEnum):
@@ -354,10 +354,13 @@ class _Planner:
             if task <= quota.value:
                 return mode, quota.value
         mode, quota = ladder[-1]
+        instances = (
+            f" (Instances compute sessions live up to {self.q(QuotaName.INSTANCES_SESSION_LIFETIME).formatted()})"
+            if self.catalog.has(QuotaName.INSTANCES_SESSION_LIFETIME) else ""
+        )
         self.hard(
             "TaskTooLong", "longest_task", task, quota,
-            "split the work into tasks of at most that length, or " + _INSTANCES_WAY_OUT
-            + " (Instances compute sessions can live up to 14 days)",
+            "split the work into tasks of at most that length, or " + _INSTANCES_WAY_OUT + instances,
         )
         return mode, quota.value
 
