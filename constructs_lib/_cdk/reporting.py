@@ -12,6 +12,7 @@ Raised exceptions (:class:`~constructs_lib.errors.ConstructsLibValidationError`)
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 
 import aws_cdk as cdk
@@ -50,6 +51,22 @@ def report(scope: IConstruct, findings: Iterable[Finding]) -> None:
             annotations.add_warning_v2(f"{ANNOTATION_PREFIX}{finding.code}", finding.render())
         elif finding.severity is Severity.INFO:
             annotations.add_info_v2(f"{ANNOTATION_PREFIX}{finding.code}", finding.render())
+
+
+#: Per app (the construct tree's root), the codes already reported once for the whole app.
+_REPORTED_PER_APP: weakref.WeakKeyDictionary[IConstruct, set[str]] = weakref.WeakKeyDictionary()
+
+
+def report_once_per_app(scope: IConstruct, finding: Finding) -> None:
+    """Report ``finding`` on the stack of ``scope`` unless the app already has it (one note for many agents).
+
+    For facts about the app rather than one construct, such as a stack without a concrete region.
+    """
+    reported = _REPORTED_PER_APP.setdefault(scope.node.root, set())
+    if finding.code in reported:
+        return
+    reported.add(finding.code)
+    report(cdk.Stack.of(scope), [finding])
 
 
 def report_error(scope: IConstruct, code: str, message: str) -> None:

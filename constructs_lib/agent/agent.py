@@ -13,7 +13,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from constructs_lib._cdk import nag, perms
-from constructs_lib._cdk.reporting import report, report_unresolved, report_warning
+from constructs_lib._cdk.reporting import report, report_once_per_app, report_unresolved, report_warning
 from constructs_lib._cdk.scope import account_of, catalog_for, region_of
 from constructs_lib.agent.artifact import AgentArtifact
 from constructs_lib.agent.code_package import PackageMeasurement
@@ -22,7 +22,7 @@ from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
 from constructs_lib.limits.service import DEFAULT_ENDPOINT, NAME_MAX_LENGTH
 from constructs_lib.limits.validation import environment_problems, name_problems
-from constructs_lib.planning.agent_plan import ArtifactKind, CapacityPlan, LifecycleRequest, RateModel
+from constructs_lib.planning.agent_plan import REGION_UNKNOWN, ArtifactKind, CapacityPlan, LifecycleRequest, RateModel
 from constructs_lib.planning.profile import WorkloadProfile
 from constructs_lib.planning.record import PLAN_METADATA_KEY, PlanRecord
 
@@ -162,7 +162,10 @@ class AgentCoreAgent(Construct):
 
         if execution_role is None:
             self._acknowledge_default_role()
-        report(self, self.plan.findings)
+        report(self, [f for f in self.plan.findings if f.code != REGION_UNKNOWN])
+        for finding in self.plan.findings:
+            if finding.code == REGION_UNKNOWN:
+                report_once_per_app(self, finding)
         self._record_plan()
         self._check_throughput_endpoints()
         self._planned = True

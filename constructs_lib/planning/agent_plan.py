@@ -25,6 +25,8 @@ from constructs_lib.limits.catalog import (
 from constructs_lib.planning.findings import Finding, Severity
 from constructs_lib.planning.profile import WorkloadProfile
 
+#: Code of the info note for a plan made without a concrete region (reported once per app, not per agent).
+REGION_UNKNOWN = "RegionUnknown"
 #: How far ahead the versions projection looks when versions are never deleted automatically (a planning horizon,
 #: not a quota: an agent that fills its versions quota within a year needs a retention practice).
 VERSION_PROJECTION_DAYS = 365
@@ -310,8 +312,8 @@ class _Planner:
             quota = self.q(QuotaName.ACTIVE_SESSION_WORKLOADS)
             self.findings.append(
                 Finding(
-                    Severity.WARNING,
-                    "RegionUnknown",
+                    Severity.INFO,
+                    REGION_UNKNOWN,
                     f"the stack has no concrete region, so region-dependent quotas are planned against their "
                     f"smallest regional value ({quota.formatted()} {quota.quota.label}); set env=Environment("
                     "region=...) on the stack to plan against the region's own quotas",
@@ -550,6 +552,7 @@ class _Planner:
 
 
 __all__ = [
+    "REGION_UNKNOWN",
     "VERSION_PROJECTION_DAYS",
     "ArtifactFacts",
     "ArtifactKind",

@@ -407,17 +407,25 @@ def test_adjustable_quota_is_a_warning_with_code_and_advice(make_stack: Callable
         r"ActiveSessionsExceeded.*4,000 exceeds 2,500.*L-3E5722B2.*request a quota increase"))
 
 
-def test_region_agnostic_stack_warns_and_plans_against_the_minimum(make_stack: Callable[..., cdk.Stack]) -> None:
-    stack = make_stack(env=None)
-    agent = container_agent(stack, workload=WorkloadProfile(peak_concurrent_sessions=100))
-    assert agent.region is None and agent.plan.active_session_capacity == 2500
-    Annotations.from_stack(stack).has_warning("/TestStack/Agent", Match.string_like_regexp("RegionUnknown"))
+def test_region_agnostic_app_gets_one_info_and_plans_against_the_minimum() -> None:
+    # GIVEN what `cdk init` creates: environment-agnostic stacks, here two with three agents
+    app = cdk.App()
+    stacks = [cdk.Stack(app, "Dev"), cdk.Stack(app, "Staging")]
+    agents = [container_agent(stacks[0], "A"), container_agent(stacks[0], "B", runtime_name="b_agent"),
+              container_agent(stacks[1], "C", workload=WorkloadProfile(peak_concurrent_sessions=100))]
+    # THEN each plans against the smallest regional values, and the app gets one info note, no warning
+    assert all(a.region is None for a in agents) and agents[2].plan.active_session_capacity == 2500
+    notes = [Annotations.from_stack(s).find_info("*", Match.string_like_regexp(r"\[RegionUnknown\]")) for s in stacks]
+    assert [len(n) for n in notes] == [1, 0]
+    assert notes[0][0].id == "/Dev"
+    for stack in stacks:
+        Annotations.from_stack(stack).has_no_warning("*", Match.any_value())
 
 
-def test_warning_can_be_acknowledged(make_stack: Callable[..., cdk.Stack]) -> None:
-    stack = make_stack(env=None)
-    agent = container_agent(stack)
-    cdk.Annotations.of(agent).acknowledge_warning("constructs_lib:RegionUnknown", "planned for eu-west-1 later")
+def test_warning_can_be_acknowledged(stack: cdk.Stack) -> None:
+    agent = container_agent(stack, workload=WorkloadProfile(peak_concurrent_sessions=6000))
+    Annotations.from_stack(stack).has_warning("/TestStack/Agent", Match.string_like_regexp("ActiveSessionsExceeded"))
+    cdk.Annotations.of(agent).acknowledge_warning("constructs_lib:ActiveSessionsExceeded", "increase approved")
     Annotations.from_stack(stack).has_no_warning("*", Match.any_value())
 
 
