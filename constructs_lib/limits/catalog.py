@@ -139,7 +139,15 @@ class QuotaName(StrEnum):
     CLOUDWATCH_ALARM_METRICS = "cloudwatch_alarm_metrics"
     SQS_MESSAGE_RETENTION_MAXIMUM = "sqs_message_retention_maximum"
     LAMBDA_TIMEOUT = "lambda_timeout"
+    LAMBDA_DESCRIPTION_LENGTH = "lambda_description_length"
+    LAMBDA_FUNCTION_ARN_LENGTH = "lambda_function_arn_length"
+    LAMBDA_ASYNC_RETRY_ATTEMPTS = "lambda_async_retry_attempts"
+    BEDROCK_TOOL_NAME_LENGTH = "bedrock_tool_name_length"
     STEP_FUNCTIONS_EXPRESS_DURATION = "step_functions_express_duration"
+    STEP_FUNCTIONS_STATE_NAME_LENGTH = "step_functions_state_name_length"
+    STEP_FUNCTIONS_INLINE_MAP_CONCURRENCY = "step_functions_inline_map_concurrency"
+    CLOUDWATCH_METRIC_PERIOD = "cloudwatch_metric_period"
+    CLOUDWATCH_DASHBOARD_WIDTH = "cloudwatch_dashboard_width"
     CLOUDFORMATION_RESOURCES_PER_STACK = "cloudformation_resources_per_stack"
 
 
@@ -428,10 +436,42 @@ _COMMON: tuple[Quota, ...] = (
         _QN.SQS_MESSAGE_RETENTION_MAXIMUM, "message retention period", 14 * 86400, _U.SECONDS, _S.RESOURCE, _N,
         service="Amazon SQS",
     ),
+    _q(
+        _QN.CLOUDWATCH_METRIC_PERIOD, "standard-resolution metric period", 60, _U.SECONDS, _S.RESOURCE, _N,
+        service="Amazon CloudWatch",
+    ),
+    _q(
+        _QN.CLOUDWATCH_DASHBOARD_WIDTH, "dashboard grid width", 24, _U.COUNT, _S.RESOURCE, _N,
+        service="Amazon CloudWatch",
+    ),
     _q(_QN.LAMBDA_TIMEOUT, "function timeout", 15 * 60, _U.SECONDS, _S.INVOCATION, _N, service="AWS Lambda"),
+    _q(
+        _QN.LAMBDA_DESCRIPTION_LENGTH, "function description", 256, _U.CHARACTERS, _S.RESOURCE, _N,
+        service="AWS Lambda",
+    ),
+    _q(
+        _QN.LAMBDA_FUNCTION_ARN_LENGTH, "function name or ARN (FunctionName)", 140, _U.CHARACTERS, _S.RESOURCE, _N,
+        service="AWS Lambda",
+    ),
+    _q(
+        _QN.LAMBDA_ASYNC_RETRY_ATTEMPTS, "asynchronous invocation retry attempts", 2, _U.COUNT, _S.RESOURCE, _N,
+        service="AWS Lambda",
+    ),
+    _q(
+        _QN.BEDROCK_TOOL_NAME_LENGTH, "Converse tool name (toolSpec.name)", 64, _U.CHARACTERS, _S.RESOURCE, _N,
+        service="Amazon Bedrock",
+    ),
     _q(
         _QN.STEP_FUNCTIONS_EXPRESS_DURATION, "Express workflow duration", 5 * 60, _U.SECONDS, _S.SESSION, _N,
         service="AWS Step Functions",
+    ),
+    _q(
+        _QN.STEP_FUNCTIONS_STATE_NAME_LENGTH, "state name", 80, _U.CHARACTERS, _S.RESOURCE, _N,
+        service="AWS Step Functions",
+    ),
+    _q(
+        _QN.STEP_FUNCTIONS_INLINE_MAP_CONCURRENCY, "Inline Map concurrent iterations", 40, _U.COUNT, _S.RESOURCE,
+        _N, service="AWS Step Functions",
     ),
     _q(
         _QN.CLOUDFORMATION_RESOURCES_PER_STACK, "resources per stack", 500, _U.COUNT, _S.RESOURCE, _N,
