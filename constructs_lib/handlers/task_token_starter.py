@@ -3,7 +3,7 @@
 An :class:`AgentPipeline` step whose agent is planned asynchronous is a Lambda task with the
 ``.waitForTaskToken`` pattern. This handler receives::
 
-    {"agentRuntimeArn": "...", "qualifier": "DEFAULT", "runtimeSessionId": "<33..256 chars>",
+    {"agentRuntimeArn": "...", "qualifier": "DEFAULT", "runtimeSessionId": "<a runtime session id>",
      "payload": <any JSON>, "taskToken": "<Step Functions task token>"}
 
 and invokes the agent with the payload plus the token: a JSON object payload gains a ``taskToken`` key,
@@ -14,25 +14,44 @@ the pipeline grants those actions to the agent's role on the state machine.
 
 boto3 only. The client is created lazily with botocore's standard retry mode so that tests can inject
 a stubbed client.
+
+Environment (``AgentPipeline`` sets it; the handler has no fallback of its own):
+    AGENTCORE_MAX_ATTEMPTS: botocore ``total_max_attempts`` of the ``bedrock-agentcore`` client (the first call
+        included).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
-_RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
+ENV_MAX_ATTEMPTS = "AGENTCORE_MAX_ATTEMPTS"
 _client: Any = None
+
+
+class StarterConfigurationError(RuntimeError):
+    """The function's environment lacks a variable it needs (the construct sets them all)."""
+
+
+def retry_config(environ: Any) -> Config:
+    """botocore's standard retry mode with the attempts the construct chose (``AGENTCORE_MAX_ATTEMPTS``)."""
+    value = environ.get(ENV_MAX_ATTEMPTS)
+    if not value:
+        raise StarterConfigurationError(
+            f"task token starter: missing environment variable {ENV_MAX_ATTEMPTS} (AgentPipeline sets it)"
+        )
+    return Config(retries={"mode": "standard", "total_max_attempts": int(value)})
 
 
 def _agentcore() -> Any:
     global _client
     if _client is None:
-        _client = boto3.client("bedrock-agentcore", config=_RETRY_CONFIG)
+        _client = boto3.client("bedrock-agentcore", config=retry_config(os.environ))
     return _client
 
 
@@ -54,7 +73,9 @@ def handler(event: dict[str, Any], context: Any = None, client: Any = None) -> d
         client: a ``bedrock-agentcore`` client (for tests). Default: a lazily created client.
 
     Returns:
-        The session id and the agent's immediate acknowledgment (not the step's result).
+        The session id and the size of the agent's immediate acknowledgment. Step Functions ignores what a
+        ``.waitForTaskToken`` task's function returns (the step's result is what the agent sends with the token),
+        so the acknowledgment is read to its end but not passed on.
     """
     missing = [key for key in ("agentRuntimeArn", "runtimeSessionId", "taskToken") if not event.get(key)]
     if missing:
@@ -72,8 +93,8 @@ def handler(event: dict[str, Any], context: Any = None, client: Any = None) -> d
         request["qualifier"] = event["qualifier"]
     response = agentcore.invoke_agent_runtime(**request)
     stream = response.get("response")
-    acknowledgment = stream.read().decode("utf-8", errors="replace") if stream is not None else ""
+    acknowledgment = stream.read() if stream is not None else b""
     return {
         "runtimeSessionId": response.get("runtimeSessionId", event["runtimeSessionId"]),
-        "acknowledgment": acknowledgment[:1024],
+        "acknowledgmentBytes": len(acknowledgment),
     }

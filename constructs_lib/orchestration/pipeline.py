@@ -15,7 +15,6 @@ machine only.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,11 +28,10 @@ from constructs import Construct
 
 from constructs_lib._cdk import nag, perms
 from constructs_lib._cdk.functions import DEFAULT_LOG_RETENTION, DEFAULT_PYTHON_RUNTIME, HANDLERS_DIR, secure_function
-from constructs_lib._cdk.reporting import report_warning
+from constructs_lib._cdk.reporting import report, report_unresolved
 from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError
-from constructs_lib.limits.catalog import QuotaName, Unit, format_value
 from constructs_lib.orchestration.steps import (
     ERROR_PATH,
     FAILED_STEP_PATH,
@@ -50,6 +48,7 @@ from constructs_lib.orchestration.steps import (
     StepPayload,
     _Block,
 )
+from constructs_lib.planning.orchestration import WorkflowType, state_name_findings, workflow_fit
 
 __all__ = [
     "ERROR_PATH",
@@ -68,6 +67,14 @@ __all__ = [
 ]
 
 _STARTER_MODULE = "task_token_starter"
+# The starter's environment (read by constructs_lib/handlers/task_token_starter.py).
+_STARTER_ENV_MAX_ATTEMPTS = "AGENTCORE_MAX_ATTEMPTS"
+#: botocore ``total_max_attempts`` of the starter's AgentCore client, the first call included (standard retry mode); the
+#: step's own retries (:data:`RETRYABLE_AGENT_ERRORS`) follow when these are spent.
+STARTER_MAX_ATTEMPTS = 5
+#: How long the starter waits for the agent's immediate acknowledgment: the agent answers an asynchronous
+#: invocation at once and keeps working, so the work itself is not waited for.
+STARTER_TIMEOUT = cdk.Duration.seconds(60)
 #: Actions an asynchronous agent needs to end its step.
 TASK_RESPONSE_ACTIONS: tuple[str, ...] = (
     "states:SendTaskSuccess",
@@ -79,15 +86,19 @@ TASK_RESPONSE_ACTIONS: tuple[str, ...] = (
 class AgentPipeline(Construct):
     """Defines a Step Functions state machine that runs AgentCore agents as one workflow.
 
-    Resources: the state machine (``StateMachine``) with its role, a log group with a retention
-    (``LogGroup``), and, when a step waits for a task token, the task token starter function
-    (``TaskTokenStarter``) and one policy per asynchronous agent allowing it to answer the token
+    Resources: the state machine (``Resource``, ``state_machine`` and ``node.default_child``) with its role, a
+    log group with a retention (``LogGroup``), and, when a step waits for a task token, the task token starter
+    function (``TaskTokenStarter``) and one policy per asynchronous agent allowing it to answer the token
     (``CallbackGrants``).
 
-    The state machine type follows the longest expected run: express only when no step waits for a task
-    token and the run fits the express workflow duration (5 min); a step's expected run is its agent's
-    ``longest_task`` when stated, else the step timeout, plus the longest its retries can wait (see
-    ``AgentStep(max_attempts=...)``).
+    The state machine type follows the longest expected run (``constructs_lib.planning.orchestration``):
+    express only when no step waits for a task token and the worst case fits the Step Functions Express workflow
+    duration; a step's expected run is its agent's ``longest_task`` when stated, else the step timeout, plus the
+    longest its retries can wait (see ``AgentStep(max_attempts=...)``).
+
+    Every limit a step, a map or the forced type crosses is reported at synth, all at once: hard limits fail
+    synthesis, adjustable quotas are acknowledgeable warnings (``constructs_lib:<Code>``), and a check that a token
+    hides is an info note.
 
     Args:
         scope: parent construct.
@@ -95,8 +106,8 @@ class AgentPipeline(Construct):
         steps: the workflow, run in sequence (each item an :class:`AgentStep`, :class:`AgentSequence`,
             :class:`AgentParallel` or :class:`AgentMap`), at least one.
         state_machine_type: force a type. Default: chosen from the longest expected run as above.
-            Forcing express fails synthesis when a step waits for a task token or the run can exceed the
-            express duration.
+            Forcing express fails synthesis when a step waits for a task token (``ExpressCannotWaitForCallback``)
+            or the run can exceed the express duration (``ExpressDurationExceeded``).
         log_level: what the state machine logs. Default: ``ALL`` (every event; without execution data).
         include_execution_data: log inputs and outputs too (they may hold personal data). Default: False.
         log_retention: retention of the log group. Default: one month.
@@ -138,7 +149,14 @@ class AgentPipeline(Construct):
         self.agents: list[AgentCoreAgent] = _unique([*ctx.request_agents, *ctx.callback_agents])
         self.request_agents: list[AgentCoreAgent] = _unique(ctx.request_agents)
         self.callback_agents: list[AgentCoreAgent] = _unique(ctx.callback_agents)
-        self.state_machine_type: sfn.StateMachineType = self._choose_type(state_machine_type)
+        fit = workflow_fit(
+            self.catalog,
+            self.region,
+            longest_run_seconds=self.longest_run_seconds,
+            callback_agents=[a.node.path for a in self.callback_agents],
+            forced=WorkflowType(state_machine_type.value) if state_machine_type is not None else None,
+        )
+        self.state_machine_type: sfn.StateMachineType = sfn.StateMachineType(fit.workflow_type.value)
 
         self.log_group = logs.LogGroup(
             self,
@@ -149,7 +167,7 @@ class AgentPipeline(Construct):
         )
         self.state_machine = sfn.StateMachine(
             self,
-            "StateMachine",
+            "Resource",
             definition_body=sfn.DefinitionBody.from_chainable(rendered.chain),
             state_machine_type=self.state_machine_type,
             state_machine_name=state_machine_name,
@@ -163,45 +181,13 @@ class AgentPipeline(Construct):
             comment=comment,
         )
         self.node.default_child = self.state_machine
-        for code, message in ctx.fan_out_warnings:
-            report_warning(self, code, message)
+        report(self, [*ctx.findings, *state_name_findings(self.catalog, list(ctx.names.items())), *fit.findings])
+        for unchecked in ctx.unchecked:
+            report_unresolved(self, unchecked.prop, unchecked.against)
         self._grant_callbacks()
         self._acknowledge()
 
     # -- construction helpers ------------------------------------------------------------------------
-
-    def _choose_type(self, forced: sfn.StateMachineType | None) -> sfn.StateMachineType:
-        express = self.catalog.resolve(QuotaName.STEP_FUNCTIONS_EXPRESS_DURATION, self.region)
-        longest = self.longest_run_seconds
-        if forced is None:
-            fits = not self.callback_agents and longest <= express.value
-            return sfn.StateMachineType.EXPRESS if fits else sfn.StateMachineType.STANDARD
-        if forced == sfn.StateMachineType.EXPRESS:
-            if self.callback_agents:
-                raise ConstructsLibValidationError(
-                    "ExpressCannotWaitForCallback",
-                    "state_machine_type EXPRESS cannot run steps that wait for a task token (agents "
-                    f"{', '.join(a.node.path for a in self.callback_agents)}); express workflows support only "
-                    "request-response integrations: use STANDARD (or leave state_machine_type unset)",
-                    self.node.path,
-                )
-            if math.isinf(longest):
-                report_warning(
-                    self,
-                    "ExpressDurationUnknown",
-                    f"a map has no expected_items, so the run cannot be checked against "
-                    f"{express.formatted()}, the {express.describe()}; set expected_items or use STANDARD",
-                )
-            elif longest > express.value:
-                raise ConstructsLibValidationError(
-                    "ExpressDurationExceeded",
-                    f"state_machine_type EXPRESS: the pipeline can run {format_value(longest, Unit.SECONDS)}, "
-                    f"more than {express.formatted()}, the {express.describe()} (retry waits included); use "
-                    "STANDARD (or leave state_machine_type unset), or shorten the step timeouts or lower "
-                    "max_attempts",
-                    self.node.path,
-                )
-        return forced
 
     def _starter(self) -> lambda_.IFunction:
         if self.task_token_starter is None:
@@ -214,8 +200,9 @@ class AgentPipeline(Construct):
                 code=code,
                 handler=f"{_STARTER_MODULE}.handler",
                 runtime=DEFAULT_PYTHON_RUNTIME,
-                # The agent answers an asynchronous invocation at once; the work itself is not waited for.
-                timeout=cdk.Duration.seconds(60),
+                timeout=STARTER_TIMEOUT,
+                # Every value the handler needs is set here; it has no fallback of its own.
+                environment={_STARTER_ENV_MAX_ATTEMPTS: str(STARTER_MAX_ATTEMPTS)},
                 # Step Functions invokes it synchronously (with the task token); no asynchronous events.
                 dead_letter_queue=False,
             )

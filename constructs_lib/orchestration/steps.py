@@ -1,14 +1,14 @@
 """The building blocks of an :class:`AgentPipeline` and how they become Step Functions states.
 
 Steps are plain descriptions (``AgentStep``, ``AgentSequence``, ``AgentParallel``, ``AgentMap``); the
-pipeline renders them once, into states under its own scope, and learns from the rendering what it
-needs for its checks (the longest expected run, callback steps, the agents invoked).
+pipeline renders them once, into states under its own scope. Every limit decision of a step (its timeout, its
+longest run, a map's concurrency) is made by :mod:`constructs_lib.planning.orchestration`; the rendering collects
+the findings, and the pipeline reports them.
 """
 
 from __future__ import annotations
 
 import abc
-import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,8 +24,16 @@ from constructs import Construct
 from constructs_lib._cdk import perms
 from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError
-from constructs_lib.limits.catalog import QuotaCatalog, QuotaName, Unit, format_value
-from constructs_lib.planning.agent_plan import InvocationMode
+from constructs_lib.limits.catalog import QuotaCatalog
+from constructs_lib.planning.agent_plan import InvocationMode, session_creation_quota
+from constructs_lib.planning.findings import Finding
+from constructs_lib.planning.orchestration import (
+    SessionCreationLimit,
+    Unchecked,
+    map_fit,
+    retry_wait_budget_seconds,
+    step_fit,
+)
 
 # Step Functions names the errors of an AWS SDK integration ``<ServiceName>.<ErrorName>``, both in
 # PascalCase, with the ``Exception`` suffix always present (Step Functions developer guide, "AWS SDK
@@ -43,7 +51,8 @@ RETRYABLE_STARTER_ERRORS: tuple[str, ...] = (
     "ServiceQuotaExceededException",
     "RetryableConflictException",
 )
-#: Retry timing of the transient errors: the first wait, its growth factor and the cap on one wait.
+#: Retry timing of the transient errors: the first wait, its growth factor and the cap on one wait (a policy of
+#: the library, not a limit; the worst case of these waits counts towards the workflow type).
 RETRY_INTERVAL_SECONDS = 2
 RETRY_BACKOFF_RATE = 2
 RETRY_MAX_DELAY_SECONDS = 60
@@ -58,10 +67,11 @@ MAP_INDEX_KEY = "index"
 #: so that items of different outer items never share a runtime session.
 MAP_SESSION_SCOPE_KEY = "sessionScope"
 _SCRATCH_KEY = "stepPayloads"
-#: Step names and output keys: they become state names (at most 80 characters in ASL, with room left for
-#: the ``Record...Failure`` and ``...Failed`` states derived from them), plain JsonPath keys
-#: (``$.<output_key>``) and literals inside ``States.Format`` session seeds, so no punctuation.
-STEP_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+#: Step names and output keys: they become state names, plain JsonPath keys (``$.<output_key>``) and literals
+#: inside ``States.Format`` session seeds, so no punctuation. Their length is checked on the rendered states
+#: (with the ``Record...Failure`` and ``...Failed`` states derived from them) against the Step Functions
+#: state-name limit: ``StateNameTooLong`` fails synthesis.
+STEP_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_]+$")
 
 
 def _checked_name(kind: str, value: str | None) -> str | None:
@@ -79,7 +89,8 @@ class StepIntegration(StrEnum):
     """How a step waits for its agent."""
 
     REQUEST_RESPONSE = "request-response"
-    """The ``bedrockagentcore:invokeAgentRuntime`` SDK integration: the answer is the result (15 min)."""
+    """The ``bedrockagentcore:invokeAgentRuntime`` SDK integration: the answer, within the synchronous request
+    timeout, is the result."""
     CALLBACK = "callback"
     """A Lambda starts the agent with a task token; the agent calls ``SendTaskSuccess`` when done."""
 
@@ -118,6 +129,8 @@ class _Block:
     session_scope: str | None = None
     """A JsonPath whose value separates concurrent runs of this block (a map item's index)."""
     fail: sfn.Fail | None = None
+    origin: str = "pipeline"
+    """What the block's state names come from, for messages."""
 
 
 @dataclass
@@ -128,6 +141,8 @@ class Rendered:
     expected_seconds: float
     fan_out: float = 1.0
     """The most agent invocations (each possibly a new session) the step has in flight at once."""
+    fan_out_known: bool = True
+    """False when a token (a map's ``max_concurrency``) hides the fan-out."""
 
 
 @dataclass
@@ -139,31 +154,38 @@ class RenderContext:
     region: str | None
     path: str
     starter: Callable[[], lambda_.IFunction]
-    names: set[str] = field(default_factory=set)
+    names: dict[str, str] = field(default_factory=dict)
+    """Every state name rendered, with what it comes from (for the state-name check)."""
     callback_agents: list[AgentCoreAgent] = field(default_factory=list)
     request_agents: list[AgentCoreAgent] = field(default_factory=list)
-    fan_out_warnings: list[tuple[str, str]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    unchecked: list[Unchecked] = field(default_factory=list)
 
-    def unique(self, name: str) -> str:
-        """``name``, or ``name`` with the smallest number suffix not yet used (state names are global)."""
+    def unique(self, name: str, origin: str) -> str:
+        """``name``, or ``name`` with the smallest number suffix not yet used (state names are global).
+
+        Args:
+            name: the wanted state name.
+            origin: what it comes from, in the user's words (``"step name 'Triage'"``).
+        """
         candidate, n = name, 2
         while candidate in self.names:
             candidate, n = f"{name}{n}", n + 1
-        self.names.add(candidate)
+        self.names[candidate] = origin
         return candidate
 
-    def failure_path(self, block: _Block, step_name: str) -> sfn.Chain:
+    def failure_path(self, block: _Block, step_name: str, origin: str) -> sfn.Chain:
         """Record the failed step's name, then fail the block with the caught error and cause."""
         if block.fail is None:
             block.fail = sfn.Fail(
                 self.scope,
-                self.unique(f"{block.name}Failed"),
+                self.unique(f"{block.name}Failed", block.origin),
                 error_path=f"{ERROR_PATH}.Error",
                 cause_path=f"{ERROR_PATH}.Cause",
             )
         record = sfn.Pass(
             self.scope,
-            self.unique(f"Record{step_name}Failure"),
+            self.unique(f"Record{step_name}Failure", origin),
             result=sfn.Result.from_string(step_name),
             result_path=FAILED_STEP_PATH,
         )
@@ -196,9 +218,15 @@ class AgentStep(PipelineStep):
     ``StepPayload.from_state("$.Triage.response")``.
 
     Every execution gets its own runtime session: the session id is the SHA-256 of the execution id
-    (64 characters, inside AgentCore's 33 to 256), and inside an :class:`AgentMap` also of the item
-    index, so concurrent items never share a session. Steps that invoke the same agent in one execution
-    share its session.
+    (64 hexadecimal characters, inside the session-id rule of ``constructs_lib.limits.service``), and inside an
+    :class:`AgentMap` also of the item index, so concurrent items never share a session. Steps that invoke the same
+    agent in one execution share its session.
+
+    Limits are checked when the pipeline is built (``constructs_lib.planning.orchestration.step_fit``) and fail
+    synthesis together: a timeout beyond the integration's limit (``StepTimeoutExceedsInvocationLimit``), an agent
+    planned for longer tasks than a request-response step waits (``SynchronousStepTooLong``), a heartbeat not
+    shorter than the timeout (``HeartbeatNotShorterThanTimeout``), a state name beyond the Step Functions limit
+    (``StateNameTooLong``). A timeout or heartbeat that is a token is not checked (an info note says so).
 
     Args:
         agent: the agent to invoke.
@@ -211,18 +239,17 @@ class AgentStep(PipelineStep):
             endpoint, else ``DEFAULT``).
         integration: request-response or callback. Default: callback for an agent planned asynchronous,
             request-response otherwise.
-        timeout: the step timeout. Request-response: at most the synchronous request timeout (15 min),
-            default that limit. Callback: at most the asynchronous job duration (8 h), default the
-            agent's invocation mode limit.
+        timeout: the step timeout. Request-response: at most the synchronous request timeout, default that
+            limit. Callback: at most the asynchronous job duration, default the agent's invocation mode limit.
         heartbeat: callback steps only: fail the step when the agent sends no ``SendTaskHeartbeat`` for
-            this long; shorter than the timeout (a request-response step with a heartbeat fails synthesis).
+            this long; shorter than the timeout (a request-response step with a heartbeat is an error).
             Default: no heartbeat.
         parse_json_response: parse the response body as JSON (``States.StringToJson``); a body that is
             not JSON then fails the step. Default: False (the body stays a string).
         max_attempts: attempts on throttling, quota-exceeded and retryable-conflict errors, with
-            exponential backoff and full jitter. The longest the retries can wait in total (62 s for the
-            default) counts towards the step's expected run, and so towards the state machine type.
-            Default: 6.
+            exponential backoff and full jitter. The longest the retries can wait in total
+            (:meth:`retry_delay_budget_seconds`) counts towards the step's expected run, and so towards the
+            state machine type. Default: 6.
     """
 
     def __init__(
@@ -246,8 +273,7 @@ class AgentStep(PipelineStep):
         if max_attempts < 1:
             raise ConstructsLibValidationError("InvalidStep", f"max_attempts must be at least 1, got {max_attempts}")
         self.agent = agent
-        default = "Invoke" + re.sub(r"[^A-Za-z0-9_]", "", agent.node.id)
-        self.name = _checked_name("name", name) or default[:64]
+        self.name = _checked_name("name", name) or "Invoke" + re.sub(r"[^A-Za-z0-9_]", "", agent.node.id)
         self.payload = payload or StepPayload.from_state()
         self.output_key = _checked_name("output_key", output_key)
         self.qualifier = qualifier or agent.default_qualifier
@@ -256,53 +282,16 @@ class AgentStep(PipelineStep):
             if agent.plan.mode is InvocationMode.ASYNCHRONOUS
             else StepIntegration.REQUEST_RESPONSE
         )
+        if heartbeat is not None and self.integration is not StepIntegration.CALLBACK:
+            raise ConstructsLibValidationError(
+                "InvalidStepTimeout",
+                f"step {self.name}: heartbeat applies only to a callback step (the agent sends SendTaskHeartbeat "
+                "with the task token); a request-response step has no token to beat with",
+            )
         self.timeout = timeout
         self.heartbeat = heartbeat
         self.parse_json_response = parse_json_response
         self.max_attempts = max_attempts
-
-    # -- checks ------------------------------------------------------------------------------------
-
-    def _timeout_seconds(self, ctx: RenderContext, name: str) -> float:
-        callback = self.integration is StepIntegration.CALLBACK
-        quota = ctx.catalog.resolve(
-            QuotaName.ASYNCHRONOUS_JOB_DURATION if callback else QuotaName.SYNCHRONOUS_REQUEST_TIMEOUT, ctx.region
-        )
-        default = min(self.agent.plan.mode_limit_seconds, quota.value) if callback else quota.value
-        if self.timeout is None:
-            return default
-        if self.timeout.is_unresolved():
-            raise ConstructsLibValidationError(
-                "InvalidStepTimeout", f"step {name}: timeout must be a concrete duration, got a token", ctx.path
-            )
-        seconds = float(self.timeout.to_seconds())
-        if seconds > quota.value:
-            way_out = (
-                "split the task" if callback else
-                "use integration=StepIntegration.CALLBACK (the agent works asynchronously and reports with "
-                "SendTaskSuccess), or split the task into steps of at most that length"
-            )
-            raise ConstructsLibValidationError(
-                "StepTimeoutExceedsInvocationLimit",
-                f"step {name}: timeout {format_value(seconds, Unit.SECONDS)} exceeds {quota.formatted()}, the "
-                f"{quota.describe()}; {way_out}",
-                ctx.path,
-            )
-        return seconds
-
-    def _check_synchronous_fit(self, ctx: RenderContext, name: str) -> None:
-        longest = self.agent.plan.profile.longest_task_seconds
-        quota = ctx.catalog.resolve(QuotaName.SYNCHRONOUS_REQUEST_TIMEOUT, ctx.region)
-        if longest is not None and longest > quota.value:
-            raise ConstructsLibValidationError(
-                "SynchronousStepTooLong",
-                f"step {name}: agent {self.agent.node.path} plans a longest_task of "
-                f"{format_value(longest, Unit.SECONDS)} ({self.agent.plan.mode.value}), but a request-response "
-                f"step waits at most {quota.formatted()}, the {quota.describe()}; use "
-                "integration=StepIntegration.CALLBACK so the agent reports completion with the task token, or "
-                "split the task into steps that each fit",
-                ctx.path,
-            )
 
     # -- rendering ---------------------------------------------------------------------------------
 
@@ -318,42 +307,56 @@ class AgentStep(PipelineStep):
         return sfn.JsonPath.hash(seed, "SHA-256")
 
     def _render(self, ctx: RenderContext, block: _Block) -> Rendered:
-        name = ctx.unique(self.name)
+        origin = f"step name {self.name!r}"
+        name = ctx.unique(self.name, origin)
         output_key = self.output_key or name
-        timeout = self._timeout_seconds(ctx, name)
-        longest = self.agent.plan.profile.longest_task_seconds
-        # A throttled attempt fails at once, but the waits between attempts add up: an express run that
-        # fits only without them is cut off exactly when the account is under pressure.
-        expected = (min(longest, timeout) if longest is not None else timeout) + self.retry_delay_budget_seconds()
+        callback = self.integration is StepIntegration.CALLBACK
+        plan = self.agent.plan
+        timeout_known = self.timeout is None or not self.timeout.is_unresolved()
+        heartbeat_known = self.heartbeat is None or not self.heartbeat.is_unresolved()
+        fit = step_fit(
+            ctx.catalog,
+            ctx.region,
+            step=name,
+            agent=self.agent.node.path,
+            callback=callback,
+            mode=plan.mode,
+            mode_limit_seconds=plan.mode_limit_seconds,
+            longest_task_seconds=plan.profile.longest_task_seconds,
+            timeout_seconds=float(self.timeout.to_seconds()) if self.timeout is not None and timeout_known else None,
+            timeout_known=timeout_known,
+            heartbeat_seconds=(
+                float(self.heartbeat.to_seconds()) if self.heartbeat is not None and heartbeat_known else None
+            ),
+            heartbeat_known=heartbeat_known,
+            retry_wait_seconds=self.retry_delay_budget_seconds(),
+        )
+        ctx.findings.extend(fit.findings)
+        ctx.unchecked.extend(fit.unchecked)
+        # A token timeout is rendered as given; a concrete one as the plan says (the request or the default).
+        timeout = self.timeout if fit.timeout_seconds is None else cdk.Duration.seconds(fit.timeout_seconds)
+        assert timeout is not None  # step_fit returns no timeout only for a requested token
         arn = self.agent.agent_runtime_arn
         session = self._session_id(block)
-        if self.integration is StepIntegration.CALLBACK:
+        if callback:
             task: sfn.TaskStateBase = self._callback_task(ctx, name, output_key, arn, session, timeout)
             chain = sfn.Chain.start(task)
             ctx.callback_agents.append(self.agent)
         else:
-            if self.heartbeat is not None:
-                raise ConstructsLibValidationError(
-                    "InvalidStepTimeout",
-                    f"step {name}: heartbeat applies only to a callback step (the agent sends "
-                    "SendTaskHeartbeat with the task token); a request-response step has no token to beat with",
-                    ctx.path,
-                )
-            self._check_synchronous_fit(ctx, name)
-            chain, task = self._request_task(ctx, name, output_key, arn, session, timeout)
+            chain, task = self._request_task(ctx, name, origin, output_key, arn, session, timeout)
             ctx.request_agents.append(self.agent)
-        task.add_catch(ctx.failure_path(block, name), errors=[sfn.Errors.ALL], result_path=ERROR_PATH)
-        return Rendered(chain, expected)
+        task.add_catch(ctx.failure_path(block, name, origin), errors=[sfn.Errors.ALL], result_path=ERROR_PATH)
+        return Rendered(chain, fit.expected_seconds)
 
     def retry_delay_budget_seconds(self) -> float:
         """The longest the retries of this step can wait in total (every wait at its cap, before jitter)."""
-        return float(sum(
-            min(RETRY_INTERVAL_SECONDS * RETRY_BACKOFF_RATE**attempt, RETRY_MAX_DELAY_SECONDS)
-            for attempt in range(self.max_attempts - 1)
-        ))
+        return retry_wait_budget_seconds(
+            self.max_attempts, RETRY_INTERVAL_SECONDS, RETRY_BACKOFF_RATE, RETRY_MAX_DELAY_SECONDS
+        )
 
     def _retry(self, errors: Sequence[str]) -> dict[str, Any]:
-        """Exponential backoff (2 s doubling, capped at 60 s) with full jitter, as ``add_retry`` keywords."""
+        """Exponential backoff (:data:`RETRY_INTERVAL_SECONDS` growing by :data:`RETRY_BACKOFF_RATE`, each wait at
+        most :data:`RETRY_MAX_DELAY_SECONDS`) with full jitter, as ``add_retry`` keywords."""
         return {
             "errors": list(errors),
             "interval": cdk.Duration.seconds(RETRY_INTERVAL_SECONDS),
@@ -364,13 +367,20 @@ class AgentStep(PipelineStep):
         }
 
     def _request_task(
-        self, ctx: RenderContext, name: str, output_key: str, arn: str, session: str, timeout: float
+        self,
+        ctx: RenderContext,
+        name: str,
+        origin: str,
+        output_key: str,
+        arn: str,
+        session: str,
+        timeout: cdk.Duration,
     ) -> tuple[sfn.Chain, sfn.TaskStateBase]:
         first: sfn.State | None = None
         if self.payload.template is not None:
             # Payload must be a string: build the object in a Pass state, then serialize it.
             scratch = f"$.{_SCRATCH_KEY}.{name}"
-            first = sfn.Pass(ctx.scope, ctx.unique(f"Prepare{name}"), parameters=dict(self.payload.template),
+            first = sfn.Pass(ctx.scope, ctx.unique(f"Prepare{name}", origin), parameters=dict(self.payload.template),
                              result_path=scratch)
             body = sfn.JsonPath.json_to_string(sfn.JsonPath.object_at(scratch))
         else:
@@ -398,29 +408,19 @@ class AgentStep(PipelineStep):
                 "response": sfn.JsonPath.string_to_json(response) if self.parse_json_response else response,
             },
             result_path=f"$.{output_key}",
-            task_timeout=sfn.Timeout.duration(cdk.Duration.seconds(timeout)),
+            task_timeout=sfn.Timeout.duration(timeout),
         )
         task.add_retry(**self._retry(RETRYABLE_AGENT_ERRORS))
         chain = sfn.Chain.start(first).next(task) if first is not None else sfn.Chain.start(task)
         return chain, task
 
     def _callback_task(
-        self, ctx: RenderContext, name: str, output_key: str, arn: str, session: str, timeout: float
+        self, ctx: RenderContext, name: str, output_key: str, arn: str, session: str, timeout: cdk.Duration
     ) -> sfn.TaskStateBase:
         if self.payload.template is not None:
             payload: Any = dict(self.payload.template)
         else:
             payload = sfn.JsonPath.object_at(self.payload.path or "$")
-        heartbeat = None
-        if self.heartbeat is not None:
-            if not self.heartbeat.is_unresolved() and self.heartbeat.to_seconds() >= timeout:
-                raise ConstructsLibValidationError(
-                    "InvalidStepTimeout",
-                    f"step {name}: heartbeat {self.heartbeat.to_human_string()} must be shorter than the step "
-                    f"timeout {format_value(timeout, Unit.SECONDS)} (Amazon States Language requires it)",
-                    ctx.path,
-                )
-            heartbeat = sfn.Timeout.duration(self.heartbeat)
         task = tasks.LambdaInvoke(
             ctx.scope,
             name,
@@ -435,8 +435,8 @@ class AgentStep(PipelineStep):
             }),
             result_selector={"response": sfn.JsonPath.object_at("$")},
             result_path=f"$.{output_key}",
-            task_timeout=sfn.Timeout.duration(cdk.Duration.seconds(timeout)),
-            heartbeat_timeout=heartbeat,
+            task_timeout=sfn.Timeout.duration(timeout),
+            heartbeat_timeout=sfn.Timeout.duration(self.heartbeat) if self.heartbeat is not None else None,
             retry_on_service_exceptions=True,
         )
         task.add_retry(**self._retry(RETRYABLE_STARTER_ERRORS))
@@ -461,7 +461,10 @@ class AgentSequence(PipelineStep):
         for part in rendered[1:]:
             chain = chain.next(part.chain)
         return Rendered(
-            chain, sum(r.expected_seconds for r in rendered), max(r.fan_out for r in rendered)
+            chain,
+            sum(r.expected_seconds for r in rendered),
+            max(r.fan_out for r in rendered),
+            all(r.fan_out_known for r in rendered),
         )
 
 
@@ -486,18 +489,20 @@ class AgentParallel(PipelineStep):
         self.output_key = _checked_name("output_key", output_key)
 
     def _render(self, ctx: RenderContext, block: _Block) -> Rendered:
-        name = ctx.unique(self.name)
+        origin = f"parallel step name {self.name!r}"
+        name = ctx.unique(self.name, origin)
         parallel = sfn.Parallel(ctx.scope, name, result_path=f"$.{self.output_key or name}")
-        longest, fan_out = 0.0, 0.0
+        longest, fan_out, known = 0.0, 0.0, True
         for index, branch in enumerate(self.branches, start=1):
             inner = _Block(f"{name}Branch{index}", session_salt=_salt(block, f"{name}Branch{index}"),
-                           session_scope=block.session_scope)
+                           session_scope=block.session_scope, origin=origin)
             rendered = branch._render(ctx, inner)
             parallel.branch(rendered.chain)
             longest = max(longest, rendered.expected_seconds)
             fan_out += rendered.fan_out
-        parallel.add_catch(ctx.failure_path(block, name), errors=[sfn.Errors.ALL], result_path=ERROR_PATH)
-        return Rendered(sfn.Chain.start(parallel), longest, fan_out)
+            known = known and rendered.fan_out_known
+        parallel.add_catch(ctx.failure_path(block, name, origin), errors=[sfn.Errors.ALL], result_path=ERROR_PATH)
+        return Rendered(sfn.Chain.start(parallel), longest, fan_out, known)
 
 
 class AgentMap(PipelineStep):
@@ -511,9 +516,10 @@ class AgentMap(PipelineStep):
         step: the step (or list of steps run in sequence) applied to each item.
         items_path: where the list is in the state. Default: ``$.items``.
         max_concurrency: items in flight at once. Every item opens a new runtime session (several when
-            its step is a parallel step or another map), so the default is the new-session creation rate
-            of the slowest agent inside divided by the sessions one item opens at once (at least 1); more
-            draws a warning. ``0`` means unlimited and also draws the warning.
+            its step is a parallel step or another map), so the default is the new-session creation quota
+            of the slowest agent inside divided by the sessions one item opens at once (at least 1, at most what
+            Step Functions runs of an Inline Map at once); more draws the warning
+            ``constructs_lib:FanOutExceedsSessionCreationRate``. ``0`` means unlimited and draws it too.
         expected_items: the largest number of items expected, used to estimate the longest run (and so
             the state machine type). Default: unknown, the pipeline is planned as a standard workflow.
         item_fields: more fields for each item's input, read from the state around the map (for example
@@ -539,11 +545,11 @@ class AgentMap(PipelineStep):
             raise ConstructsLibValidationError(
                 "InvalidStep", f"item_fields must not set the reserved keys {', '.join(reserved)}"
             )
-        if max_concurrency is not None and max_concurrency < 0:
+        if _concrete(max_concurrency) and max_concurrency < 0:  # type: ignore[operator]
             raise ConstructsLibValidationError(
                 "InvalidMaxConcurrency", f"max_concurrency must be 0 (unlimited) or more, got {max_concurrency}"
             )
-        if expected_items is not None and expected_items < 0:
+        if _concrete(expected_items) and expected_items < 0:  # type: ignore[operator]
             raise ConstructsLibValidationError(
                 "InvalidStep", f"expected_items must not be negative, got {expected_items}"
             )
@@ -554,11 +560,12 @@ class AgentMap(PipelineStep):
         self.item_fields = dict(item_fields or {})
         self.name = _checked_name("name", name) or "Map"
         self.output_key = _checked_name("output_key", output_key)
-        #: The concurrency chosen when the pipeline was rendered.
+        #: The concurrency chosen when the pipeline was rendered (``None`` while unrendered, or for a token).
         self.effective_max_concurrency: int | None = None
 
     def _render(self, ctx: RenderContext, block: _Block) -> Rendered:
-        name = ctx.unique(self.name)
+        origin = f"map name {self.name!r}"
+        name = ctx.unique(self.name, origin)
         selector: dict[str, Any] = {
             **self.item_fields,
             MAP_ITEM_KEY: sfn.JsonPath.string_at("$$.Map.Item.Value"),
@@ -571,60 +578,43 @@ class AgentMap(PipelineStep):
                 "{}/{}", sfn.JsonPath.string_at(block.session_scope), sfn.JsonPath.string_at("$$.Map.Item.Index")
             )
             scope = f"$.{MAP_SESSION_SCOPE_KEY}"
-        inner_block = _Block(f"{name}Item", session_salt=_salt(block, f"{name}Item"), session_scope=scope)
+        inner_block = _Block(f"{name}Item", session_salt=_salt(block, f"{name}Item"), session_scope=scope,
+                             origin=origin)
         before_request, before_callback = len(ctx.request_agents), len(ctx.callback_agents)
         rendered = self.step._render(ctx, inner_block)
         agents = [*ctx.request_agents[before_request:], *ctx.callback_agents[before_callback:]]
-        rate = min(a.plan.session_creation_capacity_per_second for a in agents) if agents else math.inf
-        # Each item may itself fan out (a parallel step, a nested map): divide the rate among its calls.
-        inner = rendered.fan_out
-        derived = max(1, math.floor(rate / inner)) if math.isfinite(rate) and math.isfinite(inner) else 0
-        concurrency = derived if self.max_concurrency is None else self.max_concurrency
-        fan_out = math.inf if concurrency == 0 else concurrency * inner
-        if agents and fan_out > rate:
-            self._warn(ctx, name, concurrency, inner, rate, derived, agents)
-        self.effective_max_concurrency = concurrency
+        concurrency_known = self.max_concurrency is None or _concrete(self.max_concurrency)
+        fit = map_fit(
+            ctx.catalog,
+            ctx.region,
+            map_name=name,
+            limits=[
+                SessionCreationLimit(a.node.path, session_creation_quota(a.catalog, a.region, a.artifact_kind))
+                for a in agents
+            ],
+            item_fan_out=rendered.fan_out,
+            item_fan_out_known=rendered.fan_out_known,
+            item_seconds=rendered.expected_seconds,
+            requested_concurrency=self.max_concurrency if concurrency_known else None,
+            concurrency_known=concurrency_known,
+            expected_items=self.expected_items if _concrete(self.expected_items) else None,
+        )
+        ctx.findings.extend(fit.findings)
+        ctx.unchecked.extend(fit.unchecked)
+        self.effective_max_concurrency = fit.max_concurrency
         state = sfn.Map(
             ctx.scope,
             name,
             items_path=self.items_path,
-            max_concurrency=concurrency,
+            max_concurrency=self.max_concurrency if fit.max_concurrency is None else fit.max_concurrency,
             item_selector=selector,
             result_path=f"$.{self.output_key or name}",
         )
         state.item_processor(rendered.chain)
-        state.add_catch(ctx.failure_path(block, name), errors=[sfn.Errors.ALL], result_path=ERROR_PATH)
-        if self.expected_items is None or concurrency == 0:
-            expected = math.inf if self.expected_items is None else rendered.expected_seconds
-        else:
-            expected = rendered.expected_seconds * math.ceil(self.expected_items / concurrency)
-        return Rendered(sfn.Chain.start(state), expected, fan_out)
+        state.add_catch(ctx.failure_path(block, name, origin), errors=[sfn.Errors.ALL], result_path=ERROR_PATH)
+        return Rendered(sfn.Chain.start(state), fit.expected_seconds, fit.fan_out, fit.fan_out_known)
 
-    def _warn(
-        self,
-        ctx: RenderContext,
-        name: str,
-        concurrency: int,
-        inner: float,
-        rate: float,
-        derived: int,
-        agents: list[AgentCoreAgent],
-    ) -> None:
-        slowest = min(agents, key=lambda a: a.plan.session_creation_capacity_per_second)
-        quota_name = (
-            QuotaName.SESSION_CREATION_RATE_DIRECT_CODE
-            if slowest.artifact_kind.value == "direct_code"
-            else QuotaName.SESSION_CREATION_RATE_CONTAINER
-        )
-        quota = ctx.catalog.resolve(quota_name, ctx.region)
-        asked = "unlimited" if concurrency == 0 else str(concurrency)
-        each = "a new session" if inner == 1 else (
-            "new sessions without bound" if math.isinf(inner) else f"up to {inner:g} new sessions"
-        )
-        ctx.fan_out_warnings.append((
-            "FanOutExceedsSessionCreationRate",
-            f"{ctx.path}: map {name} starts up to {asked} items at once, each opening {each} of agent "
-            f"{slowest.node.path}, more than the {format_value(rate, Unit.PER_SECOND)} of new sessions allowed by "
-            f"the {quota.describe()}; set max_concurrency={derived} (the default), "
-            f"or {quota.increase_advice()}; throttled items are retried with backoff and jitter meanwhile",
-        ))
+
+def _concrete(value: int | None) -> bool:
+    """Whether ``value`` is a number known at synth (not ``None``, not a token)."""
+    return value is not None and not cdk.Token.is_unresolved(value)

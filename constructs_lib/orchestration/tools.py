@@ -4,11 +4,18 @@ The agent learns its tools through one environment variable, :data:`TOOLS_ENVIRO
 JSON list ``[{"name": ..., "arn": ..., "description": ...}, ...]`` that is kept up to date as tools are
 added. Its role may invoke exactly the registered functions (``lambda:InvokeFunction`` on each
 function ARN, nothing else).
+
+Two steps, each doing one thing: :meth:`AgentTool.grant_invoke` only grants (to any grantee), :meth:`AgentTool.bind`
+only lists the tool in an agent's environment. :meth:`AgentTool.add_to_agent` (and ``agents=[...]``) does both, which
+is what an agent calling the tool needs.
+
+Every limit (the Converse tool-name length, Lambda's function timeout and description length, the environment value
+length of the tool list, the agent's invocation mode) is decided by :mod:`constructs_lib.planning.orchestration` and
+reported at synth.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -22,21 +29,30 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from constructs_lib._cdk.functions import DEFAULT_LOG_RETENTION, DEFAULT_PYTHON_RUNTIME, secure_function
-from constructs_lib._cdk.reporting import report_unresolved, report_warning
+from constructs_lib._cdk.reporting import report, report_unresolved
 from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
-from constructs_lib.limits.catalog import QuotaName, Unit, format_value
+from constructs_lib.limits.catalog import QuotaName
+from constructs_lib.planning.findings import Finding
+from constructs_lib.planning.orchestration import (
+    ToolEntry,
+    Unchecked,
+    tool_agent_findings,
+    tool_definition_fit,
+    tool_list_fit,
+    tool_timeout_findings,
+)
 
 #: The agent environment variable that lists the agent's tools as JSON.
 TOOLS_ENVIRONMENT_KEY = "AGENT_TOOLS"
-#: Tool names as the Bedrock Converse API accepts them (``toolSpec.name``).
-TOOL_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+#: The characters of a tool name as the Bedrock Converse API accepts them (``toolSpec.name``); its length is
+#: checked against the catalog's ``bedrock_tool_name_length``.
+TOOL_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]+$")
 #: Lambda's invoke action, the only one an agent gets on its tools.
 INVOKE_FUNCTION = "lambda:InvokeFunction"
-#: The longest a Lambda function ARN can be (64-character name, longest partition and region), used to
-#: estimate the length of :data:`TOOLS_ENVIRONMENT_KEY` while the ARNs are still tokens.
-_FUNCTION_ARN_MAX_LENGTH = 140
+#: The tool function's timeout unless another is given (a default of the library, not a limit).
+DEFAULT_TOOL_TIMEOUT = cdk.Duration.seconds(30)
 _REGISTRY_ID = "AgentToolRegistry"
 
 
@@ -45,7 +61,7 @@ class _ToolRegistry(Construct):
 
     def __init__(self, agent: AgentCoreAgent) -> None:
         super().__init__(agent, _REGISTRY_ID)
-        self.entries: list[dict[str, str]] = []
+        self.entries: list[ToolEntry] = []
 
     @staticmethod
     def of(agent: AgentCoreAgent) -> _ToolRegistry:
@@ -54,33 +70,39 @@ class _ToolRegistry(Construct):
 
 
 def tools_of(agent: AgentCoreAgent) -> list[dict[str, str]]:
-    """The tools registered on ``agent`` (name, ARN and description), in registration order."""
+    """The tools bound to ``agent`` (name, ARN and description), in registration order."""
     existing = agent.node.try_find_child(_REGISTRY_ID)
-    return [dict(e) for e in existing.entries] if isinstance(existing, _ToolRegistry) else []
+    return [e.as_json() for e in existing.entries] if isinstance(existing, _ToolRegistry) else []
 
 
 class AgentTool(Construct):
     """Defines a Lambda function registered as a tool of one or more AgentCore agents.
 
-    Resources (when no ``existing_function`` is given): the function (``Function``, ARM64, X-Ray
-    tracing active) with its own role (``ServiceRole``, no managed policies), a log group with a
-    retention (``LogGroup``) and an encrypted, TLS-only SQS dead-letter queue for asynchronous
+    Resources (when no ``existing_function`` is given): the function (``Function``, ``function`` and
+    ``node.default_child``; ARM64, X-Ray tracing active) with its own role (``ServiceRole``, no managed policies),
+    a log group with a retention (``LogGroup``) and an encrypted, TLS-only SQS dead-letter queue for asynchronous
     invocations (``DeadLetterQueue``).
 
     Each agent the tool is added to may invoke exactly this function and finds it in its
     ``AGENT_TOOLS`` environment variable (a JSON list of ``{"name", "arn", "description"}``).
 
+    Synth-time findings: ``ToolNameTooLong``, ``ToolDescriptionTooLong``, ``ToolTimeoutTooLong`` and
+    ``ToolListTooLong`` fail synthesis; ``ToolTimeoutExceedsInvocationMode`` is an acknowledgeable warning. A name,
+    description or timeout that is a token is not checked (an info note says so).
+
     Args:
         scope: parent construct.
         construct_id: construct id.
-        tool_name: the name the model sees, ``^[a-zA-Z0-9_-]{1,64}$``, unique per agent.
-        description: what the tool does, for the model. Must not be empty.
+        tool_name: the name the model sees, letters, digits, ``_`` and ``-`` (:data:`TOOL_NAME_PATTERN`), at most
+            the Converse tool-name length, unique per agent.
+        description: what the tool does, for the model. Must not be empty; when the construct creates the
+            function it is also the function's description, so at most Lambda's description length.
         code: the function code. Required unless ``existing_function`` is given.
         handler: the handler (``module.function``). Required unless ``existing_function`` is given.
         runtime: the Lambda runtime. Default: the newest Python runtime; any runtime is allowed.
-        agents: agents to register the tool with now (more with :meth:`add_to_agent`). Default: none.
-        timeout: the function timeout, at most Lambda's function timeout (15 min). Default: 30 seconds.
-        memory_size: memory in MiB. Default: Lambda's default (128 MiB).
+        agents: agents to add the tool to now, as :meth:`add_to_agent` does. Default: none.
+        timeout: the function timeout, at most Lambda's function timeout. Default: :data:`DEFAULT_TOOL_TIMEOUT`.
+        memory_size: memory in MiB. Default: Lambda's default.
         reserved_concurrent_executions: reserved concurrency. Default: none (the unreserved pool).
         environment: the function's environment variables. Default: none.
         log_retention: retention of the function's log group. Default: one month.
@@ -111,8 +133,9 @@ class AgentTool(Construct):
         super().__init__(scope, construct_id)
         self.catalog = catalog_for(self)
         self.region = region_of(self)
+        name_known = not (isinstance(tool_name, str) and cdk.Token.is_unresolved(tool_name))
         problems: list[str] = []
-        if not isinstance(tool_name, str) or not TOOL_NAME_PATTERN.match(tool_name):
+        if not isinstance(tool_name, str) or (name_known and not TOOL_NAME_PATTERN.match(tool_name)):
             problems.append(f"tool_name must match {TOOL_NAME_PATTERN.pattern}, got {tool_name!r}")
         if not isinstance(description, str) or not description.strip():
             problems.append(f"description must be a non-empty sentence the model can read, got {description!r}")
@@ -128,6 +151,15 @@ class AgentTool(Construct):
             raise ConstructsLibValidationError(
                 "MissingToolCode", "provide code and handler (or existing_function)", self.node.path
             )
+        definition = tool_definition_fit(
+            self.catalog,
+            tool_name=tool_name,
+            description=description,
+            name_known=name_known,
+            description_known=not cdk.Token.is_unresolved(description),
+            describes_function=existing_function is None,
+        )
+        self._report(definition.findings, definition.unchecked)
 
         self.timeout_seconds: float | None = None
         self.role: iam.IRole | None
@@ -137,7 +169,7 @@ class AgentTool(Construct):
             self.function: lambda_.IFunction = existing_function
             self.role = existing_function.role
         else:
-            chosen_timeout = timeout or cdk.Duration.seconds(30)
+            chosen_timeout = timeout or DEFAULT_TOOL_TIMEOUT
             self.timeout_seconds = self._check_timeout(chosen_timeout)
             created = secure_function(
                 self,
@@ -151,7 +183,9 @@ class AgentTool(Construct):
                 reserved_concurrent_executions=reserved_concurrent_executions,
                 log_retention=log_retention or DEFAULT_LOG_RETENTION,
                 dead_letter_queue=dead_letter_queue,
-                description=description[:256],
+                # None when the description does not fit: ToolDescriptionTooLong fails synthesis, and Lambda's L2
+                # would otherwise throw first and hide the app's other findings.
+                description=definition.function_description,
             )
             self.function = created.function
             self.role = created.role
@@ -164,103 +198,82 @@ class AgentTool(Construct):
 
     # -- validation --------------------------------------------------------------------------------
 
+    def _report(self, findings: Sequence[Finding], unchecked: Sequence[Unchecked]) -> None:
+        report(self, findings)
+        for note in unchecked:
+            report_unresolved(self, note.prop, note.against)
+
     def _check_timeout(self, timeout: cdk.Duration) -> float | None:
         if timeout.is_unresolved():
-            report_unresolved(self, "timeout", "Lambda's function timeout")
+            quota = self.catalog.resolve(QuotaName.LAMBDA_TIMEOUT, self.region)
+            report_unresolved(self, "timeout", f"{quota.formatted()}, the {quota.describe()}")
             return None
         seconds = float(timeout.to_seconds())
-        quota = self.catalog.resolve(QuotaName.LAMBDA_TIMEOUT, self.region)
-        if seconds > quota.value:
-            raise ConstructsLibValidationError(
-                "ToolTimeoutTooLong",
-                f"timeout {format_value(seconds, Unit.SECONDS)} exceeds {quota.formatted()}, the "
-                f"{quota.describe()}; {quota.increase_advice()}: split the work, or let the tool start an "
-                "AgentPipeline (Step Functions) and return at once",
-                self.node.path,
-            )
+        report(self, tool_timeout_findings(self.catalog, self.region, timeout_seconds=seconds))
         return seconds
-
-    def _check_against_agent(self, agent: AgentCoreAgent) -> None:
-        if self.timeout_seconds is None:
-            return
-        plan = agent.plan
-        limit = plan.mode_limit_seconds
-        reason = f"the {plan.mode.value} invocation mode allows {format_value(limit, Unit.SECONDS)}"
-        longest = plan.profile.longest_task_seconds
-        if longest is not None and longest < limit:
-            limit = longest
-            reason = f"the agent's longest_task is {format_value(longest, Unit.SECONDS)}"
-        if self.timeout_seconds > limit:
-            report_warning(
-                self,
-                "ToolTimeoutExceedsInvocationMode",
-                f"tool {self.tool_name!r} may run "
-                f"{format_value(self.timeout_seconds, Unit.SECONDS)}, longer than agent {agent.node.path} can "
-                f"wait for it ({reason}); lower the tool timeout, make the tool asynchronous (return a job id "
-                "and let the agent poll), or plan the agent for a longer task (workload=WorkloadProfile("
-                "longest_task=...))",
-            )
 
     # -- public API --------------------------------------------------------------------------------
 
     def add_to_agent(self, agent: AgentCoreAgent) -> iam.Grant:
-        """Register the tool with ``agent``: allow the agent to invoke the function and list it in the
-        agent's ``AGENT_TOOLS`` environment variable.
+        """Give ``agent`` this tool: :meth:`bind` it (list it in ``AGENT_TOOLS``) and :meth:`grant_invoke` it.
 
         Args:
             agent: the agent that calls the tool.
 
         Returns:
             The grant of ``lambda:InvokeFunction`` on this function's ARN to the agent's role.
+        """
+        self.bind(agent)
+        return self.grant_invoke(agent.runtime)
+
+    def bind(self, agent: AgentCoreAgent) -> None:
+        """List the tool in ``agent``'s ``AGENT_TOOLS`` environment variable; grants nothing.
+
+        The agent also needs :meth:`grant_invoke` to call the tool (:meth:`add_to_agent` does both).
+        A list longer than the environment value limit fails synthesis (``ToolListTooLong``); a tool that may
+        run longer than the agent waits draws ``constructs_lib:ToolTimeoutExceedsInvocationMode``.
+
+        Args:
+            agent: the agent that calls the tool.
 
         Raises:
-            ConstructsLibValidationError: ``DuplicateToolName`` when the agent already has a tool of
-                this name; ``InvalidEnvironment`` when the tool list would no longer fit the agent's
-                environment variable value quota.
+            ConstructsLibValidationError: ``DuplicateToolName`` when the agent already has a tool of this name.
         """
         registry = _ToolRegistry.of(agent)
-        if any(entry["name"] == self.tool_name for entry in registry.entries):
+        if any(entry.name == self.tool_name for entry in registry.entries):
             raise ConstructsLibValidationError(
                 "DuplicateToolName",
                 f"agent {agent.node.path} already has a tool named {self.tool_name!r}; tool names must be "
                 "unique per agent",
                 self.node.path,
             )
-        entries = [
-            *registry.entries,
-            {"name": self.tool_name, "arn": self.function.function_arn, "description": self.description},
-        ]
-        self._check_environment_length(agent, entries)
-        registry.entries = entries
-        agent.add_environment(TOOLS_ENVIRONMENT_KEY, json.dumps(entries, separators=(",", ":")))
-        # Exactly this function: the unqualified ARN the agent finds in AGENT_TOOLS (no versions, aliases
-        # or other functions), so the grant is written by hand rather than with Function.grant_invoke,
-        # which would add the ``ARN:*`` wildcard.
-        grant = iam.Grant.add_to_principal(
-            grantee=agent.runtime, actions=[INVOKE_FUNCTION], resource_arns=[self.function.function_arn]
+        arn = self.function.function_arn
+        registry.entries.append(
+            ToolEntry(self.tool_name, arn, self.description, arn_known=not cdk.Token.is_unresolved(arn))
         )
+        fit = tool_list_fit(
+            agent.catalog, variable=TOOLS_ENVIRONMENT_KEY, agent=agent.node.path, tool_name=self.tool_name,
+            entries=registry.entries,
+        )
+        self._report(fit.findings, fit.unchecked)
+        if fit.fits:
+            agent.add_environment(TOOLS_ENVIRONMENT_KEY, fit.value)
         self.agents.append(agent)
-        self._check_against_agent(agent)
-        return grant
-
-    def _check_environment_length(self, agent: AgentCoreAgent, entries: list[dict[str, str]]) -> None:
-        estimate = [
-            {**entry, "arn": "x" * _FUNCTION_ARN_MAX_LENGTH if cdk.Token.is_unresolved(entry["arn"]) else entry["arn"]}
-            for entry in entries
-        ]
-        length = len(json.dumps(estimate, separators=(",", ":")))
-        quota = agent.catalog.resolve(QuotaName.ENVIRONMENT_VARIABLE_VALUE_LENGTH)
-        if length > quota.value:
-            raise ConstructsLibValidationError(
-                "InvalidEnvironment",
-                f"the {TOOLS_ENVIRONMENT_KEY} list of agent {agent.node.path} would be up to {length} characters "
-                f"with tool {self.tool_name!r}, more than {quota.formatted()}, the {quota.describe()}; shorten "
-                "tool descriptions, or give the agent fewer tools (an AgentCore Gateway can front many)",
-                self.node.path,
-            )
+        if self.timeout_seconds is not None:
+            plan = agent.plan
+            report(self, tool_agent_findings(
+                tool_name=self.tool_name, timeout_seconds=self.timeout_seconds, agent=agent.node.path,
+                mode=plan.mode, mode_limit_seconds=plan.mode_limit_seconds,
+                longest_task_seconds=plan.profile.longest_task_seconds,
+            ))
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Allow ``grantee`` to invoke the function (``lambda:InvokeFunction`` on its ARN only)."""
+        """Allow ``grantee`` to invoke the function (``lambda:InvokeFunction`` on its ARN only); binds nothing.
+
+        Exactly this function: the unqualified ARN an agent finds in ``AGENT_TOOLS`` (no versions, aliases or
+        other functions), so the grant is written by hand rather than with ``Function.grant_invoke``, which
+        would add the ``ARN:*`` wildcard.
+        """
         return iam.Grant.add_to_principal(
             grantee=grantee, actions=[INVOKE_FUNCTION], resource_arns=[self.function.function_arn]
         )

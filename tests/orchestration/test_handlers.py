@@ -63,7 +63,8 @@ def test_object_payload_gains_the_task_token(client: tuple[Any, Stubber]) -> Non
     agentcore, stubber = client
     stubber.add_response("invoke_agent_runtime", answer(), request({"topic": "tides", "taskToken": TOKEN}))
     result = starter.handler(event({"topic": "tides"}), client=agentcore)
-    assert result == {"runtimeSessionId": SESSION, "acknowledgment": '{"status": "accepted"}'}
+    # Step Functions ignores what a .waitForTaskToken function returns: only the size is passed on
+    assert result == {"runtimeSessionId": SESSION, "acknowledgmentBytes": len(b'{"status": "accepted"}')}
 
 
 def test_json_string_payload_is_parsed(client: tuple[Any, Stubber]) -> None:
@@ -76,7 +77,7 @@ def test_other_payloads_are_wrapped(client: tuple[Any, Stubber]) -> None:
     agentcore, stubber = client
     stubber.add_response("invoke_agent_runtime", answer(b""), request({"input": [1, 2], "taskToken": TOKEN}))
     result = starter.handler(event([1, 2]), client=agentcore)
-    assert result["acknowledgment"] == ""
+    assert result["acknowledgmentBytes"] == 0
 
 
 def test_throttling_is_raised_for_the_state_machine_to_retry(client: tuple[Any, Stubber]) -> None:
@@ -93,8 +94,19 @@ def test_fails_when_the_event_lacks_the_token() -> None:
         starter.handler({"agentRuntimeArn": RUNTIME_ARN, "runtimeSessionId": SESSION}, client=object())
 
 
-def test_default_client_uses_botocore_standard_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_client_uses_botocore_standard_retries_with_the_attempts_the_construct_sets(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(starter, "_client", None)
+    monkeypatch.setenv(starter.ENV_MAX_ATTEMPTS, "4")
     created = starter._agentcore()
-    assert created.meta.config.retries["mode"] == "standard"
+    assert created.meta.config.retries == {"mode": "standard", "total_max_attempts": 4}
     assert created.meta.service_model.service_name == "bedrock-agentcore"
+
+
+def test_fails_to_start_without_the_attempts_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The handler has no numeric fallback: a missing variable is a clear start-up error naming it
+    monkeypatch.setattr(starter, "_client", None)
+    monkeypatch.delenv(starter.ENV_MAX_ATTEMPTS, raising=False)
+    with pytest.raises(starter.StarterConfigurationError, match=starter.ENV_MAX_ATTEMPTS):
+        starter._agentcore()

@@ -11,11 +11,14 @@ import pytest
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk.assertions import Annotations, Match, Template
+from constructs import Construct
 
 from constructs_lib import AgentArtifact, AgentCoreAgent, ConstructsLibValidationError
+from constructs_lib.handlers import task_token_starter
 from constructs_lib.limits.catalog import EDITION_CONTEXT_KEY
 from constructs_lib.orchestration.pipeline import (
     RETRYABLE_AGENT_ERRORS,
+    STARTER_MAX_ATTEMPTS,
     AgentMap,
     AgentParallel,
     AgentPipeline,
@@ -335,7 +338,15 @@ def test_starter_function_may_invoke_the_asynchronous_agent(stack: cdk.Stack) ->
     assert any(s["Action"] == "bedrock-agentcore:InvokeAgentRuntime" and len(s["Resource"]) == 2 for s in statements)
     Template.from_stack(stack).has_resource_properties("AWS::Lambda::Function", {
         "Handler": "task_token_starter.handler", "Architectures": ["arm64"], "TracingConfig": {"Mode": "Active"},
+        # every value the handler needs, which has no fallback of its own
+        "Environment": {"Variables": {task_token_starter.ENV_MAX_ATTEMPTS: str(STARTER_MAX_ATTEMPTS)}},
     })
+
+
+def test_state_machine_is_the_primary_child(stack: cdk.Stack) -> None:
+    pipeline = two_agent_pipeline(stack)
+    assert pipeline.node.default_child is pipeline.state_machine
+    assert pipeline.state_machine.node.id == "Resource"
 
 
 def test_callback_can_be_chosen_for_any_agent(stack: cdk.Stack) -> None:
@@ -349,38 +360,98 @@ def test_callback_can_be_chosen_for_any_agent(stack: cdk.Stack) -> None:
 # -- failures -------------------------------------------------------------------------------------------
 
 
+def errors(construct: Construct) -> list[str]:
+    """The synth errors a construct reports (each starts with its ``[Code]``)."""
+    return list(construct.node.validate())
+
+
+def codes(construct: Construct) -> list[str]:
+    return [e[1:e.index("]")] for e in errors(construct)]
+
+
 def test_fails_when_a_synchronous_step_timeout_exceeds_15_minutes(stack: cdk.Stack) -> None:
     agent = code_agent(stack, "Triage")
-    with pytest.raises(ConstructsLibValidationError, match="15 min") as exc:
-        AgentPipeline(stack, "Pipeline", steps=[AgentStep(agent, timeout=cdk.Duration.minutes(20))])
-    assert exc.value.code == "StepTimeoutExceedsInvocationLimit"
-    assert "CALLBACK" in exc.value.message
+    pipeline = AgentPipeline(stack, "Pipeline", steps=[AgentStep(agent, timeout=cdk.Duration.minutes(20))])
+    (message,) = errors(pipeline)
+    assert message.startswith("[StepTimeoutExceedsInvocationLimit] step InvokeTriage: timeout 20 min exceeds 15 min")
+    assert "hard limit" in message and "CALLBACK" in message
+    # AND synthesis fails with it
+    with pytest.raises(Exception, match="StepTimeoutExceedsInvocationLimit"):
+        Template.from_stack(stack)
 
 
 def test_fails_when_a_streaming_agent_is_called_synchronously(stack: cdk.Stack) -> None:
     agent = code_agent(stack, "Writer", minutes=40)
-    with pytest.raises(ConstructsLibValidationError, match="longest_task") as exc:
-        AgentPipeline(stack, "Pipeline", steps=[AgentStep(agent)])
-    assert exc.value.code == "SynchronousStepTooLong"
+    pipeline = AgentPipeline(stack, "Pipeline", steps=[AgentStep(agent)])
+    (message,) = errors(pipeline)
+    assert message.startswith("[SynchronousStepTooLong]") and "longest_task of 40 min (streaming)" in message
 
 
 def test_fails_when_express_is_forced_beyond_5_minutes(stack: cdk.Stack) -> None:
-    with pytest.raises(ConstructsLibValidationError, match="5 min") as exc:
-        two_agent_pipeline(stack, state_machine_type=sfn.StateMachineType.EXPRESS)
-    assert exc.value.code == "ExpressDurationExceeded"
+    pipeline = two_agent_pipeline(stack, state_machine_type=sfn.StateMachineType.EXPRESS)
+    (message,) = errors(pipeline)
+    assert message.startswith("[ExpressDurationExceeded]") and "more than 5 min" in message
 
 
 def test_fails_when_express_is_forced_with_a_callback_step(stack: cdk.Stack) -> None:
-    with pytest.raises(ConstructsLibValidationError) as exc:
-        async_pipeline(stack, state_machine_type=sfn.StateMachineType.EXPRESS)
-    assert exc.value.code == "ExpressCannotWaitForCallback"
+    pipeline = async_pipeline(stack, state_machine_type=sfn.StateMachineType.EXPRESS)
+    assert "ExpressCannotWaitForCallback" in codes(pipeline)
+    assert "TestStack/Research" in next(e for e in errors(pipeline) if "Callback" in e)
 
 
 def test_fails_when_a_callback_timeout_exceeds_the_job_duration(stack: cdk.Stack) -> None:
     agent = code_agent(stack, "Research", minutes=180)
-    with pytest.raises(ConstructsLibValidationError, match="8 h") as exc:
-        AgentPipeline(stack, "Pipeline", steps=[AgentStep(agent, timeout=cdk.Duration.hours(9))])
-    assert exc.value.code == "StepTimeoutExceedsInvocationLimit"
+    pipeline = AgentPipeline(stack, "Pipeline", steps=[AgentStep(agent, timeout=cdk.Duration.hours(9))])
+    (message,) = errors(pipeline)
+    assert message.startswith("[StepTimeoutExceedsInvocationLimit]") and "exceeds 8 h" in message
+
+
+def test_every_hard_limit_of_a_pipeline_is_reported_at_once(stack: cdk.Stack) -> None:
+    # GIVEN a pipeline crossing three hard limits in different steps
+    triage, writer = code_agent(stack, "Triage"), code_agent(stack, "Writer", minutes=40)
+    research = code_agent(stack, "Research", minutes=180)
+    pipeline = AgentPipeline(stack, "Pipeline", steps=[
+        AgentStep(triage, timeout=cdk.Duration.minutes(20)),
+        AgentStep(writer, integration=StepIntegration.REQUEST_RESPONSE),
+        AgentStep(research),
+    ], state_machine_type=sfn.StateMachineType.EXPRESS)
+    # THEN construction does not stop at the first: synthesis fails listing every one
+    assert sorted(codes(pipeline)) == [
+        "ExpressCannotWaitForCallback", "ExpressDurationExceeded", "StepTimeoutExceedsInvocationLimit",
+        "SynchronousStepTooLong",
+    ]
+    with pytest.raises(Exception) as exc:
+        Template.from_stack(stack)
+    assert all(code in str(exc.value) for code in codes(pipeline))
+
+
+def test_token_timeouts_are_not_guessed(stack: cdk.Stack) -> None:
+    # GIVEN a step timeout and heartbeat only known at deploy
+    seconds = cdk.CfnParameter(stack, "Seconds", type="Number").value_as_number
+    research = code_agent(stack, "Research", minutes=180)
+    pipeline = AgentPipeline(stack, "Pipeline", steps=[AgentStep(
+        research, timeout=cdk.Duration.seconds(seconds), heartbeat=cdk.Duration.seconds(seconds),
+    )], state_machine_type=sfn.StateMachineType.STANDARD)
+    # THEN nothing is raised or reported as an error, an info note names each unchecked value
+    assert errors(pipeline) == []
+    annotations = Annotations.from_stack(stack)
+    annotations.has_info(
+        "/TestStack/Pipeline", Match.string_like_regexp(r"step InvokeResearch: timeout is an unresolved token"))
+    annotations.has_info(
+        "/TestStack/Pipeline", Match.string_like_regexp(r"step InvokeResearch: heartbeat is an unresolved token"))
+    # AND the task carries the token itself
+    (machine,) = Template.from_stack(stack).find_resources(STATE_MACHINE).values()
+    assert {"Ref": "Seconds"} in machine["Properties"]["DefinitionString"]["Fn::Join"][1]
+
+
+def test_a_token_timeout_leaves_the_run_unknown(stack: cdk.Stack) -> None:
+    # GIVEN a short agent whose step timeout is a token WHEN no longest_task bounds it
+    seconds = cdk.CfnParameter(stack, "Seconds", type="Number").value_as_number
+    agent = code_agent(stack, "Triage")
+    pipeline = AgentPipeline(stack, "Pipeline", steps=[AgentStep(agent, timeout=cdk.Duration.seconds(seconds))])
+    # THEN the run is unknown and the pipeline is standard, not a guessed express
+    assert pipeline.longest_run_seconds == float("inf")
+    assert pipeline.state_machine_type == sfn.StateMachineType.STANDARD
 
 
 def test_fails_when_pipeline_is_empty(stack: cdk.Stack) -> None:
@@ -433,7 +504,7 @@ def test_fails_when_map_item_fields_use_reserved_keys() -> None:
     assert exc.value.code == "InvalidStep"
 
 
-@pytest.mark.parametrize("bad", ["Fan out", "a.b", "x{}", "it's", "", "N" * 65])
+@pytest.mark.parametrize("bad", ["Fan out", "a.b", "x{}", "it's", ""])
 def test_fails_when_a_step_name_is_not_a_plain_identifier(stack: cdk.Stack, bad: str) -> None:
     # names become state names, JsonPath keys ($.<output_key>) and literals in the States.Format session seed
     agent = code_agent(stack, "Writer")
@@ -477,15 +548,32 @@ def test_nested_map_items_never_share_a_session(stack: cdk.Stack) -> None:
 def test_fails_when_a_heartbeat_is_not_shorter_than_the_step_timeout(stack: cdk.Stack) -> None:
     research = code_agent(stack, "Research", minutes=180)
     step = AgentStep(research, timeout=cdk.Duration.hours(1), heartbeat=cdk.Duration.hours(1))
-    with pytest.raises(ConstructsLibValidationError, match="heartbeat") as exc:
-        AgentPipeline(stack, "Pipeline", steps=[step])
-    assert exc.value.code == "InvalidStepTimeout"
+    pipeline = AgentPipeline(stack, "Pipeline", steps=[step])
+    (message,) = errors(pipeline)
+    assert message.startswith("[HeartbeatNotShorterThanTimeout] step InvokeResearch: heartbeat 1 h must be shorter")
+
+
+def test_fails_when_a_state_name_is_too_long(stack: cdk.Stack) -> None:
+    # GIVEN a step name that fits alone but not in its derived failure state
+    agent = code_agent(stack, "Writer")
+    name = "N" * 70
+    pipeline = AgentPipeline(stack, "Pipeline", steps=[AgentStep(agent, name=name)])
+    # THEN the rendered state that is too long is named, with the prop it comes from
+    (message,) = errors(pipeline)
+    assert message.startswith(f"[StateNameTooLong] state 'Record{name}Failure' (83 characters, from the step name")
+    assert "80 characters" in message
+
+
+def test_a_long_step_name_whose_states_fit_is_fine(stack: cdk.Stack) -> None:
+    agent = code_agent(stack, "Writer")
+    AgentPipeline(stack, "Pipeline", steps=[AgentStep(agent, name="N" * 67)])
+    assert "N" * 67 in definition(stack)["States"]
 
 
 def test_fails_when_a_request_response_step_has_a_heartbeat(stack: cdk.Stack) -> None:
     agent = code_agent(stack, "Writer", minutes=1)
     with pytest.raises(ConstructsLibValidationError, match="callback") as exc:
-        AgentPipeline(stack, "Pipeline", steps=[AgentStep(agent, heartbeat=cdk.Duration.minutes(1))])
+        AgentStep(agent, heartbeat=cdk.Duration.minutes(1))
     assert exc.value.code == "InvalidStepTimeout"
 
 

@@ -10,6 +10,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Annotations, Match, Template
 
 from constructs_lib import ConstructsLibValidationError
+from constructs_lib._cdk.scope import catalog_for
+from constructs_lib.limits.catalog import QuotaName
 from constructs_lib.orchestration.tools import TOOLS_ENVIRONMENT_KEY, AgentTool, tools_of
 from tests.orchestration._helpers import code_agent, render
 
@@ -140,10 +142,52 @@ def test_token_timeout_is_skipped_with_info(stack: cdk.Stack) -> None:
 
 
 def test_fails_when_timeout_exceeds_lambda_limit(stack: cdk.Stack) -> None:
-    with pytest.raises(ConstructsLibValidationError, match="timeout") as exc:
-        tool(stack, timeout=cdk.Duration.minutes(16))
-    assert exc.value.code == "ToolTimeoutTooLong"
-    assert "15 min" in exc.value.message and "hard limit" in exc.value.message
+    created = tool(stack, timeout=cdk.Duration.minutes(16))
+    (message,) = created.node.validate()
+    assert message.startswith("[ToolTimeoutTooLong] timeout 16 min exceeds 15 min, the AWS Lambda quota")
+    assert "hard limit" in message
+    with pytest.raises(Exception, match="ToolTimeoutTooLong"):
+        Template.from_stack(stack)
+
+
+def test_fails_when_tool_name_is_longer_than_converse_allows(stack: cdk.Stack) -> None:
+    created = tool(stack, tool_name="t" * 65)
+    (message,) = created.node.validate()
+    assert message.startswith("[ToolNameTooLong] tool_name 'tttt") and "65 characters, more than 64" in message
+    assert "Amazon Bedrock" in message
+    assert tool(stack, "Fits", tool_name="t" * 64).node.validate() == []
+
+
+def test_fails_when_description_is_longer_than_the_function_description_and_is_never_truncated(
+    stack: cdk.Stack,
+) -> None:
+    # GIVEN a description longer than Lambda allows for the function the tool creates
+    agent = code_agent(stack, "Triage")
+    long = "Look up an order. " * 20
+    created = tool(stack, description=long, agents=[agent])
+    # THEN synthesis fails naming the prop, and the agent still sees the whole description
+    (message,) = created.node.validate()
+    assert message.startswith(f"[ToolDescriptionTooLong] description is {len(long)} characters, more than 256")
+    assert tools_of(agent)[0]["description"] == long
+    assert created.function.node.default_child.description is None  # type: ignore[union-attr]
+
+
+def test_long_description_of_an_existing_function_is_fine(stack: cdk.Stack) -> None:
+    # The function is not the construct's: its description is not written, only the tool list carries it
+    existing = lambda_.Function.from_function_arn(
+        stack, "Existing", "arn:aws:lambda:us-east-1:123456789012:function:orders")
+    created = tool(stack, code=None, handler=None, existing_function=existing, description="d" * 300)
+    assert created.node.validate() == []
+
+
+def test_token_name_and_description_are_not_guessed(stack: cdk.Stack) -> None:
+    name = cdk.CfnParameter(stack, "Name").value_as_string
+    text = cdk.CfnParameter(stack, "Text").value_as_string
+    created = tool(stack, tool_name=name, description=text)
+    assert created.node.validate() == []
+    annotations = Annotations.from_stack(stack)
+    annotations.has_info("/TestStack/Tool", Match.string_like_regexp("tool_name is an unresolved token"))
+    annotations.has_info("/TestStack/Tool", Match.string_like_regexp("description is an unresolved token"))
 
 
 def test_fails_when_tool_name_is_invalid(stack: cdk.Stack) -> None:
@@ -176,9 +220,46 @@ def test_fails_when_code_is_missing(stack: cdk.Stack) -> None:
 
 
 def test_fails_when_tool_list_outgrows_the_environment_value_quota(stack: cdk.Stack) -> None:
-    # GIVEN long descriptions WHEN enough tools are added THEN the 2,048-character value quota stops it
+    # GIVEN long descriptions WHEN enough tools are added THEN the environment value quota stops the list
     agent = code_agent(stack, "Triage")
-    with pytest.raises(ConstructsLibValidationError, match="AGENT_TOOLS") as exc:
-        for index in range(10):
-            tool(stack, f"Tool{index}", tool_name=f"tool_{index}", description="d" * 300, agents=[agent])
-    assert exc.value.code == "InvalidEnvironment"
+    tools = [tool(stack, f"Tool{index}", tool_name=f"tool_{index}", description="d" * 250, agents=[agent])
+             for index in range(10)]
+    quota = catalog_for(stack).resolve(QuotaName.ENVIRONMENT_VARIABLE_VALUE_LENGTH)
+    # THEN every tool whose list certainly no longer fits is an error, the earlier ones are not
+    failing = [t for t in tools if t.node.validate()]
+    assert failing and failing[0] is not tools[0]
+    message = failing[0].node.validate()[0]
+    assert message.startswith("[ToolListTooLong] the AGENT_TOOLS list of agent TestStack/Triage would be at least")
+    assert f"more than {quota.formatted()}" in message
+    # AND the agent keeps the last list that fitted
+    assert len(tools_variable(stack)) == tools.index(failing[0])
+
+
+def test_tool_list_with_token_arns_is_checked_only_when_it_is_certain(stack: cdk.Stack) -> None:
+    # GIVEN token ARNs whose longest possible form would pass the quota, while their known part fits
+    agent = code_agent(stack, "Triage")
+    tools = [tool(stack, f"Tool{index}", tool_name=f"tool_{index}", description="d" * 150, agents=[agent])
+             for index in range(8)]
+    # THEN no error is guessed: an info note says the length waits for deployment
+    assert all(t.node.validate() == [] for t in tools)
+    Annotations.from_stack(stack).has_info(
+        "/TestStack/Tool7", Match.string_like_regexp("the AGENT_TOOLS list of agent TestStack/Triage .* function ARNs"))
+
+
+def test_grant_invoke_only_grants_and_bind_only_lists(stack: cdk.Stack) -> None:
+    # GIVEN two agents: one only granted, one only bound
+    granted, bound = code_agent(stack, "Triage"), code_agent(stack, "Writer")
+    created = tool(stack)
+    created.grant_invoke(granted.runtime)
+    created.bind(bound)
+    # THEN the granted agent may invoke but has no tool list; the bound agent has the list but no grant
+    assert TOOLS_ENVIRONMENT_KEY not in granted.environment and tools_of(granted) == []
+    assert [t["name"] for t in tools_of(bound)] == ["order_status"]
+    policies = Template.from_stack(stack).find_resources("AWS::IAM::Policy")
+
+    def may_invoke(agent: object) -> bool:
+        role_id = stack.resolve(stack.get_logical_id(agent.role.node.default_child))  # type: ignore[attr-defined]
+        return any({"Ref": role_id} in p["Properties"]["Roles"] and "lambda:InvokeFunction" in json.dumps(p)
+                   for p in policies.values())
+
+    assert may_invoke(granted) and not may_invoke(bound)
