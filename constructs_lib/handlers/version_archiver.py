@@ -20,13 +20,15 @@ plus exponential backoff on ``ThrottlingException``); there is no home-made slee
 still fail are reported together at the end and the invocation fails, so Lambda retries it and finally
 sends the event to the dead-letter queue (which has an alarm).
 
-Environment:
-    ARCHIVE_BUCKET: the archive bucket (required).
-    ARCHIVE_PREFIX: key prefix of the documents. Default: ``agents/``.
-    ARCHIVED_RUNTIME_IDS: comma-separated runtime ids this function archives; events for other runtimes
-        are ignored, and a sweep without ``agentRuntimeIds`` in its input covers all of them.
-    CONTROL_PLANE_MAX_ATTEMPTS: botocore ``max_attempts`` for the control plane. Default: 10.
-    LIST_PAGE_SIZE: ``maxResults`` per ListAgentRuntimeVersions page. Default: the service default.
+Environment (``AgentVersionArchive`` sets every required variable; the handler has no fallback of its own, so a
+missing one fails the function's start with a message naming it):
+    ARCHIVE_BUCKET: the archive bucket.
+    ARCHIVE_PREFIX: key prefix of the documents.
+    ARCHIVED_RUNTIME_IDS: comma-separated runtime ids this function archives (may be empty); events for other
+        runtimes are ignored, and a sweep without ``agentRuntimeIds`` in its input covers all of them.
+    CONTROL_PLANE_MAX_ATTEMPTS: botocore ``total_max_attempts`` for the control plane (the first call included).
+    DEADLINE_MARGIN_SECONDS: invocation time left below which no new version is started.
+    LIST_PAGE_SIZE: optional ``maxResults`` per ListAgentRuntimeVersions page; unset, the service chooses.
 """
 
 from __future__ import annotations
@@ -51,12 +53,11 @@ ENV_BUCKET = "ARCHIVE_BUCKET"
 ENV_PREFIX = "ARCHIVE_PREFIX"
 ENV_RUNTIME_IDS = "ARCHIVED_RUNTIME_IDS"
 ENV_MAX_ATTEMPTS = "CONTROL_PLANE_MAX_ATTEMPTS"
+ENV_DEADLINE_MARGIN = "DEADLINE_MARGIN_SECONDS"
 ENV_PAGE_SIZE = "LIST_PAGE_SIZE"
+#: The variables the function cannot start without.
+REQUIRED_ENVIRONMENT: tuple[str, ...] = (ENV_BUCKET, ENV_PREFIX, ENV_RUNTIME_IDS, ENV_MAX_ATTEMPTS, ENV_DEADLINE_MARGIN)
 
-#: Default key prefix of the archived documents.
-DEFAULT_PREFIX = "agents/"
-#: Default botocore ``max_attempts`` (first call included) for control-plane calls.
-DEFAULT_MAX_ATTEMPTS = 10
 #: Version of the document layout.
 SCHEMA_VERSION = 1
 #: S3 user metadata key holding the SHA-256 of the canonical configuration JSON.
@@ -72,13 +73,15 @@ RUNTIME_EVENT_NAMES = frozenset(
         "UpdateAgentRuntimeEndpoint",
     }
 )
-#: Stop starting new versions when less than this much invocation time is left (milliseconds).
-_TIME_MARGIN_MS = 20_000
 
 
-def retry_config(max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Config:
+class ArchiverConfigurationError(RuntimeError):
+    """The function's environment lacks a variable it needs (the construct sets them all)."""
+
+
+def retry_config(total_max_attempts: int) -> Config:
     """botocore configuration for the control plane: adaptive retry mode (rate limiting and backoff)."""
-    return Config(retries={"mode": "adaptive", "max_attempts": max_attempts})
+    return Config(retries={"mode": "adaptive", "total_max_attempts": total_max_attempts})
 
 
 def object_key(prefix: str, agent_runtime_id: str, version: str) -> str:
@@ -137,11 +140,13 @@ class VersionArchiver:
         control_client: a ``bedrock-agentcore-control`` client (use :func:`retry_config`).
         s3_client: an S3 client.
         bucket: the archive bucket.
-        prefix: key prefix. Default: ``agents/``.
+        prefix: key prefix of the documents.
         page_size: ``maxResults`` per ListAgentRuntimeVersions page. Default: the service default.
         clock: returns the capture time. Default: the current UTC time.
-        remaining_ms: returns the invocation's remaining time; when it runs low the sweep stops and
-            reports the rest as incomplete. Default: no deadline.
+        remaining_ms: returns the invocation's remaining time; when it falls below ``deadline_margin_ms`` the
+            sweep stops and reports the rest as incomplete. Default: no deadline.
+        deadline_margin_ms: the remaining time below which no new version is started. Required with
+            ``remaining_ms``.
     """
 
     def __init__(
@@ -150,11 +155,14 @@ class VersionArchiver:
         control_client: Any,
         s3_client: Any,
         bucket: str,
-        prefix: str = DEFAULT_PREFIX,
+        prefix: str,
         page_size: int | None = None,
         clock: Callable[[], dt.datetime] | None = None,
         remaining_ms: Callable[[], int] | None = None,
+        deadline_margin_ms: int | None = None,
     ) -> None:
+        if remaining_ms is not None and deadline_margin_ms is None:
+            raise ArchiverConfigurationError("a deadline (remaining_ms) needs deadline_margin_ms")
         self.control = control_client
         self.s3 = s3_client
         self.bucket = bucket
@@ -162,6 +170,7 @@ class VersionArchiver:
         self.page_size = page_size
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.remaining_ms = remaining_ms
+        self.deadline_margin_ms = deadline_margin_ms
 
     def list_versions(self, agent_runtime_id: str) -> list[str]:
         """Every version of a runtime, following ``nextToken`` through all pages."""
@@ -223,7 +232,9 @@ class VersionArchiver:
         return key, True
 
     def _out_of_time(self) -> bool:
-        return self.remaining_ms is not None and self.remaining_ms() < _TIME_MARGIN_MS
+        if self.remaining_ms is None or self.deadline_margin_ms is None:
+            return False
+        return self.remaining_ms() < self.deadline_margin_ms
 
     def archive_runtime(self, agent_runtime_id: str, report: ArchiveReport) -> bool:
         """Archive every version of one runtime into ``report``; failures are recorded, not raised.
@@ -238,8 +249,8 @@ class VersionArchiver:
             report.failed[agent_runtime_id] = _reason(error)
             return True
         for version in versions:
-            # A runtime may hold up to the versions quota (1,000): check the deadline per version, not
-            # only per runtime, so the invocation reports and fails instead of being killed mid-write.
+            # A runtime may hold up to the versions-per-agent quota of versions: check the deadline per version,
+            # not only per runtime, so the invocation reports and fails instead of being killed mid-write.
             if self._out_of_time():
                 return False
             try:
@@ -283,7 +294,7 @@ def runtime_id_from_event(event: Mapping[str, Any]) -> str | None:
 
 def allowed_runtime_ids(environ: Mapping[str, str]) -> list[str]:
     """The runtime ids this function archives, from ``ARCHIVED_RUNTIME_IDS``."""
-    return [part.strip() for part in environ.get(ENV_RUNTIME_IDS, "").split(",") if part.strip()]
+    return [part.strip() for part in environ[ENV_RUNTIME_IDS].split(",") if part.strip()]
 
 
 def process(event: Mapping[str, Any], archiver: VersionArchiver, allowed: list[str]) -> ArchiveReport:
@@ -308,16 +319,25 @@ _ARCHIVER: VersionArchiver | None = None
 
 
 def build_archiver(environ: Mapping[str, str], remaining_ms: Callable[[], int] | None = None) -> VersionArchiver:
-    """An archiver with real clients, configured from the environment."""
-    max_attempts = int(environ.get(ENV_MAX_ATTEMPTS, DEFAULT_MAX_ATTEMPTS))
+    """An archiver with real clients, configured from the environment.
+
+    Raises:
+        ArchiverConfigurationError: when a required variable is missing (:data:`REQUIRED_ENVIRONMENT`).
+    """
+    missing = [name for name in REQUIRED_ENVIRONMENT if name not in environ]
+    if missing:
+        raise ArchiverConfigurationError(
+            f"version archiver: missing environment variables {', '.join(missing)} (AgentVersionArchive sets them)"
+        )
     page_size = environ.get(ENV_PAGE_SIZE)
     return VersionArchiver(
-        control_client=boto3.client("bedrock-agentcore-control", config=retry_config(max_attempts)),
+        control_client=boto3.client("bedrock-agentcore-control", config=retry_config(int(environ[ENV_MAX_ATTEMPTS]))),
         s3_client=boto3.client("s3", config=Config(retries={"mode": "standard"})),
         bucket=environ[ENV_BUCKET],
-        prefix=environ.get(ENV_PREFIX, DEFAULT_PREFIX),
+        prefix=environ[ENV_PREFIX],
         page_size=int(page_size) if page_size else None,
         remaining_ms=remaining_ms,
+        deadline_margin_ms=int(float(environ[ENV_DEADLINE_MARGIN]) * 1000),
     )
 
 

@@ -30,7 +30,6 @@ See: https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/bedrock-agent
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -40,29 +39,40 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from constructs_lib._cdk.reporting import report, report_unresolved
 from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
-from constructs_lib.limits.catalog import QuotaName, QuotaScope, ResolvedQuota, Unit, format_value
+from constructs_lib.limits.catalog import QuotaName
 from constructs_lib.limits.service import DEFAULT_ENDPOINT, METRIC_NAMESPACE
-from constructs_lib.planning.agent_plan import ArtifactKind, InvocationMode, RateModel
-
-#: Default alarm levels for active sessions, as fractions of the regional active-session quota.
-DEFAULT_ACTIVE_SESSION_THRESHOLDS: Mapping[str, float] = {"Warning": 0.8, "Critical": 0.95}
-#: Default alarm levels for invocations, as fractions of the data-plane rate quota.
-DEFAULT_INVOKE_RATE_THRESHOLDS: Mapping[str, float] = {"Warning": 0.8}
-#: Default: alarm on any throttled invocation in a period (counts above the threshold alarm).
-DEFAULT_THROTTLE_THRESHOLDS: Mapping[str, float] = {"Critical": 0}
-#: Default: alarm on any system error in most periods of the evaluation window.
-DEFAULT_SYSTEM_ERROR_THRESHOLDS: Mapping[str, float] = {"Warning": 0}
-#: Default: alarm when more than 10 % of invocations fail with a client error.
-DEFAULT_USER_ERROR_RATE_THRESHOLDS: Mapping[str, float] = {"Warning": 0.1}
-#: Default: alarm when p99 latency reaches 80 % of the invocation mode's limit.
-DEFAULT_LATENCY_THRESHOLDS: Mapping[str, float] = {"Warning": 0.8}
-#: Default: alarm when new sessions reach 80 % of the session-creation quota.
-DEFAULT_NEW_SESSION_RATE_THRESHOLDS: Mapping[str, float] = {"Warning": 0.8}
-#: Default alarm levels for the new sessions of all agents, as fractions of an account-wide creation quota.
-DEFAULT_SESSION_CREATION_THRESHOLDS: Mapping[str, float] = {"Warning": 0.8}
+from constructs_lib.planning.findings import Severity
+from constructs_lib.planning.operations import (
+    AT_ONCE,
+    DEFAULT_ACTIVE_SESSION_THRESHOLDS,
+    DEFAULT_INVOKE_RATE_THRESHOLDS,
+    DEFAULT_LATENCY_THRESHOLDS,
+    DEFAULT_NEW_SESSION_RATE_THRESHOLDS,
+    DEFAULT_SESSION_CREATION_THRESHOLDS,
+    DEFAULT_SYSTEM_ERROR_THRESHOLDS,
+    DEFAULT_THROTTLE_THRESHOLDS,
+    DEFAULT_USER_ERROR_RATE_THRESHOLDS,
+    MOSTLY,
+    SUSTAINED,
+    AlarmLevel,
+    Evaluation,
+    QuotaAlarms,
+    account_session_creation_alarms,
+    active_session_alarms,
+    alarm_metric_findings,
+    count_levels,
+    default_period_seconds,
+    fraction_levels,
+    invoke_rate_alarms,
+    latency_alarms,
+    level_problems,
+    new_session_alarms,
+    period_problems,
+)
 
 #: Name of the account-level gauge of live sessions.
 ACTIVE_SESSION_COUNT_METRIC = "ActiveSessionCount"
@@ -71,8 +81,6 @@ ACTIVE_SESSION_COUNT_DIMENSIONS: Mapping[str, str] = {"Service": "AgentCore.Runt
 #: Resource name used in alarm names for account-and-region alarms.
 ACCOUNT_RESOURCE = "Account"
 
-_GRAPH_HEIGHT = 6
-_DASHBOARD_WIDTH = 24
 _ALARM_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 
 
@@ -83,7 +91,7 @@ def metric_active_session_count(*, period: cdk.Duration | None = None, **options
     no helper for it, so it is defined here with the library's namespace constant.
 
     Args:
-        period: aggregation period. Default: 5 minutes.
+        period: aggregation period. Default: ``cloudwatch.Metric``'s default period.
         options: further ``cloudwatch.Metric`` options (``label``, ``color``, ``statistic``...).
     """
     kwargs: dict[str, object] = {"statistic": "Maximum", **options}
@@ -96,32 +104,21 @@ def metric_active_session_count(*, period: cdk.Duration | None = None, **options
     )
 
 
-@dataclass(frozen=True)
-class _Evaluation:
-    """How many periods an alarm looks at, and how many of them must breach."""
-
-    evaluation_periods: int
-    datapoints_to_alarm: int
-
-
-# Quota approach is immediate: one breaching period pages (the quota rejects requests right then).
-_AT_ONCE = _Evaluation(1, 1)
-# Errors and latency are noisy minute by minute: alarm when most of a short window breaches.
-_MOSTLY = _Evaluation(5, 3)
-# A rate of client errors matters when it is sustained (a single bad client is not an incident).
-_SUSTAINED = _Evaluation(5, 5)
-
-
 class AgentMonitoring(Construct):
     """Defines CloudWatch alarms and a dashboard for AgentCore agents, with quota-derived thresholds.
 
     In the style of cdk-monitoring-constructs: create the facade once, then chain
     :meth:`monitor_agent` for each agent. Every alarm notifies ``alarm_topic`` on ALARM and on OK.
 
-    Resources: the account-level alarms (active sessions, and the data-plane and session-creation pools
-    once an agent is monitored under edition 2026-09), per-agent alarms, one dashboard (``dashboard``), and, unless
-    ``alarm_topic`` is given, an SNS topic encrypted with a new customer-managed KMS key (rotation on,
+    Resources: the dashboard (``Resource``, ``dashboard`` and ``node.default_child``: the one resource every
+    monitoring has, with a quota row and a row per agent), the account-level alarms (active sessions, and the
+    data-plane and session-creation pools once an agent is monitored under edition 2026-09), per-agent alarms, and,
+    unless ``alarm_topic`` is given, an SNS topic encrypted with a new customer-managed KMS key (rotation on,
     CloudWatch allowed to use it) whose policy denies non-TLS publishing.
+
+    Thresholds come from :mod:`constructs_lib.planning.operations`: fractions of quotas resolved from the catalog.
+    An agent whose widest alarm would read more metrics than a metric-math alarm may fails synthesis
+    (``TooManyMetricsInAlarm``).
 
     Args:
         scope: parent construct.
@@ -131,17 +128,21 @@ class AgentMonitoring(Construct):
         agents: agents to monitor with the default thresholds (same as calling :meth:`monitor_agent`).
             Default: none; add them with :meth:`monitor_agent`.
         dashboard_name: name of the CloudWatch dashboard. Default: a name generated by CloudFormation.
+        dashboard_interval: the time range the dashboard shows when it loads. Default: CloudWatch's own default
+            range.
         active_session_thresholds: alarm levels for ``ActiveSessionCount`` as fractions of the regional
-            active-session quota (``{"Warning": 0.8, "Critical": 0.95}`` by default); an empty mapping
+            active-session quota (:data:`DEFAULT_ACTIVE_SESSION_THRESHOLDS` by default); an empty mapping
             creates no active-session alarm.
         invoke_rate_thresholds: alarm levels for invocations as fractions of the data-plane rate quota
-            (the account pool, or each endpoint's rate in edition 2026-03). Default: ``{"Warning": 0.8}``.
+            (the account pool, or each endpoint's rate in edition 2026-03). Default:
+            :data:`DEFAULT_INVOKE_RATE_THRESHOLDS`.
         session_creation_thresholds: alarm levels for the new sessions of every agent in the account
             (``Sessions`` aggregated) as fractions of the session-creation quota, when that quota is one
             pool for the account (edition 2026-09; in 2026-03 it is per endpoint and the per-agent
-            ``new_session_rate`` alarms cover it). Default: ``{"Warning": 0.8}``.
-        period: the period every alarm and graph aggregates over, a whole number of minutes.
-            Default: 1 minute (quotas are per second; a longer period would average a burst away).
+            ``new_session_rate`` alarms cover it). Default: :data:`DEFAULT_SESSION_CREATION_THRESHOLDS`.
+        period: the period every alarm and graph aggregates over, a whole multiple of CloudWatch's
+            standard-resolution period. Default: that period (quotas are per second; a longer period would average
+            a burst away).
     """
 
     def __init__(
@@ -153,6 +154,7 @@ class AgentMonitoring(Construct):
         alarm_topic: sns.ITopic | None = None,
         agents: Sequence[AgentCoreAgent] = (),
         dashboard_name: str | None = None,
+        dashboard_interval: cdk.Duration | None = None,
         active_session_thresholds: Mapping[str, float] | None = None,
         invoke_rate_thresholds: Mapping[str, float] | None = None,
         session_creation_thresholds: Mapping[str, float] | None = None,
@@ -162,21 +164,24 @@ class AgentMonitoring(Construct):
         self.catalog = catalog_for(self)
         self.region: str | None = region_of(self)
         self.alarm_name_prefix: str = alarm_name_prefix
-        self.period: cdk.Duration = period or cdk.Duration.minutes(1)
+        self.period: cdk.Duration = period or cdk.Duration.seconds(default_period_seconds(self.catalog))
         active_levels = dict(
             DEFAULT_ACTIVE_SESSION_THRESHOLDS if active_session_thresholds is None else active_session_thresholds
         )
-        self._invoke_levels = dict(
+        invoke_levels = dict(
             DEFAULT_INVOKE_RATE_THRESHOLDS if invoke_rate_thresholds is None else invoke_rate_thresholds
         )
-        self._session_levels = dict(
+        session_levels = dict(
             DEFAULT_SESSION_CREATION_THRESHOLDS if session_creation_thresholds is None
             else session_creation_thresholds
         )
         problems = self._prefix_problems(alarm_name_prefix) + self._period_problems(self.period)
-        problems += _level_problems("active_session_thresholds", active_levels, fraction=True)
-        problems += _level_problems("invoke_rate_thresholds", self._invoke_levels, fraction=True)
-        problems += _level_problems("session_creation_thresholds", self._session_levels, fraction=True)
+        for name, levels in (
+            ("active_session_thresholds", active_levels),
+            ("invoke_rate_thresholds", invoke_levels),
+            ("session_creation_thresholds", session_levels),
+        ):
+            problems += level_problems(name, levels, fraction=True, allowed=_ALARM_NAME_CHARACTERS)
         raise_all("InvalidMonitoringConfiguration", problems, self.node.path)
 
         self.alarm_topic_key: kms.IKey | None = None
@@ -187,24 +192,20 @@ class AgentMonitoring(Construct):
         self._pool_alarmed = False
         self._session_pool_alarmed = False
         self._graph_keys = 0
+        self._width = int(self.catalog.value(QuotaName.CLOUDWATCH_DASHBOARD_WIDTH))
+
+        seconds = self.period.to_seconds()
+        self._active_sessions = active_session_alarms(self.catalog, self.region, active_levels)
+        self._invoke = invoke_rate_alarms(self.catalog, self.region, invoke_levels, seconds)
+        self._session_pool = account_session_creation_alarms(self.catalog, self.region, session_levels, seconds)
 
         self.dashboard = cloudwatch.Dashboard(
-            self, "Dashboard", dashboard_name=dashboard_name, default_interval=cdk.Duration.hours(3)
+            self, "Resource", dashboard_name=dashboard_name, default_interval=dashboard_interval
         )
+        self.node.default_child = self.dashboard
         self._account = Construct(self, "Account")
-        self._active_session_quota = self.catalog.resolve(QuotaName.ACTIVE_SESSION_WORKLOADS, self.region)
-        self._invoke_quota = self.catalog.resolve(QuotaName.INVOKE_RATE, self.region)
-        # In 2026-09 both artifact kinds draw on one account pool; the smaller value is the safe one.
-        self._creation_quota = min(
-            (self.catalog.resolve(name, self.region) for name in (
-                QuotaName.SESSION_CREATION_RATE_CONTAINER, QuotaName.SESSION_CREATION_RATE_DIRECT_CODE
-            )),
-            key=lambda q: q.per_second,
-        )
-        self._active_sessions_graph, self._invocations_graph, self._new_sessions_graph = self._quota_row(
-            active_levels
-        )
-        self._alarm_active_sessions(active_levels)
+        self._active_sessions_graph, self._invocations_graph, self._new_sessions_graph = self._quota_row()
+        self._alarm_active_sessions()
 
         for agent in agents:
             self.monitor_agent(agent)
@@ -234,12 +235,12 @@ class AgentMonitoring(Construct):
         # enforce_ssl adds a topic policy denying sns:Publish without TLS (AwsSolutions-SNS3).
         return sns.Topic(self, "AlarmTopic", master_key=key, enforce_ssl=True, display_name="AgentCore alarms")
 
-    @staticmethod
-    def _prefix_problems(prefix: str) -> list[str]:
+    def _prefix_problems(self, prefix: str) -> list[str]:
         if not isinstance(prefix, str) or not prefix:
             return [f"alarm_name_prefix must be a non-empty string, got {prefix!r}"]
         if cdk.Token.is_unresolved(prefix):
-            return ["alarm_name_prefix must be a concrete string, got an unresolved token"]
+            report_unresolved(self, "alarm_name_prefix", "the characters CloudWatch allows in alarm names")
+            return []
         bad = sorted(set(prefix) - _ALARM_NAME_CHARACTERS)
         if bad:
             return [
@@ -248,32 +249,13 @@ class AgentMonitoring(Construct):
             ]
         return []
 
-    @staticmethod
-    def _period_problems(period: cdk.Duration) -> list[str]:
+    def _period_problems(self, period: cdk.Duration) -> list[str]:
         if period.is_unresolved():
-            return ["period must be a concrete duration, got an unresolved token"]
-        seconds = period.to_seconds()
-        if seconds < 60 or seconds % 60:
-            return [f"period must be a whole number of minutes, got {period.to_human_string()}"]
-        return []
-
-    def _check_alarm_metric_count(
-        self, agent: AgentCoreAgent, endpoints: Sequence[str], levels: Mapping[str, Mapping[str, float]]
-    ) -> None:
-        """A metric-math alarm reads at most a fixed number of metrics (a CloudWatch hard limit).
-
-        The user-error rate reads two metrics per endpoint and the sums one per endpoint.
-        """
-        widest = 2 * len(endpoints) if levels["user_error_rate"] else len(endpoints)
-        limit = self.catalog.resolve(QuotaName.CLOUDWATCH_ALARM_METRICS, self.region)
-        if widest > limit.value:
-            raise ConstructsLibValidationError(
-                "TooManyMetricsInAlarm",
-                f"monitoring {len(endpoints)} endpoints of {agent.runtime_name} needs alarms over {widest} metrics, "
-                f"more than {limit.formatted()}, the {limit.describe()}; pass endpoints=[...] to watch fewer "
-                "endpoints per call, or user_error_rate={} to drop the ratio alarm",
-                self.node.path,
-            )
+            # Not a limit check but an input of the plan: every rate threshold is the quota per second times
+            # the period, so the period must be known when the alarms are written.
+            return ["period must be a concrete duration (rate thresholds are the quota per second times the "
+                    "period), got an unresolved token"]
+        return period_problems(self.catalog, period.to_seconds())
 
     # -- wiring ------------------------------------------------------------------------------------
 
@@ -300,20 +282,19 @@ class AgentMonitoring(Construct):
         *,
         resource: str,
         metric_label: str,
-        disambiguator: str,
+        level: AlarmLevel,
         metric: cloudwatch.IMetric,
-        threshold: float,
-        evaluation: _Evaluation,
+        evaluation: Evaluation,
         treat_missing_data: cloudwatch.TreatMissingData,
         description: str,
     ) -> cloudwatch.Alarm:
         alarm = cloudwatch.Alarm(
             scope,
-            disambiguator,
-            alarm_name=f"{self.alarm_name_prefix}-{resource}-{metric_label}-{disambiguator}",
+            level.level,
+            alarm_name=f"{self.alarm_name_prefix}-{resource}-{metric_label}-{level.level}",
             alarm_description=description,
             metric=metric,
-            threshold=threshold,
+            threshold=level.threshold,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
             evaluation_periods=evaluation.evaluation_periods,
             datapoints_to_alarm=evaluation.datapoints_to_alarm,
@@ -321,28 +302,27 @@ class AgentMonitoring(Construct):
         )
         alarm.add_alarm_action(self._action)
         alarm.add_ok_action(self._action)
-        self._alarms.append((alarm, disambiguator))
+        self._alarms.append((alarm, level.level))
         return alarm
 
     # -- account and region ------------------------------------------------------------------------
 
-    def _alarm_active_sessions(self, levels: Mapping[str, float]) -> None:
-        quota = self._active_session_quota
+    def _alarm_active_sessions(self) -> None:
+        quota = self._active_sessions.quota
         group = Construct(self._account, "ActiveSessions")
-        for level, fraction in levels.items():
+        for level in self._active_sessions.levels:
             self._alarm(
                 group,
                 resource=ACCOUNT_RESOURCE,
                 metric_label="ActiveSessions",
-                disambiguator=level,
+                level=level,
                 metric=metric_active_session_count(period=self.period),
-                threshold=fraction * quota.value,
-                evaluation=_AT_ONCE,
+                evaluation=AT_ONCE,
                 # A gauge that stops reporting says nothing about the level: keep the current state
                 # rather than flapping to OK (or to ALARM) on a gap.
                 treat_missing_data=cloudwatch.TreatMissingData.IGNORE,
                 description=(
-                    f"{level}: live AgentCore sessions above {fraction:.0%} of {quota.formatted()}, the "
+                    f"{level.level}: live AgentCore sessions above {level.fraction:.0%} of {quota.formatted()}, the "
                     f"{quota.describe()}; new sessions fail with ServiceQuotaExceededException at the quota. "
                     f"Lower idle_runtime_session_timeout, or {quota.increase_advice()}"
                 ),
@@ -350,15 +330,15 @@ class AgentMonitoring(Construct):
 
     def _alarm_invoke_pool(self, agent: AgentCoreAgent) -> None:
         """Edition 2026-09: one alarm on the account's aggregated invocations against the shared pool."""
-        if self._pool_alarmed or not self._invoke_levels:
+        if self._pool_alarmed or not self._invoke.levels:
             return
         self._pool_alarmed = True
-        quota = self._invoke_quota
+        quota = self._invoke.quota
         metric = agent.runtime.metric_invocations_aggregated(period=self.period, label="all agents")
         self._alarm_account_pool(
-            "InvokeRate", metric, quota, self._invoke_levels,
-            lambda level, fraction: (
-                f"{level}: invocations of every agent in the account above {fraction:.0%} of "
+            "InvokeRate", metric, self._invoke,
+            lambda level: (
+                f"{level.level}: invocations of every agent in the account above {level.fraction:.0%} of "
                 f"{quota.formatted()}, the {quota.describe()}, shared by all data-plane APIs; "
                 f"{quota.increase_advice()}"
             ),
@@ -371,15 +351,15 @@ class AgentMonitoring(Construct):
         Each agent's own ``NewSessions`` alarm compares that agent alone with the quota; agents that are
         each below it can still exhaust the pool together, which only the aggregated metric shows.
         """
-        if self._session_pool_alarmed or not self._session_levels:
+        if self._session_pool_alarmed or not self._session_pool.levels:
             return
         self._session_pool_alarmed = True
-        quota = self._creation_quota
+        quota = self._session_pool.quota
         metric = agent.runtime.metric_sessions_aggregated(period=self.period, statistic="Sum", label="all agents")
         self._alarm_account_pool(
-            "NewSessions", metric, quota, self._session_levels,
-            lambda level, fraction: (
-                f"{level}: new sessions of every agent in the account above {fraction:.0%} of "
+            "NewSessions", metric, self._session_pool,
+            lambda level: (
+                f"{level.level}: new sessions of every agent in the account above {level.fraction:.0%} of "
                 f"{quota.formatted()}, the {quota.describe()}; new sessions beyond it are throttled. Reuse "
                 f"sessions across turns, or {quota.increase_advice()}"
             ),
@@ -390,59 +370,51 @@ class AgentMonitoring(Construct):
         self,
         metric_label: str,
         metric: cloudwatch.IMetric,
-        quota: ResolvedQuota,
-        levels: Mapping[str, float],
-        describe: Callable[[str, float], str],
+        alarms: QuotaAlarms,
+        describe: Callable[[AlarmLevel], str],
     ) -> None:
         """One alarm per level comparing an aggregated Sum per period with a per-second account quota."""
         group = Construct(self._account, metric_label)
-        for level, fraction in levels.items():
+        for level in alarms.levels:
             self._alarm(
                 group,
                 resource=ACCOUNT_RESOURCE,
                 metric_label=metric_label,
-                disambiguator=level,
+                level=level,
                 metric=metric,
-                threshold=fraction * quota.per_second * self.period.to_seconds(),
-                evaluation=_AT_ONCE,
+                evaluation=AT_ONCE,
                 # Nothing anywhere in the account: nowhere near the pool.
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                description=describe(level, fraction),
+                description=describe(level),
             )
 
-    def _quota_row(
-        self, levels: Mapping[str, float]
-    ) -> tuple[cloudwatch.GraphWidget, cloudwatch.GraphWidget, cloudwatch.GraphWidget]:
-        sessions = self._active_session_quota
-        invoke = self._invoke_quota
+    def _quota_row(self) -> tuple[cloudwatch.GraphWidget, cloudwatch.GraphWidget, cloudwatch.GraphWidget]:
+        sessions = self._active_sessions.quota
         session_lines = [cloudwatch.HorizontalAnnotation(value=sessions.value, label=f"quota {sessions.formatted()}")]
         session_lines += [
-            cloudwatch.HorizontalAnnotation(value=f * sessions.value, label=f"{level} {f:.0%}")
-            for level, f in levels.items()
+            cloudwatch.HorizontalAnnotation(value=level.threshold, label=f"{level.level} {level.fraction:.0%}")
+            for level in self._active_sessions.levels
         ]
+        first, second, last = _widths(self._width, 3)
         active = cloudwatch.GraphWidget(
             title=f"Active sessions vs quota ({sessions.formatted()}, {sessions.source.value})",
             left=[metric_active_session_count(period=self.period, label="ActiveSessionCount")],
             left_annotations=session_lines,
-            width=_DASHBOARD_WIDTH // 3,
-            height=_GRAPH_HEIGHT,
+            width=first,
         )
-        creation = self._creation_quota
-        invocations = self._quota_graph(
-            "Invocations", invoke, self._invoke_levels, width=_DASHBOARD_WIDTH // 3, with_levels=True
-        )
+        invocations = self._quota_graph("Invocations", self._invoke, width=second, with_levels=True)
         new_sessions = self._quota_graph(
-            "New sessions", creation, self._session_levels, width=_DASHBOARD_WIDTH - 2 * (_DASHBOARD_WIDTH // 3),
+            "New sessions", self._session_pool, width=last,
             # A per-endpoint creation quota has per-endpoint alarms, no account-level ones to draw.
-            with_levels=creation.quota.scope is not QuotaScope.ENDPOINT,
+            with_levels=not self._session_pool.per_endpoint,
         )
         self.dashboard.add_widgets(
             cloudwatch.TextWidget(
                 markdown=(
                     f"## Quotas (edition {self.catalog.edition.value}, region {self.region or 'unknown'})\n"
-                    f"{sessions.describe()}; {invoke.describe()}; {creation.describe()}"
+                    f"{sessions.describe()}; {self._invoke.quota.describe()}; {self._session_pool.quota.describe()}"
                 ),
-                width=_DASHBOARD_WIDTH,
+                width=self._width,
                 height=2,
             )
         )
@@ -450,28 +422,25 @@ class AgentMonitoring(Construct):
         return active, invocations, new_sessions
 
     @staticmethod
-    def _quota_graph(
-        what: str, quota: ResolvedQuota, levels: Mapping[str, float], *, width: int, with_levels: bool
-    ) -> cloudwatch.GraphWidget:
+    def _quota_graph(what: str, alarms: QuotaAlarms, *, width: int, with_levels: bool) -> cloudwatch.GraphWidget:
         """A per-second rate graph with the quota (per endpoint or account pool) and its alarm levels drawn."""
-        per_endpoint = quota.quota.scope is QuotaScope.ENDPOINT
+        quota = alarms.quota
         lines = [cloudwatch.HorizontalAnnotation(
-            value=quota.per_second,
-            label=f"{'per-endpoint quota' if per_endpoint else 'account pool'} {quota.formatted()}",
+            value=alarms.per_second,
+            label=f"{'per-endpoint quota' if alarms.per_endpoint else 'account pool'} {quota.formatted()}",
         )]
         if with_levels:
             lines += [
-                cloudwatch.HorizontalAnnotation(value=f * quota.per_second, label=f"{level} {f:.0%}")
-                for level, f in levels.items()
+                cloudwatch.HorizontalAnnotation(value=level.threshold, label=f"{level.level} {level.fraction:.0%}")
+                for level in alarms.per_second_levels()
             ]
         return cloudwatch.GraphWidget(
             title=(
-                f"{what} per second vs {'each endpoint' if per_endpoint else 'the account pool'} "
+                f"{what} per second vs {'each endpoint' if alarms.per_endpoint else 'the account pool'} "
                 f"({quota.formatted()})"
             ),
             left_annotations=lines,
             width=width,
-            height=_GRAPH_HEIGHT,
         )
 
     # -- agents ------------------------------------------------------------------------------------
@@ -496,18 +465,19 @@ class AgentMonitoring(Construct):
         Args:
             agent: the agent.
             throttles: alarm when more invocations than this are throttled in a period.
-                Default: ``{"Critical": 0}`` (any throttle).
-            system_errors: alarm when more system errors than this occur in 3 of 5 periods.
-                Default: ``{"Warning": 0}``.
-            user_error_rate: alarm when ``UserErrors / Invocations`` exceeds this fraction for 5 periods.
-                Default: ``{"Warning": 0.1}``.
+                Default: :data:`DEFAULT_THROTTLE_THRESHOLDS` (any throttle).
+            system_errors: alarm when more system errors than this occur in most periods of a short window.
+                Default: :data:`DEFAULT_SYSTEM_ERROR_THRESHOLDS`.
+            user_error_rate: alarm when ``UserErrors / Invocations`` exceeds this fraction for a sustained window.
+                Default: :data:`DEFAULT_USER_ERROR_RATE_THRESHOLDS`.
             latency: alarm when p99 latency exceeds this fraction of the invocation mode's limit
                 (``agent.plan.mode_limit_seconds``; for the asynchronous mode, the synchronous request
-                timeout, because the invocation itself must answer at once). Default: ``{"Warning": 0.8}``.
+                timeout, because the invocation itself must answer at once).
+                Default: :data:`DEFAULT_LATENCY_THRESHOLDS`.
             new_session_rate: alarm when new sessions in a period exceed this fraction of the
-                session-creation quota (``agent.plan.session_creation_capacity_per_second`` x period).
+                session-creation quota of the agent's artifact kind (the quota per second times the period).
                 Counted per endpoint when the quota is per endpoint (2026-03), else for the agent.
-                Default: ``{"Warning": 0.8}``.
+                Default: :data:`DEFAULT_NEW_SESSION_RATE_THRESHOLDS`.
             endpoints: which endpoints to watch. Default: ``DEFAULT`` and every named endpoint.
 
         Raises:
@@ -535,19 +505,29 @@ class AgentMonitoring(Construct):
         chosen = list(known if endpoints is None else endpoints)
         problems: list[str] = []
         for name, values in levels.items():
-            problems += _level_problems(name, values, fraction=name not in ("throttles", "system_errors"))
+            problems += level_problems(
+                name, values, fraction=name not in ("throttles", "system_errors"), allowed=_ALARM_NAME_CHARACTERS
+            )
         unknown = [e for e in chosen if e not in known]
         if unknown:
             problems.append(f"endpoints {unknown!r} are not endpoints of {agent.runtime_name} (known: {known!r})")
         if not chosen:
             problems.append("endpoints must name at least one endpoint")
         raise_all("InvalidMonitoringConfiguration", problems, self.node.path)
-        self._check_alarm_metric_count(agent, chosen, levels)
+        findings = alarm_metric_findings(
+            self.catalog, self.region, agent=agent.runtime_name, endpoints=len(chosen),
+            ratio_alarm=bool(levels["user_error_rate"]),
+        )
+        report(self, findings)
+        if any(f.severity is Severity.ERROR for f in findings):
+            # Synthesis fails with the finding; CloudWatch's L2 would throw on the alarm itself first and hide the
+            # app's other findings, so the agent's alarms are not built (a call with fewer endpoints may follow).
+            return self
         self._monitored[agent.runtime_name] = agent
         _AgentAlarms(self, agent, chosen, levels).build()
-        if self._invoke_quota.quota.scope is not QuotaScope.ENDPOINT:
+        if not self._invoke.per_endpoint:
             self._alarm_invoke_pool(agent)
-        if self._creation_quota.quota.scope is not QuotaScope.ENDPOINT:
+        if not self._session_pool.per_endpoint:
             self._alarm_session_pool(agent)
         return self
 
@@ -567,7 +547,6 @@ class _AgentAlarms:
         self.endpoints = endpoints
         self.levels = levels
         self.period = monitoring.period
-        self.seconds = monitoring.period.to_seconds()
         self.resource = agent.runtime_name
         # One group per monitored agent; the runtime name is unique in the account and region.
         self.group = Construct(monitoring, agent.runtime_name)
@@ -577,6 +556,7 @@ class _AgentAlarms:
         return [factory(endpoint=e, period=self.period, label=e, **options) for e in self.endpoints]
 
     def build(self) -> None:
+        plan = self.agent.plan
         invocations = self._metrics("metric_invocations")
         throttles = self._metrics("metric_throttles")
         system_errors = self._metrics("metric_system_errors")
@@ -584,67 +564,71 @@ class _AgentAlarms:
         latency = self._metrics("metric_latency", statistic="p99")
         sessions = self._metrics("metric_session_count")
         not_breaching = cloudwatch.TreatMissingData.NOT_BREACHING
+        period = self.period.to_human_string()
 
-        for level, count in self.levels["throttles"].items():
-            self._alarm("Throttles", level, _sum(throttles, "throttles", self.period), count, _AT_ONCE,
+        for level in count_levels(self.levels["throttles"]):
+            self._alarm("Throttles", level, _sum(throttles, "throttles", self.period), AT_ONCE,
                         # No data means no invocations, so nothing was throttled.
                         not_breaching,
-                        f"{level}: more than {count:g} invocations of {self.resource} throttled in "
-                        f"{self.period.to_human_string()}; clients see ThrottlingException (429)")
-        for level, count in self.levels["system_errors"].items():
-            self._alarm("SystemErrors", level, _sum(system_errors, "system errors", self.period), count, _MOSTLY,
+                        f"{level.level}: more than {level.threshold:g} invocations of {self.resource} throttled in "
+                        f"{period}; clients see ThrottlingException (429)")
+        for level in count_levels(self.levels["system_errors"]):
+            self._alarm("SystemErrors", level, _sum(system_errors, "system errors", self.period), MOSTLY,
                         # No data means no invocations, so no errors.
                         not_breaching,
-                        f"{level}: more than {count:g} system errors of {self.resource} per "
-                        f"{self.period.to_human_string()} in 3 of 5 periods")
+                        f"{level.level}: more than {level.threshold:g} system errors of {self.resource} per "
+                        f"{period} {MOSTLY.describe()}")
         error_rate = _ratio(user_errors, invocations, "user error rate", self.period)
-        for level, fraction in self.levels["user_error_rate"].items():
-            self._alarm("UserErrorRate", level, error_rate, fraction, _SUSTAINED,
+        for level in fraction_levels(self.levels["user_error_rate"]):
+            self._alarm("UserErrorRate", level, error_rate, SUSTAINED,
                         # Without invocations the rate is undefined; a quiet agent is not failing.
                         not_breaching,
-                        f"{level}: more than {fraction:.0%} of invocations of {self.resource} fail with a "
-                        "client error (UserErrors / Invocations) for 5 periods")
-        limit_ms, limit_text = self._latency_limit()
+                        f"{level.level}: more than {level.fraction:.0%} of invocations of {self.resource} fail with "
+                        f"a client error (UserErrors / Invocations) {SUSTAINED.describe()}")
+        limit = latency_alarms(
+            self.agent.catalog, self.agent.region, mode=plan.mode, mode_limit_seconds=plan.mode_limit_seconds,
+            levels=self.levels["latency"],
+        )
         p99 = _max(latency, "p99 latency", self.period)
-        for level, fraction in self.levels["latency"].items():
-            self._alarm("LatencyP99", level, p99, fraction * limit_ms, _MOSTLY,
+        for level in limit.levels:
+            self._alarm("LatencyP99", level, p99, MOSTLY,
                         # No invocations, no latency to judge.
                         not_breaching,
-                        f"{level}: p99 latency of {self.resource} above {fraction:.0%} of {limit_text}; "
-                        "requests near the limit are cut off")
-        creation, per_endpoint = self._session_creation_quota()
-        capacity = self.agent.plan.session_creation_capacity_per_second * self.seconds
-        for level, fraction in self.levels["new_session_rate"].items():
-            targets = [(e, [m]) for e, m in zip(self.endpoints, sessions, strict=True)] if per_endpoint else [
-                (None, sessions)
-            ]
+                        f"{level.level}: p99 latency of {self.resource} above {level.fraction:.0%} of "
+                        f"{limit.describe_limit()}; requests near the limit are cut off")
+        creation = new_session_alarms(
+            self.agent.catalog, self.agent.region, self.agent.artifact_kind, self.levels["new_session_rate"],
+            self.period.to_seconds(),
+        )
+        quota = creation.quota
+        for level in creation.levels:
+            targets = [(e, [m]) for e, m in zip(self.endpoints, sessions, strict=True)] if creation.per_endpoint \
+                else [(None, sessions)]
             for endpoint, metrics in targets:
-                self._alarm("NewSessions", level, _sum(metrics, "new sessions", self.period),
-                            fraction * capacity, _AT_ONCE,
+                self._alarm("NewSessions", level, _sum(metrics, "new sessions", self.period), AT_ONCE,
                             # No new sessions: far from the creation quota.
                             not_breaching,
-                            f"{level}: new sessions of {self.resource}"
-                            f"{'' if endpoint is None else ' on endpoint ' + endpoint} above {fraction:.0%} of "
-                            f"{creation.formatted()}, the {creation.describe()}; reuse sessions across turns, or "
-                            f"{creation.increase_advice()}",
+                            f"{level.level}: new sessions of {self.resource}"
+                            f"{'' if endpoint is None else ' on endpoint ' + endpoint} above {level.fraction:.0%} of "
+                            f"{quota.formatted()}, the {quota.describe()}; reuse sessions across turns, or "
+                            f"{quota.increase_advice()}",
                             endpoint=endpoint)
-        if per_endpoint:
+        if creation.per_endpoint:
             for endpoint, metric in zip(self.endpoints, sessions, strict=True):
                 self.m._new_sessions_graph.add_left_metric(_per_second(
                     metric, f"{self.resource}::{endpoint} new sessions/s", f"s{self.m._next_graph_key()}"
                 ))
-        if self.agent.plan.rate_model is RateModel.PER_ENDPOINT:
+        if self.m._invoke.per_endpoint:
             self._per_endpoint_invoke_alarms(invocations)
         self._dashboard_row(invocations, throttles, system_errors, user_errors, latency, sessions,
-                            limit_ms, capacity)
+                            limit.limit_ms, limit.levels, creation.limit)
 
     def _alarm(
         self,
         metric_label: str,
-        level: str,
+        level: AlarmLevel,
         metric: cloudwatch.IMetric,
-        threshold: float,
-        evaluation: _Evaluation,
+        evaluation: Evaluation,
         treat_missing_data: cloudwatch.TreatMissingData,
         description: str,
         *,
@@ -658,43 +642,23 @@ class _AgentAlarms:
             scope,
             resource=resource,
             metric_label=metric_label,
-            disambiguator=level,
+            level=level,
             metric=metric,
-            threshold=threshold,
             evaluation=evaluation,
             treat_missing_data=treat_missing_data,
             description=description,
         )
 
-    def _latency_limit(self) -> tuple[float, str]:
-        plan = self.agent.plan
-        if plan.mode is InvocationMode.ASYNCHRONOUS:
-            # The asynchronous invocation answers at once and the work continues in the session, so
-            # the request itself is bound by the synchronous request timeout, not the job duration.
-            quota = self.agent.catalog.resolve(QuotaName.SYNCHRONOUS_REQUEST_TIMEOUT, self.agent.region)
-            return quota.value * 1000.0, f"{quota.formatted()}, the {quota.describe()}"
-        limit = format_value(plan.mode_limit_seconds, Unit.SECONDS)
-        return plan.mode_limit_seconds * 1000.0, f"{limit}, the limit of the {plan.mode.value} invocation mode"
-
-    def _session_creation_quota(self) -> tuple[ResolvedQuota, bool]:
-        name = (
-            QuotaName.SESSION_CREATION_RATE_DIRECT_CODE
-            if self.agent.artifact_kind is ArtifactKind.DIRECT_CODE
-            else QuotaName.SESSION_CREATION_RATE_CONTAINER
-        )
-        quota = self.agent.catalog.resolve(name, self.agent.region)
-        return quota, quota.quota.scope is QuotaScope.ENDPOINT
-
     def _per_endpoint_invoke_alarms(self, invocations: list[cloudwatch.Metric]) -> None:
         """Edition 2026-03: each endpoint has its own invoke rate quota."""
-        quota = self.m._invoke_quota
+        quota = self.m._invoke.quota
         for endpoint, metric in zip(self.endpoints, invocations, strict=True):
-            for level, fraction in self.m._invoke_levels.items():
-                self._alarm("InvokeRate", level, metric, fraction * quota.per_second * self.seconds, _AT_ONCE,
+            for level in self.m._invoke.levels:
+                self._alarm("InvokeRate", level, metric, AT_ONCE,
                             # No invocations: far from the quota.
                             cloudwatch.TreatMissingData.NOT_BREACHING,
-                            f"{level}: invocations of {self.resource} on endpoint {endpoint} above {fraction:.0%} "
-                            f"of {quota.formatted()}, the {quota.describe()}; add endpoints or "
+                            f"{level.level}: invocations of {self.resource} on endpoint {endpoint} above "
+                            f"{level.fraction:.0%} of {quota.formatted()}, the {quota.describe()}; add endpoints or "
                             f"{quota.increase_advice()}",
                             endpoint=endpoint)
             self.m._invocations_graph.add_left_metric(
@@ -710,17 +674,18 @@ class _AgentAlarms:
         latency: list[cloudwatch.Metric],
         sessions: list[cloudwatch.Metric],
         limit_ms: float,
+        latency_levels: Sequence[AlarmLevel],
         session_capacity: float,
     ) -> None:
         plan = self.agent.plan
-        width = _DASHBOARD_WIDTH // 5
-        last = _DASHBOARD_WIDTH - 4 * width
+        total = self.m._width
+        widths = _widths(total, 5)
         errors = [m.with_(label=f"{m.label} system") for m in system_errors]
         errors += [m.with_(label=f"{m.label} user") for m in user_errors]
         latency_lines = [cloudwatch.HorizontalAnnotation(value=limit_ms, label="invocation limit")]
         latency_lines += [
-            cloudwatch.HorizontalAnnotation(value=f * limit_ms, label=f"{level} {f:.0%}")
-            for level, f in self.levels["latency"].items()
+            cloudwatch.HorizontalAnnotation(value=level.threshold, label=f"{level.level} {level.fraction:.0%}")
+            for level in latency_levels
         ]
         session_lines = [cloudwatch.HorizontalAnnotation(value=session_capacity, label="creation quota per period")]
         self.m.dashboard.add_widgets(
@@ -728,41 +693,31 @@ class _AgentAlarms:
                 markdown=(
                     f"### {self.resource}: {plan.mode.value} invocation, endpoints {', '.join(self.endpoints)}"
                 ),
-                width=_DASHBOARD_WIDTH,
+                width=total,
                 height=1,
             )
         )
         self.m.dashboard.add_widgets(
-            cloudwatch.GraphWidget(title=f"{self.resource} invocations", left=invocations, width=width,
-                                   height=_GRAPH_HEIGHT),
-            cloudwatch.GraphWidget(title=f"{self.resource} throttles", left=throttles, width=width,
-                                   height=_GRAPH_HEIGHT),
-            cloudwatch.GraphWidget(title=f"{self.resource} errors", left=errors, width=width, height=_GRAPH_HEIGHT),
+            cloudwatch.GraphWidget(title=f"{self.resource} invocations", left=invocations, width=widths[0]),
+            cloudwatch.GraphWidget(title=f"{self.resource} throttles", left=throttles, width=widths[1]),
+            cloudwatch.GraphWidget(title=f"{self.resource} errors", left=errors, width=widths[2]),
             cloudwatch.GraphWidget(title=f"{self.resource} latency p99 (ms)", left=latency,
-                                   left_annotations=latency_lines, width=width, height=_GRAPH_HEIGHT),
+                                   left_annotations=latency_lines, width=widths[3]),
             cloudwatch.GraphWidget(title=f"{self.resource} new sessions", left=sessions,
-                                   left_annotations=session_lines, width=last, height=_GRAPH_HEIGHT),
+                                   left_annotations=session_lines, width=widths[4]),
         )
+
+
+def _widths(total: int, count: int) -> list[int]:
+    """Widths of ``count`` widgets filling a dashboard row of ``total`` grid units (the last takes the rest)."""
+    each = total // count
+    return [each] * (count - 1) + [total - each * (count - 1)]
 
 
 def _group(parent: Construct, construct_id: str) -> Construct:
     """The child grouping construct ``construct_id`` of ``parent``, created on first use."""
     existing = parent.node.try_find_child(construct_id)
     return existing if isinstance(existing, Construct) else Construct(parent, construct_id)
-
-
-def _level_problems(name: str, levels: Mapping[str, float], *, fraction: bool) -> list[str]:
-    problems: list[str] = []
-    for level, value in levels.items():
-        if not isinstance(level, str) or not level or set(level) - _ALARM_NAME_CHARACTERS:
-            problems.append(f"{name} keys must be alarm-name-safe disambiguators like 'Warning', got {level!r}")
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            problems.append(f"{name}[{level!r}] must be a number, got {value!r}")
-        elif fraction and not 0 < value <= 1:
-            problems.append(f"{name}[{level!r}] must be a fraction of the limit in (0, 1], got {value!r}")
-        elif not fraction and value < 0:
-            problems.append(f"{name}[{level!r}] must be a count of at least 0, got {value!r}")
-    return problems
 
 
 def _sum(metrics: Sequence[cloudwatch.IMetric], label: str, period: cdk.Duration) -> cloudwatch.IMetric:
@@ -805,17 +760,10 @@ def _per_second(metric: cloudwatch.IMetric, label: str, key: str) -> cloudwatch.
     return cloudwatch.MathExpression(expression=f"{key} / PERIOD({key})", using_metrics={key: metric}, label=label)
 
 
+# The default thresholds are planning data: constructs_lib.planning.operations.DEFAULT_*_THRESHOLDS.
 __all__ = [
     "ACTIVE_SESSION_COUNT_DIMENSIONS",
     "ACTIVE_SESSION_COUNT_METRIC",
-    "DEFAULT_ACTIVE_SESSION_THRESHOLDS",
-    "DEFAULT_INVOKE_RATE_THRESHOLDS",
-    "DEFAULT_LATENCY_THRESHOLDS",
-    "DEFAULT_NEW_SESSION_RATE_THRESHOLDS",
-    "DEFAULT_SESSION_CREATION_THRESHOLDS",
-    "DEFAULT_SYSTEM_ERROR_THRESHOLDS",
-    "DEFAULT_THROTTLE_THRESHOLDS",
-    "DEFAULT_USER_ERROR_RATE_THRESHOLDS",
     "AgentMonitoring",
     "metric_active_session_count",
 ]

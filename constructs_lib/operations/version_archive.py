@@ -1,10 +1,10 @@
 """AgentVersionArchive: every version of an agent, copied to S3 before AgentCore forgets it.
 
 Each runtime update creates an immutable version; an agent keeps at most the versions-per-agent quota of
-them, and (edition 2026-03 material) inactive versions are deleted after 45 days. The archive answers
-"what exactly was version 37 of this agent" long after that: one JSON document per version, at
-``agents/<runtimeId>/versions/<version>.json``, holding the full ``GetAgentRuntime`` response of that
-version and the capture time.
+them, so old versions must be deleted to deploy again (and older material says inactive versions are deleted
+automatically). The archive answers "what exactly was version 37 of this agent" long after that: one JSON
+document per version, at ``agents/<runtimeId>/versions/<version>.json``, holding the full ``GetAgentRuntime``
+response of that version and the capture time.
 
 An archiver Lambda function (``constructs_lib/handlers/version_archiver.py``) writes the documents. It is
 invoked by an EventBridge rule on the CloudTrail events of runtime and endpoint creation and update
@@ -17,7 +17,6 @@ Log groups: the archiver's log group is created here with a retention (one year 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import aws_cdk as cdk
@@ -39,11 +38,12 @@ from constructs_lib._cdk import nag
 from constructs_lib._cdk.buckets import access_logs_bucket as _logs_bucket
 from constructs_lib._cdk.buckets import use_bucket_policy_for_access_logs
 from constructs_lib._cdk.functions import DEFAULT_PYTHON_RUNTIME, HANDLERS_DIR
-from constructs_lib._cdk.reporting import report_info, report_warning, warn_unless_retained
+from constructs_lib._cdk.reporting import report, report_unresolved, report_warning, warn_unless_retained
 from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.agent.agent import AgentCoreAgent
-from constructs_lib.errors import ConstructsLibValidationError
+from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.limits.catalog import QuotaName
+from constructs_lib.planning.operations import archive_projection, archive_transition_problems, sweep_interval_seconds
 
 #: Key prefix of the archived documents.
 ARCHIVE_PREFIX = "agents/"
@@ -65,11 +65,22 @@ GET_AGENT_RUNTIME = "bedrock-agentcore:GetAgentRuntime"
 #: IAM action listing a runtime's versions (no resource type in the Service Authorization Reference).
 LIST_AGENT_RUNTIME_VERSIONS = "bedrock-agentcore:ListAgentRuntimeVersions"
 
+#: botocore ``total_max_attempts`` of the archiver's control-plane client, the first call included (adaptive retry mode
+#: spaces them out under throttling).
+CONTROL_PLANE_MAX_ATTEMPTS = 10
+#: The archiver starts no new version when less invocation time than this is left, so it reports and fails
+#: (to be retried) instead of being stopped mid-write.
+DEADLINE_MARGIN = cdk.Duration.seconds(20)
+
 _HANDLER_MODULE = "version_archiver"
 _ARCHIVED_BY = "_constructs_lib_archived_by"
 _AUDIT_REQUIRED = "_constructs_lib_audit_required"
-_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
-_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+# The archiver's environment (read by constructs_lib/handlers/version_archiver.py).
+_ENV_BUCKET = "ARCHIVE_BUCKET"
+_ENV_PREFIX = "ARCHIVE_PREFIX"
+_ENV_RUNTIME_IDS = "ARCHIVED_RUNTIME_IDS"
+_ENV_MAX_ATTEMPTS = "CONTROL_PLANE_MAX_ATTEMPTS"
+_ENV_DEADLINE_MARGIN = "DEADLINE_MARGIN_SECONDS"
 
 
 def mark_audit_required(agent: AgentCoreAgent) -> None:
@@ -114,10 +125,10 @@ class _AuditCoverage:
 class AgentVersionArchive(Construct):
     """Defines an S3 archive of every AgentCore runtime version, kept current by events and a daily sweep.
 
-    Resources: the archive bucket (``bucket``: versioned, encrypted, TLS-only, public access blocked,
-    object ownership enforced, server access logs, lifecycle to S3 Glacier Instant Retrieval, retained on
-    deletion, optional object lock), an access-log bucket (``access_logs_bucket``) unless one is given,
-    the archiver function (``function``: Python, ARM64, X-Ray, its own log group ``log_group`` with
+    Resources: the archive bucket (``Resource``, ``bucket`` and ``node.default_child``: versioned, encrypted,
+    TLS-only, public access blocked, object ownership enforced, server access logs, lifecycle to S3 Glacier Instant
+    Retrieval, retained on deletion, optional object lock), an access-log bucket (``access_logs_bucket``) unless
+    one is given, the archiver function (``function``: Python, ARM64, X-Ray, its own log group ``log_group`` with
     retention, a least-privilege role ``role``), an EventBridge rule on CloudTrail runtime events
     (``event_rule``), a schedule rule (``schedule_rule``), an encrypted TLS-only dead-letter queue
     (``dead_letter_queue``) and an alarm on it (``dead_letter_alarm``).
@@ -136,8 +147,8 @@ class AgentVersionArchive(Construct):
             on. Default with ``object_lock``: GOVERNANCE mode for 365 days.
         archive_transition_after: age at which documents move to S3 Glacier Instant Retrieval. That class
             keeps millisecond reads, so an audit question is answered at once (Deep Archive would need a
-            12 to 48 hour restore first). S3 does not transition objects under 128 KiB by default, and
-            small documents are cheaper left in Standard, so that default is kept. Default: 30 days.
+            restore of hours first). By default S3 does not transition objects below its minimum transition
+            size, and such small documents are cheaper left in Standard, so that default is kept. Default: 30 days.
         removal_policy: what happens to the buckets when the stack deletes them. Default: RETAIN (the
             archive outlives the stack; that is its purpose).
         schedule: when the full sweep runs. Default: once a day.
@@ -179,12 +190,12 @@ class AgentVersionArchive(Construct):
         self.schedule: events.Schedule = schedule or events.Schedule.rate(cdk.Duration.days(1))
         self._agents: dict[str, AgentCoreAgent] = {}
         transition_after = archive_transition_after or cdk.Duration.days(30)
-        if not transition_after.is_unresolved() and transition_after.to_days(
-            integral=False
-        ) < 1:
-            raise ConstructsLibValidationError(
+        if transition_after.is_unresolved():
+            report_unresolved(self, "archive_transition_after", "S3 lifecycle rules' whole days")
+        else:
+            raise_all(
                 "InvalidArchiveTransition",
-                f"archive_transition_after must be at least 1 day, got {transition_after.to_human_string()}",
+                archive_transition_problems(transition_after.to_days(integral=False)),
                 self.node.path,
             )
         lock = object_lock or object_lock_default_retention is not None
@@ -196,7 +207,7 @@ class AgentVersionArchive(Construct):
         )
         self.bucket = s3.Bucket(
             self,
-            "Bucket",
+            "Resource",
             # Versioning keeps every write recoverable; object lock (optional) makes documents immutable.
             versioned=True,
             object_lock_enabled=lock or None,
@@ -230,6 +241,7 @@ class AgentVersionArchive(Construct):
             ],
             removal_policy=removal_policy,
         )
+        self.node.default_child = self.bucket
         self.dead_letter_queue = sqs.Queue(
             self,
             "DeadLetterQueue",
@@ -262,7 +274,8 @@ class AgentVersionArchive(Construct):
                 "dead-letter queue and the function's logs, then re-run the sweep"
             ),
             metric=self.dead_letter_queue.metric_approximate_number_of_messages_visible(
-                period=cdk.Duration.minutes(1), statistic="Maximum"
+                period=cdk.Duration.seconds(self.catalog.value(QuotaName.CLOUDWATCH_METRIC_PERIOD)),
+                statistic="Maximum",
             ),
             threshold=0,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -321,12 +334,16 @@ class AgentVersionArchive(Construct):
             tracing=lambda_.Tracing.ACTIVE,
             log_group=self.log_group,
             dead_letter_queue=self.dead_letter_queue,
-            retry_attempts=2,
+            # As many retries of a failed event as Lambda allows; a retry skips what is archived already.
+            retry_attempts=int(self.catalog.value(QuotaName.LAMBDA_ASYNC_RETRY_ATTEMPTS)),
             description="Archives every AgentCore runtime version to S3 (constructs_lib AgentVersionArchive)",
+            # Every value the handler needs is set here; it has no fallback of its own.
             environment={
-                "ARCHIVE_BUCKET": self.bucket.bucket_name,
-                "ARCHIVE_PREFIX": ARCHIVE_PREFIX,
-                "ARCHIVED_RUNTIME_IDS": "",
+                _ENV_BUCKET: self.bucket.bucket_name,
+                _ENV_PREFIX: ARCHIVE_PREFIX,
+                _ENV_RUNTIME_IDS: "",
+                _ENV_MAX_ATTEMPTS: str(CONTROL_PLANE_MAX_ATTEMPTS),
+                _ENV_DEADLINE_MARGIN: str(int(DEADLINE_MARGIN.to_seconds())),
             },
         )
         nag.acknowledge(
@@ -406,7 +423,7 @@ class AgentVersionArchive(Construct):
             self.role.add_to_principal_policy(self._get_statement)
         self._get_statement.add_resources(agent.agent_runtime_arn)
         self.function.add_environment(
-            "ARCHIVED_RUNTIME_IDS", cdk.Fn.join(",", [a.agent_runtime_id for a in self._agents.values()])
+            _ENV_RUNTIME_IDS, cdk.Fn.join(",", [a.agent_runtime_id for a in self._agents.values()])
         )
         self._check_keeps_up(agent)
 
@@ -414,48 +431,16 @@ class AgentVersionArchive(Construct):
         """Allow ``grantee`` to read the archived documents (auditors, tooling)."""
         return self.bucket.grant_read(grantee, f"{ARCHIVE_PREFIX}*")
 
-    def _sweep_interval_seconds(self) -> float | None:
-        match = _RATE.match(self.schedule.expression_string)
-        if match is None:
-            return None
-        return int(match.group(1)) * _UNIT_SECONDS[match.group(2).rstrip("s")]
-
     def _check_keeps_up(self, agent: AgentCoreAgent) -> None:
-        finding = agent.plan.finding("VersionsQuotaAtRisk")
         rate = agent.plan.profile.deployments_per_day
-        if finding is None or not rate:
+        if not rate:
             return
-        interval = self._sweep_interval_seconds()
-        if interval is None:
-            report_info(
-                self,
-                "SweepScheduleNotChecked",
-                f"{agent.runtime_name}: the sweep schedule {self.schedule.expression_string} is not a rate, so "
-                "whether it keeps up with the agent's deployments is not checked"
-            )
-            return
-        versions = agent.catalog.resolve(QuotaName.VERSIONS_PER_AGENT, agent.region)
-        between_sweeps = rate * interval / 86400
-        fill_days = f"{versions.value / rate:,.1f} days"
-        if between_sweeps >= versions.value:
-            report_warning(
-                self,
-                "VersionArchiveFallsBehind",
-                f"agent {agent.runtime_name} deploys {rate:g} times a day, so "
-                f"{between_sweeps:,.0f} versions are created between two sweeps ({self.schedule.expression_string}), "
-                f"more than {versions.formatted()}, the {versions.describe()}: the quota fills in "
-                f"{fill_days}, and a missed CloudTrail event means versions "
-                "deleted to make room are lost before the sweep sees them; sweep more often "
-                "(schedule=Schedule.rate(...)), deploy less often, or " + versions.increase_advice(),
-            )
-        else:
-            report_info(
-                self,
-                "VersionArchiveKeepsUp",
-                f"{agent.runtime_name}: {finding.code}: the quota of {versions.formatted()} versions fills in "
-                f"{fill_days}; the archive captures each version on its CloudTrail event and sweeps on "
-                f"{self.schedule.expression_string}, so it keeps up; delete old versions only once they are archived"
-            )
+        expression = self.schedule.expression_string
+        projection = archive_projection(
+            agent.catalog, agent.region, agent=agent.runtime_name, deployments_per_day=rate, schedule=expression,
+            interval_seconds=sweep_interval_seconds(expression),
+        )
+        report(self, projection.findings)
 
 
 __all__ = [

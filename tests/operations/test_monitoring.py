@@ -9,7 +9,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_sns as sns
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Annotations, Match, Template
 
 from constructs_lib import AgentArtifact, AgentCoreAgent, ConstructsLibValidationError, WorkloadProfile
 from constructs_lib._cdk.scope import catalog_for
@@ -350,7 +350,8 @@ def test_monitoring_creates_no_log_group(monitored: Any) -> None:
         ({"alarm_name_prefix": "ops", "active_session_thresholds": {"Warning": 80}}, "fraction"),
         ({"alarm_name_prefix": "ops", "invoke_rate_thresholds": {"Warning": 0}}, "fraction"),
         ({"alarm_name_prefix": "ops", "session_creation_thresholds": {"Warning": 2}}, "fraction"),
-        ({"alarm_name_prefix": "ops", "period": cdk.Duration.seconds(90)}, "whole number of minutes"),
+        ({"alarm_name_prefix": "ops", "period": cdk.Duration.seconds(90)}, "whole multiple of 1 min.*got 90 s"),
+        ({"alarm_name_prefix": "ops", "period": cdk.Duration.seconds(30)}, "whole multiple of 1 min.*got 30 s"),
     ],
 )
 def test_fails_when_configuration_is_invalid(stack: cdk.Stack, kwargs: dict[str, Any], fragment: str) -> None:
@@ -387,8 +388,51 @@ def test_fails_when_an_alarm_would_read_too_many_metrics(stack: cdk.Stack) -> No
         endpoints=["a", "b", "c", "d", "e"],
     )
     monitoring = AgentMonitoring(stack, "Ops", alarm_name_prefix="ops")
-    with pytest.raises(ConstructsLibValidationError, match="endpoints") as exc:
-        monitoring.monitor_agent(agent)
-    assert exc.value.code == "TooManyMetricsInAlarm"
+    monitoring.monitor_agent(agent)
+    # THEN synthesis fails with the CloudWatch limit and the way out, and none of the agent's alarms is built
+    (message,) = monitoring.node.validate()
+    assert message.startswith("[TooManyMetricsInAlarm] monitoring 6 endpoints of wide_agent needs alarms over 12")
+    assert "more than 10" in message and "endpoints=[...]" in message
+    assert not [a for a in monitoring.created_alarms() if "wide_agent" in a.node.path]
     # AND watching fewer endpoints per call works
-    monitoring.monitor_agent(agent, endpoints=["DEFAULT", "a"])
+    other = AgentMonitoring(stack, "Other", alarm_name_prefix="other")
+    other.monitor_agent(agent, endpoints=["DEFAULT", "a"])
+    assert other.node.validate() == []
+    assert other.monitored_agents == [agent]
+
+
+def test_the_ratio_alarm_is_what_makes_many_endpoints_too_wide(stack: cdk.Stack) -> None:
+    agent = AgentCoreAgent(
+        stack, "Wide", runtime_name="wide_agent", artifact=AgentArtifact.from_managed_repository("v1"),
+        endpoints=["a", "b", "c", "d", "e"],
+    )
+    monitoring = AgentMonitoring(stack, "Ops", alarm_name_prefix="ops").monitor_agent(agent, user_error_rate={})
+    assert monitoring.node.validate() == []
+
+
+def test_dashboard_is_the_primary_child(stack: cdk.Stack) -> None:
+    monitoring = AgentMonitoring(stack, "Ops", alarm_name_prefix="ops", dashboard_interval=cdk.Duration.days(7))
+    assert monitoring.node.default_child is monitoring.dashboard
+    assert monitoring.dashboard.node.id == "Resource"
+    assert _dashboard(Template.from_stack(stack))["start"] == "-P7D"
+
+
+def test_dashboard_time_range_is_cloudwatchs_own_by_default(stack: cdk.Stack) -> None:
+    AgentMonitoring(stack, "Ops", alarm_name_prefix="ops")
+    assert "start" not in _dashboard(Template.from_stack(stack))
+
+
+def test_token_prefix_is_not_guessed(stack: cdk.Stack) -> None:
+    prefix = cdk.CfnParameter(stack, "Prefix").value_as_string
+    AgentMonitoring(stack, "Ops", alarm_name_prefix=prefix)
+    Annotations.from_stack(stack).has_info(
+        "/TestStack/Ops", Match.string_like_regexp("alarm_name_prefix is an unresolved token"))
+
+
+def test_period_is_a_multiple_of_the_metric_resolution(stack: cdk.Stack) -> None:
+    # GIVEN a five-minute period THEN rate thresholds are the quota per second times that period
+    support = _support(stack)
+    AgentMonitoring(stack, "Ops", alarm_name_prefix="ops", period=cdk.Duration.minutes(5), agents=[support])
+    pool = catalog_for(stack).resolve(QuotaName.INVOKE_RATE, REGION)
+    alarm = _alarm(Template.from_stack(stack), "ops-Account-InvokeRate-Warning")
+    assert alarm["Threshold"] == pytest.approx(0.8 * pool.per_second * 300)

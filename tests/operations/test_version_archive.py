@@ -18,7 +18,7 @@ from aws_cdk.assertions import Annotations, Capture, Match, Template
 from constructs_lib import AgentArtifact, AgentCoreAgent, ConstructsLibValidationError, WorkloadProfile
 from constructs_lib._cdk.scope import catalog_for
 from constructs_lib.handlers import version_archiver
-from constructs_lib.limits.catalog import QuotaName
+from constructs_lib.limits.catalog import EDITION_CONTEXT_KEY, QuotaName
 from constructs_lib.operations.version_archive import (
     RUNTIME_EVENT_NAMES,
     AgentVersionArchive,
@@ -165,13 +165,17 @@ def test_archiver_function_settings(archived: Any) -> None:
             "ARCHIVED_RUNTIME_IDS": {"Fn::Join": [",", [
                 {"Fn::GetAtt": [_logical_id(stack, a.runtime), "AgentRuntimeId"]} for a in agents
             ]]},
+            "CONTROL_PLANE_MAX_ATTEMPTS": "10",
+            "DEADLINE_MARGIN_SECONDS": "20",
         }},
     })
     template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 365})
-    template.has_resource_properties("AWS::Lambda::EventInvokeConfig", {"MaximumRetryAttempts": 2})
-    # the handler reads the environment variables the construct sets
-    assert {version_archiver.ENV_BUCKET, version_archiver.ENV_PREFIX, version_archiver.ENV_RUNTIME_IDS} == {
-        "ARCHIVE_BUCKET", "ARCHIVE_PREFIX", "ARCHIVED_RUNTIME_IDS"}
+    template.has_resource_properties("AWS::Lambda::EventInvokeConfig", {
+        "MaximumRetryAttempts": catalog_for(stack).value(QuotaName.LAMBDA_ASYNC_RETRY_ATTEMPTS)})
+    # the construct sets every variable the handler requires (it has no fallback of its own)
+    (function,) = template.find_resources("AWS::Lambda::Function", {
+        "Properties": {"Handler": "version_archiver.handler"}}).values()
+    assert set(version_archiver.REQUIRED_ENVIRONMENT) <= set(function["Properties"]["Environment"]["Variables"])
     assert [a.runtime_name for a in archive.archived_agents] == ["support_agent", "research_agent"]
 
 
@@ -322,7 +326,6 @@ def test_warns_when_deployments_outrun_the_sweep(stack: cdk.Stack) -> None:
     # swept so rarely that more versions than the quota are created between two sweeps
     versions = catalog_for(stack).resolve(QuotaName.VERSIONS_PER_AGENT, REGION)
     busy = _agent(stack, "busy", deployments_per_day=30)
-    assert busy.plan.finding("VersionsQuotaAtRisk") is not None
     days = int(versions.value // 30) + 1
     AgentVersionArchive(stack, "Archive", agents=[busy], schedule=events.Schedule.rate(cdk.Duration.days(days)))
     # THEN an acknowledgeable warning names the agent, the quota and the way out
@@ -339,7 +342,31 @@ def test_daily_sweep_keeps_up_with_a_busy_agent(stack: cdk.Stack) -> None:
     AgentVersionArchive(stack, "Archive", agents=[busy])
     annotations = Annotations.from_stack(stack)
     annotations.has_no_warning("/TestStack/Archive", Match.any_value())
-    annotations.has_info("/TestStack/Archive", Match.string_like_regexp("VersionsQuotaAtRisk"))
+    annotations.has_info("/TestStack/Archive", Match.string_like_regexp(
+        r"VersionArchiveKeepsUp.*busy_agent: at 30 deployments a day the quota of 1,000 versions fills in 33.3 days"))
+
+
+def test_projection_does_not_rest_on_automatic_version_deletion(make_stack: Callable[..., cdk.Stack]) -> None:
+    # GIVEN edition 2026-03 and 2026-09, and a weekly sweep of an agent deploying 200 times a day
+    for edition in ("2026-03", "2026-09"):
+        stack = make_stack(context={EDITION_CONTEXT_KEY: edition})
+        busy = _agent(stack, "busy", deployments_per_day=200)
+        AgentVersionArchive(stack, "Archive", agents=[busy], schedule=events.Schedule.rate(cdk.Duration.days(7)))
+        # THEN both editions warn: 1,400 versions between two sweeps, whatever deletes inactive versions
+        Annotations.from_stack(stack).has_warning("/TestStack/Archive", Match.string_like_regexp(
+            r"VersionArchiveFallsBehind.*1,400 versions are created between two sweeps"))
+
+
+def test_archive_bucket_is_the_primary_child(stack: cdk.Stack) -> None:
+    archive = AgentVersionArchive(stack, "Archive")
+    assert archive.node.default_child is archive.bucket and archive.bucket.node.id == "Resource"
+
+
+def test_token_transition_is_not_guessed(stack: cdk.Stack) -> None:
+    days = cdk.CfnParameter(stack, "Days", type="Number").value_as_number
+    AgentVersionArchive(stack, "Archive", archive_transition_after=cdk.Duration.days(days))
+    Annotations.from_stack(stack).has_info(
+        "/TestStack/Archive", Match.string_like_regexp("archive_transition_after is an unresolved token"))
 
 
 def test_cron_schedule_is_not_checked(stack: cdk.Stack) -> None:
@@ -367,9 +394,10 @@ def test_audited_agent_archived_later_is_not_reported(stack: cdk.Stack) -> None:
     Annotations.from_stack(stack).has_no_warning("*", Match.string_like_regexp("AuditedAgentNotArchived"))
 
 
-def test_fails_when_the_transition_is_shorter_than_a_day(stack: cdk.Stack) -> None:
-    with pytest.raises(ConstructsLibValidationError, match="archive_transition_after") as exc:
-        AgentVersionArchive(stack, "Archive", archive_transition_after=cdk.Duration.hours(6))
+@pytest.mark.parametrize("after", [cdk.Duration.hours(6), cdk.Duration.hours(36)])
+def test_fails_when_the_transition_is_not_whole_days(stack: cdk.Stack, after: cdk.Duration) -> None:
+    with pytest.raises(ConstructsLibValidationError, match="archive_transition_after.*whole number of days") as exc:
+        AgentVersionArchive(stack, "Archive", archive_transition_after=after)
     assert exc.value.code == "InvalidArchiveTransition"
 
 

@@ -59,8 +59,16 @@ class PutCounter:
         self.count += 1
 
 
+PREFIX = "agents/"
+MARGIN_MS = 20_000
+
+
 def _archiver(control: Any, s3: Any, **kwargs: Any) -> va.VersionArchiver:
-    return va.VersionArchiver(control_client=control, s3_client=s3, bucket=BUCKET, clock=lambda: FIXED_TIME, **kwargs)
+    if "remaining_ms" in kwargs:
+        kwargs.setdefault("deadline_margin_ms", MARGIN_MS)
+    return va.VersionArchiver(
+        control_client=control, s3_client=s3, bucket=BUCKET, prefix=PREFIX, clock=lambda: FIXED_TIME, **kwargs
+    )
 
 
 def _event(name: str, runtime_id: str) -> dict[str, Any]:
@@ -248,7 +256,7 @@ def test_throttled_call_is_retried_by_botocore(aws: tuple[Any, Any]) -> None:
 
 def test_retry_configuration_is_adaptive() -> None:
     config = va.retry_config(7)
-    assert config.retries == {"mode": "adaptive", "max_attempts": 7}
+    assert config.retries == {"mode": "adaptive", "total_max_attempts": 7}
 
 
 def _stubbed_control(pages: list[list[str]], runtime_id: str, page_size: int) -> tuple[Any, Stubber]:
@@ -373,10 +381,30 @@ def test_handler_builds_clients_from_the_environment(aws: tuple[Any, Any], monke
     control, s3 = aws
     runtime_id = _create(control, "support_agent")
     monkeypatch.setattr(va, "_ARCHIVER", None)
-    monkeypatch.setenv(va.ENV_BUCKET, BUCKET)
-    monkeypatch.setenv(va.ENV_RUNTIME_IDS, f"{runtime_id}, ")
+    for name, value in _environment(runtime_id).items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv(va.ENV_PAGE_SIZE, "50")
     # WHEN the schedule invokes it
     result = va.handler({"action": "sweep"}, None)
-    # THEN the runtime's version is archived
+    # THEN the runtime's version is archived, under the prefix the environment names
     assert result["written"] == 1 and result["failed"] == {}
+    assert list(_objects(s3)) == [va.object_key("archive/", runtime_id, "1")]
+    assert va._ARCHIVER is not None and va._ARCHIVER.control.meta.config.retries["total_max_attempts"] == 3
+
+
+def _environment(runtime_id: str) -> dict[str, str]:
+    return {va.ENV_BUCKET: BUCKET, va.ENV_PREFIX: "archive/", va.ENV_RUNTIME_IDS: f"{runtime_id}, ",
+            va.ENV_MAX_ATTEMPTS: "3", va.ENV_DEADLINE_MARGIN: "20"}
+
+
+@pytest.mark.parametrize("missing", va.REQUIRED_ENVIRONMENT)
+def test_fails_to_start_without_a_variable_the_construct_sets(missing: str) -> None:
+    # The handler has no fallback of its own: a missing variable is a start-up error naming it
+    environ = {k: v for k, v in _environment("support_agent-abcdefghij").items() if k != missing}
+    with pytest.raises(va.ArchiverConfigurationError, match=missing):
+        va.build_archiver(environ)
+
+
+def test_deadline_margin_comes_from_the_environment(aws: tuple[Any, Any]) -> None:
+    archiver = va.build_archiver({**_environment("x"), va.ENV_DEADLINE_MARGIN: "5"}, remaining_ms=lambda: 6000)
+    assert archiver.deadline_margin_ms == 5000 and not archiver._out_of_time()
