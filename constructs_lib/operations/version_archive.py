@@ -72,6 +72,10 @@ CONTROL_PLANE_MAX_ATTEMPTS = 10
 #: (to be retried) instead of being stopped mid-write.
 DEADLINE_MARGIN = cdk.Duration.seconds(20)
 
+#: The plan's warning that an agent's versions reach the versions-per-agent quota; the archive's notes on keeping
+#: up are given only beside it.
+VERSIONS_AT_RISK = "VersionsQuotaAtRisk"
+
 _HANDLER_MODULE = "version_archiver"
 _ARCHIVED_BY = "_constructs_lib_archived_by"
 _AUDIT_REQUIRED = "_constructs_lib_audit_required"
@@ -439,6 +443,7 @@ class AgentVersionArchive(Construct):
         projection = archive_projection(
             agent.catalog, agent.region, agent=agent.runtime_name, deployments_per_day=rate, schedule=expression,
             interval_seconds=sweep_interval_seconds(expression),
+            versions_at_risk=agent.plan.finding(VERSIONS_AT_RISK) is not None,
         )
         report(self, projection.findings)
 

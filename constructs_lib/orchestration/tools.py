@@ -224,7 +224,7 @@ class AgentTool(Construct):
             The grant of ``lambda:InvokeFunction`` on this function's ARN to the agent's role.
         """
         self.bind(agent)
-        return self.grant_invoke(agent.runtime)
+        return self.grant_invoke(agent)
 
     def bind(self, agent: AgentCoreAgent) -> None:
         """List the tool in ``agent``'s ``AGENT_TOOLS`` environment variable; grants nothing.

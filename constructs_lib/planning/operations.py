@@ -314,6 +314,7 @@ def archive_projection(
     deployments_per_day: float,
     schedule: str,
     interval_seconds: float | None,
+    versions_at_risk: bool = True,
 ) -> ArchiveProjection:
     """Project one agent's versions against the versions-per-agent quota and the archive's sweep.
 
@@ -330,6 +331,9 @@ def archive_projection(
         deployments_per_day: the agent's planned deployments per day (positive).
         schedule: the sweep's schedule expression, for messages.
         interval_seconds: the sweep interval (:func:`sweep_interval_seconds`), ``None`` for a cron schedule.
+        versions_at_risk: the agent's plan warns that its versions reach the quota (``VersionsQuotaAtRisk``); the
+            info notes (``VersionArchiveKeepsUp``, ``SweepScheduleNotChecked``) are given only then, the warning
+            always.
     """
     versions = catalog.resolve(QuotaName.VERSIONS_PER_AGENT, region)
     fill_days = versions.value / deployments_per_day
@@ -341,7 +345,7 @@ def archive_projection(
             f"deployments is not checked (the quota of {versions.formatted()} versions fills in {fill})",
             versions.quota.name, None, versions.value,
         )
-        return ArchiveProjection(None, fill_days, False, (info,))
+        return ArchiveProjection(None, fill_days, False, (info,) if versions_at_risk else ())
     between = deployments_per_day * interval_seconds / _SECONDS_PER_DAY
     if between >= versions.value:
         warning = Finding(
@@ -361,7 +365,7 @@ def archive_projection(
         "delete old versions only once they are archived",
         versions.quota.name, between, versions.value,
     )
-    return ArchiveProjection(between, fill_days, False, (info,))
+    return ArchiveProjection(between, fill_days, False, (info,) if versions_at_risk else ())
 
 
 __all__ = [

@@ -250,7 +250,7 @@ def test_grant_invoke_only_grants_and_bind_only_lists(stack: cdk.Stack) -> None:
     # GIVEN two agents: one only granted, one only bound
     granted, bound = code_agent(stack, "Triage"), code_agent(stack, "Writer")
     created = tool(stack)
-    created.grant_invoke(granted.runtime)
+    created.grant_invoke(granted)
     created.bind(bound)
     # THEN the granted agent may invoke but has no tool list; the bound agent has the list but no grant
     assert TOOLS_ENVIRONMENT_KEY not in granted.environment and tools_of(granted) == []

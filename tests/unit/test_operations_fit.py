@@ -191,6 +191,15 @@ def test_falls_behind_exactly_when_a_sweep_interval_creates_the_quota(rate: floa
     assert projection.fill_days == pytest.approx(versions / rate)
 
 
+def test_notes_on_keeping_up_only_beside_the_plans_versions_warning() -> None:
+    quiet = archive_projection(NEW, "us-east-1", agent="a", deployments_per_day=1, schedule="rate(1 day)",
+                               interval_seconds=86400, versions_at_risk=False)
+    assert quiet.findings == ()
+    behind = archive_projection(NEW, "us-east-1", agent="a", deployments_per_day=2000, schedule="rate(1 day)",
+                                interval_seconds=86400, versions_at_risk=False)
+    assert [f.code for f in behind.findings] == ["VersionArchiveFallsBehind"]
+
+
 def test_a_year_of_deployments_fills_the_versions_quota() -> None:
     # 1,200 deployments a year (about 3.3 a day) fill the 1,000-version quota within the year
     projection = project(NEW, 1200 / 365, 86400)
