@@ -13,10 +13,11 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: setup synth synth-strict test lint bench report docs clean
 
-$(PY_STAMP): pyproject.toml
+# The exact versions in constraints.txt (also for the build backend of the editable install).
+$(PY_STAMP): pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(PY) -m pip install --quiet --upgrade pip
+	PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(PY) -m pip install --quiet -e ".[dev]"
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json

@@ -10,6 +10,9 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+#: The package version, the one source of the distribution's version (pyproject.toml reads it).
+__version__ = "0.1.0"
+
 if TYPE_CHECKING:
     from constructs_lib.agent.agent import AgentCoreAgent
     from constructs_lib.agent.artifact import AgentArtifact
