@@ -6,7 +6,8 @@ PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 OUT ?= cdk.out
 
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# jsii (every synth, test, report and bench) runs on the Node pinned in package.json, not on the system's.
+export JSII_NODE := $(CURDIR)/node_modules/.bin/node
 export CDK_DISABLE_VERSION_CHECK := true
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
