@@ -1,24 +1,41 @@
 """Shared fixtures: one fixed environment, CDK template validation off for unit synths.
 
-CDK's CloudFormation template validation is most of synth time; unit tests turn it off here (before the
-jsii kernel starts) and the integration tests run the reference app in a subprocess with it on, strict.
+Set before the jsii kernel starts (its Node process reads the environment once):
+- jsii runs on the Node pinned in package.json, as under ``make``, also when pytest is started directly;
+- every app a test builds (``cdk.App()`` here, in a test module or in a subprocess) gets the feature flags of
+  cdk.json, the way ``cdk synth`` passes them to a user's app (``CDK_CONTEXT_JSON``), so tests see the templates users
+  get. Like the CLI's, they win over ``cdk.App(context=...)``; a test that needs another value of a flag passes it
+  as ``post_cli_context``. The library's own ``agentcore:`` keys stay out: tests choose their quota edition.
+- CDK's CloudFormation template validation is most of synth time; unit tests turn it off here and the integration
+  tests run the reference app in a subprocess with it on, strict.
 """
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+#: The CDK feature flags of cdk.json (every context key but the library's own ``agentcore:`` keys).
+FEATURE_FLAGS = {
+    key: value
+    for key, value in json.loads((ROOT / "cdk.json").read_text())["context"].items()
+    if not key.startswith("agentcore:")
+}
+PINNED_NODE = ROOT / "node_modules" / ".bin" / "node"
 
 os.environ.setdefault("CDK_VALIDATION", "false")
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+os.environ.setdefault("CDK_CONTEXT_JSON", json.dumps(FEATURE_FLAGS))
+if PINNED_NODE.exists():
+    os.environ.setdefault("JSII_NODE", str(PINNED_NODE))
 
 from collections.abc import Callable, Mapping  # noqa: E402
-from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 import aws_cdk as cdk  # noqa: E402
 import pytest  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 ENV = cdk.Environment(account=ACCOUNT, region=REGION)

@@ -2,7 +2,8 @@
 
 cdk-nag 3 matches acknowledgments by exact finding id (``AwsSolutions::AwsSolutions-IAM5[Resource::…]``),
 so the ids are rendered here the way cdk-nag renders the resources: intrinsic references become
-``<AWS::Partition>``, ``<AWS::Region>``, ``<AWS::AccountId>``.
+``<AWS::Partition>``, ``<AWS::Region>``, ``<AWS::AccountId>``, and values the stack knows are literal (the partition
+of a stack with a concrete region under the recommended ``@aws-cdk/core:enablePartitionLiterals`` flag).
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ def acknowledge(scope: IConstruct, rule: str, findings: Iterable[str | None], re
         validations.acknowledge(cdk.Acknowledgment(id=f"{_PACK}::{rule}{suffix}", reason=reason))
 
 
+def partition_text(stack: cdk.Stack) -> str:
+    """The stack's partition as cdk-nag prints it (``Stack.partition``: literal or ``AWS::Partition``)."""
+    return "<AWS::Partition>" if cdk.Token.is_unresolved(stack.partition) else stack.partition
+
+
 def region_text(stack: cdk.Stack) -> str:
     """The stack's region as cdk-nag prints it."""
     return "<AWS::Region>" if cdk.Token.is_unresolved(stack.region) else stack.region
@@ -37,7 +43,7 @@ def arn_text(stack: cdk.Stack, service: str, resource: str, *, region: bool = Tr
     """An ARN in this stack's partition, region and account as cdk-nag prints it."""
     region_part = region_text(stack) if region else ""
     account_part = account_text(stack) if account else ""
-    return f"arn:<AWS::Partition>:{service}:{region_part}:{account_part}:{resource}"
+    return f"arn:{partition_text(stack)}:{service}:{region_part}:{account_part}:{resource}"
 
 
 def asset_bucket_text(stack: cdk.Stack) -> str | None:

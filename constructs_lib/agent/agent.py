@@ -254,7 +254,7 @@ class AgentCoreAgent(Construct):
             nag.acknowledge(
                 role, "AwsSolutions-IAM5",
                 ["Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*",
-                 f"Resource::arn:<AWS::Partition>:s3:::{bucket}/*"],
+                 f"Resource::{nag.arn_text(stack, 's3', f'{bucket}/*', region=False, account=False)}"],
                 f"runtime {self.runtime_name}: read-only access to the CDK bootstrap asset bucket that holds the "
                 "agent's content-addressed code package (Bucket.grant_read, granted by the AgentCore L2)",
             )
@@ -376,7 +376,8 @@ class AgentCoreAgent(Construct):
         if len(resources) > 1:
             nag.acknowledge(
                 self.runtime.role, "AwsSolutions-IAM5",
-                [f"Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/{model.split('.', 1)[1]}"],
+                [f"Resource::arn:{nag.partition_text(cdk.Stack.of(self))}:bedrock:*::foundation-model/"
+                 f"{model.split('.', 1)[1]}"],
                 f"cross-region inference profile {model} routes requests to its foundation model in any region "
                 "of the profile's geography; the grant names the one model",
             )

@@ -14,6 +14,7 @@ from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Annotations, Capture, Match, Template
+from cdk_nag import AwsSolutionsChecks
 
 from constructs_lib import (
     AgentArtifact,
@@ -24,7 +25,8 @@ from constructs_lib import (
     QuotaName,
     WorkloadProfile,
 )
-from tests.conftest import RESEARCH_CODE, SUPPORT_IMAGE
+from tests._validators import assert_clean
+from tests.conftest import ENV, RESEARCH_CODE, SUPPORT_IMAGE
 
 RUNTIME = "AWS::BedrockAgentCore::Runtime"
 ENDPOINT = "AWS::BedrockAgentCore::RuntimeEndpoint"
@@ -391,6 +393,23 @@ def test_hard_limit_fails_synthesis_with_path_quota_and_way_out(stack: cdk.Stack
     assert "[PayloadTooLarge] max_payload 150 MiB exceeds 100 MiB" in message and "PayloadStaging" in message
 
 
+@pytest.mark.parametrize("literal_partition", [True, False])
+def test_role_acknowledgments_match_the_partition_cdk_nag_sees(tmp_path: Path, literal_partition: bool) -> None:
+    # GIVEN a direct-code agent with a cross-region inference profile, with the recommended
+    # @aws-cdk/core:enablePartitionLiterals flag (ARNs say "aws") and without it (ARNs say AWS::Partition)
+    app = cdk.App(outdir=str(tmp_path), post_cli_context={"@aws-cdk/core:enablePartitionLiterals": literal_partition})
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    stack = cdk.Stack(app, "TestStack", env=ENV)
+    AgentCoreAgent(stack, "Agent", runtime_name="research_agent", artifact=AgentArtifact.from_code(RESEARCH_CODE),
+                   models=["us.anthropic.claude-sonnet-4-20250514-v1:0"])
+    # WHEN synthesized with cdk-nag AwsSolutions THEN every wildcard of the execution role is acknowledged
+    app.synth()
+    assert_clean(tmp_path)
+    # AND the role's ARNs are written the way the flag asks
+    policies = json.dumps(Template.from_stack(stack).find_resources("AWS::IAM::Policy"))
+    assert ('"Ref": "AWS::Partition"' in policies) is not literal_partition
+
+
 def test_within_limits_synthesizes_without_findings(stack: cdk.Stack) -> None:
     container_agent(stack, workload=WorkloadProfile(vcpus_per_session=2, max_payload=cdk.Size.mebibytes(5),
                                                     peak_concurrent_sessions=4000))
@@ -572,7 +591,7 @@ def test_the_agent_is_grantable(stack: cdk.Stack) -> None:
         "Roles": [{"Ref": Match.string_like_regexp("ExecutionRole")}],
         "PolicyDocument": {"Statement": Match.array_with([Match.object_like({
             "Action": Match.array_with(["dynamodb:GetItem"]),
-            "Resource": Match.array_with([{"Fn::GetAtt": [Match.string_like_regexp("^Notes"), "Arn"]}]),
+            "Resource": {"Fn::GetAtt": [Match.string_like_regexp("^Notes"), "Arn"]},
         })])},
     })
 

@@ -3,6 +3,7 @@ the dead-letter queue and its alarm, least privilege, and the synth-time warning
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -194,7 +195,8 @@ def test_role_has_least_privilege(archived: Any) -> None:
     by_sid = {s.get("Sid"): s for s in statements.as_array()}
     get = by_sid["ReadArchivedRuntimeVersions"]
     assert get["Action"] == "bedrock-agentcore:GetAgentRuntime"
-    assert get["Resource"] == [{"Fn::GetAtt": [_logical_id(stack, a.runtime), "AgentRuntimeArn"]} for a in agents]
+    assert sorted(map(json.dumps, get["Resource"])) == sorted(
+        json.dumps({"Fn::GetAtt": [_logical_id(stack, a.runtime), "AgentRuntimeArn"]}) for a in agents)
     assert by_sid["ListRuntimeVersions"]["Action"] == "bedrock-agentcore:ListAgentRuntimeVersions"
     s3_statement = by_sid["ReadWriteArchive"]
     assert s3_statement["Action"] == ["s3:GetObject", "s3:PutObject"]

@@ -96,7 +96,7 @@ def test_asynchronous_agents_get_the_job_routes_and_not_invoke(stack: cdk.Stack)
     assert "dynamodb:UpdateItem" in actions and "dynamodb:DeleteItem" not in actions
     # AND the proxy can create, read and update job records
     template.has_resource_properties("AWS::IAM::Policy", {"PolicyDocument": {"Statement": Match.array_with([
-        Match.object_like({"Action": ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]}),
+        Match.object_like({"Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]}),
     ])}})
 
 

@@ -134,7 +134,7 @@ def test_agent_reads_own_inputs_and_writes_own_outputs_only(stack: cdk.Stack) ->
     by_action = {str(s["Action"]): _resource_suffixes(s) for s in s3_statements}
     assert by_action == {
         "s3:GetObject": ["/inputs/chat_agent/*"],
-        "['s3:PutObject', 's3:AbortMultipartUpload']": ["/outputs/chat_agent/*"],
+        "['s3:AbortMultipartUpload', 's3:PutObject']": ["/outputs/chat_agent/*"],
     }
     # AND the agent learns the bucket and its prefixes from its environment
     env = runtime_environment(template)

@@ -65,8 +65,8 @@ def test_grant_read_write_injects_table_name_into_agent(stack: cdk.Stack) -> Non
     template.has_resource_properties("AWS::IAM::Policy", {
         "Roles": [{"Ref": Match.string_like_regexp("AgentRuntimeExecutionRole")}],
         "PolicyDocument": {"Statement": Match.array_with([Match.object_like({
-            "Action": Match.array_with(["dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"]),
-            "Resource": Match.array_with([{"Fn::GetAtt": [table_id, "Arn"]}]),
+            "Action": Match.array_with(["dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]),
+            "Resource": {"Fn::GetAtt": [table_id, "Arn"]},
         })])},
     })
     # AND the agent's environment names the table

@@ -112,7 +112,7 @@ def test_proxy_role_is_least_privilege(stack: cdk.Stack) -> None:
     statements = {json.dumps(s["Action"]): s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
     invoke = statements['"bedrock-agentcore:InvokeAgentRuntime"']
     assert invoke["Resource"][1]["Fn::Join"][1][-1] == "/runtime-endpoint/prod"
-    assert json.dumps(["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"]) in statements
+    assert json.dumps(["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"]) in statements
     manage = statements['"execute-api:ManageConnections"']
     assert manage["Resource"]["Fn::Join"][1][-1] == "/prod/POST/@connections/*"
 
