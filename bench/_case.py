@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import sys
 import time
 from pathlib import Path
-
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 #: CDK refuses to synthesize a stack beyond CloudFormation's resource limit; the benchmark lifts the check
 #: so that large apps can still be timed (the report says which sizes would not deploy as one stack).

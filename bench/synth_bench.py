@@ -64,8 +64,7 @@ def run_case(variant: str, count: int, *, validation: bool, repeat: int = 1) -> 
 
 def _run_once(variant: str, count: int, *, validation: bool) -> Measurement:
     """Run one case once in a fresh interpreter and return its measurements."""
-    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
-    env["CDK_VALIDATION"] = "true" if validation else "false"
+    env = {**os.environ, "CDK_VALIDATION": "true" if validation else "false"}
     with tempfile.TemporaryDirectory(prefix=f"bench-{variant}-{count}-") as outdir:
         start = time.perf_counter()
         result = subprocess.run(

@@ -78,7 +78,7 @@ def test_fails_when_app_spec_is_not_module_function() -> None:
 
 def test_command_line_report_on_the_reference_app() -> None:
     # WHEN the command runs in the project directory, as a user would
-    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "CDK_VALIDATION": "false"}
+    env = {**os.environ, "CDK_VALIDATION": "false"}
     result = subprocess.run(
         [sys.executable, "-m", "constructs_lib", "report"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
