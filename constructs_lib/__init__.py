@@ -38,11 +38,12 @@ if TYPE_CHECKING:
     from constructs_lib.planning.findings import Finding, Severity
     from constructs_lib.planning.profile import WorkloadProfile
     from constructs_lib.platform import AgentPlacement, AgentPlatform, AgentSpec, PlatformAgent, ToolSpec
-    from constructs_lib.serving.api_facade import AgentApiFacade, FacadeAuth
+    from constructs_lib.serving.api_facade import AgentApiFacade
+    from constructs_lib.serving.auth import FacadeAuth
     from constructs_lib.serving.jobs import AgentJobs
     from constructs_lib.serving.payload_staging import PayloadStaging
     from constructs_lib.serving.session_store import AgentSessionStore
-    from constructs_lib.serving.websocket_facade import AgentWebSocketFacade, WebSocketAuthorization
+    from constructs_lib.serving.websocket_facade import AgentWebSocketFacade
 
 #: Where each public name is defined.
 _EXPORTS: dict[str, str] = {
@@ -69,7 +70,7 @@ _EXPORTS: dict[str, str] = {
     "ArtifactKind": "constructs_lib.planning.agent_plan",
     "CapacityPlan": "constructs_lib.planning.agent_plan",
     "ConstructsLibValidationError": "constructs_lib.errors",
-    "FacadeAuth": "constructs_lib.serving.api_facade",
+    "FacadeAuth": "constructs_lib.serving.auth",
     "Finding": "constructs_lib.planning.findings",
     "InvocationMode": "constructs_lib.planning.agent_plan",
     "PayloadStaging": "constructs_lib.serving.payload_staging",
@@ -83,7 +84,6 @@ _EXPORTS: dict[str, str] = {
     "StepIntegration": "constructs_lib.orchestration.steps",
     "StepPayload": "constructs_lib.orchestration.steps",
     "ToolSpec": "constructs_lib.platform",
-    "WebSocketAuthorization": "constructs_lib.serving.websocket_facade",
     "WorkloadProfile": "constructs_lib.planning.profile",
     "mark_audit_required": "constructs_lib.operations.version_archive",
 }
@@ -126,7 +126,6 @@ __all__ = [
     "StepIntegration",
     "StepPayload",
     "ToolSpec",
-    "WebSocketAuthorization",
     "WorkloadProfile",
     "mark_audit_required",
 ]

@@ -32,8 +32,8 @@ from constructs_lib.operations.monitoring import AgentMonitoring
 from constructs_lib.operations.version_archive import AgentVersionArchive
 from constructs_lib.orchestration.tools import AgentTool
 from constructs_lib.planning.account import AccountCapacity, AgentDemand, plan_account
-from constructs_lib.planning.agent_plan import InvocationMode
 from constructs_lib.planning.profile import WorkloadProfile
+from constructs_lib.planning.serving import rest_needs_streaming
 from constructs_lib.serving.api_facade import AgentApiFacade
 from constructs_lib.serving.payload_staging import PayloadStaging
 from constructs_lib.serving.session_store import AgentSessionStore
@@ -321,15 +321,17 @@ class AgentPlatform(Construct):
         agent = member.agent
         staging = self.staging if self._wants_staging(name) else None
         if staging is not None:
-            staging.grant_agent_access(agent)
+            staging.bind(agent)
         if self._spec_flag(name, "session_store"):
             member.session_store = AgentSessionStore(
                 member.scope, "Sessions", **dict(spec.session_store_options if spec else {})
             )
-            member.session_store.grant_read_write(agent)
+            member.session_store.bind(agent)
         if self._spec_flag(name, "facade"):
             options = dict(spec.facade_options if spec else {})
-            if not {"streaming", "jobs", "invoke_route"} & set(options) and self._outlasts_integration(agent):
+            if not {"streaming", "jobs", "invoke_route"} & set(options) and rest_needs_streaming(
+                agent.plan, catalog_for(self), region_of(self)
+            ):
                 # A synchronous agent whose tasks outlast API Gateway's integration timeout is served
                 # through REST response streaming, which is not bound by that timeout.
                 options["streaming"] = True
@@ -339,11 +341,6 @@ class AgentPlatform(Construct):
             member.facade = AgentApiFacade(member.scope, "Api", agent=agent, staging=staging, **options)
             if member.facade.web_acl is not None and self._web_acl_arn is None:
                 self._web_acl_arn = member.facade.web_acl.attr_arn
-
-    def _outlasts_integration(self, agent: AgentCoreAgent) -> bool:
-        task = agent.plan.profile.longest_task_seconds
-        timeout = catalog_for(self).resolve(QuotaName.API_GATEWAY_INTEGRATION_TIMEOUT, region_of(self))
-        return agent.plan.mode is InvocationMode.SYNCHRONOUS and task is not None and task > timeout.value
 
     # -- public API -----------------------------------------------------------------------------------
 

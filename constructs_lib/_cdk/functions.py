@@ -25,10 +25,28 @@ from constructs_lib.limits.catalog import QuotaName
 
 #: The folder of the library's Lambda handlers (each function packages only the modules it needs).
 HANDLERS_DIR = Path(__file__).resolve().parent.parent / "handlers"
+#: The handler contract (environment names, session-id rule, error map), packaged beside every handler.
+CONTRACT_MODULE = "contract.py"
 #: The newest Python runtime Lambda offers in aws-cdk-lib 2.275 (cdk-nag AwsSolutions-L1 asks for it).
 DEFAULT_PYTHON_RUNTIME = lambda_.Runtime.PYTHON_3_14
 #: Log retention of the library's functions unless the user chooses another.
 DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+
+
+def handler_code(*files: str) -> lambda_.Code:
+    """The asset of a library handler: ``files`` of the handlers folder and the contract module, nothing else.
+
+    Args:
+        files: file names in :data:`HANDLERS_DIR` (the handler module first, then what it imports).
+
+    Raises:
+        ValueError: a named file does not exist (a packaging mistake of the library, caught by its tests).
+    """
+    names = (*files, CONTRACT_MODULE)
+    missing = [name for name in names if not (HANDLERS_DIR / name).is_file()]
+    if missing:
+        raise ValueError(f"handler files not found in {HANDLERS_DIR}: {', '.join(missing)}")
+    return lambda_.Code.from_asset(str(HANDLERS_DIR), exclude=["*", *(f"!{name}" for name in names)])
 
 
 @dataclass(frozen=True)

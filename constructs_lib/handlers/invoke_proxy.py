@@ -9,16 +9,19 @@ Routes (API Gateway Lambda proxy events):
 - ``GET /jobs/{jobId}``: the job's status, and when done its result or a pre-signed URL to it.
 - ``POST /uploads``: a pre-signed, size-limited upload for a payload too large to pass inline.
 
-Session ids: a client may send ``sessionId`` in the body or the
-``X-Amzn-Bedrock-AgentCore-Runtime-Session-Id`` header (33 to 100 characters of ``[A-Za-z0-9_-]``,
-starting with a letter or digit); otherwise one is generated. The id in use is returned in that header.
+Session ids: a client may send ``sessionId`` in the body or the session header; otherwise one is generated. The
+id in use is returned in that header. The header and the rule come from the environment
+(:class:`contract.SessionIdRule`).
 
-Errors are mapped for clients and never carry stack traces, ARNs or service messages: throttling and the
-active-session quota become ``429`` with ``Retry-After``, validation ``400``, access ``403``, timeouts
-``504``, a busy session ``409``, anything else ``502``/``500`` with a generic message.
+Errors are mapped for clients with the contract's one error map (:func:`contract.map_agent_error`, the same on the
+WebSocket facade) and never carry stack traces, ARNs or service messages: throttling and the active-session quota
+become ``429`` with ``Retry-After``, validation ``400``, access ``403``, timeouts ``504``, a busy session ``409``,
+anything else ``502``/``500`` with a generic message.
 
-The module imports boto3 only; clients are created lazily (tests inject stubbed ones with
-:func:`set_clients`). It is packaged with ``staging_urls.py`` (pre-signed URL helpers) and nothing else.
+Every setting comes from the environment :class:`AgentApiFacade` sets (names in :mod:`contract`); a missing one
+fails the invocation with a :class:`contract.ConfigurationError` in the log. The module imports boto3 only; clients
+are created lazily (tests inject stubbed ones with :func:`set_clients`). It is packaged with ``contract.py`` and
+``staging_urls.py`` and nothing else.
 """
 
 from __future__ import annotations
@@ -36,44 +39,19 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import (
-    ClientError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    ReadTimeoutError,
-    ResponseStreamingError,
-)
+from botocore.exceptions import ClientError
 
 try:  # inside the package (tests, other modules)
-    from constructs_lib.handlers import staging_urls
+    from constructs_lib.handlers import contract, staging_urls
 except ImportError:  # pragma: no cover - in the Lambda package the handlers are top-level modules
+    import contract  # type: ignore[no-redef]
     import staging_urls  # type: ignore[no-redef]
 
 LOG = logging.getLogger()
 LOG.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
 
-#: Header carrying the runtime session id, in requests and responses.
-SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
-#: Session ids the proxy accepts and generates (whole string, :meth:`re.Pattern.fullmatch`): AgentCore echoes
-#: at most 100 characters of this alphabet.
-SESSION_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{32,99}$")
 #: Job ids the proxy generates (and accepts in ``GET /jobs/{jobId}``; whole string, ``fullmatch``).
 JOB_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
-
-# Environment set by AgentApiFacade.
-ENV_AGENT_RUNTIME_ARN = "AGENT_RUNTIME_ARN"
-ENV_QUALIFIER = "AGENT_QUALIFIER"
-ENV_READ_TIMEOUT = "AGENT_READ_TIMEOUT_SECONDS"
-ENV_MAX_ATTEMPTS = "AGENT_MAX_ATTEMPTS"
-ENV_JOBS_TABLE = "JOBS_TABLE_NAME"
-ENV_JOB_TTL = "JOB_TIME_TO_LIVE_SECONDS"
-ENV_STAGING_BUCKET = staging_urls.ENV_BUCKET
-ENV_STAGING_INPUT_PREFIX = staging_urls.ENV_INPUT_PREFIX
-
-#: Seconds a client should wait after a throttled request.
-RETRY_AFTER_THROTTLED = 1
-#: Seconds a client should wait when the account's active-session quota is reached (sessions end on idle).
-RETRY_AFTER_SESSION_QUOTA = 30
 
 #: Job states, as stored in the job table.
 JOB_PENDING, JOB_RUNNING, JOB_SUCCEEDED, JOB_FAILED = "PENDING", "RUNNING", "SUCCEEDED", "FAILED"
@@ -99,15 +77,9 @@ def set_clients(**clients: Any) -> None:
 def _client(name: str) -> Any:
     if name not in _clients:
         if name == "agentcore":
-            # One attempt by default: standard mode retries read timeouts too, which would run the agent's
-            # (non-idempotent) task twice and overrun the integration timeout. The read timeout stays below
-            # the integration timeout so the client gets our 504, not a bare one; a throttled call becomes
-            # a 429 with Retry-After for the client to retry.
-            config = Config(
-                retries={"mode": "standard", "total_max_attempts": int(os.environ.get(ENV_MAX_ATTEMPTS, "1"))},
-                read_timeout=float(os.environ.get(ENV_READ_TIMEOUT, "25")),
-                connect_timeout=5,
-            )
+            # The facade sets one attempt and a read timeout below the integration timeout (see the contract); a
+            # throttled call becomes a 429 with Retry-After for the client to retry.
+            config = Config(**contract.agentcore_client_settings(os.environ))
             _clients[name] = boto3.client("bedrock-agentcore", config=config)
         elif name == "s3":
             _clients[name] = staging_urls.s3_client()  # SigV4, regional endpoint: URLs that work everywhere
@@ -129,6 +101,11 @@ class ClientFacingError(Exception):
         self.message = message
         self.retry_after = retry_after
 
+    @classmethod
+    def of(cls, public: contract.PublicError) -> ClientFacingError:
+        """The error of the contract's error map, as raised by the routes."""
+        return cls(public.status, public.code, public.message, public.retry_after)
+
 
 def _response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
     return {
@@ -144,44 +121,9 @@ def _error_response(error: ClientFacingError, request_id: str | None) -> dict[st
     return _response(error.status, {"error": error.code, "message": error.message, "requestId": request_id}, headers)
 
 
-#: AgentCore error codes and what a client sees for each.
-_ERRORS: dict[str, tuple[int, str, str, int | None]] = {
-    "ThrottlingException": (429, "Throttled", "too many requests; retry after the indicated delay",
-                            RETRY_AFTER_THROTTLED),
-    "ServiceQuotaExceededException": (429, "CapacityReached", "the agent is at capacity; retry later",
-                                      RETRY_AFTER_SESSION_QUOTA),
-    "ValidationException": (400, "InvalidRequest", "the agent rejected the request as invalid", None),
-    "AccessDeniedException": (403, "AccessDenied", "access to the agent was denied", None),
-    "RetryableConflictException": (409, "SessionBusy", "the session is busy with another request; retry",
-                                   RETRY_AFTER_THROTTLED),
-    "ResourceNotFoundException": (502, "AgentUnavailable", "the agent is not available", None),
-    "InternalServerException": (502, "AgentError", "the agent service failed to answer", None),
-}
-
-
 def map_agent_error(exc: Exception) -> ClientFacingError:
-    """Translate an exception from ``InvokeAgentRuntime`` into what the client may see."""
-    if isinstance(exc, ReadTimeoutError | ConnectTimeoutError):
-        return ClientFacingError(504, "Timeout", "the agent did not answer in time")
-    if isinstance(exc, EndpointConnectionError):
-        return ClientFacingError(502, "AgentUnavailable", "the agent is not reachable")
-    if isinstance(exc, ResponseStreamingError):  # the connection broke while the answer was read
-        return ClientFacingError(502, "AgentError", "the agent's answer was cut off; retry")
-    if isinstance(exc, ClientError):
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code == "RuntimeClientError":
-            message = str(exc.response.get("Error", {}).get("Message", "")).lower()
-            if "timeout" in message or "timed out" in message:
-                return ClientFacingError(504, "Timeout", "the agent did not answer in time")
-            return ClientFacingError(502, "AgentError", "the agent failed to process the request")
-        if code in _ERRORS:
-            status, public_code, message, retry_after = _ERRORS[code]
-            return ClientFacingError(status, public_code, message, retry_after)
-        status_code = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 500)
-        if status_code == 429:
-            return ClientFacingError(429, "Throttled", "too many requests; retry later", RETRY_AFTER_THROTTLED)
-        return ClientFacingError(502, "AgentError", "the agent service failed to answer")
-    return ClientFacingError(500, "InternalError", "internal error")
+    """Translate an exception from ``InvokeAgentRuntime`` into what the client may see (the contract's error map)."""
+    return ClientFacingError.of(contract.map_agent_error(exc))
 
 
 # -- request parsing -----------------------------------------------------------------------------------
@@ -209,22 +151,20 @@ def _header(event: Mapping[str, Any], name: str) -> str | None:
     return None
 
 
-def new_session_id() -> str:
-    """A fresh session id: 64 hexadecimal characters (fits the 33 to 100 character rule)."""
-    return uuid.uuid4().hex + uuid.uuid4().hex
+def session_rule() -> contract.SessionIdRule:
+    """The session-id rule the facade set in the environment."""
+    return contract.SessionIdRule.from_environment(os.environ)
 
 
 def session_id_for(event: Mapping[str, Any], body: Mapping[str, Any]) -> str:
     """The client's session id (body, then header) if valid, a new one if none; 400 for a malformed one."""
-    given = body.get("sessionId", _header(event, SESSION_HEADER))
+    rule = session_rule()
+    given = body.get("sessionId", _header(event, rule.header))
     if given is None or given == "":
-        return new_session_id()
-    if not isinstance(given, str) or not SESSION_ID_PATTERN.fullmatch(given):
-        raise ClientFacingError(
-            400, "InvalidSessionId",
-            "sessionId must be 33 to 100 characters of letters, digits, '-' and '_', starting with a letter or digit",
-        )
-    return given
+        return rule.new_id()
+    if not rule.accepts(given):
+        raise ClientFacingError(400, "InvalidSessionId", f"sessionId must be {rule.describe()}")
+    return str(given)
 
 
 def _caller(event: Mapping[str, Any]) -> str | None:
@@ -244,7 +184,7 @@ def _check_payload_key(body: Mapping[str, Any]) -> None:
     key = body.get("payloadKey")
     if key is None:
         return
-    prefix = os.environ.get(ENV_STAGING_INPUT_PREFIX)
+    prefix = os.environ.get(contract.ENV_STAGING_INPUT_PREFIX)
     if not prefix:
         raise ClientFacingError(400, "InvalidRequest", "payloadKey is not supported by this API")
     if not isinstance(key, str) or not key.startswith(prefix) or ".." in key:
@@ -264,8 +204,8 @@ def agent_payload(body: Mapping[str, Any], **extra: Any) -> bytes:
 def invoke_agent(session_id: str, payload: bytes, *, accept: str = "application/json") -> dict[str, Any]:
     """Call ``InvokeAgentRuntime`` on the configured runtime and endpoint; errors are raised as they come."""
     return _client("agentcore").invoke_agent_runtime(  # type: ignore[no-any-return]
-        agentRuntimeArn=os.environ[ENV_AGENT_RUNTIME_ARN],
-        qualifier=os.environ.get(ENV_QUALIFIER, "DEFAULT"),
+        agentRuntimeArn=contract.require(os.environ, contract.ENV_AGENT_RUNTIME_ARN),
+        qualifier=contract.require(os.environ, contract.ENV_AGENT_QUALIFIER),
         runtimeSessionId=session_id,
         payload=payload,
         contentType="application/json",
@@ -288,7 +228,7 @@ def handle_invoke(event: Mapping[str, Any]) -> dict[str, Any]:
     except Exception as exc:  # noqa: BLE001 - mapped, logged without leaking
         raise _logged(exc) from None
     content_type = result.get("contentType") or "application/json"
-    headers = {"Content-Type": content_type, SESSION_HEADER: session_id}
+    headers = {"Content-Type": content_type, session_rule().header: session_id}
     if _is_text(content_type):
         return {"statusCode": 200, "headers": headers, "body": data.decode("utf-8", "replace"),
                 "isBase64Encoded": False}
@@ -298,8 +238,7 @@ def handle_invoke(event: Mapping[str, Any]) -> dict[str, Any]:
 
 def _logged(exc: Exception) -> ClientFacingError:
     mapped = map_agent_error(exc)
-    code = exc.response.get("Error", {}).get("Code") if isinstance(exc, ClientError) else type(exc).__name__
-    LOG.warning("agent invocation failed: %s -> %s", code, mapped.status)
+    LOG.warning("agent invocation failed: %s -> %s", contract.error_code_of(exc), mapped.status)
     return mapped
 
 
@@ -334,6 +273,7 @@ def stream(event: Mapping[str, Any], context: Any = None) -> Iterator[bytes]:
     mid-stream is logged and raised as :class:`StreamInterrupted` (without the cause), which the runtime
     loop reports in the error trailers (the client sees a truncated body).
     """
+    check_configuration()
     route = _route_of(event)
     if route != ("POST", "/invoke"):
         answer = handler(event, context)
@@ -356,7 +296,7 @@ def stream(event: Mapping[str, Any], context: Any = None) -> Iterator[bytes]:
         yield stream_prelude(answer["statusCode"], answer["headers"])
         yield answer["body"].encode("utf-8")
         return
-    headers = {"Content-Type": result.get("contentType") or "application/json", SESSION_HEADER: session_id}
+    headers = {"Content-Type": result.get("contentType") or "application/json", session_rule().header: session_id}
     yield stream_prelude(200, headers)
     try:
         yield from _stream_chunks(result["response"])
@@ -374,15 +314,15 @@ def _now() -> int:
 
 def handle_start_job(event: Mapping[str, Any]) -> dict[str, Any]:
     """``POST /jobs``: record the job, start the agent session, answer 202 without waiting for the work."""
-    table = os.environ.get(ENV_JOBS_TABLE)
+    table = os.environ.get(contract.ENV_JOBS_TABLE_NAME)
     if not table:
         raise ClientFacingError(404, "NotFound", "no such route")
+    ttl = int(contract.require_number(os.environ, contract.ENV_JOB_TIME_TO_LIVE_SECONDS))
     body = parse_body(event)
     session_id = session_id_for(event, body)
     _check_payload_key(body)
     job_id = uuid.uuid4().hex
     now = _now()
-    ttl = int(os.environ.get(ENV_JOB_TTL, str(7 * 86400)))
     item: dict[str, Any] = {
         "jobId": {"S": job_id},
         "status": {"S": JOB_PENDING},
@@ -407,7 +347,7 @@ def handle_start_job(event: Mapping[str, Any]) -> dict[str, Any]:
     return _response(
         202,
         {"jobId": job_id, "status": JOB_RUNNING, "sessionId": session_id},
-        {"Location": f"/jobs/{job_id}", SESSION_HEADER: session_id},
+        {"Location": f"/jobs/{job_id}", session_rule().header: session_id},
     )
 
 
@@ -436,7 +376,7 @@ def _set_status(table: str, job_id: str, status: str, *, expected: str, error: s
 
 def handle_get_job(event: Mapping[str, Any]) -> dict[str, Any]:
     """``GET /jobs/{jobId}``: status, and when done the result inline or as a pre-signed URL."""
-    table = os.environ.get(ENV_JOBS_TABLE)
+    table = os.environ.get(contract.ENV_JOBS_TABLE_NAME)
     job_id = (event.get("pathParameters") or {}).get("jobId") or ""
     if not table:
         raise ClientFacingError(404, "NotFound", "no such route")
@@ -465,7 +405,7 @@ def handle_get_job(event: Mapping[str, Any]) -> dict[str, Any]:
 
 def _staging() -> Any:
     """The staging configuration, or a 404 when the facade has no staging bucket."""
-    if not os.environ.get(ENV_STAGING_BUCKET):
+    if not os.environ.get(contract.ENV_STAGING_BUCKET):
         raise ClientFacingError(404, "NotFound", "no such route")
     return staging_urls.StagingConfig.from_environment()
 
@@ -523,8 +463,23 @@ def _request_id(event: Mapping[str, Any]) -> str | None:
     return (event.get("requestContext") or {}).get("requestId")
 
 
+def check_configuration() -> None:
+    """Fail with a :class:`contract.ConfigurationError` when the facade's settings are missing (no fallbacks)."""
+    contract.require(os.environ, contract.ENV_AGENT_RUNTIME_ARN)
+    contract.require(os.environ, contract.ENV_AGENT_QUALIFIER)
+    contract.agentcore_client_settings(os.environ)
+    session_rule()
+    if os.environ.get(contract.ENV_JOBS_TABLE_NAME):
+        contract.require_number(os.environ, contract.ENV_JOB_TIME_TO_LIVE_SECONDS)
+
+
 def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
-    """Lambda entry point (buffered responses)."""
+    """Lambda entry point (buffered responses).
+
+    Raises:
+        contract.ConfigurationError: the environment lacks a setting (the invocation fails, and says why in the log).
+    """
+    check_configuration()
     request_id = _request_id(event)
     route = _ROUTES.get(_route_of(event))
     try:

@@ -11,7 +11,8 @@ How the size limit is enforced:
 - a pre-signed **PUT** is signed with the ``Content-Length`` the client declares (checked against the
   maximum first); S3 rejects a body of any other length, because the header is part of the signature.
 
-The ``PayloadStaging`` construct sets the environment variables read by :meth:`StagingConfig.from_environment`.
+The ``PayloadStaging`` construct sets the environment variables read by :meth:`StagingConfig.from_environment`
+(their names are in :mod:`contract`).
 """
 
 from __future__ import annotations
@@ -23,21 +24,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-#: Key prefix for client uploads.
-INPUTS_PREFIX = "inputs/"
-#: Key prefix for agent results.
-OUTPUTS_PREFIX = "outputs/"
+try:  # inside the package (tests, the constructs)
+    from constructs_lib.handlers import contract
+except ImportError:  # pragma: no cover - in the Lambda package the handlers are top-level modules
+    import contract  # type: ignore[no-redef]
 
-#: Environment variable: name of the staging bucket.
-ENV_BUCKET = "PAYLOAD_STAGING_BUCKET"
-#: Environment variable: the longest validity of a pre-signed URL, in seconds.
-ENV_URL_EXPIRY_SECONDS = "PAYLOAD_STAGING_URL_EXPIRY_SECONDS"
-#: Environment variable: the largest object a client may upload, in bytes.
-ENV_MAX_OBJECT_BYTES = "PAYLOAD_STAGING_MAX_OBJECT_BYTES"
-#: Environment variable: an agent's input prefix (``inputs/<runtime_name>/``).
-ENV_INPUT_PREFIX = "PAYLOAD_STAGING_INPUT_PREFIX"
-#: Environment variable: an agent's output prefix (``outputs/<runtime_name>/``).
-ENV_OUTPUT_PREFIX = "PAYLOAD_STAGING_OUTPUT_PREFIX"
+#: Key prefix for client uploads.
+INPUTS_PREFIX = contract.INPUTS_PREFIX
+#: Key prefix for agent results.
+OUTPUTS_PREFIX = contract.OUTPUTS_PREFIX
 
 # A client-supplied file name is kept only as a harmless last key segment.
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
@@ -76,14 +71,18 @@ class StagingConfig:
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> StagingConfig:
-        """Read the configuration from the variables ``PayloadStaging.environment_for_proxy`` sets."""
+        """Read the configuration from the variables ``PayloadStaging.environment_for_proxy`` sets.
+
+        Raises:
+            contract.ConfigurationError: a variable is missing or malformed (there is no fallback).
+        """
         env = os.environ if environ is None else environ
         return cls(
-            bucket=env[ENV_BUCKET],
-            url_expiry_seconds=int(env[ENV_URL_EXPIRY_SECONDS]),
-            max_object_bytes=int(env[ENV_MAX_OBJECT_BYTES]),
-            input_prefix=env.get(ENV_INPUT_PREFIX, INPUTS_PREFIX),
-            output_prefix=env.get(ENV_OUTPUT_PREFIX, OUTPUTS_PREFIX),
+            bucket=contract.require(env, contract.ENV_STAGING_BUCKET),
+            url_expiry_seconds=int(contract.require_number(env, contract.ENV_STAGING_URL_EXPIRY_SECONDS)),
+            max_object_bytes=int(contract.require_number(env, contract.ENV_STAGING_MAX_OBJECT_BYTES)),
+            input_prefix=contract.require(env, contract.ENV_STAGING_INPUT_PREFIX),
+            output_prefix=contract.require(env, contract.ENV_STAGING_OUTPUT_PREFIX),
         )
 
     def expiry(self, requested: int | None = None) -> int:
@@ -215,11 +214,6 @@ def presigned_get(s3: Any, config: StagingConfig, *, key: str, expires_in: int |
 
 
 __all__ = [
-    "ENV_BUCKET",
-    "ENV_INPUT_PREFIX",
-    "ENV_MAX_OBJECT_BYTES",
-    "ENV_OUTPUT_PREFIX",
-    "ENV_URL_EXPIRY_SECONDS",
     "INPUTS_PREFIX",
     "OUTPUTS_PREFIX",
     "StagingConfig",

@@ -3,7 +3,7 @@
 Routes (``requestContext.routeKey``):
 
 - ``$connect``: records the connection in DynamoDB with a runtime session id (the client may pass its
-  own as the ``sessionId`` query parameter, 33 to 100 characters from ``[A-Za-z0-9-_]``), the caller
+  own as the ``sessionId`` query parameter, under the session-id rule the facade sets), the caller
   (IAM user ARN or authorizer principal id) and a TTL.
 - ``$disconnect``: deletes the record.
 - ``$default``: a client message ``{"payload": <any JSON>, "sessionId": "<optional override>"}`` is sent
@@ -21,12 +21,14 @@ Frames sent to the client (JSON text)::
     {"type": "upload", "key": "inputs/...", "url": "...", "fields": {...}, "expiresIn": 900, ...}
     {"type": "error", "code": "Throttled", "message": "...", "retryable": true, "retryAfterSeconds": 1}
 
-Error codes: ``BadRequest`` (malformed message), ``Throttled`` (AgentCore throttling),
-``SessionLimitReached`` (active session quota), ``InvalidRequest`` (the agent rejected the payload),
-``Forbidden``, ``AgentUnavailable``, ``AgentError``, ``InternalError``. No AWS error text, ARN or stack
-trace reaches the client.
+Error codes: ``BadRequest`` (malformed message), and for AgentCore's errors the codes of the contract's one error
+map (:data:`contract.AGENT_ERRORS`, the same as the REST facade's): ``Throttled``, ``SessionLimitReached``,
+``SessionBusy``, ``InvalidRequest``, ``AccessDenied``, ``AgentUnavailable``, ``AgentError``, ``Timeout``,
+``InternalError``. No AWS error text, ARN or stack trace reaches the client.
 
-boto3 only; clients are created lazily (standard retry mode) or injected for tests.
+Every setting comes from the environment the facade sets (names in :mod:`contract`); a missing one is a
+:class:`contract.ConfigurationError` when the proxy starts. boto3 only; clients are created lazily (standard retry
+mode) or injected for tests. Packaged with ``contract.py`` and ``staging_urls.py``.
 """
 
 from __future__ import annotations
@@ -35,61 +37,25 @@ import codecs
 import json
 import logging
 import os
-import re
-import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, ReadTimeoutError
+from botocore.exceptions import BotoCoreError, ClientError
 
 try:  # inside the package (tests)
-    from constructs_lib.handlers import staging_urls
+    from constructs_lib.handlers import contract, staging_urls
 except ImportError:  # in the Lambda bundle, where the handlers sit at the top level
+    import contract  # type: ignore[no-redef]
     import staging_urls  # type: ignore[no-redef]
 
 LOGGER = logging.getLogger(__name__)
 LOGGER.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
 
-ENV_CONNECTIONS_TABLE = "CONNECTIONS_TABLE"
-ENV_AGENT_RUNTIME_ARN = "AGENT_RUNTIME_ARN"
-ENV_AGENT_QUALIFIER = "AGENT_QUALIFIER"
-ENV_CALLBACK_URL = "CALLBACK_URL"
-ENV_FRAME_BYTES = "FRAME_BYTES"
-ENV_MAX_FRAMES_PER_SECOND = "MAX_FRAMES_PER_SECOND"
-ENV_CONNECTION_TTL_SECONDS = "CONNECTION_TTL_SECONDS"
-
-#: Runtime session ids as AgentCore echoes them: 33 to 100 characters.
-SESSION_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{32,99}$")  # whole string: fullmatch
 _READ_BYTES = 1024
 _RETRY = Config(retries={"mode": "standard", "max_attempts": 3})
-
-_Mapped = tuple[str, int, bool, int | None, str]
-#: AgentCore error code -> (client code, HTTP-like status, retryable, retry after seconds, message).
-ERROR_MAP: dict[str, _Mapped] = {
-    "ThrottlingException": ("Throttled", 429, True, 1, "the agent is busy; retry shortly"),
-    "ServiceQuotaExceededException": (
-        "SessionLimitReached", 429, True, 5, "too many active sessions; retry later",
-    ),
-    "RetryableConflictException": ("Conflict", 409, True, 1, "the session is busy; retry shortly"),
-    "ValidationException": ("InvalidRequest", 400, False, None, "the agent rejected the request"),
-    "AccessDeniedException": ("Forbidden", 403, False, None, "access to the agent was denied"),
-    "ResourceNotFoundException": ("AgentUnavailable", 503, False, None, "the agent is not available"),
-    "RuntimeClientError": ("AgentError", 502, False, None, "the agent failed to answer"),
-}
-_INTERNAL: _Mapped = ("InternalError", 500, False, None, "internal error")
-#: The agent did not answer within the client's read timeout.
-_TIMEOUT: _Mapped = ("Timeout", 504, True, None, "the agent did not answer in time")
-#: AgentCore could not be reached, or the agent's answer broke off after frames were sent.
-_UNREACHABLE: _Mapped = ("AgentUnavailable", 502, True, None, "the agent is not reachable; retry")
-_CUT_OFF: _Mapped = ("AgentError", 502, True, None, "the agent's answer was cut off; retry")
-
-
-def new_session_id() -> str:
-    """A runtime session id of 43 characters from ``[A-Za-z0-9-_]`` starting with an alphanumeric."""
-    return "s" + secrets.token_urlsafe(32)[:42].replace("-", "a").replace("_", "b")
 
 
 class FrameEncoder:
@@ -118,11 +84,16 @@ class FrameEncoder:
             text = text[size:]
 
 
-def _error_frame(code: str, message: str, retryable: bool, retry_after: int | None) -> dict[str, Any]:
-    frame: dict[str, Any] = {"type": "error", "code": code, "message": message, "retryable": retryable}
-    if retry_after is not None:
-        frame["retryAfterSeconds"] = retry_after
+def _error_frame(error: contract.PublicError) -> dict[str, Any]:
+    frame: dict[str, Any] = {"type": "error", "code": error.code, "message": error.message,
+                             "retryable": error.retryable}
+    if error.retry_after is not None:
+        frame["retryAfterSeconds"] = error.retry_after
     return frame
+
+
+def _bad_request(problem: str) -> contract.PublicError:
+    return contract.PublicError(400, "BadRequest", problem)
 
 
 class ConnectionGone(Exception):
@@ -142,6 +113,9 @@ class WebSocketProxy:
         clock: monotonic clock (seconds). Default: ``time.monotonic``.
         sleep: sleep function. Default: ``time.sleep``.
         now: wall clock (epoch seconds) for TTLs. Default: ``time.time``.
+
+    Raises:
+        contract.ConfigurationError: the environment lacks a setting the facade sets (there is no fallback).
     """
 
     def __init__(
@@ -157,13 +131,15 @@ class WebSocketProxy:
         now: Callable[[], float] = time.time,
     ) -> None:
         env = os.environ if environ is None else environ
-        self.table = env[ENV_CONNECTIONS_TABLE]
-        self.agent_runtime_arn = env[ENV_AGENT_RUNTIME_ARN]
-        self.qualifier = env.get(ENV_AGENT_QUALIFIER, "DEFAULT")
-        self.callback_url = env.get(ENV_CALLBACK_URL)
-        self.frame_bytes = int(env.get(ENV_FRAME_BYTES, "32768"))
-        self.min_interval = 1.0 / float(env.get(ENV_MAX_FRAMES_PER_SECOND, "250"))
-        self.connection_ttl = int(env.get(ENV_CONNECTION_TTL_SECONDS, "10800"))
+        self.table = contract.require(env, contract.ENV_CONNECTIONS_TABLE)
+        self.agent_runtime_arn = contract.require(env, contract.ENV_AGENT_RUNTIME_ARN)
+        self.qualifier = contract.require(env, contract.ENV_AGENT_QUALIFIER)
+        self.callback_url = contract.require(env, contract.ENV_CALLBACK_URL)
+        self.frame_bytes = int(contract.require_number(env, contract.ENV_FRAME_BYTES))
+        self.min_interval = 1.0 / contract.require_number(env, contract.ENV_MAX_FRAMES_PER_SECOND)
+        self.connection_ttl = int(contract.require_number(env, contract.ENV_CONNECTION_TTL_SECONDS))
+        self.session_rule = contract.SessionIdRule.from_environment(env)
+        self._agentcore_settings = contract.agentcore_client_settings(env)
         self._dynamodb = dynamodb
         self._agentcore = agentcore
         self._management = management
@@ -186,13 +162,9 @@ class WebSocketProxy:
     def agentcore(self) -> Any:
         """The ``bedrock-agentcore`` data-plane client."""
         if self._agentcore is None:
-            # One attempt: standard mode also retries timeouts and broken connections, which would run the
-            # agent's (non-idempotent) task again; throttling reaches the client as a retryable error frame.
-            self._agentcore = boto3.client(
-                "bedrock-agentcore",
-                config=Config(retries={"mode": "standard", "total_max_attempts": 1}, read_timeout=900,
-                              connect_timeout=10),
-            )
+            # The facade sets one attempt (a retry would run the agent's task again) and a read timeout below the
+            # relay's own timeout; throttling reaches the client as a retryable error frame.
+            self._agentcore = boto3.client("bedrock-agentcore", config=Config(**self._agentcore_settings))
         return self._agentcore
 
     @property
@@ -205,16 +177,14 @@ class WebSocketProxy:
     @property
     def staging(self) -> staging_urls.StagingConfig | None:
         """The payload staging configuration, or ``None`` when the facade has no staging bucket."""
-        if self._staging is None and staging_urls.ENV_BUCKET in self._env:
+        if self._staging is None and contract.ENV_STAGING_BUCKET in self._env:
             self._staging = staging_urls.StagingConfig.from_environment(self._env)
         return self._staging
 
     def management_for(self, event: Mapping[str, Any]) -> Any:
-        """The management API client of the stage the event came through."""
+        """The management API client of the stage (``CALLBACK_URL``)."""
         if self._management is None:
-            context = event.get("requestContext", {})
-            url = self.callback_url or f"https://{context.get('domainName')}/{context.get('stage')}"
-            self._management = boto3.client("apigatewaymanagementapi", endpoint_url=url, config=_RETRY)
+            self._management = boto3.client("apigatewaymanagementapi", endpoint_url=self.callback_url, config=_RETRY)
         return self._management
 
     # -- routes --------------------------------------------------------------------------------------
@@ -235,9 +205,9 @@ class WebSocketProxy:
     def connect(self, connection_id: str, event: Mapping[str, Any]) -> dict[str, Any]:
         """Record a new connection with its runtime session id; reject an invalid client session id."""
         query = event.get("queryStringParameters") or {}
-        session_id = query.get("sessionId") or new_session_id()
-        if not SESSION_ID_PATTERN.fullmatch(session_id):
-            return {"statusCode": 400, "body": "sessionId must be 33 to 100 characters from [A-Za-z0-9-_]"}
+        session_id = query.get("sessionId") or self.session_rule.new_id()
+        if not self.session_rule.accepts(session_id):
+            return {"statusCode": 400, "body": f"sessionId must be {self.session_rule.describe()}"}
         now = int(self._now())
         item = {
             "connectionId": {"S": connection_id},
@@ -264,14 +234,14 @@ class WebSocketProxy:
         ).get("Item")
         if item and "sessionId" in item:
             return str(item["sessionId"]["S"])
-        return new_session_id()
+        return self.session_rule.new_id()
 
     def message(self, connection_id: str, event: Mapping[str, Any]) -> dict[str, Any]:
         """Send a client message to the agent and relay the answer."""
         management = self.management_for(event)
-        request, problem = _parse_message(event)
+        request, problem = _parse_message(event, self.session_rule)
         if request is None:
-            return self._fail(management, connection_id, ("BadRequest", 400, False, None, problem))
+            return self._fail(management, connection_id, _bad_request(problem))
         if "upload" in request:
             return self.upload(management, connection_id, request["upload"])
         session_id = request.get("sessionId") or self._session_for(connection_id)
@@ -284,14 +254,9 @@ class WebSocketProxy:
                 contentType="application/json",
                 accept="application/json, text/event-stream",
             )
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "")
-            LOGGER.warning("InvokeAgentRuntime failed: %s", code)
-            return self._fail(management, connection_id, ERROR_MAP.get(code, _INTERNAL))
-        except BotoCoreError as error:  # transport: timeouts, no connection (never shown to the client)
-            LOGGER.warning("InvokeAgentRuntime failed: %s", type(error).__name__)
-            timeout = isinstance(error, ReadTimeoutError | ConnectTimeoutError)
-            return self._fail(management, connection_id, _TIMEOUT if timeout else _UNREACHABLE)
+        except (ClientError, BotoCoreError) as error:  # AgentCore's errors and transport (never shown to the client)
+            LOGGER.warning("InvokeAgentRuntime failed: %s", contract.error_code_of(error))
+            return self._fail(management, connection_id, contract.map_agent_error(error))
         content_type = response.get("contentType", "application/json")
         try:
             seq = self._relay(management, connection_id, response["response"], content_type)
@@ -304,18 +269,16 @@ class WebSocketProxy:
             return {"statusCode": 410}
         except BotoCoreError as error:  # the agent's stream broke: say so instead of ending silently
             LOGGER.warning("agent stream ended early: %s", type(error).__name__)
-            return self._fail(management, connection_id, _CUT_OFF)
+            return self._fail(management, connection_id, contract.map_agent_error(error, answer_started=True))
         return {"statusCode": 200}
 
     def upload(self, management: Any, connection_id: str, spec: Any) -> dict[str, Any]:
         """Answer an upload request with a pre-signed PUT (known size) or POST (size-limited policy)."""
         config = self.staging
         if config is None:
-            return self._fail(management, connection_id,
-                              ("BadRequest", 400, False, None, "this API has no payload staging"))
+            return self._fail(management, connection_id, _bad_request("this API has no payload staging"))
         if not isinstance(spec, dict):
-            return self._fail(management, connection_id,
-                              ("BadRequest", 400, False, None, "upload must be a JSON object"))
+            return self._fail(management, connection_id, _bad_request("upload must be a JSON object"))
         name = spec.get("fileName")
         key = staging_urls.new_input_key(config, name if isinstance(name, str) else None)
         try:
@@ -327,7 +290,7 @@ class WebSocketProxy:
                     self.s3, config, key=key, content_type=content_type if isinstance(content_type, str) else None
                 )
         except staging_urls.StagingError as error:
-            return self._fail(management, connection_id, ("BadRequest", 400, False, None, str(error)))
+            return self._fail(management, connection_id, _bad_request(str(error)))
         try:
             self._post(management, connection_id, {"type": "upload", **upload})
         except ConnectionGone:
@@ -380,17 +343,16 @@ class WebSocketProxy:
         finally:
             self._last_post = self._clock()
 
-    def _fail(self, management: Any, connection_id: str, mapped: _Mapped) -> dict[str, Any]:
-        code, status, retryable, retry_after, message = mapped
+    def _fail(self, management: Any, connection_id: str, error: contract.PublicError) -> dict[str, Any]:
         try:
-            self._post(management, connection_id, _error_frame(code, message, retryable, retry_after))
+            self._post(management, connection_id, _error_frame(error))
         except ConnectionGone:
             self.disconnect(connection_id)
             return {"statusCode": 410}
-        return {"statusCode": status}
+        return {"statusCode": error.status}
 
 
-def _parse_message(event: Mapping[str, Any]) -> tuple[dict[str, Any] | None, str]:
+def _parse_message(event: Mapping[str, Any], rule: contract.SessionIdRule) -> tuple[dict[str, Any] | None, str]:
     body = event.get("body")
     if event.get("isBase64Encoded") or not isinstance(body, str) or not body.strip():
         return None, "send a JSON text message: {\"payload\": ...}"
@@ -401,8 +363,8 @@ def _parse_message(event: Mapping[str, Any]) -> tuple[dict[str, Any] | None, str
     if not isinstance(request, dict) or ("payload" not in request and "upload" not in request):
         return None, "the message must be a JSON object with a \"payload\" (or \"upload\") member"
     session_id = request.get("sessionId")
-    if session_id is not None and (not isinstance(session_id, str) or not SESSION_ID_PATTERN.fullmatch(session_id)):
-        return None, "sessionId must be 33 to 100 characters from [A-Za-z0-9-_]"
+    if session_id is not None and not rule.accepts(session_id):
+        return None, f"sessionId must be {rule.describe()}"
     return request, ""
 
 

@@ -13,14 +13,14 @@ How a job runs:
    started the job sees it (others get 404).
 
 The contract an agent follows to report completion (environment variable ``AGENT_JOBS_TABLE_NAME``,
-permission ``dynamodb:UpdateItem`` on that table, both added by :meth:`AgentJobs.grant_report`):
+permission ``dynamodb:UpdateItem`` on that table, both given by :meth:`AgentJobs.bind`, which the facade calls):
 
 - read ``jobId`` from the invocation payload and answer the invocation at once (for example
   ``{"accepted": true}``), then do the work in the background;
 - optionally report progress: ``SET #status = :running, progress = :text, updatedAt = :now``;
 - on success: ``UpdateItem(Key={"jobId": {"S": job_id}}, UpdateExpression="SET #status = :done,
   #result = :result, updatedAt = :now", ConditionExpression="attribute_exists(jobId)")`` with
-  ``:done = "SUCCEEDED"`` and either ``result`` (a string, kept well under DynamoDB's 400 KB item size)
+  ``:done = "SUCCEEDED"`` and either ``result`` (a string, kept well under DynamoDB's item size limit)
   or ``resultKey`` (an object key under the agent's output prefix of :class:`PayloadStaging`, which the
   API turns into a pre-signed download URL);
 - on failure: ``status = "FAILED"`` and ``error`` (a message meant for the client, without internals);
@@ -40,10 +40,13 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from constructs_lib._cdk.reporting import report_unresolved, warn_unless_retained
+from constructs_lib._cdk.reporting import report, report_unresolved, warn_unless_retained
 from constructs_lib._cdk.scope import catalog_for, region_of
-from constructs_lib.errors import ConstructsLibValidationError
-from constructs_lib.limits.catalog import QuotaName, Unit, format_value
+from constructs_lib.agent.agent import AgentCoreAgent
+from constructs_lib.handlers import contract
+from constructs_lib.planning.serving import job_record_findings
+from constructs_lib.serving._grants import principal_of
+from constructs_lib.serving._values import whole_number_text
 
 #: Environment variable through which the agent learns the job table's name.
 AGENT_ENV_TABLE_NAME = "AGENT_JOBS_TABLE_NAME"
@@ -51,10 +54,6 @@ AGENT_ENV_TABLE_NAME = "AGENT_JOBS_TABLE_NAME"
 PARTITION_KEY = "jobId"
 #: TTL attribute of the job table (epoch seconds).
 TTL_ATTRIBUTE = "expiresAt"
-#: Proxy environment: the job table's name and the record lifetime in seconds (read by
-#: ``handlers/invoke_proxy.py``, which must not import the CDK; a test keeps the names in step).
-PROXY_ENV_TABLE_NAME = "JOBS_TABLE_NAME"
-PROXY_ENV_TIME_TO_LIVE = "JOB_TIME_TO_LIVE_SECONDS"
 #: Actions the proxy needs: create a job, read it, move it between states.
 PROXY_ACTIONS: tuple[str, ...] = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")
 #: Actions an agent needs to report progress and completion.
@@ -72,13 +71,13 @@ class AgentJobs(Construct):
         scope: parent construct.
         construct_id: construct id.
         time_to_live: how long a job record is kept after it is created. Must be at least the
-            asynchronous job duration quota (a record must outlive the job it tracks). Default: 7 days.
+            asynchronous job duration quota (a record must outlive the job it tracks; shorter is the synth error
+            ``JobTimeToLiveTooShort``). Default: 7 days.
         encryption_key: customer managed KMS key. Default: DynamoDB's AWS owned key.
         removal_policy: what happens to the table when it leaves the stack. Default: RETAIN.
 
-    Raises:
-        ConstructsLibValidationError: ``JobTimeToLiveTooShort`` when ``time_to_live`` is shorter than the
-            asynchronous job duration.
+    Wiring: ``jobs.bind(agent)`` lets the agent report and tells it the table's name; ``jobs.grant_start(proxy)``
+    lets a proxy start and read jobs. The ``grant_*`` methods only grant.
     """
 
     def __init__(
@@ -113,19 +112,12 @@ class AgentJobs(Construct):
         self.node.default_child = self.table
 
     def _check_time_to_live(self) -> None:
+        seconds: float | None = None
         if self.time_to_live.is_unresolved():
             report_unresolved(self, "time_to_live", "the asynchronous job duration")
-            return
-        quota = catalog_for(self).resolve(QuotaName.ASYNCHRONOUS_JOB_DURATION, region_of(self))
-        seconds = self.time_to_live.to_seconds()
-        if seconds < quota.value:
-            raise ConstructsLibValidationError(
-                "JobTimeToLiveTooShort",
-                f"time_to_live {format_value(seconds, Unit.SECONDS)} is shorter than {quota.formatted()}, the "
-                f"{quota.describe()}: a job record could expire before its job ends; use at least "
-                f"{quota.formatted()}",
-                self.node.path,
-            )
+        else:
+            seconds = self.time_to_live.to_seconds()
+        report(self, job_record_findings(catalog_for(self), region_of(self), seconds))
 
     @property
     def table_name(self) -> str:
@@ -140,24 +132,26 @@ class AgentJobs(Construct):
     def environment_for_proxy(self) -> dict[str, str]:
         """Environment variables the facade's proxy reads: the table name and the record lifetime."""
         return {
-            PROXY_ENV_TABLE_NAME: self.table.table_name,
-            PROXY_ENV_TIME_TO_LIVE: str(int(self.time_to_live.to_seconds())),
+            contract.ENV_JOBS_TABLE_NAME: self.table.table_name,
+            contract.ENV_JOB_TIME_TO_LIVE_SECONDS: whole_number_text(self.time_to_live.to_seconds()),
         }
 
     def grant_start(self, grantee: iam.IGrantable) -> iam.Grant:
         """Allow ``grantee`` (the proxy) to create, read and update job records."""
         return self.table.grant(grantee, *PROXY_ACTIONS)
 
-    def grant_report(self, agent: Any) -> iam.Grant:
-        """Allow ``agent`` to report progress and completion, and tell it the table's name.
+    def grant_report(self, grantee: iam.IGrantable | AgentCoreAgent) -> iam.Grant:
+        """Allow ``grantee`` to report progress and completion: ``dynamodb:UpdateItem`` on the table (and the key,
+        if any). Grants only; :meth:`bind` also tells an agent the table's name."""
+        return self.table.grant(principal_of(grantee), *AGENT_ACTIONS)
 
-        Grants ``dynamodb:UpdateItem`` on the table (and the key, if any) to the agent's execution role
-        and adds ``AGENT_JOBS_TABLE_NAME`` to the agent's environment.
+    def bind(self, agent: AgentCoreAgent) -> iam.Grant:
+        """Let ``agent`` report its jobs: :meth:`grant_report`, and ``AGENT_JOBS_TABLE_NAME`` in its environment.
 
-        Args:
-            agent: an :class:`~constructs_lib.agent.agent.AgentCoreAgent`.
+        Returns:
+            the grant of :meth:`grant_report`.
         """
-        grant = self.table.grant(agent.runtime, *AGENT_ACTIONS)
+        grant = self.grant_report(agent)
         agent.add_environment(AGENT_ENV_TABLE_NAME, self.table.table_name)
         return grant
 

@@ -2,7 +2,7 @@
 
 Item layout (the contract an agent follows)::
 
-    sessionId  (S, partition key)  the AgentCore runtime session id (33 to 100 characters)
+    sessionId  (S, partition key)  the AgentCore runtime session id (limits.service: the session-id rule)
     turn       (N, sort key)       0, 1, 2, ... one item per conversation turn; turn 0 may hold state
     expiresAt  (N, TTL attribute)  epoch seconds after which DynamoDB deletes the item
 
@@ -26,7 +26,9 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from constructs_lib._cdk.reporting import report_warning, warn_unless_retained
+from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError
+from constructs_lib.serving._grants import principal_of
 
 #: The environment variable that carries the table name into the agent.
 SESSION_TABLE_ENV = "AGENT_SESSION_TABLE"
@@ -52,13 +54,6 @@ def _operation_name(operation: dynamodb.Operation) -> str:
     return "".join(part.capitalize() for part in str(operation.value).split("_"))
 
 
-def _grantable(grantee: Any) -> iam.IGrantable:
-    runtime = getattr(grantee, "runtime", None)
-    if runtime is not None and hasattr(grantee, "runtime_name"):
-        return runtime  # type: ignore[no-any-return]
-    return grantee  # type: ignore[no-any-return]
-
-
 class AgentSessionStore(Construct):
     """Defines a DynamoDB table for an agent's conversation history and session state.
 
@@ -66,6 +61,9 @@ class AgentSessionStore(Construct):
     CloudTrail) or a customer managed key, point-in-time recovery, a TTL attribute so abandoned sessions
     expire, on-demand billing (no capacity planning, no throttling at moderate load) and the table
     retained when the stack is deleted (conversation history is customer data).
+
+    Wiring: ``store.bind(agent)`` grants the agent read and write access and tells it the table's name
+    (``AGENT_SESSION_TABLE``); the ``grant_*`` methods only grant, to any grantee.
 
     Args:
         scope: parent construct.
@@ -77,7 +75,7 @@ class AgentSessionStore(Construct):
         write_capacity: write capacity units, only with ``PROVISIONED``. Default: 5 with provisioned.
         time_to_live_attribute: name of the TTL attribute. Default: ``expiresAt``.
         removal_policy: what happens to the table when it leaves the stack. Default: RETAIN.
-        point_in_time_recovery: continuous backups for 35 days. Default: True; turning it off draws an
+        point_in_time_recovery: continuous backups (DynamoDB's recovery window). Default: True; turning it off draws an
             acknowledgeable warning (``constructs_lib:SessionStorePitrDisabled``).
         deletion_protection: refuse ``DeleteTable`` calls. Default: False (RETAIN already protects
             against stack deletion).
@@ -156,26 +154,24 @@ class AgentSessionStore(Construct):
         """ARN of the table."""
         return self.table.table_arn
 
-    def _inject(self, grantee: Any) -> None:
-        add_environment = getattr(grantee, "add_environment", None)
-        if callable(add_environment):
-            add_environment(SESSION_TABLE_ENV, self.table.table_name)
+    def bind(self, agent: AgentCoreAgent) -> iam.Grant:
+        """Give ``agent`` its conversation store: :meth:`grant_read_write`, and the table name in its environment
+        (``AGENT_SESSION_TABLE``).
 
-    def grant_read_write(self, grantee: Any) -> iam.Grant:
-        """Allow ``grantee`` to read and write session items, and tell it the table name.
-
-        For an :class:`~constructs_lib.agent.agent.AgentCoreAgent` (or a Lambda function) the table name is
-        added to its environment as ``AGENT_SESSION_TABLE``.
+        Returns:
+            the grant of :meth:`grant_read_write`.
         """
-        grant = self.table.grant_read_write_data(_grantable(grantee))
-        self._inject(grantee)
+        grant = self.grant_read_write(agent)
+        agent.add_environment(SESSION_TABLE_ENV, self.table.table_name)
         return grant
 
-    def grant_read(self, grantee: Any) -> iam.Grant:
-        """Allow ``grantee`` to read session items, and tell it the table name (``AGENT_SESSION_TABLE``)."""
-        grant = self.table.grant_read_data(_grantable(grantee))
-        self._inject(grantee)
-        return grant
+    def grant_read_write(self, grantee: iam.IGrantable | AgentCoreAgent) -> iam.Grant:
+        """Allow ``grantee`` to read and write session items (grants only; :meth:`bind` also sets the environment)."""
+        return self.table.grant_read_write_data(principal_of(grantee))
+
+    def grant_read(self, grantee: iam.IGrantable | AgentCoreAgent) -> iam.Grant:
+        """Allow ``grantee`` to read session items (grants only)."""
+        return self.table.grant_read_data(principal_of(grantee))
 
     def metric_throttled_requests(
         self, *, operations: Sequence[dynamodb.Operation] | None = None, **options: Any

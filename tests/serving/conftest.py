@@ -11,19 +11,24 @@ import pytest
 from botocore.config import Config
 from botocore.stub import Stubber
 
+from constructs_lib.handlers import contract
 from constructs_lib.handlers import invoke_proxy as proxy
+from tests.serving._fixtures import PROXY_SETTINGS
 
 RUNTIME_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/support_agent-AbCdEf1234"
 
 
 @pytest.fixture
 def proxy_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Fake credentials, the agent's ARN and qualifier; the proxy's cached clients reset afterwards."""
+    """Fake credentials and the environment the facade sets (agent, qualifier, session-id rule, client settings);
+    the proxy's cached clients reset afterwards."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv(proxy.ENV_AGENT_RUNTIME_ARN, RUNTIME_ARN)
-    monkeypatch.setenv(proxy.ENV_QUALIFIER, "prod")
+    monkeypatch.setenv(contract.ENV_AGENT_RUNTIME_ARN, RUNTIME_ARN)
+    monkeypatch.setenv(contract.ENV_AGENT_QUALIFIER, "prod")
+    for name, value in PROXY_SETTINGS.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.delenv("_X_AMZN_TRACE_ID", raising=False)
     yield
     proxy.set_clients(agentcore=None, dynamodb=None, s3=None)

@@ -14,11 +14,12 @@ from aws_cdk.assertions import Annotations, Capture, Match, Template
 
 from constructs_lib import AgentArtifact, AgentCoreAgent, WorkloadProfile
 from constructs_lib.errors import ConstructsLibValidationError
-from constructs_lib.handlers import invoke_proxy
-from constructs_lib.serving import api_facade as facade_module
-from constructs_lib.serving.api_facade import DEFAULT_REQUEST_SCHEMA, AgentApiFacade, FacadeAuth
-from constructs_lib.serving.jobs import PROXY_ENV_TABLE_NAME, PROXY_ENV_TIME_TO_LIVE
-from tests.conftest import RESEARCH_CODE
+from constructs_lib.handlers import contract, invoke_proxy
+from constructs_lib.limits.service import SESSION_HEADER, SESSION_ID_PATTERN
+from constructs_lib.serving.api_facade import AgentApiFacade
+from constructs_lib.serving.auth import FacadeAuth
+from tests.conftest import ENV, RESEARCH_CODE
+from tests.serving._fixtures import packaged_proxy, synth_error_codes, synth_errors
 
 
 def agent(stack: cdk.Stack, name: str = "chat_agent", **workload: Any) -> AgentCoreAgent:
@@ -80,11 +81,16 @@ def test_defaults_are_secure_and_derived_from_the_plan(stack: cdk.Stack) -> None
             "Handler": "invoke_proxy.handler",
             "Timeout": 29,
             # One attempt: a retried read timeout would run the task twice and overrun the 29 s
-            "Environment": {"Variables": Match.object_like({"AGENT_QUALIFIER": "DEFAULT", "AGENT_MAX_ATTEMPTS": "1",
-                                                            "AGENT_READ_TIMEOUT_SECONDS": "26"})},
+            "Environment": {"Variables": Match.object_like({
+                "AGENT_QUALIFIER": "DEFAULT", "AGENT_MAX_ATTEMPTS": "1", "AGENT_READ_TIMEOUT_SECONDS": "26",
+                # the session-id rule reaches the proxy from limits/service.py (the handler has no copy of it)
+                "SESSION_HEADER": SESSION_HEADER, "SESSION_ID_PATTERN": SESSION_ID_PATTERN.pattern,
+            })},
         },
     )
     assert api.url and api.proxy_function is not None and api.jobs is None and not api.streaming
+    # AND the RestApi is the construct's primary child
+    assert api.node.default_child is api.api and api.api.node.id == "Resource"
 
 
 def test_only_the_invoke_route_exists_for_a_synchronous_agent(stack: cdk.Stack) -> None:
@@ -113,7 +119,7 @@ def test_default_request_model_requires_a_prompt(stack: cdk.Stack) -> None:
         "AWS::ApiGateway::Model", {"ContentType": "application/json", "Schema": schema}
     )
     assert schema.as_object()["required"] == ["prompt"]
-    assert schema.as_object()["properties"]["sessionId"]["pattern"] == invoke_proxy.SESSION_ID_PATTERN.pattern
+    assert schema.as_object()["properties"]["sessionId"]["pattern"] == SESSION_ID_PATTERN.pattern
     assert schema.as_object()["$schema"].startswith("http://json-schema.org/draft-04/")
 
 
@@ -134,7 +140,8 @@ def test_fails_when_the_request_schema_is_invalid(stack: cdk.Stack, schema: Any)
 
 def test_fails_when_a_synchronous_task_exceeds_the_integration_timeout(stack: cdk.Stack) -> None:
     # GIVEN a synchronous agent whose tasks take 5 minutes (more than the 29 s integration timeout)
-    AgentApiFacade(stack, "Api", agent=agent(stack, longest_task=cdk.Duration.minutes(5)))
+    api = AgentApiFacade(stack, "Api", agent=agent(stack, longest_task=cdk.Duration.minutes(5)))
+    assert synth_error_codes(api) == ["TaskExceedsIntegrationTimeout"]
     # WHEN the app is synthesized THEN a validation error names the job API and streaming as the way out
     with pytest.raises(Exception, match=r"TaskExceedsIntegrationTimeout.*POST /jobs.*streaming=True") as exc:
         cdk.App.of(stack).synth()  # type: ignore[union-attr]
@@ -205,7 +212,7 @@ def test_no_throttle_warning_within_the_plan(stack: cdk.Stack) -> None:
     Annotations.from_stack(stack).has_no_warning("/TestStack/Api", Match.string_like_regexp("ThrottleAboveInvokeQuota"))
 
 
-@pytest.mark.parametrize(("rate", "burst"), [(0, 1), (-5, 1), (10, 0), (10, 2.5)])
+@pytest.mark.parametrize(("rate", "burst"), [(0, 1), (-5, 1), (10, 0), (10, 2.5), (True, 1), ("10", 1)])
 def test_fails_when_throttle_is_not_positive(stack: cdk.Stack, rate: float, burst: Any) -> None:
     with pytest.raises(ConstructsLibValidationError) as exc:
         AgentApiFacade(stack, "Api", agent=agent(stack), throttle_rate_limit=rate, throttle_burst_limit=burst)
@@ -264,7 +271,40 @@ def test_fails_when_both_waf_options_are_given(stack: cdk.Stack) -> None:
 def test_fails_when_the_qualifier_is_not_an_endpoint(stack: cdk.Stack) -> None:
     with pytest.raises(ConstructsLibValidationError, match="qualifier 'beta'") as exc:
         AgentApiFacade(stack, "Api", agent=agent(stack), qualifier="beta")
-    assert exc.value.code == "InvalidQualifier"
+    assert exc.value.code == "UnknownQualifier"
+
+
+def test_a_token_qualifier_is_not_checked(stack: cdk.Stack) -> None:
+    # GIVEN an endpoint name known only at deploy
+    qualifier = cdk.CfnParameter(stack, "Endpoint").value_as_string
+    AgentApiFacade(stack, "Api", agent=agent(stack), qualifier=qualifier)
+    # THEN it is not guessed and does not raise: an info says so, and the proxy invokes it
+    Annotations.from_stack(stack).has_info("/TestStack/Api", Match.string_like_regexp(
+        r"\[TokenNotChecked\] qualifier is an unresolved token"))
+    Template.from_stack(stack).has_resource_properties("AWS::Lambda::Function", {
+        "Environment": {"Variables": Match.object_like({"AGENT_QUALIFIER": {"Ref": "Endpoint"}})}})
+
+
+def test_fails_when_the_agent_is_not_an_agent(stack: cdk.Stack) -> None:
+    with pytest.raises(ConstructsLibValidationError, match="agent must be an AgentCoreAgent") as exc:
+        AgentApiFacade(stack, "Api", agent="support_agent")  # type: ignore[arg-type]
+    assert exc.value.code == "InvalidProps"
+
+
+@pytest.mark.parametrize(("props", "prop"), [({"staging": "bucket"}, "staging"), ({"auth": "iam"}, "auth")])
+def test_fails_when_a_shared_prop_has_the_wrong_type(stack: cdk.Stack, props: dict[str, Any], prop: str) -> None:
+    with pytest.raises(ConstructsLibValidationError, match=f"{prop} must be a") as exc:
+        AgentApiFacade(stack, "Api", agent=agent(stack), **props)
+    assert exc.value.code == "InvalidProps"
+
+
+def test_fails_when_the_authorizer_reads_a_websocket_source(stack: cdk.Stack) -> None:
+    fn = lambda_.Function(stack, "Authz", runtime=lambda_.Runtime.PYTHON_3_14, handler="index.handler",
+                          code=lambda_.Code.from_inline("def handler(e, c): pass"))
+    auth = FacadeAuth.lambda_authorizer(fn, identity_source=["route.request.header.Authorization"])
+    with pytest.raises(ConstructsLibValidationError, match="method.request") as exc:
+        AgentApiFacade(stack, "Api", agent=agent(stack), auth=auth)
+    assert exc.value.code == "UnsupportedAuth"
 
 
 def test_a_named_endpoint_is_the_default_qualifier(stack: cdk.Stack) -> None:
@@ -283,11 +323,13 @@ def test_fails_when_no_route_would_exist(stack: cdk.Stack) -> None:
 
 
 def test_fails_when_staging_is_required_but_missing(stack: cdk.Stack) -> None:
-    # GIVEN payloads above API Gateway's 10 MB
+    # GIVEN payloads above what API Gateway carries inline, and no staging
     big = agent(stack, max_payload=cdk.Size.mebibytes(20))
-    with pytest.raises(ConstructsLibValidationError, match="staging") as exc:
-        AgentApiFacade(stack, "Api", agent=big)
-    assert exc.value.code == "PayloadStagingRequired"
+    api = AgentApiFacade(stack, "Api", agent=big)
+    # THEN synthesis fails with the quota and the way out
+    (error,) = synth_errors(api)
+    assert error.startswith("[PayloadStagingRequired] max_payload 20 MiB exceeds")
+    assert "Amazon API Gateway quota 'payload size'" in error and "staging=PayloadStaging" in error
 
 
 def test_staging_adds_the_upload_route_and_grants(stack: cdk.Stack) -> None:
@@ -311,6 +353,9 @@ def test_staging_adds_the_upload_route_and_grants(stack: cdk.Stack) -> None:
     assert sorted(r["Fn::Join"][1][-1] for r in get) == ["/inputs/chat_agent/*", "/outputs/chat_agent/*"]
     assert "PAYLOAD_STAGING_BUCKET" in big.environment
     assert api.staging is staging
+    # AND synthesis passes, saying where large inputs go
+    assert synth_errors(api) == []
+    Annotations.from_stack(stack).has_info("/TestStack/Api", Match.string_like_regexp(r"\[PayloadStagingInUse\]"))
 
 
 def test_grant_invoke_api_is_scoped_to_the_stage(stack: cdk.Stack) -> None:
@@ -331,22 +376,24 @@ def test_metrics(stack: cdk.Stack) -> None:
     assert api.metric_count().statistic == "Sum"
 
 
-def test_proxy_package_holds_only_the_proxy_modules() -> None:
-    assert set(facade_module._PROXY_FILES) == {"invoke_proxy.py", "staging_urls.py", "invoke_proxy_stream.sh"}
-    for name in facade_module._PROXY_FILES:
-        assert (facade_module.HANDLERS_DIR / name).is_file()
-
-
-def test_environment_names_match_the_handler() -> None:
-    assert facade_module._ENV_RUNTIME_ARN == invoke_proxy.ENV_AGENT_RUNTIME_ARN
-    assert facade_module._ENV_QUALIFIER == invoke_proxy.ENV_QUALIFIER
-    assert facade_module._ENV_READ_TIMEOUT == invoke_proxy.ENV_READ_TIMEOUT
-    assert facade_module._ENV_MAX_ATTEMPTS == invoke_proxy.ENV_MAX_ATTEMPTS
-    assert PROXY_ENV_TABLE_NAME == invoke_proxy.ENV_JOBS_TABLE
-    assert PROXY_ENV_TIME_TO_LIVE == invoke_proxy.ENV_JOB_TTL
-    assert facade_module.SESSION_HEADER == invoke_proxy.SESSION_HEADER
-    assert invoke_proxy.SESSION_ID_PATTERN.pattern == facade_module.SESSION_ID_PATTERN
-    assert DEFAULT_REQUEST_SCHEMA["required"] == ["prompt"]
+def test_the_proxy_package_holds_the_proxy_the_contract_and_nothing_else(tmp_path: Any) -> None:
+    # GIVEN a synthesized facade
+    app = cdk.App(outdir=str(tmp_path))
+    stack = cdk.Stack(app, "Packaged", env=ENV)
+    AgentApiFacade(stack, "Api", agent=agent(stack))
+    app.synth()
+    package, variables = packaged_proxy(Template.from_stack(stack), tmp_path, "invoke_proxy.handler")
+    # THEN its asset holds the handler modules and the contract
+    assert sorted(p.name for p in package.iterdir()) == [
+        "contract.py", "invoke_proxy.py", "invoke_proxy_stream.sh", "staging_urls.py"]
+    # AND the environment the template sets is all the proxy needs (it has no fallback)
+    assert set(variables) >= {contract.ENV_AGENT_RUNTIME_ARN, contract.ENV_AGENT_QUALIFIER}
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(invoke_proxy.os.environ):
+            patch.delenv(name)
+        for name, value in variables.items():
+            patch.setenv(name, value)
+        invoke_proxy.check_configuration()
 
 
 def test_a_token_throttle_is_not_checked(stack: cdk.Stack) -> None:

@@ -12,7 +12,15 @@ from botocore.exceptions import ReadTimeoutError
 from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 
+from constructs_lib.handlers import contract
 from constructs_lib.handlers import invoke_proxy as proxy
+from constructs_lib.limits.service import (
+    SESSION_HEADER,
+    SESSION_ID_MAX_LENGTH,
+    SESSION_ID_MIN_LENGTH,
+    SESSION_ID_PATTERN,
+)
+from tests.serving._fixtures import PROXY_SETTINGS
 from tests.serving.conftest import RUNTIME_ARN
 
 SESSION = "s" * 40
@@ -61,21 +69,21 @@ def test_invoke_returns_the_agent_answer_and_the_session_header(agentcore: Stubb
     # THEN the answer is relayed with the session id, and sessionId is not forwarded to the agent
     assert answer["statusCode"] == 200
     assert json.loads(answer["body"]) == {"answer": "hi"}
-    assert answer["headers"][proxy.SESSION_HEADER] == SESSION
+    assert answer["headers"][SESSION_HEADER] == SESSION
 
 
 def test_invoke_generates_a_valid_session_id_when_the_client_has_none(agentcore: Stubber) -> None:
     agentcore.add_response("invoke_agent_runtime", agent_answer(b"{}"), expected())
     answer = proxy.handler(event({"prompt": "hello"}))
-    session = answer["headers"][proxy.SESSION_HEADER]
-    assert proxy.SESSION_ID_PATTERN.match(session)
-    assert 33 <= len(session) <= 100
+    session = answer["headers"][SESSION_HEADER]
+    assert SESSION_ID_PATTERN.fullmatch(session)
+    assert SESSION_ID_MIN_LENGTH <= len(session) <= SESSION_ID_MAX_LENGTH
 
 
 def test_invoke_accepts_the_session_id_header(agentcore: Stubber) -> None:
     agentcore.add_response("invoke_agent_runtime", agent_answer(b"{}"), expected(SESSION))
     answer = proxy.handler(event({"prompt": "x"}, headers={"x-amzn-bedrock-agentcore-runtime-session-id": SESSION}))
-    assert answer["headers"][proxy.SESSION_HEADER] == SESSION
+    assert answer["headers"][SESSION_HEADER] == SESSION
 
 
 BAD_SESSION_IDS = ["short", "x" * 101, "-" + "a" * 40, "a" * 39 + "!", 1234567890123456789012345678901234,
@@ -109,7 +117,7 @@ def test_binary_answers_are_base64_encoded(agentcore: Stubber) -> None:
     ("code", "http", "status", "public", "retry_after"),
     [
         ("ThrottlingException", 429, 429, "Throttled", "1"),
-        ("ServiceQuotaExceededException", 402, 429, "CapacityReached", "30"),
+        ("ServiceQuotaExceededException", 402, 429, "SessionLimitReached", "30"),
         ("ValidationException", 400, 400, "InvalidRequest", None),
         ("AccessDeniedException", 403, 403, "AccessDenied", None),
         ("RetryableConflictException", 409, 409, "SessionBusy", "1"),
@@ -171,7 +179,7 @@ def test_unknown_routes_are_404() -> None:
 def test_fails_when_payload_key_is_outside_the_input_prefix(
     agentcore: Stubber, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(proxy.ENV_STAGING_INPUT_PREFIX, "inputs/support_agent/")
+    monkeypatch.setenv(contract.ENV_STAGING_INPUT_PREFIX, "inputs/support_agent/")
     answer = proxy.handler(event({"prompt": "x", "payloadKey": "inputs/other_agent/abc"}))
     assert answer["statusCode"] == 400
 
@@ -188,7 +196,7 @@ def test_streaming_relays_the_agent_stream_after_the_prelude(agentcore: Stubber)
     prelude = json.loads(metadata)
     assert prelude["statusCode"] == 200
     assert prelude["headers"]["Content-Type"] == "text/event-stream"
-    assert prelude["headers"][proxy.SESSION_HEADER] == SESSION
+    assert prelude["headers"][SESSION_HEADER] == SESSION
     assert payload == sse
     assert len(chunks) >= 2  # the prelude is sent before the agent's bytes
 
@@ -223,7 +231,7 @@ def test_a_failed_stream_is_reported_in_trailers_without_details() -> None:
 
 
 def test_fails_when_the_session_id_header_ends_with_a_newline(agentcore: Stubber) -> None:
-    answer = proxy.handler(event({"prompt": "x"}, headers={proxy.SESSION_HEADER: SESSION + "\n"}))
+    answer = proxy.handler(event({"prompt": "x"}, headers={SESSION_HEADER: SESSION + "\n"}))
     assert answer["statusCode"] == 400
     assert json.loads(answer["body"])["error"] == "InvalidSessionId"
 
@@ -265,3 +273,30 @@ def test_a_timed_out_invocation_is_not_retried(monkeypatch: pytest.MonkeyPatch) 
     # THEN the agent was called once (a retry would run the task twice and overrun the integration timeout)
     assert sends == ["send"]
     assert answer["statusCode"] == 504
+
+
+@pytest.mark.parametrize("missing", sorted([contract.ENV_AGENT_RUNTIME_ARN, contract.ENV_AGENT_QUALIFIER,
+                                            *PROXY_SETTINGS]))
+def test_fails_at_start_when_a_setting_is_missing(monkeypatch: pytest.MonkeyPatch, missing: str) -> None:
+    # GIVEN an environment without one of the variables the facade sets (there is no fallback for any)
+    monkeypatch.delenv(missing)
+    # WHEN an invocation arrives THEN it fails, naming the variable, before anything reaches the agent
+    with pytest.raises(contract.ConfigurationError, match=missing):
+        proxy.handler(event({"prompt": "x"}))
+
+
+def test_a_job_table_without_its_time_to_live_fails_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a job table but no record lifetime (the proxy no longer assumes one)
+    monkeypatch.setenv(contract.ENV_JOBS_TABLE_NAME, "jobs")
+    monkeypatch.delenv(contract.ENV_JOB_TIME_TO_LIVE_SECONDS, raising=False)
+    with pytest.raises(contract.ConfigurationError, match="JOB_TIME_TO_LIVE_SECONDS"):
+        proxy.handler(event({"prompt": "x"}, resource="/jobs"))
+
+
+def test_the_agentcore_client_uses_the_facades_settings() -> None:
+    # GIVEN the proxy's own client (as in Lambda) WHEN it is created from the environment the facade sets
+    proxy.set_clients(agentcore=None)
+    config = proxy._client("agentcore").meta.config
+    # THEN it makes one attempt and waits as long as the facade said
+    assert config.retries["total_max_attempts"] == 1
+    assert config.read_timeout == float(PROXY_SETTINGS[contract.ENV_AGENT_READ_TIMEOUT_SECONDS])

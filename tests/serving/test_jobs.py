@@ -17,11 +17,13 @@ from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
 from constructs_lib import AgentArtifact, AgentCoreAgent, WorkloadProfile
-from constructs_lib.errors import ConstructsLibValidationError
+from constructs_lib.handlers import contract
 from constructs_lib.handlers import invoke_proxy as proxy
+from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
 from constructs_lib.serving.api_facade import AgentApiFacade
 from constructs_lib.serving.jobs import AGENT_ENV_TABLE_NAME, AgentJobs
 from tests.conftest import RESEARCH_CODE
+from tests.serving._fixtures import PROXY_SETTINGS, runtime_environment, synth_errors
 
 RUNTIME_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/research-AbCdEf1234"
 ALICE = "arn:aws:iam::123456789012:user/alice"
@@ -56,9 +58,31 @@ def test_job_table_is_encrypted_recoverable_retained_with_ttl(stack: cdk.Stack) 
 
 
 def test_fails_when_records_would_expire_before_the_job_can_end(stack: cdk.Stack) -> None:
-    with pytest.raises(ConstructsLibValidationError, match="asynchronous job duration") as exc:
-        AgentJobs(stack, "Jobs", time_to_live=cdk.Duration.hours(1))
-    assert exc.value.code == "JobTimeToLiveTooShort"
+    # GIVEN records shorter-lived than the longest asynchronous job
+    jobs = AgentJobs(stack, "Jobs", time_to_live=cdk.Duration.hours(1))
+    # THEN synthesis fails (a hard limit, reported with the others) and names the quota
+    (error,) = synth_errors(jobs)
+    assert error.startswith("[JobTimeToLiveTooShort] time_to_live 1 h is shorter than")
+    assert "asynchronous job duration" in error
+
+
+def test_records_that_outlive_the_longest_job_pass(stack: cdk.Stack) -> None:
+    seconds = QuotaCatalog().value(QuotaName.ASYNCHRONOUS_JOB_DURATION)
+    jobs = AgentJobs(stack, "Jobs", time_to_live=cdk.Duration.seconds(seconds))
+    assert synth_errors(jobs) == []
+
+
+def test_grant_report_only_grants_and_bind_tells_the_agent(stack: cdk.Stack) -> None:
+    # GIVEN an agent granted directly, and another bound
+    granted = AgentCoreAgent(stack, "Granted", runtime_name="granted", artifact=AgentArtifact.from_code(RESEARCH_CODE))
+    jobs = AgentJobs(stack, "Jobs")
+    jobs.grant_report(granted)
+    # THEN the grant leaves the agent's environment alone
+    assert AGENT_ENV_TABLE_NAME not in granted.environment
+    assert AGENT_ENV_TABLE_NAME not in runtime_environment(Template.from_stack(stack))
+    # AND bind grants and sets the table name
+    jobs.bind(granted)
+    assert AGENT_ENV_TABLE_NAME in granted.environment
 
 
 def test_a_token_time_to_live_is_not_checked(stack: cdk.Stack) -> None:
@@ -117,10 +141,11 @@ def test_jobs_can_be_opted_in_for_a_synchronous_agent(stack: cdk.Stack) -> None:
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     for key, value in {
         "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
-        proxy.ENV_AGENT_RUNTIME_ARN: RUNTIME_ARN, proxy.ENV_QUALIFIER: "DEFAULT", proxy.ENV_JOBS_TABLE: "jobs",
-        proxy.ENV_JOB_TTL: "604800", "PAYLOAD_STAGING_BUCKET": "staging", "PAYLOAD_STAGING_URL_EXPIRY_SECONDS": "300",
+        contract.ENV_AGENT_RUNTIME_ARN: RUNTIME_ARN, contract.ENV_AGENT_QUALIFIER: "DEFAULT",
+        contract.ENV_JOBS_TABLE_NAME: "jobs", contract.ENV_JOB_TIME_TO_LIVE_SECONDS: "604800",
+        "PAYLOAD_STAGING_BUCKET": "staging", "PAYLOAD_STAGING_URL_EXPIRY_SECONDS": "300",
         "PAYLOAD_STAGING_MAX_OBJECT_BYTES": "1048576", "PAYLOAD_STAGING_INPUT_PREFIX": "inputs/research/",
-        "PAYLOAD_STAGING_OUTPUT_PREFIX": "outputs/research/",
+        "PAYLOAD_STAGING_OUTPUT_PREFIX": "outputs/research/", **PROXY_SETTINGS,
     }.items():
         monkeypatch.setenv(key, value)
     with mock_aws():
@@ -254,8 +279,9 @@ def test_uploads_hand_out_size_limited_urls_under_the_input_prefix(aws: dict[str
     assert too_big["statusCode"] == 400 and json.loads(too_big["body"])["error"] == "ObjectTooLarge"
 
 
+@pytest.mark.usefixtures("proxy_env")
 def test_routes_without_configuration_are_404(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(proxy.ENV_JOBS_TABLE, raising=False)
+    monkeypatch.delenv(contract.ENV_JOBS_TABLE_NAME, raising=False)
     monkeypatch.delenv("PAYLOAD_STAGING_BUCKET", raising=False)
     assert proxy.handler(request("POST", "/jobs", {"prompt": "p"}))["statusCode"] == 404
     assert proxy.handler(request("POST", "/uploads", {"size": 1}))["statusCode"] == 404

@@ -10,11 +10,11 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Annotations, Match, Template
 
 from constructs_lib.errors import ConstructsLibValidationError
-from constructs_lib.handlers import staging_urls
+from constructs_lib.handlers import contract
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
 from constructs_lib.serving.payload_staging import PayloadStaging
 
-from ._fixtures import make_agent, runtime_environment
+from ._fixtures import make_agent, runtime_environment, synth_errors
 
 
 def _bucket_id(stack: cdk.Stack, staging: PayloadStaging) -> str:
@@ -99,11 +99,13 @@ def test_defaults_come_from_the_catalog(stack: cdk.Stack) -> None:
     staging = PayloadStaging(stack, "Staging")
     assert staging.max_object_bytes == QuotaCatalog().value(QuotaName.REQUEST_PAYLOAD)
     assert staging.url_expiry_seconds == 15 * 60
-    env = staging.environment_for_proxy()
-    assert set(env) == {staging_urls.ENV_BUCKET, staging_urls.ENV_URL_EXPIRY_SECONDS, staging_urls.ENV_MAX_OBJECT_BYTES}
-    assert env[staging_urls.ENV_URL_EXPIRY_SECONDS] == "900"
-    assert env[staging_urls.ENV_MAX_OBJECT_BYTES] == str(100 * 1024 * 1024)
-    assert stack.resolve(env[staging_urls.ENV_BUCKET]) == {"Ref": _bucket_id(stack, staging)}
+    env = staging.environment_for_proxy(make_agent(stack))
+    assert set(env) == {contract.ENV_STAGING_BUCKET, contract.ENV_STAGING_URL_EXPIRY_SECONDS,
+                        contract.ENV_STAGING_MAX_OBJECT_BYTES, contract.ENV_STAGING_INPUT_PREFIX,
+                        contract.ENV_STAGING_OUTPUT_PREFIX}
+    assert env[contract.ENV_STAGING_URL_EXPIRY_SECONDS] == "900"
+    assert env[contract.ENV_STAGING_MAX_OBJECT_BYTES] == str(int(QuotaCatalog().value(QuotaName.REQUEST_PAYLOAD)))
+    assert stack.resolve(env[contract.ENV_STAGING_BUCKET]) == {"Ref": _bucket_id(stack, staging)}
 
 
 def test_prefixes_and_proxy_environment_per_agent(stack: cdk.Stack) -> None:
@@ -114,18 +116,18 @@ def test_prefixes_and_proxy_environment_per_agent(stack: cdk.Stack) -> None:
     assert staging.input_prefix(agent) == "inputs/chat_agent/"
     assert staging.output_prefix(agent) == "outputs/chat_agent/"
     env = staging.environment_for_proxy(agent)
-    assert env[staging_urls.ENV_INPUT_PREFIX] == "inputs/chat_agent/"
-    assert env[staging_urls.ENV_OUTPUT_PREFIX] == "outputs/chat_agent/"
-    assert env[staging_urls.ENV_URL_EXPIRY_SECONDS] == "300"
-    assert env[staging_urls.ENV_MAX_OBJECT_BYTES] == str(20 * 1024 * 1024)
+    assert env[contract.ENV_STAGING_INPUT_PREFIX] == "inputs/chat_agent/"
+    assert env[contract.ENV_STAGING_OUTPUT_PREFIX] == "outputs/chat_agent/"
+    assert env[contract.ENV_STAGING_URL_EXPIRY_SECONDS] == "300"
+    assert env[contract.ENV_STAGING_MAX_OBJECT_BYTES] == str(20 * 1024 * 1024)
 
 
 def test_agent_reads_own_inputs_and_writes_own_outputs_only(stack: cdk.Stack) -> None:
     # GIVEN an agent and a staging bucket
     agent = make_agent(stack)
     staging = PayloadStaging(stack, "Staging")
-    # WHEN the agent is granted access
-    staging.grant_agent_access(agent)
+    # WHEN the agent is bound to it
+    staging.bind(agent)
     template = Template.from_stack(stack)
     # THEN its role reads inputs/<runtime>/* and writes outputs/<runtime>/*, nothing wider
     s3_statements = [s for s in _statements(template) if any(str(a).startswith("s3:") for a in
@@ -138,9 +140,19 @@ def test_agent_reads_own_inputs_and_writes_own_outputs_only(stack: cdk.Stack) ->
     }
     # AND the agent learns the bucket and its prefixes from its environment
     env = runtime_environment(template)
-    assert env[staging_urls.ENV_INPUT_PREFIX] == "inputs/chat_agent/"
-    assert env[staging_urls.ENV_OUTPUT_PREFIX] == "outputs/chat_agent/"
-    assert env[staging_urls.ENV_BUCKET] == {"Ref": _bucket_id(stack, staging)}
+    assert env[contract.ENV_STAGING_INPUT_PREFIX] == "inputs/chat_agent/"
+    assert env[contract.ENV_STAGING_OUTPUT_PREFIX] == "outputs/chat_agent/"
+    assert env[contract.ENV_STAGING_BUCKET] == {"Ref": _bucket_id(stack, staging)}
+
+
+def test_grant_agent_access_only_grants(stack: cdk.Stack) -> None:
+    # GIVEN an agent granted access without bind
+    agent = make_agent(stack)
+    PayloadStaging(stack, "Staging").grant_agent_access(agent)
+    template = Template.from_stack(stack)
+    # THEN it has its statements, and its environment is left alone
+    assert any("/inputs/chat_agent/*" in _resource_suffixes(s) for s in _statements(template))
+    assert not set(runtime_environment(template)) & {contract.ENV_STAGING_BUCKET, contract.ENV_STAGING_INPUT_PREFIX}
 
 
 def test_presign_grants_cover_inputs_for_upload_and_both_prefixes_for_download(stack: cdk.Stack) -> None:
@@ -197,10 +209,27 @@ def test_kms_grants_reach_the_key(stack: cdk.Stack) -> None:
 
 
 def test_fails_when_max_object_size_exceeds_request_payload_quota(stack: cdk.Stack) -> None:
-    with pytest.raises(ConstructsLibValidationError, match="max_object_size") as exc:
-        PayloadStaging(stack, "Staging", max_object_size=cdk.Size.mebibytes(101))
-    assert exc.value.code == "StagedObjectTooLarge"
-    assert "request payload" in str(exc.value) and "hard limit" in str(exc.value)
+    (error,) = synth_errors(PayloadStaging(stack, "Staging", max_object_size=cdk.Size.mebibytes(101)))
+    assert error.startswith("[StagedObjectTooLarge] max_object_size 101 MiB exceeds")
+    assert "request payload" in error and "hard limit" in error
+
+
+def test_fails_when_urls_outlive_what_s3_signs(stack: cdk.Stack) -> None:
+    # GIVEN URLs valid longer than S3's pre-signed URL validity (objects kept longer still)
+    staging = PayloadStaging(stack, "Staging", url_expiry=cdk.Duration.days(8), object_expiry=cdk.Duration.days(9))
+    (error,) = synth_errors(staging)
+    assert error.startswith("[StagingUrlExpiryTooLong] url_expiry 8 days exceeds 7 days")
+    assert "Amazon S3 quota" in error
+
+
+def test_the_largest_staged_object_and_url_allowed_pass(stack: cdk.Stack) -> None:
+    catalog = QuotaCatalog()
+    staging = PayloadStaging(
+        stack, "Staging", max_object_size=cdk.Size.bytes(catalog.value(QuotaName.REQUEST_PAYLOAD)),
+        url_expiry=cdk.Duration.seconds(catalog.value(QuotaName.S3_PRESIGNED_URL_EXPIRY)),
+        object_expiry=cdk.Duration.days(7),
+    )
+    assert synth_errors(staging) == []
 
 
 def test_fails_when_max_object_size_is_zero(stack: cdk.Stack) -> None:
@@ -233,10 +262,10 @@ def test_granting_the_same_agent_twice_is_harmless(stack: cdk.Stack) -> None:
     # GIVEN two facades that both grant the agent (REST and WebSocket)
     agent = make_agent(stack)
     staging = PayloadStaging(stack, "Staging")
-    staging.grant_agent_access(agent)
-    staging.grant_agent_access(agent)
+    staging.bind(agent)
+    staging.bind(agent)
     # THEN the statements are not duplicated and the environment is unchanged
     template = Template.from_stack(stack)
     s3_statements = [s for s in _statements(template) if "Staging" in str(s["Resource"])]
     assert len(s3_statements) == 2
-    assert runtime_environment(template)[staging_urls.ENV_INPUT_PREFIX] == "inputs/chat_agent/"
+    assert runtime_environment(template)[contract.ENV_STAGING_INPUT_PREFIX] == "inputs/chat_agent/"

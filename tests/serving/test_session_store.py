@@ -53,12 +53,12 @@ def test_removal_policy_can_be_destroy(stack: cdk.Stack) -> None:
     Template.from_stack(stack).has_resource("AWS::DynamoDB::Table", {"DeletionPolicy": "Delete"})
 
 
-def test_grant_read_write_injects_table_name_into_agent(stack: cdk.Stack) -> None:
+def test_bind_grants_read_write_and_names_the_table_in_the_agent(stack: cdk.Stack) -> None:
     # GIVEN an agent and a store
     agent = make_agent(stack)
     store = AgentSessionStore(stack, "Sessions")
-    # WHEN the agent is granted read/write
-    store.grant_read_write(agent)
+    # WHEN the agent is bound to the store
+    store.bind(agent)
     template = Template.from_stack(stack)
     # THEN the agent role may put and query items on this table
     table_id = stack.get_logical_id(store.table.node.default_child)
@@ -71,6 +71,20 @@ def test_grant_read_write_injects_table_name_into_agent(stack: cdk.Stack) -> Non
     })
     # AND the agent's environment names the table
     assert runtime_environment(template)[SESSION_TABLE_ENV] == {"Ref": table_id}
+
+
+def test_grant_read_write_only_grants(stack: cdk.Stack) -> None:
+    # GIVEN an agent granted read/write directly
+    agent = make_agent(stack)
+    AgentSessionStore(stack, "Sessions").grant_read_write(agent)
+    template = Template.from_stack(stack)
+    # THEN its role may write, and its environment is left alone
+    template.has_resource_properties("AWS::IAM::Policy", {
+        "Roles": [{"Ref": Match.string_like_regexp("AgentRuntimeExecutionRole")}],
+        "PolicyDocument": {"Statement": Match.array_with([Match.object_like({
+            "Action": Match.array_with(["dynamodb:PutItem"])})])},
+    })
+    assert SESSION_TABLE_ENV not in runtime_environment(template)
 
 
 def test_grant_read_is_read_only(stack: cdk.Stack) -> None:

@@ -17,6 +17,7 @@ import pytest
 import requests
 from moto import mock_aws
 
+from constructs_lib.handlers import contract
 from constructs_lib.handlers import staging_urls as su
 
 BUCKET = "staging-bucket"
@@ -45,12 +46,29 @@ def _query(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
 
 
+ENVIRONMENT = {
+    contract.ENV_STAGING_BUCKET: "b", contract.ENV_STAGING_URL_EXPIRY_SECONDS: "300",
+    contract.ENV_STAGING_MAX_OBJECT_BYTES: "2048", contract.ENV_STAGING_INPUT_PREFIX: "inputs/a/",
+    contract.ENV_STAGING_OUTPUT_PREFIX: "outputs/a/",
+}
+
+
 def test_config_reads_the_environment_the_construct_sets() -> None:
-    config = su.StagingConfig.from_environment({
-        su.ENV_BUCKET: "b", su.ENV_URL_EXPIRY_SECONDS: "300", su.ENV_MAX_OBJECT_BYTES: "2048",
-        su.ENV_INPUT_PREFIX: "inputs/a/", su.ENV_OUTPUT_PREFIX: "outputs/a/",
-    })
+    config = su.StagingConfig.from_environment(ENVIRONMENT)
     assert config == su.StagingConfig("b", 300, 2048, "inputs/a/", "outputs/a/")
+
+
+@pytest.mark.parametrize("missing", sorted(ENVIRONMENT))
+def test_fails_when_a_staging_variable_is_missing(missing: str) -> None:
+    # GIVEN an environment without one of the variables PayloadStaging sets: no fallback, a clear error
+    environment = {k: v for k, v in ENVIRONMENT.items() if k != missing}
+    with pytest.raises(contract.ConfigurationError, match=missing):
+        su.StagingConfig.from_environment(environment)
+
+
+def test_fails_when_a_staging_number_is_malformed() -> None:
+    with pytest.raises(contract.ConfigurationError, match="PAYLOAD_STAGING_MAX_OBJECT_BYTES"):
+        su.StagingConfig.from_environment({**ENVIRONMENT, contract.ENV_STAGING_MAX_OBJECT_BYTES: "lots"})
 
 
 def test_expiry_never_exceeds_the_configured_maximum() -> None:

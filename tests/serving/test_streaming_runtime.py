@@ -25,6 +25,7 @@ from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 
 from constructs_lib.handlers import invoke_proxy as proxy
+from constructs_lib.limits.service import SESSION_HEADER
 from tests.serving.conftest import RUNTIME_ARN
 
 SESSION = "s" * 40
@@ -211,7 +212,7 @@ def test_streaming_runtime_posts_the_agent_stream_in_the_documented_streaming_mo
     assert delimiter == DELIMITER and after == b""  # the prelude is a chunk of its own, sent first
     assert len(first) <= 16 * 1024  # API Gateway reads the metadata from the first 16 KB
     assert json.loads(metadata) == {"statusCode": 200, "headers": {
-        "Content-Type": "text/event-stream", proxy.SESSION_HEADER: SESSION}}
+        "Content-Type": "text/event-stream", SESSION_HEADER: SESSION}}
     assert rest == sse
     assert answer["trailers"] == {}
     # AND the invocation's X-Ray trace header reaches the AgentCore call
@@ -288,22 +289,36 @@ def test_several_invocations_are_served_one_after_the_other(peer: RuntimeApiPeer
 
 
 def test_the_packaged_proxy_runs_the_loop_as_a_script(peer: RuntimeApiPeer, tmp_path: Any) -> None:
-    # GIVEN the proxy's Lambda package (the files the facade bundles), started the way the exec wrapper does
-    import shutil
+    # GIVEN the proxy's Lambda package as a streaming facade synthesizes it, started the way the exec wrapper does,
+    # with exactly the environment the template sets (the proxy has no fallback for any of it)
     import subprocess
     import time
-    from pathlib import Path
 
-    from constructs_lib.serving import api_facade as facade
+    import aws_cdk as cdk
+    from aws_cdk.assertions import Template
 
-    for name in facade._PROXY_FILES:
-        shutil.copy(Path(facade.HANDLERS_DIR) / name, tmp_path / name)
-    wrapper = (tmp_path / "invoke_proxy_stream.sh").read_text()
+    from constructs_lib.planning.profile import WorkloadProfile
+    from constructs_lib.serving.api_facade import AgentApiFacade
+    from tests.conftest import ENV
+    from tests.serving._fixtures import make_agent, packaged_proxy
+
+    outdir = tmp_path / "cdk.out"
+    app = cdk.App(outdir=str(outdir))
+    stack = cdk.Stack(app, "Streaming", env=ENV)
+    AgentApiFacade(stack, "Api", agent=make_agent(stack, workload=WorkloadProfile(
+        longest_task=cdk.Duration.minutes(5))), streaming=True)
+    app.synth()
+    package, variables = packaged_proxy(Template.from_stack(stack), outdir, "invoke_proxy.handler",
+                                        AGENT_RUNTIME_ARN=RUNTIME_ARN)
+    assert sorted(p.name for p in package.iterdir()) == [
+        "contract.py", "invoke_proxy.py", "invoke_proxy_stream.sh", "staging_urls.py"]
+    wrapper = (package / "invoke_proxy_stream.sh").read_text()
     assert 'exec /var/lang/bin/python3 "${LAMBDA_TASK_ROOT:-/var/task}/invoke_proxy.py"' in wrapper
     peer.events.put(("req-7", {"httpMethod": "GET", "resource": "/nowhere", "headers": {}}))
-    env = {"PATH": "/usr/bin:/bin", "AWS_LAMBDA_RUNTIME_API": peer.address, "LAMBDA_TASK_ROOT": str(tmp_path),
-           "AWS_DEFAULT_REGION": "us-east-1"}
-    process = subprocess.Popen([sys.executable, str(tmp_path / "invoke_proxy.py")], cwd=tmp_path, env=env,
+    env = {**variables, "PATH": "/usr/bin:/bin", "AWS_LAMBDA_RUNTIME_API": peer.address,
+           "LAMBDA_TASK_ROOT": str(package), "AWS_DEFAULT_REGION": "us-east-1"}
+    env.pop("AWS_LAMBDA_EXEC_WRAPPER")
+    process = subprocess.Popen([sys.executable, str(package / "invoke_proxy.py")], cwd=package, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         # WHEN it has had time to take the event

@@ -11,12 +11,16 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Annotations, Capture, Match, Template
 
 from constructs_lib.errors import ConstructsLibValidationError
+from constructs_lib.handlers import contract
+from constructs_lib.handlers.websocket_proxy import WebSocketProxy
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
 from constructs_lib.planning.profile import WorkloadProfile
+from constructs_lib.serving.auth import FacadeAuth
 from constructs_lib.serving.payload_staging import PayloadStaging
-from constructs_lib.serving.websocket_facade import ACCESS_LOG_FORMAT, AgentWebSocketFacade, WebSocketAuthorization
+from constructs_lib.serving.websocket_facade import ACCESS_LOG_FORMAT, AgentWebSocketFacade
+from tests.conftest import ENV
 
-from ._fixtures import make_agent
+from ._fixtures import make_agent, packaged_proxy, synth_error_codes, synth_errors
 
 PATH = "/TestStack/WebSocket"
 
@@ -56,7 +60,8 @@ def test_stage_throttles_from_the_plan_and_writes_access_logs(stack: cdk.Stack) 
         "AccessLogSettings": {"DestinationArn": {"Fn::GetAtt": [log_group, "Arn"]}, "Format": ACCESS_LOG_FORMAT},
     })
     assert log_group.as_string().startswith("WebSocketAccessLogs")
-    template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 90})
+    # the same log retention as the REST facade: one month
+    template.all_resources_properties("AWS::Logs::LogGroup", {"RetentionInDays": 30})
     assert json.loads(ACCESS_LOG_FORMAT)["connectionId"] == "$context.connectionId"
     assert (facade.throttle_rate_limit, facade.throttle_burst_limit) == (20, 40)
 
@@ -69,10 +74,14 @@ def test_proxy_function_is_arm64_traced_logged_and_configured_from_the_catalog(s
         "Architectures": ["arm64"],
         "Handler": "websocket_proxy.handler",
         "TracingConfig": {"Mode": "Active"},
-        "LoggingConfig": {"LogGroup": {"Ref": Match.string_like_regexp("WebSocketProxyLogs")}},
+        "LoggingConfig": {"LogGroup": {"Ref": Match.string_like_regexp("WebSocketProxyLogGroup")}},
         "Timeout": int(catalog.value(QuotaName.SYNCHRONOUS_REQUEST_TIMEOUT)),
         "Environment": {"Variables": Match.object_like({
             "AGENT_QUALIFIER": "prod",
+            # the relay's read timeout stays below its function timeout
+            "AGENT_READ_TIMEOUT_SECONDS": f"{catalog.value(QuotaName.SYNCHRONOUS_REQUEST_TIMEOUT) - 3:g}",
+            "AGENT_MAX_ATTEMPTS": "1",
+            "CONNECTION_TTL_SECONDS": str(int(catalog.value(QuotaName.API_GATEWAY_WEBSOCKET_CONNECTION_DURATION))),
             "FRAME_BYTES": str(int(catalog.value(QuotaName.API_GATEWAY_WEBSOCKET_FRAME_SIZE))),
             "MAX_FRAMES_PER_SECOND": f"{catalog.value(QuotaName.WEBSOCKET_FRAMES_PER_SECOND):g}",
             "CONNECTIONS_TABLE": {"Ref": Match.string_like_regexp("WebSocketConnections")},
@@ -107,7 +116,7 @@ def test_proxy_role_is_least_privilege(stack: cdk.Stack) -> None:
         "ManagedPolicyArns": Match.absent(),
     })
     policies = template.find_resources("AWS::IAM::Policy", {"Properties": {"Roles": [
-        {"Ref": Match.string_like_regexp("WebSocketProxyRole")}]}})
+        {"Ref": Match.string_like_regexp("WebSocketProxyServiceRole")}]}})
     (policy,) = policies.values()
     statements = {json.dumps(s["Action"]): s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
     invoke = statements['"bedrock-agentcore:InvokeAgentRuntime"']
@@ -120,7 +129,7 @@ def test_proxy_role_is_least_privilege(stack: cdk.Stack) -> None:
 def test_lambda_request_authorizer(stack: cdk.Stack) -> None:
     authorizer = lambda_.Function(stack, "Auth", runtime=lambda_.Runtime.PYTHON_3_14, handler="a.handler",
                                   code=lambda_.Code.from_inline("def handler(e, c): pass"))
-    _facade(stack, authorization=WebSocketAuthorization.lambda_request(
+    _facade(stack, auth=FacadeAuth.lambda_authorizer(
         authorizer, identity_source=["route.request.querystring.token"]))
     template = Template.from_stack(stack)
     template.has_resource_properties("AWS::ApiGatewayV2::Authorizer", {
@@ -129,11 +138,42 @@ def test_lambda_request_authorizer(stack: cdk.Stack) -> None:
     assert _route(template, "$connect")["AuthorizationType"] == "CUSTOM"
 
 
+def test_lambda_authorizer_reads_the_authorization_header_by_default(stack: cdk.Stack) -> None:
+    authorizer = lambda_.Function(stack, "Auth", runtime=lambda_.Runtime.PYTHON_3_14, handler="a.handler",
+                                  code=lambda_.Code.from_inline("def handler(e, c): pass"))
+    _facade(stack, auth=FacadeAuth.lambda_authorizer(authorizer))
+    Template.from_stack(stack).has_resource_properties("AWS::ApiGatewayV2::Authorizer", {
+        "IdentitySource": ["route.request.header.Authorization"]})
+
+
+@pytest.mark.parametrize("auth", ["cognito", "cached", "rest source"])
+def test_fails_when_the_auth_is_not_one_a_websocket_api_supports(stack: cdk.Stack, auth: str) -> None:
+    from aws_cdk import aws_cognito as cognito
+
+    function = lambda_.Function(stack, "Auth", runtime=lambda_.Runtime.PYTHON_3_14, handler="a.handler",
+                                code=lambda_.Code.from_inline("def handler(e, c): pass"))
+    choices = {
+        "cognito": FacadeAuth.cognito(cognito.UserPool(stack, "Pool")),
+        "cached": FacadeAuth.lambda_authorizer(function, results_cache_ttl=cdk.Duration.minutes(5)),
+        "rest source": FacadeAuth.lambda_authorizer(function, identity_source="method.request.header.Authorization"),
+    }
+    with pytest.raises(ConstructsLibValidationError) as exc:
+        _facade(stack, auth=choices[auth])
+    assert exc.value.code == "UnsupportedAuth"
+
+
+def test_fails_when_auth_is_not_a_facade_auth(stack: cdk.Stack) -> None:
+    with pytest.raises(ConstructsLibValidationError, match="auth must be a FacadeAuth") as exc:
+        _facade(stack, auth="iam")
+    assert exc.value.code == "InvalidProps"
+
+
 def test_unauthenticated_api_only_by_opt_in_and_with_a_warning(stack: cdk.Stack) -> None:
-    _facade(stack, authorization=WebSocketAuthorization.none())
+    _facade(stack, auth=FacadeAuth.none())
     template = Template.from_stack(stack)
     assert _route(template, "$connect")["AuthorizationType"] == "NONE"
-    Annotations.from_stack(stack).has_warning(PATH, Match.string_like_regexp("unauthenticated connections"))
+    Annotations.from_stack(stack).has_warning(PATH, Match.string_like_regexp(
+        r"\[UnauthenticatedApi\] the WebSocket API .* accepts unauthenticated requests"))
 
 
 def test_iam_authorization_draws_no_warning(stack: cdk.Stack) -> None:
@@ -169,31 +209,39 @@ def test_metrics_use_the_stage(stack: cdk.Stack) -> None:
 def test_fails_when_frame_exceeds_api_gateway_frame_size(stack: cdk.Stack) -> None:
     # GIVEN frames within AgentCore's 64 KiB (2026-09) but above API Gateway's frame size
     workload = WorkloadProfile(websocket_frame_size=cdk.Size.kibibytes(48))
-    # WHEN / THEN
-    with pytest.raises(ConstructsLibValidationError, match="websocket_frame_size") as exc:
-        _facade(stack, workload)
-    assert exc.value.code == "WebSocketFrameExceedsApiGateway"
-    message = str(exc.value)
-    assert "Amazon API Gateway quota 'WebSocket frame size'" in message and "32 KiB" in message
+    # WHEN the facade is built THEN synthesis fails with the quota and the ways out
+    (message,) = synth_errors(_facade(stack, workload))
+    assert message.startswith("[WebSocketFrameExceedsApiGateway] websocket_frame_size 48 KiB exceeds 32 KiB")
+    assert "Amazon API Gateway quota 'WebSocket frame size'" in message
     assert "PayloadStaging" in message and "InvokeAgentRuntimeWithWebSocketStream" in message
 
 
 def test_frame_within_api_gateway_frame_size_passes(stack: cdk.Stack) -> None:
-    _facade(stack, WorkloadProfile(websocket_frame_size=cdk.Size.kibibytes(32)))
+    assert synth_errors(_facade(stack, WorkloadProfile(websocket_frame_size=cdk.Size.kibibytes(32)))) == []
 
 
 def test_fails_when_payload_exceeds_websocket_message_size_without_staging(stack: cdk.Stack) -> None:
-    with pytest.raises(ConstructsLibValidationError, match="max_payload") as exc:
-        _facade(stack, WorkloadProfile(max_payload=cdk.Size.mebibytes(1)))
-    assert exc.value.code == "WebSocketMessageExceedsApiGateway"
-    assert "WebSocket message payload size" in str(exc.value) and "payload_staging" in str(exc.value)
+    (message,) = synth_errors(_facade(stack, WorkloadProfile(max_payload=cdk.Size.mebibytes(1))))
+    assert message.startswith("[PayloadStagingRequired] max_payload 1 MiB exceeds")
+    assert "WebSocket message payload size" in message and "staging=PayloadStaging" in message
+
+
+def test_every_hard_limit_is_reported_at_once(stack: cdk.Stack) -> None:
+    # GIVEN a workload that crosses three of the WebSocket front door's hard limits
+    facade = _facade(stack, WorkloadProfile(websocket_frame_size=cdk.Size.kibibytes(48),
+                                            max_payload=cdk.Size.mebibytes(1), longest_task=cdk.Duration.minutes(40)))
+    # THEN all three fail synthesis together (no exception stops at the first)
+    assert sorted(synth_error_codes(facade)) == [
+        "PayloadStagingRequired", "WebSocketFrameExceedsApiGateway", "WebSocketRelayTimeout"]
 
 
 def test_large_payload_with_staging_passes_with_an_info(stack: cdk.Stack) -> None:
     # GIVEN payloads above a WebSocket message, and a staging bucket
     staging = PayloadStaging(stack, "Staging")
-    _facade(stack, WorkloadProfile(max_payload=cdk.Size.mebibytes(50)), payload_staging=staging)
-    Annotations.from_stack(stack).has_info(PATH, Match.string_like_regexp("payload staging bucket"))
+    facade = _facade(stack, WorkloadProfile(max_payload=cdk.Size.mebibytes(50)), staging=staging)
+    assert synth_errors(facade) == []
+    Annotations.from_stack(stack).has_info(PATH, Match.string_like_regexp(
+        r"\[PayloadStagingInUse\] .*payload staging bucket"))
     template = Template.from_stack(stack)
     # THEN the proxy knows the bucket and may sign uploads under inputs/
     template.has_resource_properties("AWS::Lambda::Function", {"Environment": {"Variables": Match.object_like({
@@ -202,7 +250,7 @@ def test_large_payload_with_staging_passes_with_an_info(stack: cdk.Stack) -> Non
         "PAYLOAD_STAGING_MAX_OBJECT_BYTES": str(100 * 1024 * 1024),
     })}})
     template.has_resource_properties("AWS::IAM::Policy", {
-        "Roles": [{"Ref": Match.string_like_regexp("WebSocketProxyRole")}],
+        "Roles": [{"Ref": Match.string_like_regexp("WebSocketProxyServiceRole")}],
         "PolicyDocument": {"Statement": Match.array_with([Match.object_like({"Action": "s3:PutObject"})])},
     })
     # AND the agent reads its inputs
@@ -213,14 +261,13 @@ def test_large_payload_with_staging_passes_with_an_info(stack: cdk.Stack) -> Non
 
 
 def test_fails_when_task_outlasts_the_lambda_relay(stack: cdk.Stack) -> None:
-    with pytest.raises(ConstructsLibValidationError, match="longest_task") as exc:
-        _facade(stack, WorkloadProfile(longest_task=cdk.Duration.minutes(40)))
-    assert exc.value.code == "WebSocketRelayTimeout"
-    assert "asynchronous" in str(exc.value) and "function timeout" in str(exc.value)
+    (message,) = synth_errors(_facade(stack, WorkloadProfile(longest_task=cdk.Duration.minutes(40))))
+    assert message.startswith("[WebSocketRelayTimeout] longest_task 40 min exceeds")
+    assert "asynchronous" in message and "function timeout" in message
 
 
 def test_asynchronous_agent_answers_at_once_and_fits_the_relay(stack: cdk.Stack) -> None:
-    _facade(stack, WorkloadProfile(longest_task=cdk.Duration.hours(3)))
+    assert synth_errors(_facade(stack, WorkloadProfile(longest_task=cdk.Duration.hours(3)))) == []
     Template.from_stack(stack).has_resource_properties("AWS::Lambda::Function", {
         "Timeout": int(QuotaCatalog().value(QuotaName.LAMBDA_TIMEOUT)),
     })
@@ -228,7 +275,8 @@ def test_asynchronous_agent_answers_at_once_and_fits_the_relay(stack: cdk.Stack)
 
 def test_frame_rate_above_stage_throttle_warns(stack: cdk.Stack) -> None:
     _facade(stack, WorkloadProfile(peak_requests_per_second=20, websocket_frames_per_second=100))
-    Annotations.from_stack(stack).has_warning(PATH, Match.string_like_regexp("websocket_frames_per_second 100"))
+    Annotations.from_stack(stack).has_warning(PATH, Match.string_like_regexp(
+        r"\[WebSocketFrameRateAboveStageThrottle\] websocket_frames_per_second 100"))
 
 
 def test_frame_rate_above_agentcore_quota_is_a_plan_error(stack: cdk.Stack) -> None:
@@ -239,16 +287,68 @@ def test_frame_rate_above_agentcore_quota_is_a_plan_error(stack: cdk.Stack) -> N
 
 def test_throttle_above_plan_warns(stack: cdk.Stack) -> None:
     _facade(stack, throttle_rate_limit=5000, throttle_burst_limit=5000)
-    Annotations.from_stack(stack).has_warning(PATH, Match.string_like_regexp("throttle_rate_limit 5000"))
+    Annotations.from_stack(stack).has_warning(PATH, Match.string_like_regexp(
+        r"\[ThrottleAboveInvokeQuota\] throttle_rate_limit 5000"))
     Template.from_stack(stack).has_resource_properties("AWS::ApiGatewayV2::Stage", {
         "DefaultRouteSettings": {"ThrottlingRateLimit": 5000, "ThrottlingBurstLimit": 5000},
     })
 
 
-def test_fails_when_throttle_is_not_positive(stack: cdk.Stack) -> None:
+@pytest.mark.parametrize(("rate", "burst"), [(0, 1), (10, 0), (10, 2.5)])
+def test_fails_when_throttle_is_not_positive(stack: cdk.Stack, rate: float, burst: float) -> None:
+    # the same rule and code as the REST facade: a positive rate, a burst of at least 1
     with pytest.raises(ConstructsLibValidationError) as exc:
-        _facade(stack, throttle_rate_limit=0)
+        _facade(stack, throttle_rate_limit=rate, throttle_burst_limit=burst)
     assert exc.value.code == "InvalidThrottle"
+
+
+def test_fails_when_connection_records_expire_before_connections_can_end(stack: cdk.Stack) -> None:
+    (message,) = synth_errors(_facade(stack, connection_record_ttl=cdk.Duration.minutes(30)))
+    assert message.startswith("[ConnectionRecordTtlTooShort] connection_record_ttl 30 min is shorter than")
+    assert "WebSocket connection duration" in message
+
+
+def test_a_token_connection_record_ttl_is_not_checked(stack: cdk.Stack) -> None:
+    seconds = cdk.CfnParameter(stack, "Ttl", type="Number").value_as_number
+    facade = _facade(stack, connection_record_ttl=cdk.Duration.seconds(seconds))
+    assert synth_errors(facade) == []
+    Annotations.from_stack(stack).has_info(PATH, Match.string_like_regexp(
+        r"\[TokenNotChecked\] connection_record_ttl is an unresolved token"))
+    # AND the proxy gets the parameter itself, not a number made up from the token
+    Template.from_stack(stack).has_resource_properties("AWS::Lambda::Function", {"Environment": {"Variables":
+        Match.object_like({"CONNECTION_TTL_SECONDS": {"Ref": "Ttl"}})}})
+
+
+def test_the_proxy_starts_with_exactly_what_the_template_sets(tmp_path: object) -> None:
+    # GIVEN a synthesized facade with staging
+    from pathlib import Path
+
+    outdir = Path(str(tmp_path))
+    app = cdk.App(outdir=str(outdir))
+    stack = cdk.Stack(app, "Packaged", env=ENV)
+    agent = make_agent(stack, workload=WorkloadProfile(peak_requests_per_second=20), endpoints=["prod"])
+    facade = AgentWebSocketFacade(stack, "WebSocket", agent=agent, staging=PayloadStaging(stack, "Staging"))
+    app.synth()
+    package, variables = packaged_proxy(Template.from_stack(stack), outdir, "websocket_proxy.handler",
+                                        CALLBACK_URL="https://abc.execute-api.us-east-1.amazonaws.com/prod")
+    # THEN its asset holds the handler, what it imports and the contract
+    assert sorted(p.name for p in package.iterdir()) == ["contract.py", "staging_urls.py", "websocket_proxy.py"]
+    # AND the proxy starts from the template's environment alone (it has no fallback for any setting)
+    proxy = WebSocketProxy(environ=variables, dynamodb=object(), agentcore=object(), management=object())
+    assert proxy.qualifier == "prod" and proxy.frame_bytes == facade.fit.frame_bytes
+    assert proxy.session_rule.accepts(proxy.session_rule.new_id())
+    assert proxy.staging is not None and proxy.staging.input_prefix == "inputs/chat_agent/"
+    # AND without any one of them it does not start
+    for name in variables:
+        if name.startswith("PAYLOAD_STAGING_"):
+            continue  # staging is optional as a whole
+        with pytest.raises(contract.ConfigurationError, match=name):
+            WebSocketProxy(environ={k: v for k, v in variables.items() if k != name})
+
+
+def test_the_api_is_the_primary_child(stack: cdk.Stack) -> None:
+    facade = _facade(stack)
+    assert facade.node.default_child is facade.api and facade.api.node.id == "Resource"
 
 
 def test_fails_when_qualifier_is_not_an_endpoint(stack: cdk.Stack) -> None:

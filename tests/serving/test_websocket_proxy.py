@@ -16,9 +16,10 @@ from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
-from constructs_lib.handlers import staging_urls
+from constructs_lib.handlers import contract, staging_urls
 from constructs_lib.handlers import websocket_proxy as wp
-from constructs_lib.serving import websocket_facade
+from constructs_lib.limits.service import SESSION_ID_MAX_LENGTH, SESSION_ID_MIN_LENGTH, SESSION_ID_PATTERN
+from tests.serving._fixtures import PROXY_SETTINGS
 
 RUNTIME_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/chat_agent-AbCdEf1234"
 TABLE = "connections"
@@ -26,9 +27,9 @@ CONNECTION = "AbCdEfGhIjKlMnO="
 SESSION = "session-" + "a" * 40
 NOW = 1_800_000_000
 STAGING_ENV = {
-    staging_urls.ENV_BUCKET: "staging-bucket", staging_urls.ENV_URL_EXPIRY_SECONDS: "900",
-    staging_urls.ENV_MAX_OBJECT_BYTES: "1048576", staging_urls.ENV_INPUT_PREFIX: "inputs/chat_agent/",
-    staging_urls.ENV_OUTPUT_PREFIX: "outputs/chat_agent/",
+    contract.ENV_STAGING_BUCKET: "staging-bucket", contract.ENV_STAGING_URL_EXPIRY_SECONDS: "900",
+    contract.ENV_STAGING_MAX_OBJECT_BYTES: "1048576", contract.ENV_STAGING_INPUT_PREFIX: "inputs/chat_agent/",
+    contract.ENV_STAGING_OUTPUT_PREFIX: "outputs/chat_agent/",
 }
 
 
@@ -78,10 +79,11 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
 def proxy(aws: dict[str, Any], *, frame_bytes: int = 32768, fps: float = 250, sleeps: list[float] | None = None,
           staging: bool = False) -> wp.WebSocketProxy:
     environ = {
-        **(STAGING_ENV if staging else {}),
-        wp.ENV_CONNECTIONS_TABLE: TABLE, wp.ENV_AGENT_RUNTIME_ARN: RUNTIME_ARN, wp.ENV_AGENT_QUALIFIER: "prod",
-        wp.ENV_FRAME_BYTES: str(frame_bytes), wp.ENV_MAX_FRAMES_PER_SECOND: str(fps),
-        wp.ENV_CONNECTION_TTL_SECONDS: "10800",
+        **(STAGING_ENV if staging else {}), **PROXY_SETTINGS,
+        contract.ENV_CONNECTIONS_TABLE: TABLE, contract.ENV_AGENT_RUNTIME_ARN: RUNTIME_ARN,
+        contract.ENV_AGENT_QUALIFIER: "prod", contract.ENV_CALLBACK_URL: "https://abc123.example/prod",
+        contract.ENV_FRAME_BYTES: str(frame_bytes), contract.ENV_MAX_FRAMES_PER_SECOND: str(fps),
+        contract.ENV_CONNECTION_TTL_SECONDS: "10800",
     }
     record = sleeps if sleeps is not None else []
     return wp.WebSocketProxy(
@@ -131,8 +133,8 @@ def test_connect_stores_the_connection_with_a_new_session_and_ttl(aws: dict[str,
     assert proxy(aws).handle(event("$connect")) == {"statusCode": 200}
     stored = item(aws)
     assert stored is not None
-    assert wp.SESSION_ID_PATTERN.match(stored["sessionId"]["S"])
-    assert 33 <= len(stored["sessionId"]["S"]) <= 100
+    assert SESSION_ID_PATTERN.fullmatch(stored["sessionId"]["S"])
+    assert SESSION_ID_MIN_LENGTH <= len(stored["sessionId"]["S"]) <= SESSION_ID_MAX_LENGTH
     assert stored["expiresAt"]["N"] == str(NOW + 10800)
 
 
@@ -229,15 +231,18 @@ def test_frames_are_paced_to_the_frame_rate(aws: dict[str, Any]) -> None:
     assert sleeps == [0.5]
 
 
-@pytest.mark.parametrize(("error", "code", "status", "retry_after"), [
-    ("ThrottlingException", "Throttled", 429, 1),
-    ("ServiceQuotaExceededException", "SessionLimitReached", 429, 5),
-    ("ValidationException", "InvalidRequest", 400, None),
-    ("AccessDeniedException", "Forbidden", 403, None),
-    ("InternalServerException", "InternalError", 500, None),
+@pytest.mark.parametrize(("error", "code", "status", "retry_after", "retryable"), [
+    # the same status, code and Retry-After as the REST facade (the contract's one error map)
+    ("ThrottlingException", "Throttled", 429, 1, True),
+    ("ServiceQuotaExceededException", "SessionLimitReached", 429, 30, True),
+    ("RetryableConflictException", "SessionBusy", 409, 1, True),
+    ("ValidationException", "InvalidRequest", 400, None, False),
+    ("AccessDeniedException", "AccessDenied", 403, None, False),
+    ("ResourceNotFoundException", "AgentUnavailable", 502, None, False),
+    ("InternalServerException", "AgentError", 502, None, True),
 ])
 def test_agent_errors_become_error_frames(aws: dict[str, Any], error: str, code: str, status: int,
-                                          retry_after: int | None) -> None:
+                                          retry_after: int | None, retryable: bool) -> None:
     # GIVEN AgentCore answers with an error
     connected(aws)
     aws["agent_stub"].add_client_error(
@@ -252,7 +257,7 @@ def test_agent_errors_become_error_frames(aws: dict[str, Any], error: str, code:
     (frame,) = aws["posts"].frames
     assert frame["type"] == "error" and frame["code"] == code
     assert frame.get("retryAfterSeconds") == retry_after
-    assert frame["retryable"] is (retry_after is not None)
+    assert frame["retryable"] is retryable
     assert "arn:" not in aws["posts"].raw[0].decode() and "internal detail" not in aws["posts"].raw[0].decode()
 
 
@@ -331,16 +336,20 @@ def test_frame_encoder_keeps_every_frame_within_the_limit() -> None:
     assert "".join(json.loads(f)["data"] for f in frames) == text
 
 
-def test_new_session_ids_fit_agentcore() -> None:
-    ids = {wp.new_session_id() for _ in range(50)}
+def test_new_session_ids_fit_agentcore(aws: dict[str, Any]) -> None:
+    rule = proxy(aws).session_rule
+    ids = {rule.new_id() for _ in range(50)}
     assert len(ids) == 50
-    assert all(wp.SESSION_ID_PATTERN.match(i) and 33 <= len(i) <= 100 for i in ids)
+    assert all(SESSION_ID_PATTERN.fullmatch(i) and SESSION_ID_MIN_LENGTH <= len(i) <= SESSION_ID_MAX_LENGTH
+               for i in ids)
 
 
-def test_environment_names_match_the_construct() -> None:
-    for name in ("CONNECTIONS_TABLE", "AGENT_RUNTIME_ARN", "AGENT_QUALIFIER", "CALLBACK_URL", "FRAME_BYTES",
-                 "MAX_FRAMES_PER_SECOND", "CONNECTION_TTL_SECONDS"):
-        assert getattr(wp, f"ENV_{name}") == getattr(websocket_facade, f"ENV_{name}")
+def test_the_agent_client_uses_the_facades_settings(aws: dict[str, Any]) -> None:
+    handler = proxy(aws)
+    handler._agentcore = None
+    config = handler.agentcore.meta.config
+    assert config.retries["total_max_attempts"] == 1
+    assert config.read_timeout == float(PROXY_SETTINGS[contract.ENV_AGENT_READ_TIMEOUT_SECONDS])
 
 
 class _CutOff(io.RawIOBase):

@@ -5,7 +5,7 @@ only and imports nothing else from the library, so an agent can copy it next to 
 reference research agent does) or import it where the library is installed.
 
 The agent's role gets ``dynamodb:UpdateItem`` on the job table and the table's name in
-``AGENT_JOBS_TABLE_NAME`` from ``AgentJobs.grant_report`` (the facade calls it). Usage::
+``AGENT_JOBS_TABLE_NAME`` from ``AgentJobs.bind`` (the facade calls it). Usage::
 
     report_progress(job_id, "read 3 of 10 sources")
     report_success(job_id, result="...")                 # or result_key="outputs/<runtime>/<job>.json"

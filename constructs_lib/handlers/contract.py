@@ -1,0 +1,305 @@
+"""The contract between the library's constructs and its Lambda handlers: names, the session-id rule, one error map.
+
+Plain Python (standard library only, no boto3 or botocore import), so the constructs import it to set a handler's
+environment, and every handler asset packages it beside the handler (it is imported as ``contract`` there).
+
+- **Environment variables**: the name of every variable a handler reads. A construct sets each one; a handler has no
+  fallback for any of them: a missing variable is a :class:`ConfigurationError` when the handler starts.
+- **The session-id rule**: the header, pattern and lengths of runtime session ids reach the handlers through the
+  environment (the constructs set them from ``constructs_lib.limits.service``); :class:`SessionIdRule` reads them.
+- **The error map**: what a client sees for each AgentCore error (status, public code, message, ``Retry-After``),
+  the same on every front door (REST responses and WebSocket error frames).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+# -- environment: the proxies of AgentApiFacade and AgentWebSocketFacade ----------------------------------------------
+
+#: ARN of the runtime the proxy invokes.
+ENV_AGENT_RUNTIME_ARN = "AGENT_RUNTIME_ARN"
+#: The endpoint (qualifier) the proxy invokes.
+ENV_AGENT_QUALIFIER = "AGENT_QUALIFIER"
+#: Seconds the proxy's AgentCore client waits for bytes before it gives up (below the proxy's own deadline).
+ENV_AGENT_READ_TIMEOUT_SECONDS = "AGENT_READ_TIMEOUT_SECONDS"
+#: Attempts of one InvokeAgentRuntime call (one: a retried invocation would run the agent's task twice).
+ENV_AGENT_MAX_ATTEMPTS = "AGENT_MAX_ATTEMPTS"
+#: Header carrying the runtime session id, in requests and responses.
+ENV_SESSION_HEADER = "SESSION_HEADER"
+#: Runtime session ids the proxy accepts (a regular expression matched against the whole id).
+ENV_SESSION_ID_PATTERN = "SESSION_ID_PATTERN"
+#: The shortest runtime session id.
+ENV_SESSION_ID_MIN_LENGTH = "SESSION_ID_MIN_LENGTH"
+#: The longest runtime session id.
+ENV_SESSION_ID_MAX_LENGTH = "SESSION_ID_MAX_LENGTH"
+
+# -- environment: the REST proxy's job API (AgentJobs) ----------------------------------------------------------------
+
+#: Name of the job table; without it the job routes answer 404.
+ENV_JOBS_TABLE_NAME = "JOBS_TABLE_NAME"
+#: How long a job record lives, in seconds (its ``expiresAt``).
+ENV_JOB_TIME_TO_LIVE_SECONDS = "JOB_TIME_TO_LIVE_SECONDS"
+
+# -- environment: the WebSocket proxy ---------------------------------------------------------------------------------
+
+#: Name of the connection table.
+ENV_CONNECTIONS_TABLE = "CONNECTIONS_TABLE"
+#: The stage's ``@connections`` management URL.
+ENV_CALLBACK_URL = "CALLBACK_URL"
+#: The largest frame the proxy sends, in bytes.
+ENV_FRAME_BYTES = "FRAME_BYTES"
+#: The most frames per second the proxy sends on one connection.
+ENV_MAX_FRAMES_PER_SECOND = "MAX_FRAMES_PER_SECOND"
+#: How long a connection record lives if ``$disconnect`` never arrives, in seconds.
+ENV_CONNECTION_TTL_SECONDS = "CONNECTION_TTL_SECONDS"
+
+# -- environment: payload staging (the proxies, and the agent itself) -------------------------------------------------
+
+#: Name of the staging bucket.
+ENV_STAGING_BUCKET = "PAYLOAD_STAGING_BUCKET"
+#: The longest validity of a pre-signed URL, in seconds.
+ENV_STAGING_URL_EXPIRY_SECONDS = "PAYLOAD_STAGING_URL_EXPIRY_SECONDS"
+#: The largest object a client may upload, in bytes.
+ENV_STAGING_MAX_OBJECT_BYTES = "PAYLOAD_STAGING_MAX_OBJECT_BYTES"
+#: An agent's input prefix (``inputs/<runtime_name>/``).
+ENV_STAGING_INPUT_PREFIX = "PAYLOAD_STAGING_INPUT_PREFIX"
+#: An agent's output prefix (``outputs/<runtime_name>/``).
+ENV_STAGING_OUTPUT_PREFIX = "PAYLOAD_STAGING_OUTPUT_PREFIX"
+#: Key prefix under which clients upload inputs (one sub-prefix per agent).
+INPUTS_PREFIX = "inputs/"
+#: Key prefix under which agents write outputs (one sub-prefix per agent).
+OUTPUTS_PREFIX = "outputs/"
+
+# -- environment: the version archiver (AgentVersionArchive) ----------------------------------------------------------
+
+#: Name of the archive bucket.
+ENV_ARCHIVE_BUCKET = "ARCHIVE_BUCKET"
+#: Key prefix of the archived versions.
+ENV_ARCHIVE_PREFIX = "ARCHIVE_PREFIX"
+#: Comma-separated ids of the runtimes the archiver may archive.
+ENV_ARCHIVED_RUNTIME_IDS = "ARCHIVED_RUNTIME_IDS"
+#: Attempts of one control-plane call.
+ENV_CONTROL_PLANE_MAX_ATTEMPTS = "CONTROL_PLANE_MAX_ATTEMPTS"
+#: Page size of the control plane's list calls.
+ENV_LIST_PAGE_SIZE = "LIST_PAGE_SIZE"
+
+#: Seconds a proxy's AgentCore client waits for a connection (a choice of the library, not a quota).
+CONNECT_TIMEOUT_SECONDS = 5
+
+
+class ConfigurationError(RuntimeError):
+    """A handler's environment lacks a variable its construct sets, or holds a malformed one."""
+
+
+def require(environ: Mapping[str, str], name: str) -> str:
+    """The value of ``name`` in ``environ``; a :class:`ConfigurationError` naming it when it is missing or empty."""
+    value = environ.get(name)
+    if not value:
+        raise ConfigurationError(
+            f"the handler's environment lacks {name}; it is set by the construct that creates the function"
+        )
+    return value
+
+
+def require_number(environ: Mapping[str, str], name: str) -> float:
+    """``require`` for a positive number."""
+    text = require(environ, name)
+    try:
+        number = float(text)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number, got {text!r}") from None
+    if not number > 0:
+        raise ConfigurationError(f"{name} must be positive, got {text!r}")
+    return number
+
+
+def agentcore_client_settings(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Keyword arguments of the ``botocore.config.Config`` of a proxy's ``bedrock-agentcore`` client.
+
+    Standard retry mode with the attempts the construct set (one by default: standard mode also retries read
+    timeouts, which would run the agent's non-idempotent task twice), and the construct's read timeout, which stays
+    below the proxy's own deadline so that the client gets a mapped timeout, not a bare one.
+    """
+    return {
+        "retries": {"mode": "standard", "total_max_attempts": int(require_number(environ, ENV_AGENT_MAX_ATTEMPTS))},
+        "read_timeout": require_number(environ, ENV_AGENT_READ_TIMEOUT_SECONDS),
+        "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+    }
+
+
+# -- the session-id rule ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionIdRule:
+    """Runtime session ids as the proxies accept and generate them, read from the environment.
+
+    Attributes:
+        header: the header carrying the session id.
+        pattern: ids accepted, matched against the whole string.
+        min_length: the shortest id.
+        max_length: the longest id.
+    """
+
+    header: str
+    pattern: re.Pattern[str]
+    min_length: int
+    max_length: int
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> SessionIdRule:
+        """The rule the construct set (``SESSION_HEADER``, ``SESSION_ID_PATTERN``, ``SESSION_ID_MIN/MAX_LENGTH``)."""
+        minimum = int(require_number(environ, ENV_SESSION_ID_MIN_LENGTH))
+        maximum = int(require_number(environ, ENV_SESSION_ID_MAX_LENGTH))
+        if minimum > maximum:
+            raise ConfigurationError(
+                f"{ENV_SESSION_ID_MIN_LENGTH} {minimum} exceeds {ENV_SESSION_ID_MAX_LENGTH} {maximum}"
+            )
+        try:
+            pattern = re.compile(require(environ, ENV_SESSION_ID_PATTERN))
+        except re.error as exc:
+            raise ConfigurationError(f"{ENV_SESSION_ID_PATTERN} is not a regular expression: {exc}") from None
+        return cls(require(environ, ENV_SESSION_HEADER), pattern, minimum, maximum)
+
+    def accepts(self, value: Any) -> bool:
+        """Whether ``value`` is a session id under this rule (the whole string: no trailing newline slips through)."""
+        return isinstance(value, str) and self.pattern.fullmatch(value) is not None
+
+    def describe(self) -> str:
+        """The rule in words, for a client's error message."""
+        return (
+            f"{self.min_length} to {self.max_length} characters of letters, digits, '-' and '_', "
+            "starting with a letter or digit"
+        )
+
+    def new_id(self) -> str:
+        """A fresh, unguessable session id under this rule (hexadecimal digits, the shortest length allowed)."""
+        session_id = secrets.token_hex((self.min_length + 1) // 2)[: self.min_length]
+        if not self.accepts(session_id):
+            raise ConfigurationError(f"{ENV_SESSION_ID_PATTERN} does not accept the ids the proxy generates")
+        return session_id
+
+
+# -- the error map ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicError:
+    """What a client sees for an error: never an AWS message, ARN or trace.
+
+    Attributes:
+        status: the HTTP status (REST) or the status in the WebSocket proxy's integration response.
+        code: stable public code (``Throttled``).
+        message: a generic sentence meant for the client.
+        retryable: whether the same request may succeed later.
+        retry_after: seconds the client should wait before retrying (``Retry-After``), when known.
+    """
+
+    status: int
+    code: str
+    message: str
+    retryable: bool = False
+    retry_after: int | None = None
+
+
+#: A throttled request: retry after a second.
+THROTTLED = PublicError(429, "Throttled", "too many requests; retry after the indicated delay", True, 1)
+#: The account's active-session quota is reached; sessions end when they idle out, so retrying at once does not help.
+SESSION_LIMIT_REACHED = PublicError(429, "SessionLimitReached", "the agent is at capacity; retry later", True, 30)
+#: Another request is running in the same session.
+SESSION_BUSY = PublicError(409, "SessionBusy", "the session is busy with another request; retry", True, 1)
+#: The agent rejected the request.
+INVALID_REQUEST = PublicError(400, "InvalidRequest", "the agent rejected the request as invalid")
+#: The caller may not use the agent.
+ACCESS_DENIED = PublicError(403, "AccessDenied", "access to the agent was denied")
+#: The runtime or endpoint does not exist.
+AGENT_UNAVAILABLE = PublicError(502, "AgentUnavailable", "the agent is not available")
+#: AgentCore or the agent failed.
+AGENT_ERROR = PublicError(502, "AgentError", "the agent service failed to answer", True)
+#: The agent's own code failed.
+AGENT_FAILED = PublicError(502, "AgentError", "the agent failed to process the request")
+#: The agent did not answer within the proxy's read timeout.
+TIMEOUT = PublicError(504, "Timeout", "the agent did not answer in time", True)
+#: AgentCore could not be reached.
+UNREACHABLE = PublicError(502, "AgentUnavailable", "the agent is not reachable; retry", True)
+#: The agent's answer broke off while it was read.
+CUT_OFF = PublicError(502, "AgentError", "the agent's answer was cut off; retry", True)
+#: Anything else: details only in the log.
+INTERNAL = PublicError(500, "InternalError", "internal error")
+
+#: AgentCore error codes (``Error.Code`` of InvokeAgentRuntime) and what a client sees for each, on every front door.
+AGENT_ERRORS: Mapping[str, PublicError] = {
+    "ThrottlingException": THROTTLED,
+    "ServiceQuotaExceededException": SESSION_LIMIT_REACHED,
+    "RetryableConflictException": SESSION_BUSY,
+    "ValidationException": INVALID_REQUEST,
+    "AccessDeniedException": ACCESS_DENIED,
+    "ResourceNotFoundException": AGENT_UNAVAILABLE,
+    "InternalServerException": AGENT_ERROR,
+    "RuntimeClientError": AGENT_FAILED,
+}
+
+# botocore's transport errors, by class name (this module imports no botocore), most specific first.
+_TRANSPORT_ERRORS: tuple[tuple[str, PublicError], ...] = (
+    ("ReadTimeoutError", TIMEOUT),
+    ("ConnectTimeoutError", TIMEOUT),
+    ("ResponseStreamingError", CUT_OFF),
+    ("EndpointConnectionError", UNREACHABLE),
+    ("BotoCoreError", UNREACHABLE),
+)
+
+
+def map_agent_error(exc: BaseException, *, answer_started: bool = False) -> PublicError:
+    """What the client sees for an exception raised while invoking the agent or reading its answer.
+
+    Args:
+        exc: the exception (a botocore ``ClientError``, a botocore transport error, or anything else).
+        answer_started: part of the answer was already relayed, so a transport error means it was cut off.
+    """
+    response = getattr(exc, "response", None)
+    if isinstance(response, Mapping) and isinstance(response.get("Error"), Mapping):
+        error = response["Error"]
+        code = str(error.get("Code", ""))
+        if code == "RuntimeClientError":
+            text = str(error.get("Message", "")).lower()
+            return TIMEOUT if "timeout" in text or "timed out" in text else AGENT_FAILED
+        if code in AGENT_ERRORS:
+            return AGENT_ERRORS[code]
+        status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
+        return THROTTLED if status == THROTTLED.status else AGENT_ERROR
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if "BotoCoreError" in names and answer_started:
+        return CUT_OFF
+    for name, public in _TRANSPORT_ERRORS:
+        if name in names:
+            return public
+    return INTERNAL
+
+
+def error_code_of(exc: BaseException) -> str:
+    """The AgentCore error code of ``exc``, or its class name, for the log (never shown to a client)."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, Mapping) and isinstance(response.get("Error"), Mapping):
+        return str(response["Error"].get("Code", type(exc).__name__))
+    return type(exc).__name__
+
+
+__all__ = [
+    "AGENT_ERRORS",
+    "CONNECT_TIMEOUT_SECONDS",
+    "INPUTS_PREFIX",
+    "OUTPUTS_PREFIX",
+    "ConfigurationError",
+    "PublicError",
+    "SessionIdRule",
+    "agentcore_client_settings",
+    "error_code_of",
+    "map_agent_error",
+    "require",
+    "require_number",
+]
