@@ -1,20 +1,10 @@
-"""Grants of the serving constructs: who receives them, and where their acknowledgments go."""
+"""Grants of the serving constructs: where their cdk-nag acknowledgments go."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import aws_iam as iam
 from constructs import Construct
-
-from constructs_lib.agent.agent import AgentCoreAgent
-
-
-def principal_of(grantee: iam.IGrantable | AgentCoreAgent) -> iam.IGrantable:
-    """The IAM grantable behind ``grantee``: an :class:`AgentCoreAgent` grants through its runtime's role."""
-    if isinstance(grantee, AgentCoreAgent):
-        return grantee.runtime
-    return grantee
 
 
 def acknowledgment_target(grantee: Any) -> Construct | None:
@@ -25,4 +15,4 @@ def acknowledgment_target(grantee: Any) -> Construct | None:
     return None
 
 
-__all__ = ["acknowledgment_target", "principal_of"]
+__all__ = ["acknowledgment_target"]

@@ -45,7 +45,6 @@ from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.handlers import contract
 from constructs_lib.planning.serving import job_record_findings
-from constructs_lib.serving._grants import principal_of
 from constructs_lib.serving._values import whole_number_text
 
 #: Environment variable through which the agent learns the job table's name.
@@ -140,10 +139,10 @@ class AgentJobs(Construct):
         """Allow ``grantee`` (the proxy) to create, read and update job records."""
         return self.table.grant(grantee, *PROXY_ACTIONS)
 
-    def grant_report(self, grantee: iam.IGrantable | AgentCoreAgent) -> iam.Grant:
+    def grant_report(self, grantee: iam.IGrantable) -> iam.Grant:
         """Allow ``grantee`` to report progress and completion: ``dynamodb:UpdateItem`` on the table (and the key,
         if any). Grants only; :meth:`bind` also tells an agent the table's name."""
-        return self.table.grant(principal_of(grantee), *AGENT_ACTIONS)
+        return self.table.grant(grantee, *AGENT_ACTIONS)
 
     def bind(self, agent: AgentCoreAgent) -> iam.Grant:
         """Let ``agent`` report its jobs: :meth:`grant_report`, and ``AGENT_JOBS_TABLE_NAME`` in its environment.

@@ -31,7 +31,7 @@ from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.handlers import contract
 from constructs_lib.limits.catalog import Unit, format_value
 from constructs_lib.planning.serving import default_staged_object_bytes, staging_findings
-from constructs_lib.serving._grants import acknowledgment_target, principal_of
+from constructs_lib.serving._grants import acknowledgment_target
 from constructs_lib.serving._values import whole_number_text
 
 #: Key prefix under which clients upload inputs (one sub-prefix per agent).
@@ -261,12 +261,12 @@ class PayloadStaging(Construct):
         """
         prefix = self.input_prefix(agent) if agent is not None else INPUTS_PREFIX
         grant = iam.Grant.add_to_principal(
-            grantee=principal_of(grantee),
+            grantee=grantee,
             actions=list(PRESIGN_UPLOAD_ACTIONS),
             resource_arns=[self._objects(prefix)],
         )
         if self.encryption_key is not None:
-            self.encryption_key.grant_encrypt_decrypt(principal_of(grantee))
+            self.encryption_key.grant_encrypt_decrypt(grantee)
         _acknowledge_on(
             grantee, "AwsSolutions-IAM5", [self._nag_resource(prefix)],
             "pre-signed upload URLs name random object keys generated per request under the staging "
@@ -288,12 +288,12 @@ class PayloadStaging(Construct):
         else:
             prefixes = [OUTPUTS_PREFIX, INPUTS_PREFIX]
         grant = iam.Grant.add_to_principal(
-            grantee=principal_of(grantee),
+            grantee=grantee,
             actions=list(PRESIGN_DOWNLOAD_ACTIONS),
             resource_arns=[self._objects(prefix) for prefix in prefixes],
         )
         if self.encryption_key is not None:
-            self.encryption_key.grant_decrypt(principal_of(grantee))
+            self.encryption_key.grant_decrypt(grantee)
         _acknowledge_on(
             grantee, "AwsSolutions-IAM5", [self._nag_resource(prefix) for prefix in prefixes],
             "pre-signed download URLs name result and input objects whose keys are chosen per request "
@@ -312,16 +312,15 @@ class PayloadStaging(Construct):
         Returns:
             the grant of the output statement (the input statement is added the same way).
         """
-        principal = principal_of(agent)
         inputs, outputs = self.input_prefix(agent), self.output_prefix(agent)
         iam.Grant.add_to_principal(
-            grantee=principal, actions=list(AGENT_INPUT_ACTIONS), resource_arns=[self._objects(inputs)]
+            grantee=agent, actions=list(AGENT_INPUT_ACTIONS), resource_arns=[self._objects(inputs)]
         )
         grant = iam.Grant.add_to_principal(
-            grantee=principal, actions=list(AGENT_OUTPUT_ACTIONS), resource_arns=[self._objects(outputs)]
+            grantee=agent, actions=list(AGENT_OUTPUT_ACTIONS), resource_arns=[self._objects(outputs)]
         )
         if self.encryption_key is not None:
-            self.encryption_key.grant_encrypt_decrypt(principal)
+            self.encryption_key.grant_encrypt_decrypt(agent)
         _acknowledge_on(
             agent, "AwsSolutions-IAM5", [self._nag_resource(inputs), self._nag_resource(outputs)],
             f"agent {agent.runtime_name} reads staged inputs and writes results under its own prefixes "

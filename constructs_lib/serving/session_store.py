@@ -28,7 +28,6 @@ from constructs import Construct
 from constructs_lib._cdk.reporting import report_warning, warn_unless_retained
 from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError
-from constructs_lib.serving._grants import principal_of
 
 #: The environment variable that carries the table name into the agent.
 SESSION_TABLE_ENV = "AGENT_SESSION_TABLE"
@@ -165,13 +164,13 @@ class AgentSessionStore(Construct):
         agent.add_environment(SESSION_TABLE_ENV, self.table.table_name)
         return grant
 
-    def grant_read_write(self, grantee: iam.IGrantable | AgentCoreAgent) -> iam.Grant:
+    def grant_read_write(self, grantee: iam.IGrantable) -> iam.Grant:
         """Allow ``grantee`` to read and write session items (grants only; :meth:`bind` also sets the environment)."""
-        return self.table.grant_read_write_data(principal_of(grantee))
+        return self.table.grant_read_write_data(grantee)
 
-    def grant_read(self, grantee: iam.IGrantable | AgentCoreAgent) -> iam.Grant:
+    def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
         """Allow ``grantee`` to read session items (grants only)."""
-        return self.table.grant_read_data(principal_of(grantee))
+        return self.table.grant_read_data(grantee)
 
     def metric_throttled_requests(
         self, *, operations: Sequence[dynamodb.Operation] | None = None, **options: Any
