@@ -85,8 +85,15 @@ ENV_ARCHIVE_PREFIX = "ARCHIVE_PREFIX"
 ENV_ARCHIVED_RUNTIME_IDS = "ARCHIVED_RUNTIME_IDS"
 #: Attempts of one control-plane call.
 ENV_CONTROL_PLANE_MAX_ATTEMPTS = "CONTROL_PLANE_MAX_ATTEMPTS"
+#: Invocation time left, in seconds, below which no new version is started.
+ENV_DEADLINE_MARGIN_SECONDS = "DEADLINE_MARGIN_SECONDS"
 #: Page size of the control plane's list calls.
 ENV_LIST_PAGE_SIZE = "LIST_PAGE_SIZE"
+
+# -- environment: the task-token starter (AgentPipeline) --------------------------------------------------------------
+
+#: Attempts of the starter's InvokeAgentRuntime call.
+ENV_AGENTCORE_MAX_ATTEMPTS = "AGENTCORE_MAX_ATTEMPTS"
 
 #: Seconds a proxy's AgentCore client waits for a connection (a choice of the library, not a quota).
 CONNECT_TIMEOUT_SECONDS = 5
