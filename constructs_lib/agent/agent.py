@@ -38,7 +38,7 @@ class AgentCoreAgent(Construct):
 
     The agent is an ``iam.IGrantable``: ``table.grant_read_data(agent)`` grants its execution role.
 
-    Resources: the stable L2 ``Runtime`` (``runtime``, ``node.default_child``) with its
+    Resources: the stable L2 ``Runtime`` (``runtime``, child ``Resource`` and ``node.default_child``) with its
     execution role, one ``RuntimeEndpoint`` per named endpoint following the deployed version (``endpoints``, under
     ``Endpoints/<name>``), and, for :meth:`AgentArtifact.from_managed_repository`, an :class:`AgentImageRepository`.
 
@@ -129,7 +129,7 @@ class AgentCoreAgent(Construct):
 
         self.runtime = agentcore.Runtime(
             self,
-            "Runtime",
+            "Resource",
             runtime_name=self.runtime_name,
             agent_runtime_artifact=bound.artifact,
             description=description,

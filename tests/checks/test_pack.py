@@ -106,9 +106,9 @@ def test_an_acknowledgment_on_the_l2_parent_suppresses_the_finding(tmp_path: Pat
     report = _report(tmp_path)
     suppressed = json.dumps(report.get("suppressedViolations"))
     remaining = json.dumps([v for v in report["violations"] if v["ruleName"] == "AgentCore-Alarms[Throttles]"])
-    assert "Reference/Support/Runtime/Resource" in suppressed
-    assert "Reference/Support/Runtime/Resource" not in remaining
-    assert "Reference/Research/Runtime/Resource" in remaining
+    assert "Reference/Support/Resource/Resource" in suppressed
+    assert "Reference/Support/Resource/Resource" not in remaining
+    assert "Reference/Research/Resource/Resource" in remaining
 
 
 def test_reference_stack_has_no_agentcore_errors(tmp_path: Path) -> None:

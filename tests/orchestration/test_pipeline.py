@@ -200,7 +200,7 @@ def test_nested_sequence_and_duplicate_names_are_unique(stack: cdk.Stack) -> Non
 def test_state_machine_may_invoke_the_runtimes_and_their_endpoints(stack: cdk.Stack) -> None:
     pipeline = two_agent_pipeline(stack)
     runtimes = [stack.resolve(stack.get_logical_id(  # type: ignore[arg-type]
-        stack.node.find_child(agent).node.find_child("Runtime").node.default_child)) for agent in ("Triage", "Writer")]
+        stack.node.find_child(agent).node.find_child("Resource").node.default_child)) for agent in ("Triage", "Writer")]
     invoke = [s for s in role_statements(stack, pipeline.state_machine.role)
               if s["Action"] == "bedrock-agentcore:InvokeAgentRuntime"]
     # one statement (CDK merges same-action statements, @aws-cdk/aws-iam:minimizePolicies): each runtime and its

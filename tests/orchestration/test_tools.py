@@ -28,7 +28,7 @@ def tool(stack: cdk.Stack, construct_id: str = "Tool", **kwargs: object) -> Agen
 
 
 def tools_variable(stack: cdk.Stack, agent_id: str = "Triage") -> list[dict[str, str]]:
-    runtime = stack.node.find_child(agent_id).node.find_child("Runtime").node.default_child
+    runtime = stack.node.find_child(agent_id).node.find_child("Resource").node.default_child
     value = stack.resolve(runtime.environment_variables)[TOOLS_ENVIRONMENT_KEY]  # type: ignore[union-attr]
     return json.loads(render(value))
 

@@ -115,7 +115,7 @@ def test_asynchronous_agents_get_the_job_routes_and_not_invoke(stack: cdk.Stack)
     assert api.jobs is not None
     assert AGENT_ENV_TABLE_NAME in research.environment
     policies = template.find_resources("AWS::IAM::Policy")
-    agent_policy = [p for name, p in policies.items() if name.startswith("ResearchRuntime")]
+    agent_policy = [p for name, p in policies.items() if name.startswith("ResearchExecutionRole")]
     actions = json.dumps([s["Action"] for p in agent_policy for s in p["Properties"]["PolicyDocument"]["Statement"]])
     assert "dynamodb:UpdateItem" in actions and "dynamodb:DeleteItem" not in actions
     # AND the proxy can create, read and update job records

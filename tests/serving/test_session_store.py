@@ -63,7 +63,7 @@ def test_bind_grants_read_write_and_names_the_table_in_the_agent(stack: cdk.Stac
     # THEN the agent role may put and query items on this table
     table_id = stack.get_logical_id(store.table.node.default_child)
     template.has_resource_properties("AWS::IAM::Policy", {
-        "Roles": [{"Ref": Match.string_like_regexp("AgentRuntimeExecutionRole")}],
+        "Roles": [{"Ref": Match.string_like_regexp("^AgentExecutionRole")}],
         "PolicyDocument": {"Statement": Match.array_with([Match.object_like({
             "Action": Match.array_with(["dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]),
             "Resource": {"Fn::GetAtt": [table_id, "Arn"]},
@@ -80,7 +80,7 @@ def test_grant_read_write_only_grants(stack: cdk.Stack) -> None:
     template = Template.from_stack(stack)
     # THEN its role may write, and its environment is left alone
     template.has_resource_properties("AWS::IAM::Policy", {
-        "Roles": [{"Ref": Match.string_like_regexp("AgentRuntimeExecutionRole")}],
+        "Roles": [{"Ref": Match.string_like_regexp("^AgentExecutionRole")}],
         "PolicyDocument": {"Statement": Match.array_with([Match.object_like({
             "Action": Match.array_with(["dynamodb:PutItem"])})])},
     })

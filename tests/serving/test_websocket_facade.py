@@ -85,7 +85,7 @@ def test_proxy_function_is_arm64_traced_logged_and_configured_from_the_catalog(s
             "FRAME_BYTES": str(int(catalog.value(QuotaName.API_GATEWAY_WEBSOCKET_FRAME_SIZE))),
             "MAX_FRAMES_PER_SECOND": f"{catalog.value(QuotaName.WEBSOCKET_FRAMES_PER_SECOND):g}",
             "CONNECTIONS_TABLE": {"Ref": Match.string_like_regexp("WebSocketConnections")},
-            "AGENT_RUNTIME_ARN": {"Fn::GetAtt": [Match.string_like_regexp("AgentRuntime"), "AgentRuntimeArn"]},
+            "AGENT_RUNTIME_ARN": {"Fn::GetAtt": [Match.string_like_regexp("^Agent"), "AgentRuntimeArn"]},
             "CALLBACK_URL": Match.any_value(),
         })},
     })
@@ -255,7 +255,7 @@ def test_large_payload_with_staging_passes_with_an_info(stack: cdk.Stack) -> Non
     })
     # AND the agent reads its inputs
     template.has_resource_properties("AWS::IAM::Policy", {
-        "Roles": [{"Ref": Match.string_like_regexp("AgentRuntimeExecutionRole")}],
+        "Roles": [{"Ref": Match.string_like_regexp("^AgentExecutionRole")}],
         "PolicyDocument": {"Statement": Match.array_with([Match.object_like({"Action": "s3:GetObject"})])},
     })
 
