@@ -36,6 +36,9 @@ from typing import Any  # noqa: E402
 import aws_cdk as cdk  # noqa: E402
 import pytest  # noqa: E402
 
+#: The local run-time harness (stand-ins, sandboxes, front doors): see tests/harness/README.md.
+pytest_plugins = ["tests.harness.fixtures"]
+
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 ENV = cdk.Environment(account=ACCOUNT, region=REGION)
