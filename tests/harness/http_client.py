@@ -53,11 +53,6 @@ class Response:
         """Seconds from the request to the first body byte."""
         return self.pieces[0][0] - self.sent_at if self.pieces else None
 
-    @property
-    def last_byte_after(self) -> float | None:
-        """Seconds from the request to the last body byte."""
-        return self.pieces[-1][0] - self.sent_at if self.pieces else None
-
 
 def call(
     url: str, *, method: str = "POST", json: Any = None, body: bytes | None = None, caller: str | None = None,

@@ -9,8 +9,8 @@ environment in which any URL points anywhere but 127.0.0.1 (a callback URL left 
 
 from __future__ import annotations
 
+import importlib.util
 import re
-import sys
 import sysconfig
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -83,6 +83,14 @@ def python_path(spec: FunctionSpec) -> list[str]:
     return paths
 
 
+def _runtime_dir() -> str:
+    """Where the runtime interface client lives (``/var/runtime`` in Lambda)."""
+    spec = importlib.util.find_spec("awslambdaric")
+    if spec is None or not spec.submodule_search_locations:
+        raise HarnessError("awslambdaric, the Lambda runtime interface client, is not installed")
+    return str(Path(spec.submodule_search_locations[0]).parent)
+
+
 def lambda_variables(spec: FunctionSpec, *, function_name: str, runtime_api: str) -> dict[str, str]:
     """The variables Lambda itself sets for a Python function (see "Defined runtime environment variables")."""
     return {
@@ -98,7 +106,7 @@ def lambda_variables(spec: FunctionSpec, *, function_name: str, runtime_api: str
         "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
         "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
         "LAMBDA_TASK_ROOT": str(spec.asset_dir),
-        "LAMBDA_RUNTIME_DIR": str(Path(sys.executable).parent),
+        "LAMBDA_RUNTIME_DIR": _runtime_dir(),
         "LANG": "en_US.UTF-8",
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "PYTHONPATH": ":".join(python_path(spec)),

@@ -101,19 +101,23 @@ class LambdaSandbox:
         self.spec = spec
         self.function_name = function_name
         self.timeout_seconds = float(timeout_seconds if timeout_seconds is not None else spec.timeout_seconds)
+        check_loopback({**variables, **aws.variables()})  # refused before anything is started
+        self._workdir = Path(tempfile.mkdtemp(prefix=f"sandbox-{spec.logical_id}-"))
+        self.command = runtime_command(spec)
+        if spec.exec_wrapper:
+            try:
+                self.command = ["/bin/sh", str(adapt_wrapper(spec, self._workdir)), *self.command]
+            except HarnessError:
+                shutil.rmtree(self._workdir, ignore_errors=True)
+                raise
         self.peer = RuntimeApiPeer(
             function_arn=f"arn:aws:lambda:{aws.region}:{aws.account}:function:{function_name}",
             max_response_bytes=max_response_bytes,
         ).start()
-        self._workdir = Path(tempfile.mkdtemp(prefix=f"sandbox-{spec.logical_id}-"))
         self.environment = {
             **variables, **aws.variables(),
             **lambda_variables(spec, function_name=function_name, runtime_api=self.peer.address),
         }
-        check_loopback(self.environment)
-        self.command = runtime_command(spec)
-        if spec.exec_wrapper:
-            self.command = ["/bin/sh", str(adapt_wrapper(spec, self._workdir)), *self.command]
         self._log_path = self._workdir / "output.log"
         self._process: subprocess.Popen[bytes] | None = None
         self._started_at = 0.0
@@ -157,12 +161,6 @@ class LambdaSandbox:
         for invocation in self.peer.pending():
             invocation.finish("crashed", error={"errorType": "Sandbox.Stopped"})
         shutil.rmtree(self._workdir, ignore_errors=True)
-
-    def __enter__(self) -> LambdaSandbox:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def _start_process(self) -> None:
         self.peer.initialized.clear()

@@ -164,41 +164,18 @@ class _FrontDoorHandler(QuietHandler):
         url = urlsplit(self.path)
         prefix = f"/{self.server.api.stage}"
         caller_name = self.headers.get(CALLER_HEADER)
-        path = url.path[len(prefix):] or "/"
-        exchange = Exchange(self.command, path, caller_name)
+        exchange = Exchange(self.command, url.path[len(prefix):] or "/", caller_name)
         self.server._record(exchange)
         body = self.read_body()
-        if url.path != prefix and not url.path.startswith(prefix + "/"):
-            self._send(exchange, 403, {"message": "Forbidden"})
+        admitted = self._admit(exchange, url.path, body)
+        if admitted is None:
             return
-        found = self.server._route(self.command, path)
-        if found is None:
-            self._send(exchange, 403, _MISSING_TOKEN)
-            return
-        route, parameters = found
-        limit = self.server.max_body_bytes
-        if limit is not None and len(body) > limit:
-            self._send(exchange, 413, {"message": "Request Too Long"})
-            return
-        caller = self.server.caller(caller_name) if caller_name else self.server.default_caller
-        if caller_name and caller is None:
-            self._send(exchange, 500, {"message": f"harness: no caller named {caller_name!r}"})
-            return
-        if route.authorization != "NONE" and (caller is None or caller.authorization_type != route.authorization):
-            if route.authorization == "AWS_IAM":
-                self._send(exchange, 403, _MISSING_TOKEN)
-            else:
-                self._send(exchange, 401, {"message": "Unauthorized"})
-            return
-        if self.server.validate_bodies and route.body_schema is not None and not _valid(body, route.body_schema):
-            self._send(exchange, 400, {"message": "Invalid request body"})
-            return
+        route, parameters, caller = admitted
         headers = [(k, v) for k, v in self.headers.items() if k.lower() != CALLER_HEADER.lower()]
         exchange.event = rest_event(
-            self.server.api, method=self.command, path=path, resource_path=route.resource_path,
+            self.server.api, method=self.command, path=exchange.path, resource_path=route.resource_path,
             path_parameters=parameters, query=parse_qsl(url.query, keep_blank_values=True), headers=headers,
-            body=body, caller=caller if route.authorization != "NONE" else None,
-            source_ip=self.client_address[0],
+            body=body, caller=caller if route.authorization != "NONE" else None, source_ip=self.client_address[0],
         )
         exchange.invocation = self.server.functions[route.function_id].submit(exchange.event)
         try:
@@ -210,6 +187,42 @@ class _FrontDoorHandler(QuietHandler):
             exchange.client_gone = True
             self.close_connection = True
         exchange.finished_at = time.monotonic()
+
+    def _admit(
+        self, exchange: Exchange, full_path: str, body: bytes
+    ) -> tuple[RestRoute, dict[str, str], Caller | None] | None:
+        """What API Gateway checks before the function: stage, route, size, caller, body model.
+
+        Answers the refusal itself and returns ``None``, or returns the route, path parameters and caller.
+        """
+        prefix = f"/{self.server.api.stage}"
+        if full_path != prefix and not full_path.startswith(prefix + "/"):
+            self._send(exchange, 403, {"message": "Forbidden"})
+            return None
+        found = self.server._route(self.command, exchange.path)
+        if found is None:
+            self._send(exchange, 403, _MISSING_TOKEN)
+            return None
+        route, parameters = found
+        limit = self.server.max_body_bytes
+        if limit is not None and len(body) > limit:
+            self._send(exchange, 413, {"message": "Request Too Long"})
+            return None
+        name = exchange.caller
+        caller = self.server.caller(name) if name else self.server.default_caller
+        if name and caller is None:
+            self._send(exchange, 500, {"message": f"harness: no caller named {name!r}"})
+            return None
+        if route.authorization != "NONE" and (caller is None or caller.authorization_type != route.authorization):
+            if route.authorization == "AWS_IAM":
+                self._send(exchange, 403, _MISSING_TOKEN)
+            else:
+                self._send(exchange, 401, {"message": "Unauthorized"})
+            return None
+        if self.server.validate_bodies and route.body_schema is not None and not _valid(body, route.body_schema):
+            self._send(exchange, 400, {"message": "Invalid request body"})
+            return None
+        return route, parameters, caller
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle  # noqa: N815
 
@@ -241,20 +254,27 @@ class _FrontDoorHandler(QuietHandler):
         exchange.first_byte_at = time.monotonic()
 
     def _stream(self, exchange: Exchange, route: RestRoute) -> None:
+        """Wait for the prelude within the integration timeout, then forward each piece within the idle timeout."""
         invocation = exchange.invocation
         assert invocation is not None
         deadline = time.monotonic() + route.timeout_ms / 1000
         idle = self.server.stream_idle_timeout
-        pieces = invocation.stream(timeout=min(idle or route.timeout_ms / 1000, route.timeout_ms / 1000))
         buffer = b""
         started = False
         try:
-            for piece in pieces:
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("integration timeout")
+                piece = invocation.next_piece(min(idle, left) if started and idle is not None else left)
+                if piece is None:
+                    break
+                data = piece.data
                 if not started:
-                    buffer += piece.data
+                    buffer += data
                     if _DELIMITER not in buffer:
                         continue
-                    prelude, _, rest = buffer.partition(_DELIMITER)
+                    prelude, _, data = buffer.partition(_DELIMITER)
                     metadata = _prelude(prelude)
                     if metadata is None:
                         self._send(exchange, 502, _INTERNAL)
@@ -262,14 +282,9 @@ class _FrontDoorHandler(QuietHandler):
                     exchange.status = metadata[0]
                     self.start_chunked(metadata[0], {**self._headers(), **metadata[1]})
                     started = True
-                    piece_data = rest
-                else:
-                    piece_data = piece.data
-                if piece_data:
-                    self.send_chunk(piece_data)
+                if data:
+                    self.send_chunk(data)
                     exchange.first_byte_at = exchange.first_byte_at or time.monotonic()
-                if time.monotonic() > deadline:
-                    raise TimeoutError("integration timeout")
         except TimeoutError:
             if not started:
                 self._send(exchange, 504, {"message": "Endpoint request timed out"})
@@ -318,7 +333,8 @@ def _prelude(data: bytes) -> tuple[int, dict[str, str]] | None:
         return None
     if not isinstance(metadata, dict):
         return None
-    headers = {k: str(v) for k, v in (metadata.get("headers") or {}).items()}
+    headers = {k: str(v) for k, v in (metadata.get("headers") or {}).items()
+               if k.lower() not in ("content-length", "transfer-encoding")}  # the stream is chunked
     if metadata.get("cookies"):
         headers["Set-Cookie"] = ", ".join(metadata["cookies"])
     return int(metadata.get("statusCode", 200)), headers

@@ -22,7 +22,7 @@ import queue
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,20 +113,16 @@ class Invocation:
         document = json.loads(base64.b64decode(body)) if body else {}
         return {"errorType": self.trailers[_ERROR_TYPE], **document}
 
-    def stream(self, timeout: float) -> Iterator[StreamPiece]:
-        """Streamed pieces as the function writes them, ending with the answer.
+    def next_piece(self, timeout: float) -> StreamPiece | None:
+        """The next piece of the answer as the function writes it, ``None`` once the answer ended.
 
-        A buffered answer arrives as one piece. Raises ``TimeoutError`` when no piece came within ``timeout``
-        seconds (an idle stream), and stops at the outcome.
+        A buffered answer arrives as one piece. Raises ``TimeoutError`` when nothing came within ``timeout``
+        seconds (an idle stream).
         """
-        while True:
-            try:
-                piece = self._live.get(timeout=timeout)
-            except queue.Empty:
-                raise TimeoutError(f"no bytes from invocation {self.request_id} for {timeout:g} s") from None
-            if piece is None:
-                return
-            yield piece
+        try:
+            return self._live.get(timeout=timeout)
+        except queue.Empty:
+            raise TimeoutError(f"no bytes from invocation {self.request_id} for {timeout:g} s") from None
 
     # -- writing (the peer and the sandbox) -----------------------------------------------------------------
 

@@ -199,12 +199,6 @@ class RestJsonService:
                 document[wire] = value
         return json.dumps(document).encode()
 
-    def header_name(self, operation: OperationModel, member: str, *, output: bool = True) -> str:
-        """The wire name of a header member of the operation's output (or input)."""
-        shape = operation.output_shape if output else operation.input_shape
-        assert shape is not None
-        return str(shape.members[member].serialization["name"])
-
     def error(self, operation: OperationModel | None, code: str, message: str, **fields: Any) -> Answer:
         """A restJson1 error the model declares for ``operation`` (or an authentication error any service has).
 

@@ -22,13 +22,10 @@ CONNECTION = "L0SM9cOFvHcCIhw="
 
 @pytest.fixture
 def management() -> Iterator[ManagementStandIn]:
-    server = ManagementStandIn(max_payload_bytes=1024).start()
-    server.open_connection(CONNECTION, source_ip="192.0.2.10", user_agent="probe")
-    try:
+    with ManagementStandIn(max_payload_bytes=1024) as server:
+        server.open_connection(CONNECTION, source_ip="192.0.2.10", user_agent="probe")
         yield server
-    finally:
-        server.stop()
-        assert server.faults == [] and server.leaked_threads == []
+    assert server.faults == [] and server.leaked_threads == []
 
 
 def client(management: ManagementStandIn) -> Any:

@@ -101,7 +101,7 @@ def test_an_invocation_past_its_deadline_is_killed_and_the_next_gets_a_new_proce
     assert late.outcome == "timeout"
     assert late.error == {"errorType": "Sandbox.Timedout", "errorMessage": "Task timed out after 1.00 seconds"}
     assert late.finished_at is not None and late.started_at is not None
-    assert late.finished_at - late.started_at < 2
+    assert late.finished_at - late.started_at < 3
     assert sandbox.invoke({}).outcome == "response"
     assert sandbox.cold_starts == 2
 
@@ -187,7 +187,7 @@ def test_a_function_slower_than_the_integration_timeout_is_a_504(probe: Probe) -
     answer = call(door.stage_url + "/open?action=sleep&seconds=2", json={})
     # THEN API Gateway gave up at its timeout
     assert (answer.status, answer.json()) == (504, {"message": "Endpoint request timed out"})
-    assert answer.first_byte_after is not None and 1.0 <= answer.first_byte_after < 1.8
+    assert answer.first_byte_after is not None and 1.0 <= answer.first_byte_after < 3
 
 
 def test_a_response_that_is_not_a_proxy_response_is_a_502(probe: Probe) -> None:

@@ -3,14 +3,17 @@ callers' ``requestContext`` shapes, and its own documentation."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
 from tests.harness._servers import HarnessError
+from tests.harness.assembly import FunctionSpec
 from tests.harness.bindings import Bindings, UnresolvedReference
 from tests.harness.callers import AuthorizerCaller, CognitoIdentityCaller, IamCaller, UserPoolCaller
 from tests.harness.lambda_env import AwsEnvironment, check_loopback, endpoint_variable
+from tests.harness.lambda_sandbox import adapt_wrapper
 from tests.harness.proxy_events import ApiContext, WebSocketConnection, caller_context, websocket_event
 from tests.unit.test_docstrings import undocumented
 
@@ -111,6 +114,36 @@ def test_websocket_events_carry_the_route_and_the_connection() -> None:
         assert (context["connectionId"], context["stage"], context["apiId"]) == ("conn=", "prod", "abc123")
         assert context["authorizer"]["principalId"] == "user-7"
         assert context["domainName"] == "abc123.execute-api.us-east-1.amazonaws.com"
+
+
+def _spec(asset: Path, wrapper: str) -> FunctionSpec:
+    return FunctionSpec("Fn", "index.handler", "python3.14", 3, 128, {"AWS_LAMBDA_EXEC_WRAPPER": wrapper}, asset)
+
+
+def test_the_exec_wrapper_runs_from_an_adapted_copy_and_the_shipped_script_is_unchanged(tmp_path: Path) -> None:
+    # GIVEN an asset with a wrapper that execs Lambda's interpreter
+    asset, work = tmp_path / "asset", tmp_path / "work"
+    asset.mkdir()
+    work.mkdir()
+    shipped = '#!/bin/sh\nexec /var/lang/bin/python3 "$LAMBDA_TASK_ROOT/main.py"\n'
+    (asset / "run.sh").write_text(shipped)
+    # WHEN the sandbox adapts it
+    adapted = adapt_wrapper(_spec(asset, "/var/task/run.sh"), work)
+    # THEN the copy execs the shim, the shim this interpreter without site, and the asset is as shipped
+    shim = work / "python3"
+    assert adapted.read_text() == shipped.replace("/var/lang/bin/python3", str(shim))
+    assert f'exec "{sys.executable}" -S "$@"' in shim.read_text()
+    assert (asset / "run.sh").read_text() == shipped
+
+
+def test_a_wrapper_the_harness_cannot_adapt_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "run.sh").write_text("#!/bin/sh\nexec python3 main.py\n")
+    with pytest.raises(HarnessError, match="not in the function's code"):
+        adapt_wrapper(_spec(tmp_path, "/opt/run.sh"), tmp_path)
+    with pytest.raises(HarnessError, match="is not packaged"):
+        adapt_wrapper(_spec(tmp_path, "/var/task/missing.sh"), tmp_path)
+    with pytest.raises(HarnessError, match="no longer runs /var/lang/bin/python3"):
+        adapt_wrapper(_spec(tmp_path, "/var/task/run.sh"), tmp_path)
 
 
 def test_every_public_definition_of_the_harness_has_a_docstring() -> None:

@@ -113,12 +113,6 @@ class WebSocketClient:
         body = message if isinstance(message, str) else json.dumps(message)
         return self._route("$default", body=body)
 
-    def submit(self, message: str | Mapping[str, Any]) -> Invocation:
-        """Deliver a message and return at once (watch :meth:`frames` while the function runs)."""
-        body = message if isinstance(message, str) else json.dumps(message)
-        event = websocket_event(self.driver.api, self.connection, "$default", body=body)
-        return self._function("$default").submit(event)
-
     def frames(self) -> list[Frame]:
         """The frames the functions posted to this connection so far."""
         return self.driver.management.frames(self.connection_id)

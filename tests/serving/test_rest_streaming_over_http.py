@@ -21,7 +21,7 @@ from tests.harness.rest_front_door import RestFrontDoor
 from tests.serving._fixtures import make_agent
 
 pytestmark = pytest.mark.timeout(60)
-INTERVAL = 0.3
+INTERVAL = 0.2
 
 
 @dataclass
@@ -116,9 +116,9 @@ def test_the_front_door_cuts_a_stream_idle_longer_than_its_idle_timeout(served: 
 @issue_10("REST streaming ignores the Lambda deadline (the function is killed mid-stream instead of "
           "ending with an error trailer)")
 def test_a_stream_still_running_at_the_lambda_deadline_ends_with_an_error_before_it(served: Served) -> None:
-    # GIVEN a function with a 2 s deadline, and an agent that sends one event and then stays silent
+    # GIVEN a function with a 1 s deadline, and an agent that sends one event and then stays silent
     door = served.harness.rest_api(served.facade.api, default_caller=IamCaller.assumed_role("web-app", "alice"),
-                                   timeout_seconds=2)
+                                   timeout_seconds=1)
     served.harness.agentcore.enqueue(Script.stream([b"data: one\n\n", Pause(10)]))
     # WHEN a client posts a prompt
     call(door.stage_url + "/invoke", json={"prompt": "tell me"})

@@ -25,7 +25,7 @@ from tests.serving._fixtures import make_agent
 
 pytestmark = pytest.mark.timeout(60)
 ALICE = IamCaller.assumed_role("chat-app", "alice")
-INTERVAL = 0.3
+INTERVAL = 0.2
 
 
 @dataclass
@@ -126,7 +126,7 @@ def test_an_upload_request_is_answered_with_a_presigned_put_under_the_agent_pref
     # WHEN the client asks to upload 5 bytes
     client.send({"upload": {"size": 5, "fileName": "a.txt"}})
     # THEN it gets a PUT URL to the staging bucket in the local S3, for that size, under the agent's prefix
-    (frame,) = [f.json() for f in client.frames()]
+    (frame,) = [f.json() for f in client.wait_for_frames(1)]
     assert frame["type"] == "upload" and frame["contentLength"] == 5
     assert frame["key"].startswith(served.staging.input_prefix(served.agent))
     assert frame["url"].startswith(f"{served.harness.moto.url}/{served.harness.physical_name(served.staging.bucket)}/")
