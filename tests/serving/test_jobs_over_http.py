@@ -140,7 +140,7 @@ def test_a_job_whose_agent_is_at_capacity_is_failed_and_the_client_told_to_retry
     # WHEN a job is started
     answer = start_job(served)
     # THEN the client gets 429 with Retry-After, and the recorded job is FAILED with a generic reason
-    assert (answer.status, answer.json()["error"]) == (429, "CapacityReached")
+    assert (answer.status, answer.json()["error"]) == (429, "SessionLimitReached")
     assert answer.headers["retry-after"] == "30"
     items = served.harness.moto.client("dynamodb").scan(TableName=served.table)["Items"]
     session = served.harness.agentcore.invocations()[0].session_id

@@ -107,7 +107,7 @@ def test_a_binary_answer_reaches_the_client_byte_for_byte(served: Served) -> Non
 
 @pytest.mark.parametrize(("code", "status", "public", "retry_after"), [
     ("ThrottlingException", 429, "Throttled", "1"),
-    ("ServiceQuotaExceededException", 429, "CapacityReached", "30"),
+    ("ServiceQuotaExceededException", 429, "SessionLimitReached", "30"),
     ("ValidationException", 400, "InvalidRequest", None),
     ("AccessDeniedException", 403, "AccessDenied", None),
     ("ResourceNotFoundException", 502, "AgentUnavailable", None),

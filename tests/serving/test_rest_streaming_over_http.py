@@ -51,7 +51,7 @@ def test_the_function_runs_under_its_exec_wrapper_from_the_asset(served: Served)
     # GIVEN the synthesized proxy function
     sandbox = served.door.functions[next(iter(served.door.functions))]
     # THEN its asset holds exactly the proxy's modules and the wrapper the template names
-    assert sandbox.spec.files() == ["invoke_proxy.py", "invoke_proxy_stream.sh", "staging_urls.py"]
+    assert sandbox.spec.files() == ["contract.py", "invoke_proxy.py", "invoke_proxy_stream.sh", "staging_urls.py"]
     assert sandbox.spec.exec_wrapper == "/var/task/invoke_proxy_stream.sh"
     # AND the sandbox starts that wrapper (an adapted copy) with the managed runtime's command
     assert sandbox.command[0] == "/bin/sh" and sandbox.command[1].endswith("/invoke_proxy_stream.sh")

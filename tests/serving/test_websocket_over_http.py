@@ -48,7 +48,7 @@ def served(harness_for: Callable[..., Harness]) -> Served:
     stack = cdk.Stack(cdk.App(), "WebSocketChat", env=ENV)
     staging = PayloadStaging(stack, "Staging")
     agent = make_agent(stack, runtime_name="chat_agent", workload=WorkloadProfile(longest_task=cdk.Duration.minutes(1)))
-    facade = AgentWebSocketFacade(stack, "Chat", agent=agent, payload_staging=staging)
+    facade = AgentWebSocketFacade(stack, "Chat", agent=agent, staging=staging)
     harness = harness_for(stack)
     return Served(harness, harness.websocket_api(facade.api), agent, facade, staging)
 
@@ -105,8 +105,8 @@ def test_throttling_is_a_retryable_error_frame(served: Served) -> None:
     # THEN the client gets one error frame telling it when to retry
     assert result.status == 429
     assert [f.json() for f in client.frames()] == [
-        {"type": "error", "code": "Throttled", "message": "the agent is busy; retry shortly", "retryable": True,
-         "retryAfterSeconds": 1}]
+        {"type": "error", "code": "Throttled", "message": "too many requests; retry after the indicated delay",
+         "retryable": True, "retryAfterSeconds": 1}]
 
 
 def test_an_answer_broken_mid_way_ends_with_an_error_frame(served: Served) -> None:
