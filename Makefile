@@ -55,6 +55,7 @@ report: setup
 ## Refresh the README's limits table from the quota catalog.
 docs: setup
 	$(PY) -m constructs_lib.report.limits_table
+	$(PY) -m constructs_lib.report.readme_diagram
 
 clean:
 	rm -rf $(OUT) $(OUT)-strict .pytest_cache .mypy_cache .ruff_cache

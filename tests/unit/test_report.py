@@ -1,26 +1,38 @@
-"""The capacity report on the reference app: in process, and through ``python -m constructs_lib report``."""
+"""The capacity report as a library: the reference app built in process and synthesized once, and small apps.
+
+The command line on app directories, assemblies and the diagram are tested under ``tests/report``.
+"""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
+from pathlib import Path
+from typing import Any
 
+import aws_cdk as cdk
 import pytest
 
-from constructs_lib.report.capacity import build_report, load_app, main
-from tests.conftest import ROOT
+from constructs_lib.report.capacity import build_report_from_cdk_out
+from constructs_lib.report.cli import main
+from constructs_lib.report.in_process import build_report, load_app, plan_agents_in_regions
+from constructs_lib.report.text import render_text
 
 
 @pytest.fixture(scope="module")
-def reference_report():  # type: ignore[no-untyped-def]
-    """The report of the reference app, built in process from ``app:build_app``."""
-    return build_report(load_app("app:build_app", directory=ROOT))
+def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[cdk.App, Any, Any]:
+    """The reference app built in process, its report, and the report read back from its synthesized assembly."""
+    from app import build_app
+
+    outdir: Path = tmp_path_factory.mktemp("reference")
+    app = build_app(cdk.App(outdir=str(outdir)))
+    live = build_report(app)
+    app.synth()
+    return app, live, build_report_from_cdk_out(outdir)
 
 
-def test_report_lists_every_agent_with_its_plan(reference_report) -> None:  # type: ignore[no-untyped-def]
-    agents = {a.runtime_name: a for a in reference_report.agents}
+def test_report_lists_every_agent_with_its_plan(reference) -> None:  # type: ignore[no-untyped-def]
+    _, live, _ = reference
+    agents = {a.runtime_name: a for a in live.agents}
     # the reference stack's two agents, with the modes their longest tasks call for
     assert {"support_agent", "research_agent"} <= set(agents)
     support, research = agents["support_agent"], agents["research_agent"]
@@ -34,60 +46,65 @@ def test_report_lists_every_agent_with_its_plan(reference_report) -> None:  # ty
     assert support.path.endswith("/Support")
 
 
-def test_report_sums_the_account(reference_report) -> None:  # type: ignore[no-untyped-def]
-    (summary,) = [s for s in reference_report.accounts if s.region == "us-east-1"]
+def test_report_sums_the_account(reference) -> None:  # type: ignore[no-untyped-def]
+    _, live, _ = reference
+    (summary,) = [s for s in live.accounts if s.region == "us-east-1"]
     assert summary.agent_count >= 2
     assert summary.session_quota == 5000
     assert summary.invoke_pool_per_second == 1000
 
 
-def test_table_and_json_formats(reference_report, capsys) -> None:  # type: ignore[no-untyped-def]
-    table = reference_report.to_table()
-    assert "support_agent" in table and "research_agent" in table
-    assert "asynchronous" in table and "DEFAULT,prod,canary" in table
-    assert "Account summary" in table and "5,000" in table
-    document = json.loads(reference_report.to_json())
+def test_table_and_json_formats(reference) -> None:  # type: ignore[no-untyped-def]
+    _, live, _ = reference
+    table = render_text(live)
+    assert "support_agent (container image, streaming)" in table and "research_agent" in table
+    assert "DEFAULT, prod, canary" in table and "300 of 5,000 (6.0%)" in table
+    assert "Accounts" in table and "60 TPS of 1,000 TPS (6.0%)" in table
+    document = json.loads(live.to_json())
     assert {a["runtime_name"] for a in document["agents"]} >= {"support_agent", "research_agent"}
     assert document["accounts"][0]["account"] == "123456789012"
 
 
-def test_main_prints_json(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
-    assert main(["report", "--format", "json"]) == 0
+def test_report_from_a_synthesized_app_matches_the_in_process_report(reference) -> None:  # type: ignore[no-untyped-def]
+    # GIVEN the reference app synthesized to a cloud assembly, and the same app built in process
+    _, live, recorded = reference
+    # THEN reading only the templates gives the same report: the same agents, plans and account sums
+    assert recorded == live
+    assert render_text(recorded) == render_text(live)
+
+
+def test_reference_agents_planned_in_several_regions(reference) -> None:  # type: ignore[no-untyped-def]
+    app, live, _ = reference
+    regional = plan_agents_in_regions(app, ["us-east-1", "eu-west-1", None])
+    assert [r.account.session_quota for r in regional.regions] == [5000, 2500, 2500]
+    text = render_text(live, regional)
+    regions = text.split("\nRegions\n=======\n", 1)[1]
+    assert regions.index("\nus-east-1\n") < regions.index("\neu-west-1\n") < regions.index("\nregion unknown")
+    assert "of 2,500 (" in regions.split("\neu-west-1\n", 1)[1]
+
+
+def test_main_prints_json_with_regions(capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.conftest import ROOT
+
+    # WHEN the report of an app built by a function is asked as JSON with regions
+    status = main(["report", str(ROOT), "--app", "tests.report._apps:regional_app", "--format", "json",
+                   "--regions", "us-east-1, eu-west-1,unknown"])
+    assert status == 0
     document = json.loads(capsys.readouterr().out)
-    modes = {a["runtime_name"]: a["mode"] for a in document["agents"]}
-    assert modes["research_agent"] == "asynchronous"
-
-
-def test_main_plans_the_agents_in_several_regions(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(ROOT)
-    assert main(["report", "--regions", "us-east-1,eu-west-1,unknown"]) == 0
-    out = capsys.readouterr().out
-    regions = out.split("\nRegions\n", 1)[1].splitlines()
-    assert regions[2].startswith("us-east-1") and "5,000" in regions[2]
-    assert regions[3].startswith("eu-west-1") and "2,500" in regions[3]
-    assert regions[4].startswith("(unknown)") and "2,500" in regions[4]
+    # THEN the agents, the account summary and one entry per region are in one document
+    assert {a["runtime_name"] for a in document["agents"]} == {"support", "research"}
+    assert all("planned_endpoints" in a for a in document["agents"])
+    regions = document["regions"]
+    assert [r["region"] for r in regions] == ["us-east-1", "eu-west-1", None]
+    assert [r["session_quota"] for r in regions] == [5000, 2500, 2500]
+    assert all(r["agents"] == 2 and r["session_demand"] == 350 for r in regions)
+    # AND each region lists every agent's findings, keyed by construct path
+    assert all(set(r["agents_findings"]) == {"Team/Support", "Team/Research"} for r in regions)
 
 
 def test_fails_when_app_spec_is_not_module_function() -> None:
     with pytest.raises(ValueError, match="module:function"):
         load_app("app")
-
-
-def test_command_line_report_on_the_reference_app() -> None:
-    # WHEN the command runs in the project directory, as a user would
-    env = {**os.environ, "CDK_VALIDATION": "false"}
-    result = subprocess.run(
-        [sys.executable, "-m", "constructs_lib", "report"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
-    )
-    # THEN it prints the agents' plans and the account summary
-    assert result.returncode == 0, result.stderr
-    assert "support_agent" in result.stdout and "streaming" in result.stdout
-    assert "research_agent" in result.stdout and "asynchronous" in result.stdout
-    assert "Account summary" in result.stdout
 
 
 def _agent(stack, name: str, *, endpoints=(), **workload):  # type: ignore[no-untyped-def]
@@ -108,13 +125,11 @@ def test_report_shows_the_planned_endpoint_count(make_stack) -> None:  # type: i
     (entry,) = report.agents
     # THEN the plan's count is shown next to the declared endpoints, in the table and in JSON
     assert entry.endpoints == ("DEFAULT",) and entry.planned_endpoints == 3
-    assert "DEFAULT (plan: 3)" in report.to_table()
+    assert "DEFAULT (the plan needs 3)" in render_text(report)
     assert json.loads(report.to_json())["agents"][0]["planned_endpoints"] == 3
 
 
 def test_regional_plans_keep_what_each_agent_was_planned_with(make_stack) -> None:  # type: ignore[no-untyped-def]
-    from constructs_lib.report.capacity import plan_agents_in_regions
-
     # GIVEN an agent with 10 named endpoints: 11 with DEFAULT, one more than the quota (a warning)
     stack = make_stack()
     agent = _agent(stack, "wide_agent", endpoints=[f"e{i}" for i in range(10)])
@@ -130,10 +145,6 @@ def test_regional_plans_keep_what_each_agent_was_planned_with(make_stack) -> Non
 
 
 def test_regional_plans_count_agents_with_the_same_runtime_name_in_two_stacks() -> None:
-    import aws_cdk as cdk
-
-    from constructs_lib.report.capacity import plan_agents_in_regions
-
     # GIVEN the same agent deployed by two stacks (two accounts, one name)
     app = cdk.App()
     for account in ("111111111111", "222222222222"):
@@ -145,27 +156,7 @@ def test_regional_plans_count_agents_with_the_same_runtime_name_in_two_stacks() 
     assert regional.region("us-east-1").account.session_demand == 200
 
 
-def test_main_prints_json_with_regions(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    # WHEN the report is asked as JSON with regions
-    monkeypatch.chdir(ROOT)
-    assert main(["report", "--format", "json", "--regions", "us-east-1, eu-west-1,unknown"]) == 0
-    document = json.loads(capsys.readouterr().out)
-    # THEN the agents, the account summary and one entry per region are in one document
-    assert {a["runtime_name"] for a in document["agents"]} >= {"support_agent", "research_agent"}
-    assert all("planned_endpoints" in a for a in document["agents"])
-    regions = document["regions"]
-    assert [r["region"] for r in regions] == ["us-east-1", "eu-west-1", None]
-    assert [r["session_quota"] for r in regions] == [5000, 2500, 2500]
-    assert all(r["agents"] == len(document["agents"]) for r in regions)
-    assert all(r["session_demand"] == document["accounts"][0]["session_demand"] for r in regions)
-    # AND each region lists every agent's findings, keyed by construct path
-    paths = {a["path"] for a in document["agents"]}
-    assert all(set(r["agents_findings"]) == paths for r in regions)
-
-
 def test_agents_of_one_account_and_region_are_summed_together_across_editions() -> None:
-    import aws_cdk as cdk
-
     # GIVEN two stacks of one account and region, one of them pinned to the older quota edition
     app = cdk.App()
     env = cdk.Environment(account="123456789012", region="us-east-1")
@@ -190,30 +181,10 @@ def test_fails_when_the_app_cannot_be_built(capsys: pytest.CaptureFixture[str]) 
     assert "cannot build the app 'no_such_module_here:build_app'" in capsys.readouterr().err
 
 
-def test_report_from_a_synthesized_app_matches_the_in_process_report(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    # GIVEN the reference app synthesized to a cloud assembly, and the same app built in process
-    import aws_cdk as cdk
-
-    from app import build_app
-    from constructs_lib.report.capacity import build_report_from_cdk_out
-
-    app = build_app(cdk.App(outdir=str(tmp_path)))
-    app.synth()
-    live = build_report(app)
-    # WHEN the report reads only the synthesized templates
-    recorded = build_report_from_cdk_out(tmp_path)
-    # THEN it is the same report: the same agents with the same plans, and the same account sums
-    assert recorded == live
-    assert recorded.to_table() == live.to_table()
-
-
 def test_report_from_cdk_out_matches_in_process_for_a_plain_app(tmp_path) -> None:  # type: ignore[no-untyped-def]
     # GIVEN a plain app (no build_app): two accounts and regions, an environment-agnostic stack, an older edition
     # with an approved override, direct code and a container, and agents with warnings and infos
-    import aws_cdk as cdk
-
     from constructs_lib import AgentArtifact, AgentCoreAgent, WorkloadProfile
-    from constructs_lib.report.capacity import build_report_from_cdk_out
     from tests.conftest import RESEARCH_CODE
 
     app = cdk.App(outdir=str(tmp_path))
@@ -232,14 +203,12 @@ def test_report_from_cdk_out_matches_in_process_for_a_plain_app(tmp_path) -> Non
     recorded = build_report_from_cdk_out(tmp_path)
     # THEN both paths give the same report, to the last finding
     assert recorded == live
-    assert recorded.to_json() == live.to_json() and recorded.to_table() == live.to_table()
+    assert recorded.to_json() == live.to_json() and render_text(recorded) == render_text(live)
     assert {a.region for a in recorded.agents} == {"us-east-1", "eu-west-1", None}
     assert len(recorded.accounts) == 3
 
 
 def test_report_from_cdk_out_on_the_command_line(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
-    import aws_cdk as cdk
-
     from constructs_lib import AgentArtifact, AgentCoreAgent, WorkloadProfile
     from tests.conftest import ENV
 

@@ -1,0 +1,94 @@
+"""The pieces of the report's rendering and the diagram check, without an app: counts, shares, paths, the parser."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from constructs_lib.limits.catalog import Unit
+from constructs_lib.planning.findings import Finding, Severity
+from constructs_lib.report.diagram import action_verb
+from constructs_lib.report.markdown import table
+from constructs_lib.report.text import wrap_path
+from constructs_lib.report.view import count_findings, share
+from tests.report._mermaid import parse_flowchart
+
+
+def _findings(errors: int, warnings: int, infos: int) -> list[Finding]:
+    counts = ((Severity.ERROR, errors), (Severity.WARNING, warnings), (Severity.INFO, infos))
+    return [Finding(severity, "Code", "message") for severity, n in counts for _ in range(n)]
+
+
+@pytest.mark.parametrize(
+    ("counts", "text"),
+    [((0, 0, 0), "none"), ((0, 0, 1), "1 info"), ((1, 2, 0), "1 error, 2 warnings"), ((2, 1, 3), "2 errors, 1 warning,"
+                                                                                           " 3 infos")],
+)
+def test_findings_are_counted_in_words(counts: tuple[int, int, int], text: str) -> None:
+    assert count_findings(_findings(*counts)) == text
+
+
+def test_shares_show_the_numbers_they_come_from() -> None:
+    assert share(300, 5000, Unit.COUNT) == "300 of 5,000 (6.0%)"
+    assert share(60, 1000, Unit.PER_SECOND) == "60 TPS of 1,000 TPS (6.0%)"
+    assert share(7, None, Unit.COUNT) == "7"
+
+
+@given(st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyz_ABCXYZ0123456789", min_size=1, max_size=140),
+                min_size=1, max_size=8), st.integers(min_value=20, max_value=120))
+def test_wrapped_paths_fit_and_keep_every_character(segments: list[str], width: int) -> None:
+    path = "/".join(segments)
+    lines = wrap_path(path, width)
+    assert all(len(line) <= width for line in lines)
+    assert lines[0] + "".join(line[4:] for line in lines[1:]) == path
+
+
+def test_markdown_cells_are_escaped() -> None:
+    assert table(["a", "b"], [["x|y", "two\nlines"]]) == ["| a | b |", "|---|---|", "| x\\|y | two<br>lines |"]
+
+
+@pytest.mark.parametrize(
+    ("action", "verb"),
+    [("bedrock-agentcore:InvokeAgentRuntime", "invokes"), ("lambda:InvokeFunction", "invokes"),
+     ("dynamodb:GetItem", "reads"), ("s3:GetObject*", "reads"), ("s3:PutObject", "writes"),
+     ("dynamodb:BatchWriteItem", "writes"), ("execute-api:ManageConnections", "uses"), ("s3:*", "uses")],
+)
+def test_iam_actions_name_what_an_edge_does(action: str, verb: str) -> None:
+    assert action_verb(action) == verb
+
+
+GOOD = """flowchart LR
+  subgraph env["place"]
+    subgraph stack_a["stack A"]
+      a{{"agent a"}}
+      t[("table")]
+    end
+  end
+  a -->|"reads"| t
+  classDef agent fill:#fff,stroke:#000
+  class a agent
+"""
+
+
+def test_structural_check_reads_a_good_chart() -> None:
+    chart = parse_flowchart(GOOD)
+    assert chart.edge("a", "t") == ("a", "t", "reads", False)
+    assert chart.subgraph_path("a") == ["place", "stack A"]
+
+
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        (GOOD.replace("  end\n  a -->", "  a -->"), "left open"),
+        (GOOD.replace("a -->|\"reads\"| t", "a --> x"), "x is not a declared node"),
+        (GOOD + "  end\n", "without a subgraph"),
+        (GOOD.replace('t[("table")]', 't[("table")'), "shape"),
+        (GOOD.replace('a -->', 'a ==>'), "is not a subgraph, node, edge or class"),
+        (GOOD.replace("class a agent", "class a tool"), "class tool is not defined"),
+        (GOOD.replace('t[("table")]', 'a[("table")]'), "declared twice"),
+    ],
+)
+def test_structural_check_refuses_a_broken_chart(broken: str, message: str) -> None:
+    with pytest.raises(AssertionError, match=message):
+        parse_flowchart(broken)
