@@ -42,7 +42,7 @@ class References:
         return found
 
     def _walk(self, stack_key: str, value: Any, found: set[ResourceId], depth: int) -> None:
-        if depth > len(self._stacks) + 8:  # a nested parameter chain is never deeper than the stacks
+        if depth > len(self._stacks):  # each hop moves to a parent or an exporting stack: never more hops
             return
         if isinstance(value, list):
             for item in value:
