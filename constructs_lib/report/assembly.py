@@ -41,6 +41,7 @@ class StackTemplate:
 
     Attributes:
         key: unique within the assembly: the stack's construct path (a nested stack's too, when the tree names it).
+        stack_name: the CloudFormation stack name (``None`` for a nested stack, whose name CloudFormation makes).
         account: the stack's account, or ``None`` when environment-agnostic.
         region: the stack's region, or ``None`` when environment-agnostic.
         template: the CloudFormation template.
@@ -51,6 +52,7 @@ class StackTemplate:
     """
 
     key: str
+    stack_name: str | None
     account: str | None
     region: str | None
     template: Mapping[str, Any]
@@ -127,7 +129,10 @@ def _stacks(directory: Path, manifest: Mapping[str, Any], tree: _TreeIndex) -> I
             account, region = _environment(artifact.get("environment", ""))
             key = artifact.get("displayName") or artifact_id
             template = _load(directory / properties["templateFile"])
-            stack = StackTemplate(key, account, region, template, construct_paths=tree.paths(key, template))
+            stack = StackTemplate(
+                key, properties.get("stackName") or artifact_id, account, region, template,
+                construct_paths=tree.paths(key, template),
+            )
             yield stack
             yield from _nested(directory, stack, tree)
 
@@ -142,7 +147,7 @@ def _nested(directory: Path, parent: StackTemplate, tree: _TreeIndex) -> Iterato
         template = _load(template_file)
         key = tree.owner_under(parent.key, template) or f"{parent.key}/{parent.path_of(logical_id)}"
         stack = StackTemplate(
-            key, parent.account, parent.region, template, parent=parent.key, parent_resource=logical_id,
+            key, None, parent.account, parent.region, template, parent=parent.key, parent_resource=logical_id,
             construct_paths=tree.paths(key, template),
         )
         yield stack

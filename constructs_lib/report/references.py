@@ -1,7 +1,8 @@
 """Which resources a template value refers to: ``Ref``, ``Fn::GetAtt``, ``Fn::Sub``, and across templates.
 
 A reference may cross templates: into a nested stack through its parameters, and between stacks through an export and
-its ``Fn::ImportValue``. Plain Python over template JSON.
+its ``Fn::ImportValue`` (the CDK's strong references) or an output read with ``Fn::GetStackOutput`` (its weak ones).
+Plain Python over template JSON.
 """
 
 from __future__ import annotations
@@ -29,11 +30,14 @@ class References:
         """
         self._stacks: dict[str, StackTemplate] = {s.key: s for s in assembly.stacks}
         self._exports: dict[str, tuple[str, Any]] = {}
+        self._outputs: dict[tuple[str, str], tuple[str, Any]] = {}
         for stack in assembly.stacks:
-            for output in (stack.template.get("Outputs") or {}).values():
+            for output_name, output in (stack.template.get("Outputs") or {}).items():
                 name = (output.get("Export") or {}).get("Name")
                 if isinstance(name, str):
                     self._exports[name] = (stack.key, output.get("Value"))
+                if stack.stack_name is not None:
+                    self._outputs[(stack.stack_name, output_name)] = (stack.key, output.get("Value"))
 
     def of(self, stack_key: str, value: Any) -> set[ResourceId]:
         """Every resource ``value`` (a template value of the stack ``stack_key``) refers to."""
@@ -64,6 +68,10 @@ class References:
         elif function == "Fn::ImportValue" and isinstance(argument, str) and argument in self._exports:
             exporter, exported = self._exports[argument]
             self._walk(exporter, exported, found, depth + 1)
+        elif function == "Fn::GetStackOutput" and isinstance(argument, Mapping):
+            output = self._outputs.get((str(argument.get("StackName")), str(argument.get("OutputName"))))
+            if output is not None:
+                self._walk(output[0], output[1], found, depth + 1)
         elif function == "Fn::Sub":
             template, variables = (argument, {}) if isinstance(argument, str) else (argument[0], argument[1])
             for name in _SUB_VARIABLE.findall(template if isinstance(template, str) else ""):

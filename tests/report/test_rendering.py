@@ -1,6 +1,10 @@
-"""The pieces of the report's rendering and the diagram check, without an app: counts, shares, paths, the parser."""
+"""The pieces of the report and the diagram, without an app: counts, shares, paths, references, the chart check."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -8,8 +12,10 @@ from hypothesis import strategies as st
 
 from constructs_lib.limits.catalog import Unit
 from constructs_lib.planning.findings import Finding, Severity
+from constructs_lib.report.assembly import read_assembly
 from constructs_lib.report.diagram import action_verb
 from constructs_lib.report.markdown import table
+from constructs_lib.report.references import References
 from constructs_lib.report.text import wrap_path
 from constructs_lib.report.view import count_findings, share
 from tests.report._mermaid import parse_flowchart
@@ -92,3 +98,38 @@ def test_structural_check_reads_a_good_chart() -> None:
 def test_structural_check_refuses_a_broken_chart(broken: str, message: str) -> None:
     with pytest.raises(AssertionError, match=message):
         parse_flowchart(broken)
+
+
+def _write_assembly(directory: Path, templates: dict[str, dict[str, Any]]) -> Path:
+    """A minimal cloud assembly: one stack artifact per template, in eu-west-1."""
+    artifacts = {
+        name: {"type": "aws:cloudformation:stack", "environment": "aws://111111111111/eu-west-1",
+               "properties": {"templateFile": f"{name}.template.json", "stackName": f"prod-{name}"}}
+        for name in templates
+    }
+    (directory / "manifest.json").write_text(json.dumps({"version": "48.0.0", "artifacts": artifacts}))
+    for name, template in templates.items():
+        (directory / f"{name}.template.json").write_text(json.dumps(template))
+    return directory
+
+
+def test_references_cross_stacks_by_export_and_by_stack_output(tmp_path: Path) -> None:
+    # GIVEN a table in one stack, exported (strong reference) and published as an output (weak reference)
+    table = {"Type": "AWS::DynamoDB::Table", "Properties": {}}
+    producer = {
+        "Resources": {"Table": table},
+        "Outputs": {
+            "Exported": {"Value": {"Fn::GetAtt": ["Table", "Arn"]}, "Export": {"Name": "prod-producer:TableArn"}},
+            "Published": {"Value": {"Ref": "Table"}},
+        },
+    }
+    consumer = {"Resources": {"Queue": {"Type": "AWS::SQS::Queue", "Properties": {}}}}
+    references = References(read_assembly(_write_assembly(tmp_path, {"producer": producer, "consumer": consumer})))
+    # THEN an import, a stack output read, a Sub and a Join all lead to the table; a literal and a pseudo do not
+    assert references.of("consumer", {"Fn::ImportValue": "prod-producer:TableArn"}) == {("producer", "Table")}
+    weak = {"Fn::GetStackOutput": {"StackName": "prod-producer", "OutputName": "Published", "Region": "eu-west-1"}}
+    assert references.of("consumer", {"Fn::Join": ["", ["arn:", weak, "/index/*"]]}) == {("producer", "Table")}
+    assert references.of("consumer", {"Fn::Sub": "${Queue.Arn}/x ${AWS::Region} ${!Literal}"}) == {
+        ("consumer", "Queue")}
+    assert references.of("consumer", {"Fn::Sub": ["${Name}", {"Name": {"Ref": "Queue"}}]}) == {("consumer", "Queue")}
+    assert references.of("consumer", ["Table", {"Ref": "AWS::AccountId"}, {"Ref": "Missing"}]) == set()
