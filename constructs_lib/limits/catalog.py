@@ -97,6 +97,7 @@ class QuotaName(StrEnum):
 
     SESSION_VCPU = "session_vcpu"
     SESSION_MEMORY = "session_memory"
+    SESSION_GPUS = "session_gpus"
     SESSION_STORAGE = "session_storage"
     CONTAINER_IMAGE_SIZE = "container_image_size"
     CODE_PACKAGE_ZIPPED = "code_package_zipped"
@@ -122,6 +123,16 @@ class QuotaName(StrEnum):
     ACTIVE_SESSION_WORKLOADS = "active_session_workloads"
     CAPACITY_PROVIDERS_PER_ACCOUNT = "capacity_providers_per_account"
     INSTANCES_SESSION_LIFETIME = "instances_session_lifetime"
+    AGENTS_PER_CAPACITY_PROVIDER_SESSION = "agents_per_capacity_provider_session"
+    # Capacity provider property limits (CloudFormation schema of AWS::BedrockAgentCore::CapacityProvider).
+    CAPACITY_PROVIDER_INSTANCE_TYPES = "capacity_provider_instance_types"
+    CAPACITY_PROVIDER_VOLUMES = "capacity_provider_volumes"
+    CAPACITY_PROVIDER_SUBNETS = "capacity_provider_subnets"
+    CAPACITY_PROVIDER_SECURITY_GROUPS = "capacity_provider_security_groups"
+    CAPACITY_PROVIDER_VOLUME_SIZE_MINIMUM = "capacity_provider_volume_size_minimum"
+    CAPACITY_PROVIDER_VOLUME_SIZE_MAXIMUM = "capacity_provider_volume_size_maximum"
+    ROOT_VOLUME_FREE_SPACE_MINIMUM = "root_volume_free_space_minimum"
+    ROOT_VOLUME_FREE_SPACE_MAXIMUM = "root_volume_free_space_maximum"
     # Resource property limits (CloudFormation schema and service validation), same in every edition.
     LIFECYCLE_TIMEOUT_MINIMUM = "lifecycle_timeout_minimum"
     ENVIRONMENT_VARIABLES = "environment_variables"
@@ -322,8 +333,10 @@ def _q(
 _QN, _U, _S = QuotaName, Unit, QuotaScope
 
 _EDITION_2026_03: tuple[Quota, ...] = (
-    _q(_QN.SESSION_VCPU, "hardware per session (vCPU)", 2, _U.VCPU, _S.SESSION, _N),
-    _q(_QN.SESSION_MEMORY, "hardware per session (memory)", 8 * _GIB, _U.BYTES, _S.SESSION, _N),
+    _q(_QN.SESSION_VCPU, "hardware per session on microVM compute (vCPU)", 2, _U.VCPU, _S.SESSION, _N),
+    _q(_QN.SESSION_MEMORY, "hardware per session on microVM compute (memory)", 8 * _GIB, _U.BYTES, _S.SESSION, _N),
+    # microVMs have no GPU (developer guide, "Compare compute types": GPU access not supported).
+    _q(_QN.SESSION_GPUS, "GPUs per session on microVM compute", 0, _U.COUNT, _S.SESSION, _N),
     _q(_QN.CONTAINER_IMAGE_SIZE, "container image size", 2 * _GIB, _U.BYTES, _S.AGENT, _N, "L-0A9E32B3"),
     _q(_QN.CODE_PACKAGE_ZIPPED, "direct code package (zipped)", 250 * _MIB, _U.BYTES, _S.AGENT, _N),
     _q(_QN.CODE_PACKAGE_UNZIPPED, "direct code package (unzipped)", 750 * _MIB, _U.BYTES, _S.AGENT, _N),
@@ -381,6 +394,36 @@ _CHANGED_IN_2026_09: tuple[Quota, ...] = (
     _q(_QN.CAPACITY_PROVIDERS_PER_ACCOUNT, "capacity providers per account", 1000, _U.COUNT, _S.ACCOUNT, _N),
     _q(
         _QN.INSTANCES_SESSION_LIFETIME, "session lifetime on Instances compute", 14 * 86400, _U.SECONDS, _S.SESSION,
+        _N,
+    ),
+    _q(
+        _QN.AGENTS_PER_CAPACITY_PROVIDER_SESSION, "agents per capacity provider session", 20, _U.COUNT, _S.SESSION,
+        _N,
+    ),
+    # Property limits of AWS::BedrockAgentCore::CapacityProvider (CloudFormation schema, as bundled in cfn-lint 1.58).
+    _q(
+        _QN.CAPACITY_PROVIDER_INSTANCE_TYPES, "allowed instance types per capacity provider", 30, _U.COUNT,
+        _S.RESOURCE, _N,
+    ),
+    _q(_QN.CAPACITY_PROVIDER_VOLUMES, "persistent volumes per capacity provider", 5, _U.COUNT, _S.RESOURCE, _N),
+    _q(_QN.CAPACITY_PROVIDER_SUBNETS, "subnets per capacity provider", 16, _U.COUNT, _S.RESOURCE, _N),
+    _q(
+        _QN.CAPACITY_PROVIDER_SECURITY_GROUPS, "security groups per capacity provider", 16, _U.COUNT, _S.RESOURCE,
+        _N,
+    ),
+    _q(
+        _QN.CAPACITY_PROVIDER_VOLUME_SIZE_MINIMUM, "persistent volume size minimum", 1 * _GIB, _U.BYTES,
+        _S.RESOURCE, _N,
+    ),
+    _q(
+        _QN.CAPACITY_PROVIDER_VOLUME_SIZE_MAXIMUM, "persistent volume size maximum", 65536 * _GIB, _U.BYTES,
+        _S.RESOURCE, _N,
+    ),
+    _q(
+        _QN.ROOT_VOLUME_FREE_SPACE_MINIMUM, "root volume free space minimum", 2 * _GIB, _U.BYTES, _S.RESOURCE, _N,
+    ),
+    _q(
+        _QN.ROOT_VOLUME_FREE_SPACE_MAXIMUM, "root volume free space maximum", 65000 * _GIB, _U.BYTES, _S.RESOURCE,
         _N,
     ),
 )
@@ -491,10 +534,12 @@ def _edition_data(edition: QuotaEdition) -> dict[QuotaName, Quota]:
 
 @dataclass(frozen=True)
 class ServiceDefaults:
-    """Values AgentCore uses when a runtime does not set them (seconds)."""
+    """Values AgentCore uses when a runtime or capacity provider does not set them (seconds)."""
 
     idle_runtime_session_timeout_seconds: int = 900
     max_lifetime_seconds: int = 8 * 3600
+    #: A capacity provider's instance ``MaxLifetime`` when unset (CloudFormation schema of the capacity provider).
+    instance_max_lifetime_seconds: int = 8 * 3600
 
 
 #: The service's defaults for runtime lifecycle, the same in both editions.

@@ -18,6 +18,7 @@ from typing import Any
 
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName, QuotaScope, ResolvedQuota, Unit, format_value
 from constructs_lib.planning.agent_plan import ArtifactFacts, CapacityPlan, LifecycleRequest
+from constructs_lib.planning.compute import ComputeFacts
 from constructs_lib.planning.findings import Finding, Severity
 from constructs_lib.planning.profile import WorkloadProfile
 
@@ -329,11 +330,13 @@ class PlanInputs:
         artifact: what is known about the artifact (its kind decides the session-creation quota).
         named_endpoints: endpoints the agent declares besides ``DEFAULT``.
         lifecycle: lifecycle values set instead of the plan's.
+        compute: the compute the agent runs on (microVM unless stated).
     """
 
     artifact: ArtifactFacts | None = None
     named_endpoints: int = 0
     lifecycle: LifecycleRequest | None = None
+    compute: ComputeFacts | None = None
 
 
 def plan_regions(
@@ -376,7 +379,7 @@ def plan_regions(
 def _derive(profile: WorkloadProfile, inputs: PlanInputs, catalog: QuotaCatalog, region: str | None) -> CapacityPlan:
     return CapacityPlan.derive(
         profile, catalog=catalog, region=region, artifact=inputs.artifact,
-        named_endpoints=inputs.named_endpoints, lifecycle=inputs.lifecycle,
+        named_endpoints=inputs.named_endpoints, lifecycle=inputs.lifecycle, compute=inputs.compute,
     )
 
 

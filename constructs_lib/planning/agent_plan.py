@@ -22,6 +22,14 @@ from constructs_lib.limits.catalog import (
     Unit,
     format_value,
 )
+from constructs_lib.planning.compute import (
+    INSTANCES_WAY_OUT,
+    ComputeFacts,
+    ComputeKind,
+    edition_findings,
+    hardware_findings,
+    session_lifetime_quota,
+)
 from constructs_lib.planning.findings import Finding, Severity
 from constructs_lib.planning.profile import WorkloadProfile
 
@@ -57,12 +65,6 @@ class RateModel(StrEnum):
     """2026-03: each endpoint has its own rate; an agent scales by adding endpoints."""
     ACCOUNT_POOL = "account-pool"
     """2026-09: one pool per account and region, shared by every agent and data-plane API."""
-
-
-_INSTANCES_WAY_OUT = (
-    "use AgentCore Instances compute (a capacity provider in a VPC, chosen when the runtime is created and "
-    "not changeable later), or run the agent on Amazon ECS or Amazon EKS"
-)
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ class CapacityPlan:
         payload_staging_required: payloads exceed what API Gateway carries inline and go through S3.
         api_throttle_rate: steady-state requests per second a facade should allow.
         api_throttle_burst: burst a facade should allow.
+        compute: the compute the plan was made for (microVM or Instances, with the capacity provider's facts).
         findings: errors, warnings and infos, in the order they were found.
     """
 
@@ -137,6 +140,7 @@ class CapacityPlan:
     payload_staging_required: bool
     api_throttle_rate: float
     api_throttle_burst: int
+    compute: ComputeFacts
     findings: tuple[Finding, ...]
 
     @property
@@ -163,6 +167,7 @@ class CapacityPlan:
         artifact: ArtifactFacts | None = None,
         named_endpoints: int = 0,
         lifecycle: LifecycleRequest | None = None,
+        compute: ComputeFacts | None = None,
     ) -> CapacityPlan:
         """Plan an agent.
 
@@ -174,6 +179,9 @@ class CapacityPlan:
             named_endpoints: endpoints the agent declares by name besides ``DEFAULT`` (the planned
                 count is ``DEFAULT`` plus these when the profile does not state ``endpoints``).
             lifecycle: lifecycle values the user sets instead of the plan's.
+            compute: the compute the agent runs on. Default: microVMs. On Instances compute the hardware check
+                compares the workload with the capacity provider's instance types, and sessions (so the
+                asynchronous mode and the lifecycle) may last up to the Instances session lifetime.
         """
         return _Planner(
             profile or WorkloadProfile(),
@@ -182,6 +190,7 @@ class CapacityPlan:
             artifact or ArtifactFacts(),
             named_endpoints,
             lifecycle or LifecycleRequest(),
+            compute or ComputeFacts(),
         ).plan()
 
 
@@ -218,6 +227,7 @@ class _Planner:
         artifact: ArtifactFacts,
         named_endpoints: int,
         lifecycle: LifecycleRequest,
+        compute: ComputeFacts,
     ) -> None:
         self.p = profile
         self.catalog = catalog
@@ -225,6 +235,7 @@ class _Planner:
         self.artifact = artifact
         self.named_endpoints = named_endpoints
         self.lifecycle = lifecycle
+        self.compute = compute
         self.findings: list[Finding] = []
 
     def q(self, name: QuotaName) -> ResolvedQuota:
@@ -304,6 +315,7 @@ class _Planner:
             payload_staging_required=staging,
             api_throttle_rate=throttle_rate,
             api_throttle_burst=burst,
+            compute=self.compute,
             findings=tuple(self.findings),
         )
 
@@ -324,12 +336,20 @@ class _Planner:
             )
 
     def check_hardware(self) -> None:
-        if quota := self.exceeds(self.p.vcpus_per_session, QuotaName.SESSION_VCPU):
-            self.hard("SessionHardwareExceeded", "vcpus_per_session", self.p.vcpus_per_session or 0, quota,
-                      _INSTANCES_WAY_OUT)
-        if quota := self.exceeds(self.p.memory_bytes, QuotaName.SESSION_MEMORY):
-            self.hard("SessionHardwareExceeded", "memory_per_session", self.p.memory_bytes or 0, quota,
-                      _INSTANCES_WAY_OUT)
+        self.findings += edition_findings(self.compute, self.catalog)
+        self.findings += hardware_findings(self.p, self.compute, self.catalog)
+
+    def session_lifetime(self) -> ResolvedQuota:
+        """The longest a session of this agent's compute may live (microVM limits when the edition lacks Instances)."""
+        quota = session_lifetime_quota(self.catalog, self.compute.kind, self.region)
+        return quota or self.q(QuotaName.ASYNCHRONOUS_JOB_DURATION)
+
+    def instance_lifetime_limit(self) -> float | None:
+        """The capacity provider's instance max lifetime when it is known and shorter than the session quota."""
+        limit = self.compute.instance_max_lifetime_seconds
+        if self.compute.kind is not ComputeKind.INSTANCES or limit is None:
+            return None
+        return limit if limit < self.session_lifetime().value else None
 
     def check_artifact(self) -> None:
         a = self.artifact
@@ -347,34 +367,52 @@ class _Planner:
         ladder = (
             (InvocationMode.SYNCHRONOUS, self.q(QuotaName.SYNCHRONOUS_REQUEST_TIMEOUT)),
             (InvocationMode.STREAMING, self.q(QuotaName.STREAMING_DURATION)),
-            (InvocationMode.ASYNCHRONOUS, self.q(QuotaName.ASYNCHRONOUS_JOB_DURATION)),
+            (InvocationMode.ASYNCHRONOUS, self.session_lifetime()),
         )
         task = self.p.longest_task_seconds
         if task is None:
             return ladder[0][0], ladder[0][1].value
+        instance_limit = self.instance_lifetime_limit()
         for mode, quota in ladder:
             if task <= quota.value:
+                if mode is InvocationMode.ASYNCHRONOUS and instance_limit is not None:
+                    self.check_task_within_instance_lifetime(task, instance_limit)
+                    return mode, instance_limit
                 return mode, quota.value
         mode, quota = ladder[-1]
-        instances = (
-            f" (Instances compute sessions live up to {self.q(QuotaName.INSTANCES_SESSION_LIFETIME).formatted()})"
-            if self.catalog.has(QuotaName.INSTANCES_SESSION_LIFETIME) else ""
-        )
-        self.hard(
-            "TaskTooLong", "longest_task", task, quota,
-            "split the work into tasks of at most that length, or " + _INSTANCES_WAY_OUT + instances,
-        )
-        return mode, quota.value
+        self.hard("TaskTooLong", "longest_task", task, quota, self.task_way_out())
+        return mode, instance_limit if instance_limit is not None else quota.value
+
+    def task_way_out(self) -> str:
+        if self.compute.kind is ComputeKind.INSTANCES:
+            return "split the work into tasks of at most that length, or run the agent on Amazon ECS or Amazon EKS"
+        instances = session_lifetime_quota(self.catalog, ComputeKind.INSTANCES, self.region)
+        lifetime = f" (Instances compute sessions live up to {instances.formatted()})" if instances else ""
+        return "split the work into tasks of at most that length, or " + INSTANCES_WAY_OUT + lifetime
+
+    def check_task_within_instance_lifetime(self, task: float, limit: float) -> None:
+        if task > limit:
+            self.findings.append(
+                Finding(Severity.ERROR, "TaskTooLong",
+                        f"longest_task {format_value(task, Unit.SECONDS)} exceeds the instance max_lifetime "
+                        f"{format_value(limit, Unit.SECONDS)} of capacity provider "
+                        f"{self.compute.capacity_provider or '(unknown)'}: its instances end before the task does; "
+                        "raise the capacity provider's instance_lifecycle max_lifetime, or split the work",
+                        None, task, limit)
+            )
 
     def choose_lifecycle(self, mode: InvocationMode) -> tuple[int, int]:
         minimum = self.q(QuotaName.LIFECYCLE_TIMEOUT_MINIMUM)
-        maximum = self.q(QuotaName.ASYNCHRONOUS_JOB_DURATION)
+        maximum = self.session_lifetime()
+        instance_limit = self.instance_lifetime_limit()
         idle = float(SERVICE_DEFAULTS.idle_runtime_session_timeout_seconds)
         max_lifetime = float(SERVICE_DEFAULTS.max_lifetime_seconds)
+        if instance_limit is not None:
+            max_lifetime = min(max_lifetime, instance_limit)
         if mode is InvocationMode.ASYNCHRONOUS:
             # A background task keeps its session alive by reporting HealthyBusy; the session may live
-            # no longer than max_lifetime, so give it the whole asynchronous job duration.
-            max_lifetime = maximum.value
+            # no longer than max_lifetime, so give it the whole session lifetime of its compute.
+            max_lifetime = maximum.value if instance_limit is None else instance_limit
         requested = self.lifecycle
         for name, value in (
             ("idle_runtime_session_timeout", requested.idle_runtime_session_timeout_seconds),
@@ -391,7 +429,18 @@ class _Planner:
                 )
             elif value > maximum.value:
                 self.hard("LifecycleOutOfRange", name, value, maximum,
-                          f"use at most {maximum.formatted()} on microVM compute")
+                          f"use at most {maximum.formatted()} on {self.compute.kind.label} compute"
+                          + ("" if self.compute.kind is ComputeKind.INSTANCES else
+                             f", or {INSTANCES_WAY_OUT}"))
+            elif instance_limit is not None and value > instance_limit:
+                self.findings.append(
+                    Finding(Severity.ERROR, "LifecycleOutOfRange",
+                            f"{name} {format_value(value, Unit.SECONDS)} exceeds the instance max_lifetime "
+                            f"{format_value(instance_limit, Unit.SECONDS)} of capacity provider "
+                            f"{self.compute.capacity_provider or '(unknown)'} (CreateAgentRuntime fails with a "
+                            "ValidationException); lower it, or raise the capacity provider's instance_lifecycle "
+                            "max_lifetime", None, value, instance_limit)
+                )
         max_lifetime = requested.max_lifetime_seconds or max_lifetime
         if requested.idle_runtime_session_timeout_seconds is None:
             # Only max_lifetime was set: the default idle timeout must not outlive the session.
@@ -406,12 +455,13 @@ class _Planner:
                         None, idle, max_lifetime)
             )
         task = self.p.longest_task_seconds
-        if task is not None and task > max_lifetime and task <= maximum.value:
+        longest_allowed = maximum.value if instance_limit is None else instance_limit
+        if task is not None and task > max_lifetime and task <= longest_allowed:
             self.findings.append(
                 Finding(Severity.ERROR, "MaxLifetimeBelowLongestTask",
                         f"max_lifetime {format_value(max_lifetime, Unit.SECONDS)} is shorter than longest_task "
                         f"{format_value(task, Unit.SECONDS)}: sessions would be ended mid-task; raise max_lifetime "
-                        f"to at least the longest task (at most {maximum.formatted()})",
+                        f"to at least the longest task (at most {format_value(longest_allowed, Unit.SECONDS)})",
                         None, task, max_lifetime)
             )
         return int(math.ceil(idle)), int(math.ceil(max_lifetime))

@@ -37,6 +37,11 @@ class WorkloadProfile:
     Args:
         vcpus_per_session: vCPUs one session needs. Default: not stated, no hardware check.
         memory_per_session: memory one session needs (``Size``). Default: not stated.
+        gpus_per_session: GPUs (or AWS accelerators such as Inferentia) one session needs, a whole number. microVM
+            compute has none (quota ``session_gpus``); on Instances compute each allowed instance type must have
+            at least this many. Default: not stated, no GPU check.
+        gpu_memory_per_session: GPU memory one session needs across its GPUs (``Size``), compared with the
+            accelerator memory of each allowed instance type. Default: not stated.
         longest_task: the longest single task the agent runs (``Duration`` or ``timedelta``); it
             chooses the invocation mode. Default: short tasks, synchronous invocation.
         peak_requests_per_second: peak invocations per second across the agent's endpoints.
@@ -55,6 +60,8 @@ class WorkloadProfile:
 
     vcpus_per_session: float | None = None
     memory_per_session: SizeLike | None = None
+    gpus_per_session: int | None = None
+    gpu_memory_per_session: SizeLike | None = None
     longest_task: DurationLike | None = None
     peak_requests_per_second: float | None = None
     peak_concurrent_sessions: int | None = None
@@ -72,12 +79,14 @@ class WorkloadProfile:
         normalized: dict[str, float | None] = {
             "longest_task_seconds": _seconds(self.longest_task, "longest_task", problems),
             "memory_bytes": _bytes(self.memory_per_session, "memory_per_session", problems),
+            "gpu_memory_bytes": _bytes(self.gpu_memory_per_session, "gpu_memory_per_session", problems),
             "max_payload_bytes": _bytes(self.max_payload, "max_payload", problems),
             "streaming_chunk_bytes": _bytes(self.streaming_chunk, "streaming_chunk", problems),
             "websocket_frame_bytes": _bytes(self.websocket_frame_size, "websocket_frame_size", problems),
         }
         for name in (
             "vcpus_per_session",
+            "gpus_per_session",
             "peak_requests_per_second",
             "peak_concurrent_sessions",
             "new_sessions_per_second",
@@ -88,6 +97,8 @@ class WorkloadProfile:
             _check_number(name, getattr(self, name), problems)
         if self.endpoints is not None and (not float(self.endpoints).is_integer() or self.endpoints < 1):
             problems.append(f"endpoints must be a whole number of at least 1, got {self.endpoints!r}")
+        if _is_fractional(self.gpus_per_session):
+            problems.append(f"gpus_per_session must be a whole number, got {self.gpus_per_session!r}")
         if problems:
             raise ConstructsLibValidationError("InvalidWorkloadProfile", "; ".join(problems))
         object.__setattr__(self, "_normalized", normalized)
@@ -101,6 +112,19 @@ class WorkloadProfile:
     def memory_bytes(self) -> float | None:
         """``memory_per_session`` in bytes."""
         return self._normalized["memory_bytes"]
+
+    @property
+    def gpu_memory_bytes(self) -> float | None:
+        """``gpu_memory_per_session`` in bytes."""
+        return self._normalized["gpu_memory_bytes"]
+
+    @property
+    def states_hardware(self) -> bool:
+        """Whether the profile states any per-session hardware need (vCPU, memory, GPUs, GPU memory)."""
+        return any(
+            value is not None
+            for value in (self.vcpus_per_session, self.memory_bytes, self.gpus_per_session, self.gpu_memory_bytes)
+        )
 
     @property
     def max_payload_bytes(self) -> float | None:
@@ -130,6 +154,14 @@ def _check_number(name: str, value: Any, problems: list[str]) -> None:
         problems.append(f"{name} must be a finite number, got {value!r}")
     elif value < 0:
         problems.append(f"{name} must not be negative, got {value!r}")
+
+
+def _is_fractional(value: Any) -> bool:
+    """A finite number that is not whole (other problems with the value are reported by ``_check_number``)."""
+    return (
+        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        and not float(value).is_integer()
+    )
 
 
 def _seconds(value: Any, name: str, problems: list[str]) -> float | None:

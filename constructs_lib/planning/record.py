@@ -16,6 +16,7 @@ from typing import Any
 from constructs_lib.limits.catalog import QuotaCatalog
 from constructs_lib.planning.account import AgentDemand
 from constructs_lib.planning.agent_plan import CapacityPlan
+from constructs_lib.planning.compute import ComputeKind
 from constructs_lib.planning.findings import Finding
 
 #: Template metadata key under which each runtime records its plan.
@@ -36,6 +37,9 @@ class PlanRecord:
         edition: the quota edition planned against.
         quota_overrides: the approved quota increases in force, ``{quota: {region or "*": value}}``.
         artifact: the artifact kind (``container`` or ``direct_code``).
+        compute: the compute kind (``microvm`` or ``instances``); records written before compute kinds existed
+            read as ``microvm``.
+        instance_types: the capacity provider's allowed instance types (Instances compute, when known).
         mode: the invocation mode.
         endpoints: the endpoints the agent declares, ``DEFAULT`` first.
         planned_endpoints: endpoints the plan counts (more than declared when the peak rate needs them).
@@ -54,6 +58,8 @@ class PlanRecord:
     edition: str
     quota_overrides: Mapping[str, Mapping[str, float]]
     artifact: str
+    compute: str
+    instance_types: tuple[str, ...]
     mode: str
     endpoints: tuple[str, ...]
     planned_endpoints: int
@@ -85,6 +91,8 @@ class PlanRecord:
             edition=plan.edition,
             quota_overrides={name.value: dict(values) for name, values in catalog.overrides.items()},
             artifact=artifact,
+            compute=plan.compute.kind.value,
+            instance_types=plan.compute.instance_types,
             mode=plan.mode.value,
             endpoints=tuple(endpoints),
             planned_endpoints=plan.endpoint_count,
@@ -111,6 +119,8 @@ class PlanRecord:
             "edition": self.edition,
             "quota_overrides": {name: dict(values) for name, values in self.quota_overrides.items()},
             "artifact": self.artifact,
+            "compute": self.compute,
+            "instance_types": list(self.instance_types),
             "mode": self.mode,
             "endpoints": list(self.endpoints),
             "planned_endpoints": self.planned_endpoints,
@@ -151,6 +161,8 @@ class PlanRecord:
                 for name, values in document.get("quota_overrides", {}).items()
             },
             artifact=document["artifact"],
+            compute=document.get("compute", ComputeKind.MICROVM.value),
+            instance_types=tuple(document.get("instance_types", ())),
             mode=document["mode"],
             endpoints=tuple(document["endpoints"]),
             planned_endpoints=int(document["planned_endpoints"]),
