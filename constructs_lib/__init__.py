@@ -16,10 +16,13 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from constructs_lib.agent.agent import AgentCoreAgent
     from constructs_lib.agent.artifact import AgentArtifact
+    from constructs_lib.agent.capacity_provider import AgentCapacityProvider, InstanceLifecycle, InstanceVolume
+    from constructs_lib.agent.compute import AgentCompute
     from constructs_lib.agent.image_repository import AgentImageRepository
     from constructs_lib.checks import AgentCoreChecks
     from constructs_lib.errors import ConstructsLibValidationError
     from constructs_lib.limits.catalog import QuotaCatalog, QuotaEdition, QuotaName
+    from constructs_lib.limits.instance_types import InstanceArchitecture
     from constructs_lib.operations.monitoring import AgentMonitoring
     from constructs_lib.operations.version_archive import AgentVersionArchive, mark_audit_required
     from constructs_lib.orchestration.pipeline import AgentPipeline
@@ -35,6 +38,7 @@ if TYPE_CHECKING:
     from constructs_lib.orchestration.tools import AgentTool
     from constructs_lib.planning.account import AccountCapacity
     from constructs_lib.planning.agent_plan import ArtifactKind, CapacityPlan, InvocationMode, RateModel
+    from constructs_lib.planning.compute import ComputeKind
     from constructs_lib.planning.findings import Finding, Severity
     from constructs_lib.planning.profile import WorkloadProfile
     from constructs_lib.platform import AgentPlacement, AgentPlatform, AgentSpec, PlatformAgent, ToolSpec
@@ -50,6 +54,8 @@ _EXPORTS: dict[str, str] = {
     "AccountCapacity": "constructs_lib.planning.account",
     "AgentApiFacade": "constructs_lib.serving.api_facade",
     "AgentArtifact": "constructs_lib.agent.artifact",
+    "AgentCapacityProvider": "constructs_lib.agent.capacity_provider",
+    "AgentCompute": "constructs_lib.agent.compute",
     "AgentCoreAgent": "constructs_lib.agent.agent",
     "AgentCoreChecks": "constructs_lib.checks",
     "AgentImageRepository": "constructs_lib.agent.image_repository",
@@ -69,9 +75,13 @@ _EXPORTS: dict[str, str] = {
     "AgentWebSocketFacade": "constructs_lib.serving.websocket_facade",
     "ArtifactKind": "constructs_lib.planning.agent_plan",
     "CapacityPlan": "constructs_lib.planning.agent_plan",
+    "ComputeKind": "constructs_lib.planning.compute",
     "ConstructsLibValidationError": "constructs_lib.errors",
     "FacadeAuth": "constructs_lib.serving.auth",
     "Finding": "constructs_lib.planning.findings",
+    "InstanceArchitecture": "constructs_lib.limits.instance_types",
+    "InstanceLifecycle": "constructs_lib.agent.capacity_provider",
+    "InstanceVolume": "constructs_lib.agent.capacity_provider",
     "InvocationMode": "constructs_lib.planning.agent_plan",
     "PayloadStaging": "constructs_lib.serving.payload_staging",
     "PipelineStep": "constructs_lib.orchestration.steps",
@@ -92,6 +102,8 @@ __all__ = [
     "AccountCapacity",
     "AgentApiFacade",
     "AgentArtifact",
+    "AgentCapacityProvider",
+    "AgentCompute",
     "AgentCoreAgent",
     "AgentCoreChecks",
     "AgentImageRepository",
@@ -111,9 +123,13 @@ __all__ = [
     "AgentWebSocketFacade",
     "ArtifactKind",
     "CapacityPlan",
+    "ComputeKind",
     "ConstructsLibValidationError",
     "FacadeAuth",
     "Finding",
+    "InstanceArchitecture",
+    "InstanceLifecycle",
+    "InstanceVolume",
     "InvocationMode",
     "PayloadStaging",
     "PipelineStep",

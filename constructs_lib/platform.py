@@ -26,6 +26,7 @@ from constructs_lib._cdk.reporting import report
 from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.agent.artifact import AgentArtifact
+from constructs_lib.agent.compute import AgentCompute
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.limits.catalog import QuotaName
 from constructs_lib.operations.monitoring import AgentMonitoring
@@ -72,6 +73,7 @@ class AgentSpec:
         runtime_name: the AgentCore runtime name. Default: ``name`` when it is a valid runtime name.
         endpoints: named endpoints besides ``DEFAULT``.
         models: Bedrock model ids the agent may invoke.
+        compute: what the agent's sessions run on (:class:`AgentCompute`). Default: microVMs.
         tools: Lambda tools created for this agent.
         facade: put a REST facade in front of the agent. Default: True (streaming for synchronous
             agents whose tasks outlast API Gateway's integration timeout, unless ``facade_options`` says).
@@ -93,6 +95,7 @@ class AgentSpec:
     runtime_name: str | None = None
     endpoints: Sequence[str] = ()
     models: Sequence[str] = ()
+    compute: AgentCompute | None = None
     tools: Sequence[ToolSpec] = ()
     facade: bool = True
     session_store: bool = True
@@ -260,7 +263,7 @@ class AgentPlatform(Construct):
                 continue
             checks += [
                 (f"{spec.name}.agent_options", spec.agent_options, AgentCoreAgent.__init__,
-                 {"artifact", "runtime_name", "workload", "endpoints", "models"}),
+                 {"artifact", "runtime_name", "workload", "endpoints", "models", "compute"}),
                 (f"{spec.name}.facade_options", spec.facade_options, AgentApiFacade.__init__, {"agent", "staging"}),
                 (f"{spec.name}.session_store_options", spec.session_store_options, AgentSessionStore.__init__, set()),
                 (f"{spec.name}.monitoring_options", spec.monitoring_options, AgentMonitoring.monitor_agent, {"agent"}),
@@ -294,6 +297,7 @@ class AgentPlatform(Construct):
             workload=spec.workload,
             endpoints=spec.endpoints,
             models=spec.models,
+            compute=spec.compute,
             **dict(spec.agent_options),
         )
         member = PlatformAgent(agent, holder)

@@ -15,6 +15,10 @@ INVOKE_AGENT_RUNTIME_FOR_USER = "bedrock-agentcore:InvokeAgentRuntimeForUser"
 #: Invoking over a WebSocket stream.
 INVOKE_AGENT_RUNTIME_WEBSOCKET = "bedrock-agentcore:InvokeAgentRuntimeWithWebSocketStream"
 
+#: Creating or updating a runtime on a capacity provider (authorized on the capacity provider ARN); the caller of
+#: CreateAgentRuntime needs it, which under CloudFormation is the stack's deployment (CloudFormation execution) role.
+PASS_CAPACITY_PROVIDER = "bedrock-agentcore:PassCapacityProvider"
+
 # Geographic prefixes of cross-region inference profile ids (us.anthropic..., global.amazon...).
 _PROFILE_PREFIXES = ("us.", "eu.", "apac.", "global.", "us-gov.", "jp.", "au.", "ca.")
 

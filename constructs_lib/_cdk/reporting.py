@@ -13,7 +13,7 @@ Raised exceptions (:class:`~constructs_lib.errors.ConstructsLibValidationError`)
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import aws_cdk as cdk
 import jsii
@@ -51,6 +51,30 @@ def report(scope: IConstruct, findings: Iterable[Finding]) -> None:
             annotations.add_warning_v2(f"{ANNOTATION_PREFIX}{finding.code}", finding.render())
         elif finding.severity is Severity.INFO:
             annotations.add_info_v2(f"{ANNOTATION_PREFIX}{finding.code}", finding.render())
+
+
+@jsii.implements(IValidation)
+class _FindingsAfterBuild:
+    """A node validation that derives findings once the app is built: errors fail synthesis, the rest are
+    annotations."""
+
+    def __init__(self, scope: IConstruct, produce: Callable[[], Iterable[Finding]]) -> None:
+        self._scope = scope
+        self._produce = produce
+
+    def validate(self) -> list[str]:
+        """The errors, each starting with its ``[Code]``; warnings and infos are reported on the scope."""
+        findings = list(self._produce())
+        report(self._scope, [f for f in findings if f.severity is not Severity.ERROR])
+        return [f.render() for f in findings if f.severity is Severity.ERROR]
+
+
+def report_after_build(scope: IConstruct, produce: Callable[[], Iterable[Finding]]) -> None:
+    """Report on ``scope`` the findings ``produce`` returns when the app is validated (after it is fully built).
+
+    For invariants that depend on what is added later, such as how many agents share one construct.
+    """
+    scope.node.add_validation(_FindingsAfterBuild(scope, produce))
 
 
 #: Per app (the construct tree's root), the codes already reported once for the whole app.

@@ -16,13 +16,16 @@ from constructs_lib._cdk import nag, perms
 from constructs_lib._cdk.reporting import report, report_once_per_app, report_unresolved, report_warning
 from constructs_lib._cdk.scope import account_of, catalog_for, region_of
 from constructs_lib.agent.artifact import AgentArtifact
+from constructs_lib.agent.capacity_provider import AgentCapacityProvider, InstanceVolume
 from constructs_lib.agent.code_package import PackageMeasurement
+from constructs_lib.agent.compute import AgentCompute
 from constructs_lib.agent.image_repository import AgentImageRepository
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
 from constructs_lib.limits.service import DEFAULT_ENDPOINT, NAME_MAX_LENGTH
 from constructs_lib.limits.validation import environment_problems, name_problems
 from constructs_lib.planning.agent_plan import REGION_UNKNOWN, ArtifactKind, CapacityPlan, LifecycleRequest, RateModel
+from constructs_lib.planning.compute import ComputeFacts, ComputeKind
 from constructs_lib.planning.profile import WorkloadProfile
 from constructs_lib.planning.record import PLAN_METADATA_KEY, PlanRecord
 
@@ -40,7 +43,13 @@ class AgentCoreAgent(Construct):
 
     Resources: the stable L2 ``Runtime`` (``runtime``, child ``Resource`` and ``node.default_child``) with its
     execution role, one ``RuntimeEndpoint`` per named endpoint following the deployed version (``endpoints``, under
-    ``Endpoints/<name>``), and, for :meth:`AgentArtifact.from_managed_repository`, an :class:`AgentImageRepository`.
+    ``Endpoints/<name>``), for :meth:`AgentArtifact.from_managed_repository` an :class:`AgentImageRepository`, and
+    for ``AgentCompute.instances(...)`` without ``capacity_provider`` an :class:`AgentCapacityProvider`
+    (``CapacityProvider``).
+
+    On Instances compute the runtime's capacity provider, volume mounts and lifecycle are written to the L1
+    ``CfnRuntime`` (the L2 has no capacity-provider props and caps lifecycle values at the microVM limit), and the
+    runtime has no network configuration of its own: it uses the capacity provider's VPC.
 
     Args:
         scope: parent construct.
@@ -48,7 +57,8 @@ class AgentCoreAgent(Construct):
         artifact: where the agent's code comes from.
         runtime_name: AgentCore runtime name: a letter, then letters, digits and underscores (no hyphens), at most
             the service's name length (``limits.service.NAME_MAX_LENGTH``). Default: a unique name derived from the
-            construct path.
+            construct path, ending in ``_instances`` on Instances compute (a change of compute type then deploys a
+            new runtime under a new name; with an explicit name, change it together with the compute type).
         workload: what the agent needs. Default: an empty profile (short synchronous requests).
         endpoints: names of endpoints to create besides ``DEFAULT``; each follows the deployed
             version. Default: none.
@@ -57,17 +67,22 @@ class AgentCoreAgent(Construct):
         description: runtime description. Default: none.
         environment_variables: runtime environment, checked against the quotas ``environment_variables`` and
             ``environment_variable_value_length``. Default: none.
-        network_configuration: public or VPC networking. Default: public.
+        network_configuration: public or VPC networking (microVM compute only: Instances runtimes use their
+            capacity provider's VPC). Default: public.
         protocol: HTTP, MCP, A2A or AGUI. Default: HTTP.
         authorizer_configuration: inbound auth. Default: IAM (SigV4).
         execution_role: bring your own execution role. Default: the L2's role (trust scoped to this
             account and runtime) plus the model grants.
         idle_runtime_session_timeout: overrides the plan's idle timeout, within the lifecycle quotas
-            (``lifecycle_timeout_minimum`` to ``asynchronous_job_duration``). Default: the plan's.
+            (``lifecycle_timeout_minimum`` to ``asynchronous_job_duration`` on microVMs, to
+            ``instances_session_lifetime`` and the capacity provider's instance ``max_lifetime`` on Instances).
+            Default: the plan's.
         max_lifetime: overrides the plan's maximum session lifetime, within the same quotas and at least the
             longest task. Default: the plan's.
         tracing_enabled: X-Ray tracing of the runtime. Default: the L2 default.
         tags: tags for the runtime. Default: none.
+        compute: what the sessions run on, :meth:`AgentCompute.microvm` or :meth:`AgentCompute.instances`; fixed
+            when the runtime is created. Default: microVMs.
     """
 
     def __init__(
@@ -90,6 +105,7 @@ class AgentCoreAgent(Construct):
         max_lifetime: cdk.Duration | None = None,
         tracing_enabled: bool | None = None,
         tags: Mapping[str, str] | None = None,
+        compute: AgentCompute | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         if not isinstance(artifact, AgentArtifact):
@@ -100,15 +116,19 @@ class AgentCoreAgent(Construct):
                 self.node.path,
             )
         self._check_prop_types(workload, endpoints, models)
+        self.compute: AgentCompute = self._checked_compute(compute, network_configuration)
         self.catalog: QuotaCatalog = catalog_for(self)
         self.region: str | None = region_of(self)
-        self.runtime_name: str = runtime_name or cdk.Names.unique_resource_name(
-            self, max_length=NAME_MAX_LENGTH, separator="_"
-        )
+        self.runtime_name: str = runtime_name or self._generated_runtime_name()
         self._validate_names(runtime_name, endpoints)
         self._environment: dict[str, str] = dict(environment_variables or {})
         raise_all("InvalidEnvironment", environment_problems(self._environment, self.catalog), self.node.path)
 
+        # Bound before the artifact: the image platform the artifact is built for follows the compute.
+        bound_compute = self.compute._bind(self)
+        self.compute_facts: ComputeFacts = bound_compute.facts
+        self.capacity_provider: AgentCapacityProvider | None = bound_compute.capacity_provider
+        self.capacity_provider_arn: str | None = bound_compute.capacity_provider_arn
         bound = artifact._bind(self)
         self.artifact_kind: ArtifactKind = artifact.kind
         self.image_repository: AgentImageRepository | None = bound.image_repository
@@ -125,7 +145,9 @@ class AgentCoreAgent(Construct):
             artifact=bound.facts,
             named_endpoints=len(endpoints),
             lifecycle=lifecycle,
+            compute=self.compute_facts,
         )
+        instances = self.compute_facts.kind is ComputeKind.INSTANCES
 
         self.runtime = agentcore.Runtime(
             self,
@@ -137,7 +159,8 @@ class AgentCoreAgent(Construct):
             network_configuration=network_configuration,
             protocol_configuration=protocol,
             authorizer_configuration=authorizer_configuration,
-            lifecycle_configuration=agentcore.LifecycleConfiguration(
+            # On Instances the lifecycle goes to the L1 below: the L2 refuses values beyond the microVM limit.
+            lifecycle_configuration=None if instances else agentcore.LifecycleConfiguration(
                 idle_runtime_session_timeout=idle_runtime_session_timeout
                 or cdk.Duration.seconds(self.plan.idle_runtime_session_timeout_seconds),
                 max_lifetime=max_lifetime or cdk.Duration.seconds(self.plan.max_lifetime_seconds),
@@ -148,6 +171,10 @@ class AgentCoreAgent(Construct):
         self.node.default_child = self.runtime
         self._cfn_runtime: agentcore.CfnRuntime = self.runtime.node.default_child  # type: ignore[assignment]
         self._render_environment()
+        if bound_compute.capacity_provider_arn is not None:
+            self._render_instances_compute(
+                bound_compute.capacity_provider_arn, bound_compute.volumes, idle_runtime_session_timeout, max_lifetime
+            )
 
         self.endpoints: dict[str, agentcore.RuntimeEndpoint] = {}
         # Endpoints are grouped under one child so their ids are their names (ids are API: no concatenation).
@@ -183,6 +210,67 @@ class AgentCoreAgent(Construct):
             elif not all(isinstance(item, str) for item in value):
                 problems.append(f"{name} must contain only strings, got {list(value)!r}")
         raise_all("InvalidProps", problems, self.node.path)
+
+    def _checked_compute(
+        self, compute: Any, network_configuration: agentcore.RuntimeNetworkConfiguration | None
+    ) -> AgentCompute:
+        if compute is None:
+            return AgentCompute.microvm()
+        if not isinstance(compute, AgentCompute):
+            raise ConstructsLibValidationError(
+                "InvalidCompute",
+                f"compute must be an AgentCompute (AgentCompute.microvm() or AgentCompute.instances(...)), "
+                f"got {type(compute).__name__}",
+                self.node.path,
+            )
+        if compute.kind is ComputeKind.INSTANCES and network_configuration is not None:
+            raise ConstructsLibValidationError(
+                "ConflictingComputeProps",
+                "provide network_configuration or compute=AgentCompute.instances(...), not both: an Instances runtime "
+                "uses its capacity provider's VPC, subnets and security groups (CreateAgentRuntime refuses both)",
+                self.node.path,
+            )
+        return compute
+
+    def _generated_runtime_name(self) -> str:
+        # The compute type cannot change in place: an Instances agent gets a name of its own, so that switching an
+        # agent between compute types replaces its runtime instead of failing the update. microVM names keep the
+        # form they always had.
+        if self.compute.kind is ComputeKind.MICROVM:
+            return cdk.Names.unique_resource_name(self, max_length=NAME_MAX_LENGTH, separator="_")
+        suffix = f"_{ComputeKind.INSTANCES.value}"
+        return cdk.Names.unique_resource_name(self, max_length=NAME_MAX_LENGTH - len(suffix), separator="_") + suffix
+
+    def _render_instances_compute(
+        self,
+        capacity_provider_arn: str,
+        volumes: Sequence[InstanceVolume],
+        idle: cdk.Duration | None,
+        max_lifetime: cdk.Duration | None,
+    ) -> None:
+        """Write the capacity provider, its volume mounts and the lifecycle to the L1 runtime.
+
+        L1 attributes rather than ``add_property_override``: the AgentCoreChecks rules read a runtime's attributes,
+        and overrides are invisible to them.
+        """
+        cfn = self._cfn_runtime
+        cfn.capacity_provider_configuration = agentcore.CfnRuntime.CapacityProviderConfigurationProperty(
+            capacity_provider_arn=capacity_provider_arn
+        )
+        cfn.network_configuration = None
+        cfn.lifecycle_configuration = agentcore.CfnRuntime.LifecycleConfigurationProperty(
+            idle_runtime_session_timeout=_seconds(idle, self.plan.idle_runtime_session_timeout_seconds),
+            max_lifetime=_seconds(max_lifetime, self.plan.max_lifetime_seconds),
+        )
+        if volumes:
+            cfn.filesystem_configurations = [
+                agentcore.CfnRuntime.FilesystemConfigurationProperty(
+                    capacity_provider_volume=agentcore.CfnRuntime.CapacityProviderVolumeConfigurationProperty(
+                        volume_name=volume.name, mount_path=volume.effective_mount_path
+                    )
+                )
+                for volume in volumes
+            ]
 
     def _validate_names(self, runtime_name: str | None, endpoints: Sequence[str]) -> None:
         if runtime_name is not None and not isinstance(runtime_name, str):
@@ -444,6 +532,11 @@ class AgentCoreAgent(Construct):
     def metric_session_count(self, *, endpoint: str | None = None, **options: Any) -> cloudwatch.Metric:
         """New sessions in the period (Sum); not a gauge of live sessions."""
         return self.metric("SessionCount", endpoint=endpoint, statistic="Sum", **options)
+
+
+def _seconds(value: cdk.Duration | None, planned: int) -> float:
+    """A lifecycle value for the L1: the user's duration (a token stays a token), else the plan's."""
+    return planned if value is None else value.to_seconds()
 
 
 def _concrete_seconds(scope: Construct, name: str, value: cdk.Duration | None) -> float | None:

@@ -14,7 +14,7 @@ from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecr_assets as ecr_assets
 from constructs import Construct
 
-from constructs_lib._cdk.reporting import report_warning
+from constructs_lib._cdk.reporting import report
 from constructs_lib.agent.code_package import (
     DEFAULT_CODE_EXCLUDES,
     DEFAULT_IMAGE_EXCLUDES,
@@ -24,7 +24,9 @@ from constructs_lib.agent.code_package import (
 from constructs_lib.agent.image_repository import AgentImageRepository
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.limits.catalog import QuotaName
+from constructs_lib.limits.instance_types import InstanceArchitecture
 from constructs_lib.planning.agent_plan import ArtifactFacts, ArtifactKind
+from constructs_lib.planning.compute import ComputeFacts, image_platform_finding
 
 if TYPE_CHECKING:
     from constructs_lib.agent.agent import AgentCoreAgent
@@ -66,7 +68,9 @@ class AgentArtifact:
         Args:
             directory: build context containing the Dockerfile.
             file: Dockerfile path relative to ``directory``. Default: ``Dockerfile``.
-            platform: target platform. Default: ``linux/arm64``, which AgentCore microVMs require.
+            platform: target platform, checked against the compute (microVMs run only ``linux/arm64``; Instances
+                run the capacity provider's architecture). Default: the compute's platform (``linux/arm64`` on
+                microVMs).
             build_args: Docker build arguments.
             exclude: extra patterns left out of the build context, added to the defaults (caches,
                 virtual environments, ``node_modules``, ``cdk.out``, VCS folders).
@@ -85,14 +89,9 @@ class AgentArtifact:
                 raise ConstructsLibValidationError(
                     "DockerfileNotFound", f"no {dockerfile} in artifact directory {str(path)!r}", agent.node.path
                 )
-            chosen = platform or ecr_assets.Platform.LINUX_ARM64
-            if chosen.platform != ecr_assets.Platform.LINUX_ARM64.platform:
-                report_warning(
-                    agent,
-                    "ImagePlatformNotArm64",
-                    f"the agent image is built for {chosen.platform}, but AgentCore microVM compute runs only "
-                    "linux/arm64 images; deployment will fail unless the image is multi-architecture",
-                )
+            chosen = platform or _platform_for(agent.compute_facts)
+            if mismatch := image_platform_finding(chosen.platform, agent.compute_facts):
+                report(agent, [mismatch])
             size = None if expected_image_size is None else float(expected_image_size.to_bytes())
             return _BoundArtifact(
                 agentcore.AgentRuntimeArtifact.from_asset(
@@ -223,6 +222,13 @@ class AgentArtifact:
     def _bind(self, agent: AgentCoreAgent) -> _BoundArtifact:
         result: _BoundArtifact = self._binder(agent)
         return result
+
+
+def _platform_for(compute: ComputeFacts) -> ecr_assets.Platform:
+    """The image platform of the compute (arm64 when a capacity provider's architecture is unknown)."""
+    if compute.image_architecture is InstanceArchitecture.X86_64:
+        return ecr_assets.Platform.LINUX_AMD64
+    return ecr_assets.Platform.LINUX_ARM64
 
 
 def _require_tag(tag: str, agent: Construct) -> None:
