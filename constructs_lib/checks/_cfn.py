@@ -19,6 +19,7 @@ import aws_cdk as cdk
 
 RUNTIME = "AWS::BedrockAgentCore::Runtime"
 RUNTIME_ENDPOINT = "AWS::BedrockAgentCore::RuntimeEndpoint"
+CAPACITY_PROVIDER = "AWS::BedrockAgentCore::CapacityProvider"
 ALARM = "AWS::CloudWatch::Alarm"
 
 T = TypeVar("T")
@@ -83,6 +84,13 @@ def _pascal(key: str) -> str:
     return key[:1].upper() + key[1:]
 
 
+def capacity_provider_ec2(node: cdk.CfnResource) -> dict[str, Any]:
+    """A capacity provider's ``ComputeConfiguration.Ec2Configuration`` (empty when absent or an intrinsic)."""
+    compute = properties(node).get("ComputeConfiguration")
+    ec2 = compute.get("Ec2Configuration") if isinstance(compute, dict) else None
+    return ec2 if isinstance(ec2, dict) else {}
+
+
 def logical_id(node: cdk.CfnResource) -> str:
     """The resolved logical id of ``node`` in its stack."""
     return memo("logical_id", node, lambda: str(cdk.Stack.of(node).resolve(node.logical_id)))
@@ -100,6 +108,12 @@ def _index(stack: cdk.Stack) -> dict[str, list[cdk.CfnResource]]:
         if isinstance(construct, cdk.CfnResource):
             index.setdefault(resource_type(construct), []).append(construct)
     return index
+
+
+def referring(node: cdk.CfnResource, cfn_type: str, value_of: Callable[[dict[str, Any]], Any]) -> list[cdk.CfnResource]:
+    """The ``cfn_type`` resources in the stack of ``node`` whose property ``value_of(properties)`` refers to it."""
+    target = logical_id(node)
+    return [r for r in stack_resources(node, cfn_type) if references(value_of(properties(r)), target)]
 
 
 def references(value: Any, target_logical_id: str) -> bool:

@@ -27,7 +27,12 @@ def cfn_runtime(
     role_arn: str = "arn:aws:iam::123456789012:role/agent",
     **props: Any,
 ) -> agentcore.CfnRuntime:
-    """A raw ``CfnRuntime`` with the required properties and anything else given."""
+    """A raw ``CfnRuntime`` with the required properties and anything else given (public network unless given;
+    a runtime on a capacity provider gets none)."""
+    if "capacity_provider_configuration" not in props:
+        props.setdefault(
+            "network_configuration", agentcore.CfnRuntime.NetworkConfigurationProperty(network_mode="PUBLIC")
+        )
     return agentcore.CfnRuntime(
         scope,
         construct_id,
@@ -38,8 +43,50 @@ def cfn_runtime(
                 container_uri="123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:v1"
             )
         ),
-        network_configuration=agentcore.CfnRuntime.NetworkConfigurationProperty(network_mode="PUBLIC"),
         **props,
+    )
+
+
+def cfn_capacity_provider(
+    scope: cdk.Stack,
+    construct_id: str = "Provider",
+    *,
+    instance_types: Any = ("g6.xlarge",),
+    operating_system: Any = "LINUX_X86_64",
+    root_encrypted: Any = True,
+    volumes: Any = None,
+    lifecycle: Any = None,
+) -> agentcore.CfnCapacityProvider:
+    """A raw ``CfnCapacityProvider`` as a team writes it by hand."""
+    cp = agentcore.CfnCapacityProvider
+    return cp(
+        scope,
+        construct_id,
+        name="team_gpu",
+        permissions_configuration=cp.PermissionsConfigurationProperty(
+            capacity_provider_operator_role_arn="arn:aws:iam::123456789012:role/operator"
+        ),
+        compute_configuration=cp.ComputeConfigurationProperty(
+            ec2_configuration=cp.Ec2ConfigurationProperty(
+                launch_template_source=cp.LaunchTemplateSourceProperty(
+                    launch_parameters=cp.LaunchParametersProperty(
+                        operating_system=operating_system,
+                        instance_requirements=cp.InstanceRequirementsProperty(
+                            allowed_instance_types=list(instance_types) if isinstance(instance_types, tuple)
+                            else instance_types
+                        ),
+                    )
+                ),
+                vpc_configuration=cp.VpcConfigurationProperty(
+                    subnets=["subnet-0123456789abcdef0"], security_groups=["sg-0123456789abcdef0"]
+                ),
+                root_volume=None if root_encrypted is None else cp.RootVolumeConfigurationProperty(
+                    encrypted=root_encrypted
+                ),
+                volumes=volumes,
+                lifecycle_configuration=lifecycle,
+            )
+        ),
     )
 
 

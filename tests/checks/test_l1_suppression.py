@@ -19,7 +19,7 @@ from cdk_nag import NagMessageLevel
 from constructs import IConstruct
 
 from constructs_lib.checks import ALL_RULES, AgentCoreChecks
-from tests.checks._l1 import ENV, cfn_endpoint, cfn_role, cfn_runtime
+from tests.checks._l1 import ENV, cfn_capacity_provider, cfn_endpoint, cfn_role, cfn_runtime
 
 Builder = Callable[[cdk.Stack], IConstruct]
 
@@ -95,6 +95,33 @@ def _express_workflow(stack: cdk.Stack) -> IConstruct:
     )
 
 
+def _on(provider: agentcore.CfnCapacityProvider) -> agentcore.CfnRuntime.CapacityProviderConfigurationProperty:
+    return agentcore.CfnRuntime.CapacityProviderConfigurationProperty(capacity_provider_arn=provider.attr_arn)
+
+
+def _runtime_compute(stack: cdk.Stack) -> IConstruct:
+    provider = cfn_capacity_provider(stack)
+    return cfn_runtime(
+        stack, capacity_provider_configuration=_on(provider),
+        network_configuration=agentcore.CfnRuntime.NetworkConfigurationProperty(network_mode="PUBLIC"),
+    )
+
+
+def _capacity_provider(stack: cdk.Stack) -> IConstruct:
+    return cfn_capacity_provider(stack, instance_types=("p5.48xlarge",))
+
+
+def _capacity_provider_encryption(stack: cdk.Stack) -> IConstruct:
+    return cfn_capacity_provider(stack, root_encrypted=False)
+
+
+def _agents_per_provider(stack: cdk.Stack) -> IConstruct:
+    provider = cfn_capacity_provider(stack)
+    for i in range(21):
+        cfn_runtime(stack, f"R{i}", name=f"agent_{i}", capacity_provider_configuration=_on(provider))
+    return provider
+
+
 @dataclass(frozen=True)
 class Case:
     """One rule's finding, and an L1 app that triggers it on the construct returned by ``build``."""
@@ -119,6 +146,10 @@ CASES = [
     Case("AgentCore-ExpressWorkflow", _express_workflow),
     Case("AgentCore-Alarms[Throttles]", cfn_runtime),
     Case("AgentCore-Alarms[ActiveSessionCount]", cfn_runtime),
+    Case("AgentCore-RuntimeCompute[NetworkConfiguration]", _runtime_compute),
+    Case("AgentCore-CapacityProvider[AcceleratorFamily]", _capacity_provider),
+    Case("AgentCore-CapacityProviderEncryption[RootVolume]", _capacity_provider_encryption),
+    Case("AgentCore-AgentsPerCapacityProvider", _agents_per_provider),
 ]
 
 

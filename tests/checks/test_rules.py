@@ -106,15 +106,16 @@ def test_lifecycle_non_compliant_with_granular_findings(stack: cdk.Stack) -> Non
     assert lifecycle_within_limits(longer) == ["IdleExceedsMaxLifetime"]
 
 
-def test_lifecycle_instances_compute_is_only_checked_against_the_minimum(stack: cdk.Stack) -> None:
-    node = cfn_runtime(
-        stack,
-        lifecycle_configuration=_lifecycle(900, 3 * 86400),
-        capacity_provider_configuration=agentcore.CfnRuntime.CapacityProviderConfigurationProperty(
-            capacity_provider_arn="arn:aws:bedrock-agentcore:us-east-1:123456789012:capacity-provider/gpu-abcdefghij"
-        ),
+def test_lifecycle_instances_compute_is_checked_against_the_instances_session_lifetime(stack: cdk.Stack) -> None:
+    provider = agentcore.CfnRuntime.CapacityProviderConfigurationProperty(
+        capacity_provider_arn="arn:aws:bedrock-agentcore:us-east-1:123456789012:capacity-provider/gpu-abcdefghij"
     )
+    node = cfn_runtime(stack, lifecycle_configuration=_lifecycle(900, 3 * 86400),
+                       capacity_provider_configuration=provider)
     assert lifecycle_within_limits(node) == COMPLIANT
+    longer = cfn_runtime(stack, "Longer", lifecycle_configuration=_lifecycle(900, 15 * 86400),
+                         capacity_provider_configuration=provider)
+    assert lifecycle_within_limits(longer) == ["MaxLifetime"]
 
 
 def test_lifecycle_not_applicable(stack: cdk.Stack) -> None:

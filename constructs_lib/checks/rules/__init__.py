@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from constructs_lib.checks._spec import RuleSpec
 from constructs_lib.checks.rules import (
+    agents_per_provider,
     alarms,
+    capacity_provider,
+    capacity_provider_encryption,
     endpoint_name,
     endpoint_version,
     endpoints_per_runtime,
@@ -13,9 +16,13 @@ from constructs_lib.checks.rules import (
     lifecycle,
     model_access,
     public_api,
+    runtime_compute,
     runtime_name,
 )
+from constructs_lib.checks.rules.agents_per_provider import agents_within_session_quota
 from constructs_lib.checks.rules.alarms import alarms_present
+from constructs_lib.checks.rules.capacity_provider import capacity_provider_instances
+from constructs_lib.checks.rules.capacity_provider_encryption import capacity_provider_volumes_encrypted
 from constructs_lib.checks.rules.endpoint_name import endpoint_name_anchored
 from constructs_lib.checks.rules.endpoint_version import endpoint_follows_deployments
 from constructs_lib.checks.rules.endpoints_per_runtime import endpoints_within_quota
@@ -24,6 +31,7 @@ from constructs_lib.checks.rules.express_workflow import express_workflow_invoke
 from constructs_lib.checks.rules.lifecycle import lifecycle_within_limits
 from constructs_lib.checks.rules.model_access import model_access_granted
 from constructs_lib.checks.rules.public_api import api_requires_authorization
+from constructs_lib.checks.rules.runtime_compute import runtime_fits_capacity_provider
 from constructs_lib.checks.rules.runtime_name import runtime_name_anchored
 
 #: Every rule of the pack, in the order it is applied.
@@ -38,12 +46,19 @@ ALL_RULES: tuple[RuleSpec, ...] = (
     public_api.RULE,
     express_workflow.RULE,
     alarms.RULE,
+    runtime_compute.RULE,
+    capacity_provider.RULE,
+    capacity_provider_encryption.RULE,
+    agents_per_provider.RULE,
 )
 
 __all__ = [
     "ALL_RULES",
+    "agents_within_session_quota",
     "alarms_present",
     "api_requires_authorization",
+    "capacity_provider_instances",
+    "capacity_provider_volumes_encrypted",
     "endpoint_follows_deployments",
     "endpoint_name_anchored",
     "endpoints_within_quota",
@@ -51,5 +66,6 @@ __all__ = [
     "express_workflow_invokes_agent",
     "lifecycle_within_limits",
     "model_access_granted",
+    "runtime_fits_capacity_provider",
     "runtime_name_anchored",
 ]

@@ -6,16 +6,7 @@ import aws_cdk as cdk
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
 from constructs_lib._cdk.scope import catalog_for, region_of
-from constructs_lib.checks._cfn import (
-    RUNTIME,
-    RUNTIME_ENDPOINT,
-    concrete_str,
-    logical_id,
-    properties,
-    references,
-    resource_type,
-    stack_resources,
-)
+from constructs_lib.checks._cfn import RUNTIME, RUNTIME_ENDPOINT, concrete_str, properties, referring, resource_type
 from constructs_lib.checks._spec import RuleResult, RuleSpec
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
 from constructs_lib.limits.service import DEFAULT_ENDPOINT
@@ -23,12 +14,7 @@ from constructs_lib.limits.service import DEFAULT_ENDPOINT
 
 def endpoints_of(node: cdk.CfnResource) -> list[cdk.CfnResource]:
     """The ``RuntimeEndpoint`` resources in the runtime's stack whose ``AgentRuntimeId`` refers to it."""
-    target = logical_id(node)
-    return [
-        endpoint
-        for endpoint in stack_resources(node, RUNTIME_ENDPOINT)
-        if references(properties(endpoint).get("AgentRuntimeId"), target)
-    ]
+    return referring(node, RUNTIME_ENDPOINT, lambda props: props.get("AgentRuntimeId"))
 
 
 def endpoints_within_quota(node: cdk.CfnResource) -> RuleResult:

@@ -1,4 +1,4 @@
-"""AgentCore-Lifecycle: session lifecycle settings within the limits of microVM compute."""
+"""AgentCore-Lifecycle: session lifecycle settings within the limits of the runtime's compute type."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.checks._cfn import RUNTIME, concrete_number, is_intrinsic, properties, resource_type
 from constructs_lib.checks._spec import RuleResult, RuleSpec
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
+from constructs_lib.planning.compute import ComputeKind, session_lifetime_quota
 
 #: Granular findings of this rule.
 IDLE_OUT_OF_RANGE = "IdleRuntimeSessionTimeout"
@@ -19,9 +20,9 @@ IDLE_EXCEEDS_MAX_LIFETIME = "IdleExceedsMaxLifetime"
 def lifecycle_within_limits(node: cdk.CfnResource) -> RuleResult:
     """Findings for ``LifecycleConfiguration`` values outside what AgentCore allows.
 
-    - ``[IdleRuntimeSessionTimeout]`` / ``[MaxLifetime]``: below the lifecycle minimum, or (microVM
-      compute) above the asynchronous job duration. A runtime on Instances compute (with a
-      ``CapacityProviderConfiguration``) is only checked against the minimum.
+    - ``[IdleRuntimeSessionTimeout]`` / ``[MaxLifetime]``: below the lifecycle minimum, or above the longest
+      session of the compute type: the asynchronous job duration on microVMs, the Instances session lifetime on a
+      runtime with a ``CapacityProviderConfiguration`` (only the minimum when the edition predates Instances).
     - ``[IdleExceedsMaxLifetime]``: both are set and the idle timeout is longer than the lifetime.
 
     A runtime without lifecycle settings uses the service defaults and is compliant. The rule does not
@@ -40,8 +41,9 @@ def lifecycle_within_limits(node: cdk.CfnResource) -> RuleResult:
     catalog, region = catalog_for(node), region_of(node)
     minimum = catalog.value(QuotaName.LIFECYCLE_TIMEOUT_MINIMUM, region)
     provider = props.get("CapacityProviderConfiguration")
-    instances = provider is not None
-    maximum = None if instances else catalog.value(QuotaName.ASYNCHRONOUS_JOB_DURATION, region)
+    kind = ComputeKind.MICROVM if provider is None else ComputeKind.INSTANCES
+    longest = session_lifetime_quota(catalog, kind, region)
+    maximum = None if longest is None else longest.value
     raw = {key: lifecycle.get(key) for key in ("IdleRuntimeSessionTimeout", "MaxLifetime")}
     idle, max_lifetime = (concrete_number(value) for value in raw.values())
     unseen = is_intrinsic(provider) or any(
@@ -61,10 +63,14 @@ def lifecycle_within_limits(node: cdk.CfnResource) -> RuleResult:
 def _explanation(catalog: QuotaCatalog, region: str | None) -> str:
     minimum = catalog.resolve(QuotaName.LIFECYCLE_TIMEOUT_MINIMUM, region)
     maximum = catalog.resolve(QuotaName.ASYNCHRONOUS_JOB_DURATION, region)
+    instances = session_lifetime_quota(catalog, ComputeKind.INSTANCES, region)
+    on_instances = (
+        f", and on Instances compute at most {instances.formatted()} (the {instances.describe()})" if instances else ""
+    )
     return (
         f"IdleRuntimeSessionTimeout and MaxLifetime must be at least {minimum.formatted()} (the "
-        f"{minimum.describe()}) and, on microVM compute, at most {maximum.formatted()} (the {maximum.describe()}); "
-        "the CloudFormation schema allows more because Instances compute sessions may live longer. A session "
+        f"{minimum.describe()}), on microVM compute at most {maximum.formatted()} (the {maximum.describe()})"
+        f"{on_instances}; the CloudFormation schema allows the Instances maximum for every runtime. A session "
         "cannot idle longer than it lives, so the idle timeout must not exceed MaxLifetime. Choose values in "
         "range, or use Instances compute (a capacity provider) for longer sessions."
     )
