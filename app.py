@@ -9,6 +9,7 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
 from constructs_lib import AgentCoreChecks
+from stacks.instances import InstancesStack
 from stacks.operations import OperationsStack
 from stacks.orchestration import OrchestrationStack
 from stacks.platform_template import PlatformTemplateStack
@@ -33,6 +34,7 @@ def build_app(app: cdk.App | None = None) -> cdk.App:
     OrchestrationStack(app, "AgentCoreOrchestration", env=REFERENCE_ENV)
     OperationsStack(app, "AgentCoreOperations", env=REFERENCE_ENV)
     PlatformTemplateStack(app, "AgentCorePlatformTemplate", env=REFERENCE_ENV)
+    InstancesStack(app, "AgentCoreInstances", env=REFERENCE_ENV)
     return app
 
 

@@ -71,6 +71,25 @@ def test_reference_stack_has_both_agents(synthesized: Path) -> None:
     assert any(r["Type"] == "AWS::ECR::Repository" for r in template["Resources"].values())
 
 
+def test_instances_stack_runs_a_gpu_agent_on_a_shared_capacity_provider(synthesized: Path) -> None:
+    template = json.loads((synthesized / "AgentCoreInstances.template.json").read_text())
+    resources = template["Resources"]
+    providers = {k: r["Properties"] for k, r in resources.items()
+                 if r["Type"] == "AWS::BedrockAgentCore::CapacityProvider"}
+    assert len(providers) == 1
+    (logical_id, provider), = providers.items()
+    launch = provider["ComputeConfiguration"]["Ec2Configuration"]["LaunchTemplateSource"]["LaunchParameters"]
+    assert launch["OperatingSystem"] == "LINUX_X86_64" and "g6.xlarge" in launch["InstanceRequirements"][
+        "AllowedInstanceTypes"]
+    runtimes = {r["Properties"]["AgentRuntimeName"]: r["Properties"]
+                for r in resources.values() if r["Type"] == "AWS::BedrockAgentCore::Runtime"}
+    assert set(runtimes) == {"gpu_renderer", "gpu_reviewer"}
+    for runtime in runtimes.values():
+        assert runtime["CapacityProviderConfiguration"]["CapacityProviderArn"] == {"Fn::GetAtt": [logical_id, "Arn"]}
+        assert "NetworkConfiguration" not in runtime
+    assert runtimes["gpu_renderer"]["LifecycleConfiguration"]["MaxLifetime"] > 3 * 86400
+
+
 def test_hard_limit_fails_the_cli_style_synth(tmp_path: Path) -> None:
     # GIVEN an app with a hard-limit violation WHEN synthesized as `cdk synth` would (python app)
     # THEN the process fails and prints the path, the quota and the way out
