@@ -55,6 +55,12 @@ def provider(stack: cdk.Stack, construct_id: str = "Gpu", **kwargs: Any) -> Agen
     return AgentCapacityProvider(stack, construct_id, **kwargs)
 
 
+def provider_arn(stack: cdk.Stack, name: str) -> Any:
+    """A capacity provider ARN of this stack, as the template renders it."""
+    return stack.resolve(stack.format_arn(
+        service="bedrock-agentcore", resource=f"capacity-provider/{name}", arn_format=cdk.ArnFormat.NO_RESOURCE_NAME))
+
+
 def gpu_agent(stack: cdk.Stack, construct_id: str = "Agent", **kwargs: Any) -> AgentCoreAgent:
     kwargs.setdefault("artifact", AgentArtifact.from_managed_repository("v1"))
     return AgentCoreAgent(stack, construct_id, **kwargs)
@@ -125,9 +131,7 @@ def test_operator_role_is_least_privilege_on_named_resources(stack: cdk.Stack) -
             "Principal": {"Service": "bedrock-agentcore.amazonaws.com"},
             "Condition": {
                 "StringEquals": {"aws:SourceAccount": "123456789012"},
-                "ArnLike": {"aws:SourceArn": {"Fn::Join": ["", [
-                    "arn:", {"Ref": "AWS::Partition"},
-                    f":bedrock-agentcore:us-east-1:123456789012:capacity-provider/{name}-*"]]}},
+                "ArnLike": {"aws:SourceArn": provider_arn(stack, f"{name}-*")},
             },
         }]},
     })
@@ -142,8 +146,8 @@ def test_operator_role_is_least_privilege_on_named_resources(stack: cdk.Stack) -
         "ec2:InstanceType": ["g6.xlarge", "g6.2xlarge"]}
     assert statements["LaunchFromAmazonImages"]["Condition"] == {"StringEquals": {"ec2:Owner": "amazon"}}
     assert statements["PassInstanceRole"]["Resource"] == stack.resolve(cp.instance_role.role_arn)
-    assert statements["PassInstanceRole"]["Condition"] == {"StringEquals": {"iam:PassedToService": {"Fn::Join": [
-        "", ["ec2.", {"Ref": "AWS::URLSuffix"}]]}}}
+    assert statements["PassInstanceRole"]["Condition"] == {"StringEquals": {
+        "iam:PassedToService": stack.resolve(f"ec2.{stack.url_suffix}")}}
     # AND the one "*" is the Describe statement (no resource-level permissions exist for it)
     assert [sid for sid, s in statements.items() if s["Resource"] == "*"] == ["DescribeComputeResources"]
     assert "UseVolumeKey" not in statements
@@ -155,8 +159,7 @@ def test_instance_role_writes_only_this_providers_system_logs(stack: cdk.Stack) 
         "AssumeRolePolicyDocument": {"Statement": [Match.object_like({"Principal": {"Service": "ec2.amazonaws.com"}})]},
         "Policies": [{"PolicyName": "SystemLogs", "PolicyDocument": {"Statement": [Match.object_like({
             "Action": "bedrock-agentcore:PutSystemLogEvents",
-            "Resource": {"Fn::Join": ["", Match.array_with([
-                f":bedrock-agentcore:us-east-1:123456789012:capacity-provider/{cp.capacity_provider_name}-*"])]},
+            "Resource": provider_arn(stack, f"{cp.capacity_provider_name}-*"),
         })]}}],
     })
 
