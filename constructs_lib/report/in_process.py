@@ -55,6 +55,7 @@ def _plan_inputs(agent: AgentCoreAgent) -> PlanInputs:
         ),
         named_endpoints=len(agent.endpoints),
         lifecycle=LifecycleRequest(agent.plan.idle_runtime_session_timeout_seconds, agent.plan.max_lifetime_seconds),
+        compute=agent.compute_facts,
     )
 
 

@@ -126,6 +126,7 @@ def agent_entry(record: PlanRecord) -> Entry:
     fields = (
         ("runtime", f"{record.runtime_name} ({_ARTIFACTS.get(record.artifact, record.artifact)}, {record.mode})"),
         ("planned for", f"{environment(record.account, record.region)}; {_edition(record)}"),
+        ("compute", _compute(record)),
         ("endpoints", endpoints),
         ("lifecycle", (
             f"idle timeout {format_value(record.idle_runtime_session_timeout_seconds, Unit.SECONDS)}, "
@@ -136,6 +137,13 @@ def agent_entry(record: PlanRecord) -> Entry:
         ("findings", count_findings(record.findings)),
     )
     return Entry(record.path, fields, _worst_first(Noted(f) for f in record.findings))
+
+
+def _compute(record: PlanRecord) -> str:
+    if record.compute == "instances":
+        types = ", ".join(record.instance_types) or "instance types not declared"
+        return f"Instances ({types})"
+    return "microVM"
 
 
 def _edition(record: PlanRecord) -> str:
