@@ -12,15 +12,20 @@ import aws_cdk as cdk
 from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
-from constructs_lib._cdk.reporting import report
+from constructs_lib._cdk.reporting import report, report_info
+from constructs_lib.agent._bundling import CodeBundler, measure_bundle
+from constructs_lib.agent._install import PythonTarget
 from constructs_lib.agent.code_package import (
     DEFAULT_CODE_EXCLUDES,
     DEFAULT_IMAGE_EXCLUDES,
     PackageMeasurement,
     measure_package,
 )
+from constructs_lib.agent.dependencies import CodeDependencies
 from constructs_lib.agent.image_repository import AgentImageRepository
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.limits.catalog import QuotaName
@@ -169,28 +174,55 @@ class AgentArtifact:
         runtime: agentcore.AgentCoreRuntime | None = None,
         exclude: Sequence[str] = (),
         use_default_excludes: bool = True,
+        dependencies: CodeDependencies | None = None,
     ) -> AgentArtifact:
-        """Direct code: the directory is zipped at synth and uploaded as an S3 asset.
+        """Direct code: the directory and its Python dependencies, zipped and uploaded as an S3 asset.
 
-        The package is measured at synth (zipped and unzipped, with the same exclusions CDK applies)
-        and checked against the direct-code package quotas.
+        AgentCore runs direct code as it is unzipped, so the dependencies go into the package: when CDK stages
+        the asset, pip installs them for the runtime's Python version on Linux for the compute's architecture
+        (aarch64 on microVMs; x86_64 on an x86_64 capacity provider), binary wheels only, with no Docker (CDK
+        local bundling). A dependency without such a wheel fails the synth with
+        ``DependencyWheelNotFound`` and the ways out. Installed trees are cached (``CONSTRUCTS_LIB_CACHE_DIR``,
+        default ``~/.cache/constructs-lib``) by requirement text and target, and CDK reuses an unchanged bundle
+        in ``cdk.out`` by its asset hash (code after exclusions, requirements, target).
+
+        The package (code after exclusions, plus the installed dependencies) is measured at synth, zipped and
+        unzipped, and checked against the direct-code package quotas (``code_package_zipped``,
+        ``code_package_unzipped``). For a stack that is not bundled in this synth (``cdk synth --exclusively``
+        of another stack), the bundle is neither built nor measured, and an info note
+        ``constructs_lib:CodePackageNotMeasured`` says so.
+
+        The execution role reads the package through the AgentCore L2's grant, which covers the CDK asset
+        bucket (the bootstrap bucket that holds content-addressed assets), not only this object.
 
         Args:
             directory: the agent's source folder.
             entrypoint: one or two entry point files, relative to ``directory``. Default: ``main.py``.
             runtime: the language runtime. Default: Python 3.12.
-            exclude: extra glob patterns to leave out of the package.
+            exclude: extra glob patterns to leave out of the code (not of the installed dependencies).
             use_default_excludes: also leave out caches, virtual environments, ``node_modules``,
-                ``cdk.out`` and tests. Default: True.
+                ``cdk.out`` and tests of the code directory. Default: True.
+            dependencies: which dependencies to install. Default: :meth:`CodeDependencies.auto` (the
+                directory's ``requirements.txt``, else its ``pyproject.toml`` ``[project].dependencies``; nothing
+                for a folder with neither or for the Node.js runtime). Use :meth:`CodeDependencies.none` when the
+                folder already holds its dependencies.
         """
         path = Path(directory)
         patterns = (*(DEFAULT_CODE_EXCLUDES if use_default_excludes else ()), *exclude)
+        chosen_dependencies = dependencies if dependencies is not None else CodeDependencies.auto()
 
         def bind(agent: AgentCoreAgent) -> _BoundArtifact:
             problems: list[str] = []
             if not path.is_dir():
                 raise ConstructsLibValidationError(
                     "ArtifactDirectoryNotFound", f"artifact directory {str(path)!r} does not exist", agent.node.path
+                )
+            if not isinstance(chosen_dependencies, CodeDependencies):
+                raise ConstructsLibValidationError(
+                    "InvalidDependencies",
+                    "dependencies must be a CodeDependencies (CodeDependencies.auto()/from_requirements()/"
+                    f"from_pyproject()/none()), got {type(chosen_dependencies).__name__}",
+                    agent.node.path,
                 )
             entry_points = agent.catalog.resolve(QuotaName.CODE_ENTRY_POINTS)
             if not 1 <= len(entrypoint) <= entry_points.value:
@@ -201,18 +233,18 @@ class AgentArtifact:
                 if not (path / entry).is_file():
                     problems.append(f"entrypoint {entry!r} is not a file in {str(path)!r}")
             raise_all("InvalidEntrypoint", problems, agent.node.path)
-            measurement = measure_package(path, patterns)
+            chosen_runtime = runtime or agentcore.AgentCoreRuntime.PYTHON_3_12
+            asset, measurement = _code_asset(agent, path, patterns, chosen_dependencies, chosen_runtime)
             return _BoundArtifact(
-                agentcore.AgentRuntimeArtifact.from_code_asset(
-                    path=str(path),
-                    runtime=runtime or agentcore.AgentCoreRuntime.PYTHON_3_12,
-                    entrypoint=list(entrypoint),
-                    exclude=list(patterns),
+                agentcore.AgentRuntimeArtifact.from_s3(
+                    s3.Location(bucket_name=asset.s3_bucket_name, object_key=asset.s3_object_key),
+                    chosen_runtime,
+                    list(entrypoint),
                 ),
                 ArtifactFacts(
                     ArtifactKind.DIRECT_CODE,
-                    code_zipped_bytes=float(measurement.zipped_bytes),
-                    code_unzipped_bytes=float(measurement.unzipped_bytes),
+                    code_zipped_bytes=None if measurement is None else float(measurement.zipped_bytes),
+                    code_unzipped_bytes=None if measurement is None else float(measurement.unzipped_bytes),
                 ),
                 measurement=measurement,
             )
@@ -229,6 +261,44 @@ def _platform_for(compute: ComputeFacts) -> ecr_assets.Platform:
     if compute.image_architecture is InstanceArchitecture.X86_64:
         return ecr_assets.Platform.LINUX_AMD64
     return ecr_assets.Platform.LINUX_ARM64
+
+
+def _code_asset(
+    agent: AgentCoreAgent,
+    path: Path,
+    patterns: tuple[str, ...],
+    dependencies: CodeDependencies,
+    runtime: agentcore.AgentCoreRuntime,
+) -> tuple[s3_assets.Asset, PackageMeasurement | None]:
+    """The code asset (``CodeAsset``), bundled with its dependencies when it has any, and its measurement."""
+    x86 = agent.compute_facts.image_architecture is InstanceArchitecture.X86_64
+    target = PythonTarget.for_runtime(runtime.value, "x86_64" if x86 else "aarch64")
+    requirements = dependencies._resolve(path, agent.node.path, runtime=runtime.value)
+    if requirements is None or target is None:
+        asset = s3_assets.Asset(agent, "CodeAsset", path=str(path), exclude=list(patterns))
+        return asset, measure_package(path, patterns)
+    bundler = CodeBundler(
+        directory=path, patterns=patterns, requirements=requirements, target=target, path=agent.node.path
+    )
+    try:
+        asset = s3_assets.Asset(
+            agent, "CodeAsset", path=str(path), exclude=list(patterns), bundling=bundler.bundling_options()
+        )
+    except RuntimeError:
+        if bundler.failure is not None:  # our own error, wrapped by CDK's "Failed to bundle asset": raise it as is
+            raise bundler.failure from None
+        raise
+    if not cdk.Stack.of(agent).bundling_required:
+        report_info(
+            agent,
+            "CodePackageNotMeasured",
+            f"the stack is not bundled in this synth (it is not among the stacks selected for bundling), so the "
+            f"direct-code package with the dependencies from {requirements.source} is not built and not checked "
+            "against the direct-code package quotas (code_package_zipped, code_package_unzipped); synthesize this "
+            "stack itself to check it",
+        )
+        return asset, None
+    return asset, measure_bundle(asset, bundler)
 
 
 def _require_tag(tag: str, agent: Construct) -> None:

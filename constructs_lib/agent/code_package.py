@@ -1,9 +1,16 @@
-"""Measure a direct-code package at synth, with the same exclusions CDK applies when it zips it."""
+"""The files of a direct-code package, and its sizes as AgentCore receives it.
+
+The exclusions follow CDK's glob ignore mode, so the files listed, copied and measured here are the ones CDK
+packages. For code with dependencies (``AgentArtifact.from_code`` with a requirements file), the package is the
+bundle CDK stages (the code after exclusions plus the installed dependencies), and that bundle is what is
+measured against the direct-code package quotas (``code_package_zipped``, ``code_package_unzipped``).
+"""
 
 from __future__ import annotations
 
 import fnmatch
 import os
+import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -52,6 +59,21 @@ class PackageMeasurement:
     unzipped_bytes: int
     zipped_bytes: int
 
+    def combined_with(self, other: PackageMeasurement) -> PackageMeasurement:
+        """The measurement of one archive holding the files of both packages (their paths must not overlap).
+
+        Zip entries are independent, so the archive is both archives less one end-of-central-directory record.
+        """
+        return PackageMeasurement(
+            files=self.files + other.files,
+            unzipped_bytes=self.unzipped_bytes + other.unzipped_bytes,
+            zipped_bytes=self.zipped_bytes + other.zipped_bytes - _END_OF_CENTRAL_DIRECTORY_BYTES,
+        )
+
+
+#: Size of a zip archive's end-of-central-directory record (no comment): an empty archive is just this.
+_END_OF_CENTRAL_DIRECTORY_BYTES = 22
+
 
 def is_excluded(relative: PurePosixPath, patterns: tuple[str, ...]) -> bool:
     """Whether ``relative`` (a path inside the package) matches an exclude pattern.
@@ -81,6 +103,28 @@ def packaged_files(directory: Path, patterns: tuple[str, ...]) -> list[Path]:
             if not path.is_symlink() and not is_excluded(rel_root / name, patterns):
                 result.append(path)
     return result
+
+
+def copy_package_files(directory: Path, patterns: tuple[str, ...], destination: Path) -> None:
+    """Copy the package's files (:func:`packaged_files`) into ``destination``, readable by AgentCore's runtime.
+
+    A file or folder already in ``destination`` at a path the package needs is replaced (removed, never written
+    through, so a hard link to it elsewhere is left intact). AgentCore keeps the POSIX permissions of the
+    package, so files become ``0644`` (``0755`` if executable).
+    """
+    for path in packaged_files(directory, patterns):
+        relative = path.relative_to(directory)
+        for parent in reversed(relative.parents[:-1]):
+            if (destination / parent).is_file() or (destination / parent).is_symlink():
+                (destination / parent).unlink()
+        target = destination / relative
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        elif target.exists() or target.is_symlink():
+            target.unlink()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+        target.chmod(0o755 if path.stat().st_mode & 0o111 else 0o644)
 
 
 class _CountingSink:

@@ -25,6 +25,7 @@ from constructs_lib import (
     QuotaName,
     WorkloadProfile,
 )
+from constructs_lib.agent.dependencies import CodeDependencies
 from tests._validators import assert_clean
 from tests.conftest import ENV, RESEARCH_CODE, SUPPORT_IMAGE
 
@@ -345,7 +346,9 @@ def test_fails_when_tag_is_empty(stack: cdk.Stack) -> None:
 
 
 def test_direct_code_is_measured_and_excludes_junk(stack: cdk.Stack) -> None:
-    agent = AgentCoreAgent(stack, "Agent", artifact=AgentArtifact.from_code(RESEARCH_CODE))
+    # The folder as it is (its dependencies are tested in test_code_bundling.py)
+    agent = AgentCoreAgent(stack, "Agent", artifact=AgentArtifact.from_code(
+        RESEARCH_CODE, dependencies=CodeDependencies.none()))
     assert agent.package_measurement is not None and agent.package_measurement.files == 3  # main, hook, requirements
     Template.from_stack(stack).has_resource_properties(RUNTIME, {
         "AgentRuntimeArtifact": {"CodeConfiguration": {"EntryPoint": ["main.py"], "Runtime": "PYTHON_3_12",
