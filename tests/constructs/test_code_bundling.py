@@ -162,7 +162,9 @@ def test_the_runtime_points_at_the_bundled_asset_and_reads_it_from_the_asset_buc
             "EntryPoint": ["main.py"], "Runtime": "PYTHON_3_12"}},
     })
     template.has_resource_properties("AWS::IAM::Policy", {"PolicyDocument": {"Statement": Match.array_with([
-        Match.object_like({"Action": ["s3:GetObject*", "s3:GetBucket*", "s3:List*"], "Effect": "Allow"}),
+        Match.object_like({"Action": Match.array_with(["s3:GetObject*"]), "Effect": "Allow", "Resource": [
+            Match.string_like_regexp("s3:::cdk-hnb659fds-assets-123456789012-us-east-1$"),
+            Match.string_like_regexp("s3:::cdk-hnb659fds-assets-123456789012-us-east-1/\\*$")]}),
     ])}})
 
 
