@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from constructs_lib.agent.artifact import AgentArtifact
     from constructs_lib.agent.capacity_provider import AgentCapacityProvider, InstanceLifecycle, InstanceVolume
     from constructs_lib.agent.compute import AgentCompute
+    from constructs_lib.agent.dependencies import CodeDependencies
     from constructs_lib.agent.image_repository import AgentImageRepository
     from constructs_lib.checks import AgentCoreChecks
     from constructs_lib.errors import ConstructsLibValidationError
@@ -75,6 +76,7 @@ _EXPORTS: dict[str, str] = {
     "AgentWebSocketFacade": "constructs_lib.serving.websocket_facade",
     "ArtifactKind": "constructs_lib.planning.agent_plan",
     "CapacityPlan": "constructs_lib.planning.agent_plan",
+    "CodeDependencies": "constructs_lib.agent.dependencies",
     "ComputeKind": "constructs_lib.planning.compute",
     "ConstructsLibValidationError": "constructs_lib.errors",
     "FacadeAuth": "constructs_lib.serving.auth",
@@ -123,6 +125,7 @@ __all__ = [
     "AgentWebSocketFacade",
     "ArtifactKind",
     "CapacityPlan",
+    "CodeDependencies",
     "ComputeKind",
     "ConstructsLibValidationError",
     "FacadeAuth",

@@ -8,7 +8,7 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk.assertions import Template
 
-from constructs_lib import AgentArtifact, AgentCoreAgent, WorkloadProfile
+from constructs_lib import AgentArtifact, AgentCoreAgent, CodeDependencies, WorkloadProfile
 from tests.conftest import RESEARCH_CODE
 
 STATE_MACHINE = "AWS::StepFunctions::StateMachine"
@@ -19,7 +19,8 @@ def code_agent(stack: cdk.Stack, construct_id: str, *, minutes: float | None = N
     workload = WorkloadProfile(longest_task=cdk.Duration.seconds(minutes * 60)) if minutes is not None else None
     return AgentCoreAgent(
         stack, construct_id, runtime_name=f"{construct_id.lower()}_agent",
-        artifact=AgentArtifact.from_code(RESEARCH_CODE), workload=workload, **kwargs,
+        artifact=AgentArtifact.from_code(RESEARCH_CODE, dependencies=CodeDependencies.none()), workload=workload,
+        **kwargs,
     )
 
 

@@ -9,6 +9,7 @@ import aws_cdk as cdk
 
 from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.agent.artifact import AgentArtifact
+from constructs_lib.agent.dependencies import CodeDependencies
 from constructs_lib.handlers import contract
 from constructs_lib.limits.service import (
     SESSION_HEADER,
@@ -34,10 +35,10 @@ PROXY_SETTINGS: dict[str, str] = {
 
 def make_agent(stack: cdk.Stack, construct_id: str = "Agent", *, runtime_name: str = "chat_agent",
                workload: WorkloadProfile | None = None, **kwargs: Any) -> AgentCoreAgent:
-    """A direct-code agent (no Docker needed) with the given workload."""
+    """A direct-code agent (no Docker needed) with the given workload; its dependencies are not installed here."""
+    artifact = AgentArtifact.from_code(RESEARCH_CODE, dependencies=CodeDependencies.none())
     return AgentCoreAgent(
-        stack, construct_id, runtime_name=runtime_name, artifact=AgentArtifact.from_code(RESEARCH_CODE),
-        workload=workload, **kwargs,
+        stack, construct_id, runtime_name=runtime_name, artifact=artifact, workload=workload, **kwargs,
     )
 
 
