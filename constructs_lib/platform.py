@@ -67,10 +67,11 @@ class AgentSpec:
     """One agent of a platform and what it needs around it.
 
     Attributes:
-        name: construct id of the agent's group, and its runtime name unless ``runtime_name`` is set.
+        name: construct id of the agent's group.
         artifact: where the agent's code comes from.
         workload: what the agent needs. Default: an empty profile.
-        runtime_name: the AgentCore runtime name. Default: ``name`` when it is a valid runtime name.
+        runtime_name: the AgentCore runtime name. Default: derived from the stack name and the agent's construct
+            path (``MyStackdev_Platform_support_Agent_1A2B3C4D``), so stages of one stack never share a runtime name.
         endpoints: named endpoints besides ``DEFAULT``.
         models: Bedrock model ids the agent may invoke.
         compute: what the agent's sessions run on (:class:`AgentCompute`). Default: microVMs.
@@ -80,7 +81,8 @@ class AgentSpec:
         session_store: give the agent a session table. Default: True.
         staging: give the agent payload staging. Default: when the plan says payloads exceed what the
             facade carries inline.
-        monitoring: alarms and a dashboard row for the agent. Default: True.
+        monitoring: alarms and a dashboard row for the agent and its front doors (REST API, proxy function, job
+            and session tables). Default: True.
         archive: archive the agent's versions. Default: True.
         audit_required: the agent's versions must be archived (a warning if ``archive`` is False).
         agent_options: further :class:`AgentCoreAgent` keyword arguments.
@@ -153,7 +155,8 @@ class AgentPlatform(Construct):
         construct_id: construct id.
         agents: the agents, as specs the platform builds or existing :class:`AgentCoreAgent` objects it
             equips with platform defaults.
-        alarm_name_prefix: prefix of alarm names. Default: the construct id.
+        alarm_name_prefix: prefix of alarm names. Default: the stack name and the monitoring's construct path
+            (``MyStack-dev-Platform-Monitoring``), unique per stack.
         alarm_topic: where alarms go. Default: a new encrypted topic.
         monitoring: create monitoring at all. Default: True.
         archive: create version archival at all. Default: True.
@@ -212,11 +215,12 @@ class AgentPlatform(Construct):
         self.monitoring: AgentMonitoring | None = None
         if monitored:
             self.monitoring = AgentMonitoring(
-                self, "Monitoring", alarm_name_prefix=alarm_name_prefix or construct_id, alarm_topic=alarm_topic
+                self, "Monitoring", alarm_name_prefix=alarm_name_prefix, alarm_topic=alarm_topic
             )
             for name in monitored:
                 spec = self._specs[name]
                 self.monitoring.monitor_agent(self.agents[name].agent, **dict(spec.monitoring_options if spec else {}))
+                self._monitor_front_doors(self.monitoring, self.agents[name])
 
         archived = [m.agent for n, m in self.agents.items() if archive and self._spec_flag(n, "archive")]
         audited = [m.agent for n, m in self.agents.items() if (s := self._specs[n]) is not None and s.audit_required]
@@ -293,7 +297,7 @@ class AgentPlatform(Construct):
             holder,
             "Agent",
             artifact=spec.artifact,
-            runtime_name=spec.runtime_name or spec.name,
+            runtime_name=spec.runtime_name,
             workload=spec.workload,
             endpoints=spec.endpoints,
             models=spec.models,
@@ -309,6 +313,22 @@ class AgentPlatform(Construct):
                     code=tool.code, handler=tool.handler, agents=[agent], **dict(tool.options),
                 )
         return member
+
+    @staticmethod
+    def _monitor_front_doors(monitoring: AgentMonitoring, member: PlatformAgent) -> None:
+        """The REST API and its proxy (latency and duration against the facade's fit), the job and session tables."""
+        facade = member.facade
+        if facade is not None:
+            monitoring.monitor_rest_api(
+                facade.api,
+                integration_timeout=cdk.Duration.seconds(facade.fit.integration_timeout_seconds),
+                proxy=facade.proxy_function,
+                proxy_timeout=cdk.Duration.seconds(facade.fit.proxy_timeout_seconds),
+            )
+            if facade.jobs is not None:
+                monitoring.monitor_table(facade.jobs.table)
+        if member.session_store is not None:
+            monitoring.monitor_table(member.session_store.table)
 
     def _spec_flag(self, name: str, flag: str) -> bool:
         spec = self._specs[name]

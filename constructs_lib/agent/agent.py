@@ -13,6 +13,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from constructs_lib._cdk import nag, perms
+from constructs_lib._cdk.names import runtime_name as physical_runtime_name
 from constructs_lib._cdk.reporting import report, report_once_per_app, report_unresolved, report_warning
 from constructs_lib._cdk.scope import account_of, catalog_for, region_of
 from constructs_lib.agent.artifact import AgentArtifact
@@ -22,7 +23,7 @@ from constructs_lib.agent.compute import AgentCompute
 from constructs_lib.agent.image_repository import AgentImageRepository
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
-from constructs_lib.limits.service import DEFAULT_ENDPOINT, NAME_MAX_LENGTH
+from constructs_lib.limits.service import DEFAULT_ENDPOINT
 from constructs_lib.limits.validation import environment_problems, name_problems
 from constructs_lib.planning.agent_plan import REGION_UNKNOWN, ArtifactKind, CapacityPlan, LifecycleRequest, RateModel
 from constructs_lib.planning.compute import ComputeFacts, ComputeKind
@@ -119,7 +120,7 @@ class AgentCoreAgent(Construct):
         self.compute: AgentCompute = self._checked_compute(compute, network_configuration)
         self.catalog: QuotaCatalog = catalog_for(self)
         self.region: str | None = region_of(self)
-        self.runtime_name: str = runtime_name or self._generated_runtime_name()
+        self.runtime_name: str = physical_runtime_name(self, runtime_name, suffix=self._runtime_name_suffix())
         self._validate_names(runtime_name, endpoints)
         self._environment: dict[str, str] = dict(environment_variables or {})
         raise_all("InvalidEnvironment", environment_problems(self._environment, self.catalog), self.node.path)
@@ -232,14 +233,11 @@ class AgentCoreAgent(Construct):
             )
         return compute
 
-    def _generated_runtime_name(self) -> str:
+    def _runtime_name_suffix(self) -> str:
         # The compute type cannot change in place: an Instances agent gets a name of its own, so that switching an
         # agent between compute types replaces its runtime instead of failing the update. microVM names keep the
         # form they always had.
-        if self.compute.kind is ComputeKind.MICROVM:
-            return cdk.Names.unique_resource_name(self, max_length=NAME_MAX_LENGTH, separator="_")
-        suffix = f"_{ComputeKind.INSTANCES.value}"
-        return cdk.Names.unique_resource_name(self, max_length=NAME_MAX_LENGTH - len(suffix), separator="_") + suffix
+        return "" if self.compute.kind is ComputeKind.MICROVM else f"_{ComputeKind.INSTANCES.value}"
 
     def _render_instances_compute(
         self,

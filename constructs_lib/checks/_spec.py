@@ -27,6 +27,8 @@ class RuleSpec:
         check: the pure rule function.
         resource_types: the CloudFormation types the rule can apply to; the pack skips the rule for
             other resources (the function itself also answers ``NOT_APPLICABLE`` for them).
+        describe: the finding for one resource, for rules whose finding names other resources too (the
+            resource that claimed a name first). Default: ``info`` for every resource.
     """
 
     rule_id: str
@@ -35,3 +37,4 @@ class RuleSpec:
     explanation: Callable[[QuotaCatalog, str | None], str]
     check: Callable[[cdk.CfnResource], RuleResult]
     resource_types: frozenset[str]
+    describe: Callable[[cdk.CfnResource], str] | None = None

@@ -39,8 +39,9 @@ class _AppliedRule:
 
     @property
     def info(self) -> str:
-        """What the rule found."""
-        return self._spec.info
+        """What the rule found (for this resource, when the rule describes each finding)."""
+        describe = self._spec.describe
+        return self._spec.info if describe is None else describe(self._node)
 
     @property
     def explanation(self) -> str:

@@ -159,6 +159,7 @@ class QuotaName(StrEnum):
     STEP_FUNCTIONS_INLINE_MAP_CONCURRENCY = "step_functions_inline_map_concurrency"
     CLOUDWATCH_METRIC_PERIOD = "cloudwatch_metric_period"
     CLOUDWATCH_DASHBOARD_WIDTH = "cloudwatch_dashboard_width"
+    CLOUDWATCH_ALARM_NAME_LENGTH = "cloudwatch_alarm_name_length"
     CLOUDFORMATION_RESOURCES_PER_STACK = "cloudformation_resources_per_stack"
 
 
@@ -485,6 +486,10 @@ _COMMON: tuple[Quota, ...] = (
     ),
     _q(
         _QN.CLOUDWATCH_DASHBOARD_WIDTH, "dashboard grid width", 24, _U.COUNT, _S.RESOURCE, _N,
+        service="Amazon CloudWatch",
+    ),
+    _q(
+        _QN.CLOUDWATCH_ALARM_NAME_LENGTH, "alarm name (AlarmName)", 255, _U.CHARACTERS, _S.RESOURCE, _N,
         service="Amazon CloudWatch",
     ),
     _q(_QN.LAMBDA_TIMEOUT, "function timeout", 15 * 60, _U.SECONDS, _S.INVOCATION, _N, service="AWS Lambda"),

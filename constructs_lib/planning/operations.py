@@ -40,6 +40,29 @@ DEFAULT_NEW_SESSION_RATE_THRESHOLDS: Mapping[str, float] = {"Warning": 0.8}
 #: Default alarm levels for the new sessions of all agents, as fractions of an account-wide creation quota.
 DEFAULT_SESSION_CREATION_THRESHOLDS: Mapping[str, float] = {"Warning": 0.8}
 
+#: Default: alarm on any 5XX answer of an API (REST ``5XXError``, WebSocket ``IntegrationError``) in most periods.
+DEFAULT_API_SERVER_ERROR_THRESHOLDS: Mapping[str, float] = {"Critical": 0}
+#: Default: alarm when more than a tenth of an API's requests fail with a 4XX answer for a sustained window.
+DEFAULT_API_CLIENT_ERROR_RATE_THRESHOLDS: Mapping[str, float] = {"Warning": 0.1}
+#: Default: alarm when an API's p99 latency reaches this fraction of its integration timeout.
+DEFAULT_API_LATENCY_THRESHOLDS: Mapping[str, float] = {"Warning": 0.8}
+#: Default: alarm on any error of a front-door function in most periods.
+DEFAULT_FUNCTION_ERROR_THRESHOLDS: Mapping[str, float] = {"Critical": 0}
+#: Default: alarm on any throttled invocation of a front-door function.
+DEFAULT_FUNCTION_THROTTLE_THRESHOLDS: Mapping[str, float] = {"Critical": 0}
+#: Default: alarm when a front-door function's p99 duration reaches this fraction of its timeout.
+DEFAULT_FUNCTION_DURATION_THRESHOLDS: Mapping[str, float] = {"Warning": 0.8}
+#: Default: alarm on any throttled read or write of a table (on-demand tables throttle at their account limits).
+DEFAULT_TABLE_THROTTLE_THRESHOLDS: Mapping[str, float] = {"Warning": 0}
+#: Default: alarm on any DynamoDB system error (HTTP 500) of a table.
+DEFAULT_TABLE_SYSTEM_ERROR_THRESHOLDS: Mapping[str, float] = {"Critical": 0}
+#: Default: alarm on any failed execution of a state machine.
+DEFAULT_STATE_MACHINE_FAILED_THRESHOLDS: Mapping[str, float] = {"Critical": 0}
+#: Default: alarm on any timed-out execution of a state machine.
+DEFAULT_STATE_MACHINE_TIMED_OUT_THRESHOLDS: Mapping[str, float] = {"Critical": 0}
+#: Default: alarm on any throttled execution of a state machine.
+DEFAULT_STATE_MACHINE_THROTTLED_THRESHOLDS: Mapping[str, float] = {"Warning": 0}
+
 _SECONDS_PER_DAY = 86400
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": _SECONDS_PER_DAY}
@@ -207,6 +230,51 @@ def latency_alarms(
     return LatencyAlarms(seconds, limit_ms, quota, mode, _levels(levels, limit_ms))
 
 
+@dataclass(frozen=True)
+class DeadlineAlarms:
+    """Levels of a latency or duration against the deadline a request must finish within.
+
+    Attributes:
+        deadline_seconds: the deadline (an API's integration timeout, a function's timeout).
+        deadline: the deadline in words, for alarm descriptions (``"the integration timeout of 29 s"``).
+        levels: the levels, thresholds in seconds.
+    """
+
+    deadline_seconds: float
+    deadline: str
+    levels: tuple[AlarmLevel, ...]
+
+
+def _deadline_alarms(what: str, deadline_seconds: float, levels: Mapping[str, float]) -> DeadlineAlarms:
+    words = f"{what} of {format_value(deadline_seconds, Unit.SECONDS)}"
+    return DeadlineAlarms(deadline_seconds, words, _levels(levels, deadline_seconds))
+
+
+def api_latency_alarms(integration_timeout_seconds: float, levels: Mapping[str, float]) -> DeadlineAlarms:
+    """Levels of an API's p99 latency as fractions of its integration timeout.
+
+    The timeout is the one the facade's fit chose (``RestFit.integration_timeout_seconds``: API Gateway's
+    integration timeout for a buffered answer, the streaming duration for a streamed one): a request near it is cut
+    off with a 504.
+    """
+    return _deadline_alarms("the integration timeout", integration_timeout_seconds, levels)
+
+
+def function_duration_alarms(timeout_seconds: float, levels: Mapping[str, float]) -> DeadlineAlarms:
+    """Levels of a front-door function's p99 duration as fractions of its timeout (``RestFit.proxy_timeout_seconds``
+    for a REST proxy): an invocation at the timeout is killed mid-answer."""
+    return _deadline_alarms("the function timeout", timeout_seconds, levels)
+
+
+def deadline_problems(name: str, seconds: float | None) -> list[str]:
+    """Problems with a deadline given to a front-door monitor: it must be a concrete, positive duration."""
+    if seconds is None:
+        return [f"{name} must be a concrete duration (alarm thresholds are fractions of it), got an unresolved token"]
+    if seconds <= 0:
+        return [f"{name} must be positive, got {format_value(seconds, Unit.SECONDS)}"]
+    return []
+
+
 def alarm_metric_findings(
     catalog: QuotaCatalog, region: str | None, *, agent: str, endpoints: int, ratio_alarm: bool
 ) -> list[Finding]:
@@ -370,6 +438,17 @@ def archive_projection(
 
 __all__ = [
     "AT_ONCE",
+    "DEFAULT_API_CLIENT_ERROR_RATE_THRESHOLDS",
+    "DEFAULT_API_LATENCY_THRESHOLDS",
+    "DEFAULT_API_SERVER_ERROR_THRESHOLDS",
+    "DEFAULT_FUNCTION_DURATION_THRESHOLDS",
+    "DEFAULT_FUNCTION_ERROR_THRESHOLDS",
+    "DEFAULT_FUNCTION_THROTTLE_THRESHOLDS",
+    "DEFAULT_STATE_MACHINE_FAILED_THRESHOLDS",
+    "DEFAULT_STATE_MACHINE_THROTTLED_THRESHOLDS",
+    "DEFAULT_STATE_MACHINE_TIMED_OUT_THRESHOLDS",
+    "DEFAULT_TABLE_SYSTEM_ERROR_THRESHOLDS",
+    "DEFAULT_TABLE_THROTTLE_THRESHOLDS",
     "DEFAULT_ACTIVE_SESSION_THRESHOLDS",
     "DEFAULT_INVOKE_RATE_THRESHOLDS",
     "DEFAULT_LATENCY_THRESHOLDS",
@@ -382,17 +461,21 @@ __all__ = [
     "SUSTAINED",
     "AlarmLevel",
     "ArchiveProjection",
+    "DeadlineAlarms",
     "Evaluation",
     "LatencyAlarms",
     "QuotaAlarms",
     "account_session_creation_alarms",
     "active_session_alarms",
     "alarm_metric_findings",
+    "api_latency_alarms",
     "archive_projection",
     "archive_transition_problems",
     "count_levels",
+    "deadline_problems",
     "default_period_seconds",
     "fraction_levels",
+    "function_duration_alarms",
     "invoke_rate_alarms",
     "latency_alarms",
     "level_problems",

@@ -19,7 +19,7 @@ import pytest
 
 PACKAGE = "constructs_lib"
 SOURCE = Path(__file__).resolve().parents[2] / PACKAGE
-CDK_MODULES = ("aws_cdk", "constructs", "jsii", "cdk_nag")
+CDK_MODULES = ("aws_cdk", "constructs", "jsii", "cdk_nag", "cdk_monitoring_constructs")
 LAYERS: dict[str, int] = {
     "errors": 0, "handlers": 0, "agent_side": 0,
     "limits": 1,

@@ -122,6 +122,12 @@ def _agents_per_provider(stack: cdk.Stack) -> IConstruct:
     return provider
 
 
+def _unique_name(stack: cdk.Stack) -> IConstruct:
+    # Two runtimes claiming one name in one account and region: the second is the finding.
+    cfn_runtime(stack, "First", name="team_agent")
+    return cfn_runtime(stack, "Second", name="team_agent")
+
+
 @dataclass(frozen=True)
 class Case:
     """One rule's finding, and an L1 app that triggers it on the construct returned by ``build``."""
@@ -150,6 +156,7 @@ CASES = [
     Case("AgentCore-CapacityProvider[AcceleratorFamily]", _capacity_provider),
     Case("AgentCore-CapacityProviderEncryption[RootVolume]", _capacity_provider_encryption),
     Case("AgentCore-AgentsPerCapacityProvider", _agents_per_provider),
+    Case("AgentCore-UniqueName[AgentRuntimeName:team_agent]", _unique_name),
 ]
 
 

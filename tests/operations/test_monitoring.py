@@ -9,7 +9,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_sns as sns
-from aws_cdk.assertions import Annotations, Match, Template
+from aws_cdk.assertions import Match, Template
 
 from constructs_lib import AgentArtifact, AgentCoreAgent, ConstructsLibValidationError, WorkloadProfile
 from constructs_lib._cdk.scope import catalog_for
@@ -422,11 +422,12 @@ def test_dashboard_time_range_is_cloudwatchs_own_by_default(stack: cdk.Stack) ->
     assert "start" not in _dashboard(Template.from_stack(stack))
 
 
-def test_token_prefix_is_not_guessed(stack: cdk.Stack) -> None:
+def test_fails_when_the_prefix_is_a_token(stack: cdk.Stack) -> None:
+    # GIVEN a prefix known only at deploy time: alarm names are the alarms' construct ids, which cannot hold one
     prefix = cdk.CfnParameter(stack, "Prefix").value_as_string
-    AgentMonitoring(stack, "Ops", alarm_name_prefix=prefix)
-    Annotations.from_stack(stack).has_info(
-        "/TestStack/Ops", Match.string_like_regexp("alarm_name_prefix is an unresolved token"))
+    with pytest.raises(ConstructsLibValidationError, match="alarm_name_prefix must be a concrete string") as exc:
+        AgentMonitoring(stack, "Ops", alarm_name_prefix=prefix)
+    assert exc.value.code == "InvalidMonitoringConfiguration"
 
 
 def test_period_is_a_multiple_of_the_metric_resolution(stack: cdk.Stack) -> None:

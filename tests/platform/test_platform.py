@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import aws_cdk as cdk
@@ -55,8 +56,10 @@ def test_each_agent_gets_what_it_needs(stack: cdk.Stack) -> None:
     template.resource_count_is("AWS::WAFv2::WebACL", 1)  # one web ACL shared by both facades
     template.resource_count_is("AWS::WAFv2::WebACLAssociation", 2)
     template.resource_count_is("AWS::CloudWatch::Dashboard", 1)
+    # AND runtime names are derived from the stack and path (stage-safe), not from the spec names alone
+    assert re.fullmatch(r"TestStack_Platform_support_Agent_[0-9A-F]{8}", support.agent.runtime_name)
     template.has_resource_properties("AWS::BedrockAgentCore::Runtime", {
-        "AgentRuntimeName": "support",
+        "AgentRuntimeName": support.agent.runtime_name,
         "EnvironmentVariables": Match.object_like({"AGENT_SESSION_TABLE": Match.any_value(),
                                                    "AGENT_TOOLS": Match.any_value()}),
     })

@@ -18,6 +18,7 @@ from constructs_lib.checks.rules import (
     public_api,
     runtime_compute,
     runtime_name,
+    unique_names,
 )
 from constructs_lib.checks.rules.agents_per_provider import agents_within_session_quota
 from constructs_lib.checks.rules.alarms import alarms_present
@@ -33,6 +34,7 @@ from constructs_lib.checks.rules.model_access import model_access_granted
 from constructs_lib.checks.rules.public_api import api_requires_authorization
 from constructs_lib.checks.rules.runtime_compute import runtime_fits_capacity_provider
 from constructs_lib.checks.rules.runtime_name import runtime_name_anchored
+from constructs_lib.checks.rules.unique_names import physical_name_unique
 
 #: Every rule of the pack, in the order it is applied.
 ALL_RULES: tuple[RuleSpec, ...] = (
@@ -50,6 +52,7 @@ ALL_RULES: tuple[RuleSpec, ...] = (
     capacity_provider.RULE,
     capacity_provider_encryption.RULE,
     agents_per_provider.RULE,
+    unique_names.RULE,
 )
 
 __all__ = [
@@ -66,6 +69,7 @@ __all__ = [
     "express_workflow_invokes_agent",
     "lifecycle_within_limits",
     "model_access_granted",
+    "physical_name_unique",
     "runtime_fits_capacity_provider",
     "runtime_name_anchored",
 ]
