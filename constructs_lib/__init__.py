@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from constructs_lib.errors import ConstructsLibValidationError
     from constructs_lib.limits.catalog import QuotaCatalog, QuotaEdition, QuotaName
     from constructs_lib.limits.instance_types import InstanceArchitecture
+    from constructs_lib.operations.agentcore_segment import AgentCoreMonitoring
     from constructs_lib.operations.monitoring import AgentMonitoring
     from constructs_lib.operations.version_archive import AgentVersionArchive, mark_audit_required
     from constructs_lib.orchestration.pipeline import AgentPipeline
@@ -59,6 +60,7 @@ _EXPORTS: dict[str, str] = {
     "AgentCompute": "constructs_lib.agent.compute",
     "AgentCoreAgent": "constructs_lib.agent.agent",
     "AgentCoreChecks": "constructs_lib.checks",
+    "AgentCoreMonitoring": "constructs_lib.operations.agentcore_segment",
     "AgentImageRepository": "constructs_lib.agent.image_repository",
     "AgentJobs": "constructs_lib.serving.jobs",
     "AgentMap": "constructs_lib.orchestration.steps",
@@ -108,6 +110,7 @@ __all__ = [
     "AgentCompute",
     "AgentCoreAgent",
     "AgentCoreChecks",
+    "AgentCoreMonitoring",
     "AgentImageRepository",
     "AgentJobs",
     "AgentMap",

@@ -284,7 +284,9 @@ class AgentCoreMonitoring(cmc.Monitoring):
                 f"{quota.increase_advice()}"
             ),
         )
-        self._invocations_graph.add_left_metric(_per_second(metric, "invocations/s (all agents)", "pool"))
+        self._invocations_graph.add_left_metric(
+            _per_second(metric, "invocations/s (all agents)", "pool", self.period)
+        )
 
     def _alarm_session_pool(self, agent: AgentCoreAgent) -> None:
         """Edition 2026-09: the new sessions of every agent together against the account's creation pool.
@@ -305,7 +307,9 @@ class AgentCoreMonitoring(cmc.Monitoring):
                 f"sessions across turns, or {quota.increase_advice()}"
             ),
         )
-        self._new_sessions_graph.add_left_metric(_per_second(metric, "new sessions/s (all agents)", "sessions"))
+        self._new_sessions_graph.add_left_metric(
+            _per_second(metric, "new sessions/s (all agents)", "sessions", self.period)
+        )
 
     def _alarm_account_pool(
         self,
@@ -528,7 +532,7 @@ class _AgentAlarms:
         if creation.per_endpoint:
             for endpoint, metric in zip(self.endpoints, sessions, strict=True):
                 self.m._new_sessions_graph.add_left_metric(_per_second(
-                    metric, f"{self.resource}::{endpoint} new sessions/s", f"s{self.m.next_graph_key()}"
+                    metric, f"{self.resource}::{endpoint} new sessions/s", f"s{self.m.next_graph_key()}", self.period
                 ))
         if self.m._invoke.per_endpoint:
             self._per_endpoint_invoke_alarms(invocations)
@@ -570,7 +574,9 @@ class _AgentAlarms:
                             f"{quota.increase_advice()}",
                             endpoint=endpoint)
             self.m._invocations_graph.add_left_metric(
-                _per_second(metric, f"{self.resource}::{endpoint} invocations/s", f"e{self.m.next_graph_key()}")
+                _per_second(
+                    metric, f"{self.resource}::{endpoint} invocations/s", f"e{self.m.next_graph_key()}", self.period
+                )
             )
 
     def _dashboard_row(
@@ -677,9 +683,14 @@ def _ratio(
     )
 
 
-def _per_second(metric: cloudwatch.IMetric, label: str, key: str) -> cloudwatch.MathExpression:
-    """A Sum metric as a rate per second, to compare with a quota in TPS (``key``: unique in its graph)."""
-    return cloudwatch.MathExpression(expression=f"{key} / PERIOD({key})", using_metrics={key: metric}, label=label)
+def _per_second(metric: cloudwatch.IMetric, label: str, key: str, period: cdk.Duration) -> cloudwatch.MathExpression:
+    """A Sum metric as a rate per second, to compare with a quota in TPS (``key``: unique in its graph).
+
+    The expression has the metric's period: without it, CloudWatch's default would override the metric's.
+    """
+    return cloudwatch.MathExpression(
+        expression=f"{key} / PERIOD({key})", using_metrics={key: metric}, label=label, period=period
+    )
 
 
 __all__ = [

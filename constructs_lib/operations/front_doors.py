@@ -53,6 +53,7 @@ from constructs_lib.planning.operations import (
     Evaluation,
     api_latency_alarms,
     deadline_problems,
+    default_period_seconds,
     function_duration_alarms,
     level_problems,
 )
@@ -94,14 +95,26 @@ def _added(facade: cmc.MonitoringFacade, monitoring: M) -> M:
     return monitoring
 
 
-def _counts(levels: Mapping[str, float], evaluation: Evaluation) -> dict[str, cmc.ErrorCountThreshold]:
-    return {k: cmc.ErrorCountThreshold(max_error_count=v, evaluation_periods=evaluation.evaluation_periods,
-                                        datapoints_to_alarm=evaluation.datapoints_to_alarm) for k, v in levels.items()}
+def _counts(
+    levels: Mapping[str, float], evaluation: Evaluation, what: str
+) -> dict[str, cmc.ErrorCountThreshold]:
+    return {
+        k: cmc.ErrorCountThreshold(
+            max_error_count=v, alarm_description_override=f"{k}: more than {v:g} {what} {evaluation.describe()}",
+            evaluation_periods=evaluation.evaluation_periods, datapoints_to_alarm=evaluation.datapoints_to_alarm,
+        )
+        for k, v in levels.items()
+    }
 
 
-def _rates(levels: Mapping[str, float], evaluation: Evaluation) -> dict[str, cmc.ErrorRateThreshold]:
-    return {k: cmc.ErrorRateThreshold(max_error_rate=v, evaluation_periods=evaluation.evaluation_periods,
-                                        datapoints_to_alarm=evaluation.datapoints_to_alarm) for k, v in levels.items()}
+def _rates(levels: Mapping[str, float], evaluation: Evaluation, what: str) -> dict[str, cmc.ErrorRateThreshold]:
+    return {
+        k: cmc.ErrorRateThreshold(
+            max_error_rate=v, alarm_description_override=f"{k}: more than {v:.0%} of {what} {evaluation.describe()}",
+            evaluation_periods=evaluation.evaluation_periods, datapoints_to_alarm=evaluation.datapoints_to_alarm,
+        )
+        for k, v in levels.items()
+    }
 
 
 def _latencies(alarms: DeadlineAlarms, evaluation: Evaluation, what: str) -> dict[str, cmc.LatencyThreshold]:
@@ -165,8 +178,8 @@ def monitor_rest_api(
         api_stage=stage_name,
         alarm_friendly_name=label,
         human_readable_name=f"REST API {label}",
-        add5_xx_fault_count_alarm=_counts(errors, MOSTLY),
-        add4_xx_error_rate_alarm=_rates(rates, SUSTAINED),
+        add5_xx_fault_count_alarm=_counts(errors, MOSTLY, f"5XX answers of {label}"),
+        add4_xx_error_rate_alarm=_rates(rates, SUSTAINED, f"requests to {label} answered 4XX"),
         add_latency_p99_alarm=_latencies(api_latency_alarms(timeout, fractions), MOSTLY, "latency"),
     ))
 
@@ -224,8 +237,8 @@ def monitor_function(
         lambda_function=function,
         alarm_friendly_name=label,
         human_readable_name=f"Function {label}",
-        add_fault_count_alarm=_counts(error_levels, MOSTLY),
-        add_throttles_count_alarm=_counts(throttle_levels, AT_ONCE),
+        add_fault_count_alarm=_counts(error_levels, MOSTLY, f"errors of {label}"),
+        add_throttles_count_alarm=_counts(throttle_levels, AT_ONCE, f"throttled invocations of {label}"),
         add_latency_p99_alarm=_latencies(function_duration_alarms(seconds, fractions), MOSTLY, "duration"),
     ))
 
@@ -236,6 +249,7 @@ def monitor_websocket_api(
     *,
     integration_timeout: cdk.Duration,
     name: str | None = None,
+    period: cdk.Duration | None = None,
     server_errors: Mapping[str, float] | None = None,
     client_error_rate: Mapping[str, float] | None = None,
     latency: Mapping[str, float] | None = None,
@@ -251,6 +265,8 @@ def monitor_websocket_api(
         stage: the WebSocket stage (``AgentWebSocketFacade.stage``).
         integration_timeout: the route integration's timeout (API Gateway's WebSocket integration timeout).
         name: the resource part of alarm names. Default: the stage's construct path in its stack.
+        period: the period the metrics aggregate over. Default: CloudWatch's standard-resolution period (the stage's
+            metrics do not follow the facade's metric defaults).
         server_errors: alarm when more integration errors than this occur in most periods of a short window.
             Default: ``DEFAULT_API_SERVER_ERROR_THRESHOLDS`` (any).
         client_error_rate: alarm when ``ClientError / (MessageCount + ConnectCount)`` exceeds this fraction for a
@@ -274,22 +290,30 @@ def monitor_websocket_api(
     raise_all("InvalidMonitoringConfiguration", problems, facade.node.path)
     assert timeout is not None
 
-    integration_errors = stage.metric(WEBSOCKET_INTEGRATION_ERROR, statistic="Sum", label="integration errors")
-    client_errors = stage.metric(WEBSOCKET_CLIENT_ERROR, statistic="Sum")
-    messages = stage.metric(WEBSOCKET_MESSAGE_COUNT, statistic="Sum")
-    connects = stage.metric(WEBSOCKET_CONNECT_COUNT, statistic="Sum")
+    every = period or cdk.Duration.seconds(default_period_seconds(catalog_for(facade)))
+    integration_errors = stage.metric(
+        WEBSOCKET_INTEGRATION_ERROR, statistic="Sum", label="integration errors", period=every
+    )
+    client_errors = stage.metric(WEBSOCKET_CLIENT_ERROR, statistic="Sum", period=every)
+    messages = stage.metric(WEBSOCKET_MESSAGE_COUNT, statistic="Sum", period=every)
+    connects = stage.metric(WEBSOCKET_CONNECT_COUNT, statistic="Sum", period=every)
     client_rate = cloudwatch.MathExpression(
         expression="FILL(e, 0) / (FILL(m, 0) + FILL(c, 0))",
         using_metrics={"e": client_errors, "m": messages, "c": connects},
         label="client error rate",
+        period=every,
     )
-    p99 = stage.metric(WEBSOCKET_INTEGRATION_LATENCY, statistic="p99", label="integration latency p99 (ms)")
+    p99 = stage.metric(
+        WEBSOCKET_INTEGRATION_LATENCY, statistic="p99", label="integration latency p99 (ms)", period=every
+    )
     deadline = api_latency_alarms(timeout, fractions)
 
     def custom(levels: Mapping[str, float], evaluation: Evaluation, describe: str) -> dict[str, cmc.CustomThreshold]:
         return {
             level: cmc.CustomThreshold(
                 threshold=value, comparison_operator=_GT, alarm_description_override=f"{level}: {describe}",
+                # No traffic: nothing failed and nothing was slow.
+                treat_missing_data_override=cloudwatch.TreatMissingData.NOT_BREACHING,
                 evaluation_periods=evaluation.evaluation_periods, datapoints_to_alarm=evaluation.datapoints_to_alarm,
             )
             for level, value in levels.items()
@@ -298,6 +322,7 @@ def monitor_websocket_api(
     latency_levels = {
         level.level: cmc.CustomThreshold(
             threshold=level.threshold * 1000, comparison_operator=_GT,
+            treat_missing_data_override=cloudwatch.TreatMissingData.NOT_BREACHING,
             alarm_description_override=(
                 f"{level.level}: p99 integration latency above {level.fraction:.0%} of {deadline.deadline}; messages "
                 "near it are cut off"
@@ -314,13 +339,15 @@ def monitor_websocket_api(
             cmc.CustomMetricGroup(title="Errors", metrics=[
                 cmc.CustomMetricWithAlarm(
                     metric=integration_errors, alarm_friendly_name="IntegrationErrors",
-                    add_alarm=custom(errors, MOSTLY, "integration errors (the relay failed) in most periods"),
+                    add_alarm=custom(errors, MOSTLY, f"integration errors of {label} (the relay failed) "
+                                                     f"{MOSTLY.describe()}"),
                 ),
             ]),
             cmc.CustomMetricGroup(title="Client error rate", metrics=[
                 cmc.CustomMetricWithAlarm(
                     metric=client_rate, alarm_friendly_name="ClientErrorRate",
-                    add_alarm=custom(rates, SUSTAINED, "share of messages and connects answered with a client error"),
+                    add_alarm=custom(rates, SUSTAINED, f"share of messages and connects to {label} answered with a "
+                                                       f"client error {SUSTAINED.describe()}"),
                 ),
             ]),
             cmc.CustomMetricGroup(title="Integration latency", metrics=[
@@ -364,6 +391,7 @@ def monitor_table(
         k: cmc.ThrottledEventsThreshold(
             max_throttled_events_threshold=v, evaluation_periods=AT_ONCE.evaluation_periods,
             datapoints_to_alarm=AT_ONCE.datapoints_to_alarm,
+            alarm_description_override=f"{k}: more than {v:g} throttled reads or writes of table {label} in one period",
         )
         for k, v in throttle_levels.items()
     }
@@ -374,7 +402,7 @@ def monitor_table(
         human_readable_name=f"Table {label}",
         add_read_throttled_events_count_alarm=throttled,
         add_write_throttled_events_count_alarm=throttled,
-        add_system_error_count_alarm=_counts(error_levels, MOSTLY),
+        add_system_error_count_alarm=_counts(error_levels, MOSTLY, f"system errors of table {label}"),
     ))
 
 
@@ -417,9 +445,11 @@ def monitor_state_machine(
         state_machine=state_machine,
         alarm_friendly_name=label,
         human_readable_name=f"State machine {label}",
-        add_failed_execution_count_alarm=_counts(failed_levels, AT_ONCE),
-        add_timed_out_execution_count_alarm=_counts(timed_out_levels, AT_ONCE),
-        add_throttled_execution_count_alarm=_counts(throttled_levels, AT_ONCE),
+        add_failed_execution_count_alarm=_counts(failed_levels, AT_ONCE, f"failed executions of {label}"),
+        add_timed_out_execution_count_alarm=_counts(timed_out_levels, AT_ONCE, f"timed-out executions of {label}"),
+        add_throttled_execution_count_alarm=_counts(
+            throttled_levels, AT_ONCE, f"throttled executions of {label}"
+        ),
     ))
 
 
