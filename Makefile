@@ -12,7 +12,7 @@ export CDK_DISABLE_VERSION_CHECK := true
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: setup synth synth-strict test lint bench report docs clean
+.PHONY: setup synth synth-strict test lint bench report docs clean integ integ-snapshot integ-verify
 
 # The exact versions in constraints.txt (also for the build backend of the editable install).
 $(PY_STAMP): pyproject.toml constraints.txt
@@ -56,6 +56,19 @@ report: setup
 docs: setup
 	$(PY) -m constructs_lib.report.limits_table
 	$(PY) -m constructs_lib.report.readme_diagram
+
+## Integ snapshots (tests/integ/integ.*.py.snapshot) against what the integ apps synthesize now; offline, no AWS call.
+integ-verify: setup
+	$(PY) -m tests.integ.runner verify $(INTEG_APPS)
+
+## Re-synthesize the integ snapshots that differ (after a change to a template the integ apps create); review, commit.
+integ-snapshot: setup
+	$(PY) -m tests.integ.runner snapshot $(INTEG_APPS)
+
+## Deploy each integ app to the account and region of your AWS credentials, run its assertions, destroy it.
+## Needs a CDK-bootstrapped account and region where Bedrock AgentCore Runtime is available (see tests/integ/README.md).
+integ: setup
+	$(PY) -m tests.integ.runner deploy $(INTEG_APPS)
 
 clean:
 	rm -rf $(OUT) $(OUT)-strict .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Integration tests deployed to a real account (``make integ``), with snapshots checked offline in CI."""

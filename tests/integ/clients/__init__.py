@@ -1,0 +1,1 @@
+"""Lambda code of the integ apps' test clients (each packaged on its own)."""
