@@ -61,3 +61,10 @@ def make_stack() -> Callable[..., cdk.Stack]:
 def stack(make_stack: Callable[..., cdk.Stack]) -> cdk.Stack:
     """A stack in us-east-1 with the default quota edition."""
     return make_stack()
+
+
+# Property tests run on shared, noisy CI machines: a wall-clock deadline per example would fail them at random.
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("library", deadline=None)
+settings.load_profile("library")
