@@ -138,6 +138,10 @@ class QuotaName(StrEnum):
     ENVIRONMENT_VARIABLES = "environment_variables"
     ENVIRONMENT_VARIABLE_VALUE_LENGTH = "environment_variable_value_length"
     CODE_ENTRY_POINTS = "code_entry_points"
+    REQUEST_HEADERS_PER_RUNTIME = "request_headers_per_runtime"
+    REQUEST_HEADER_NAME_LENGTH = "request_header_name_length"
+    RUNTIME_SUBNETS = "runtime_subnets"
+    RUNTIME_SECURITY_GROUPS = "runtime_security_groups"
     # Limits of the services the library puts around an agent.
     API_GATEWAY_PAYLOAD = "api_gateway_payload"
     API_GATEWAY_INTEGRATION_TIMEOUT = "api_gateway_integration_timeout"
@@ -440,6 +444,15 @@ _COMMON: tuple[Quota, ...] = (
         2048, _U.CHARACTERS, _S.RESOURCE, _N,
     ),
     _q(_QN.CODE_ENTRY_POINTS, "direct code entry points", 2, _U.COUNT, _S.RESOURCE, _N),
+    # Request headers a runtime forwards: the developer guide ("Pass custom headers to Amazon Bedrock AgentCore
+    # Runtime", fetched 2026-09-26) and the CloudFormation schema (RequestHeaderAllowlist maxItems, HeaderName
+    # maxLength, as bundled in cfn-lint 1.58).
+    _q(_QN.REQUEST_HEADERS_PER_RUNTIME, "request headers forwarded per runtime", 20, _U.COUNT, _S.RESOURCE, _N),
+    _q(_QN.REQUEST_HEADER_NAME_LENGTH, "request header name", 256, _U.CHARACTERS, _S.RESOURCE, _N),
+    # A VPC runtime's network configuration (CloudFormation schema of AWS::BedrockAgentCore::Runtime, VpcConfig
+    # Subnets and SecurityGroups maxItems, as bundled in cfn-lint 1.58; botocore's model says the same).
+    _q(_QN.RUNTIME_SUBNETS, "subnets per VPC runtime", 16, _U.COUNT, _S.RESOURCE, _N),
+    _q(_QN.RUNTIME_SECURITY_GROUPS, "security groups per VPC runtime", 16, _U.COUNT, _S.RESOURCE, _N),
     _q(
         _QN.API_GATEWAY_PAYLOAD, "payload size", 10 * _MIB, _U.BYTES, _S.INVOCATION, _N,
         service="Amazon API Gateway",

@@ -43,8 +43,85 @@ SESSION_ID_PATTERN = re.compile(
     rf"^[A-Za-z0-9][A-Za-z0-9_-]{{{SESSION_ID_MIN_LENGTH - 1},{SESSION_ID_MAX_LENGTH - 1}}}$"
 )
 
+#: Where AgentCore writes a runtime's application logs: one log group per endpoint,
+#: ``/aws/bedrock-agentcore/runtimes/<runtimeId>-<endpoint>``, created by the service on the endpoint's first
+#: invocation unless it exists. Runtimes created since 2026-07-20 also deliver their spans there (stream ``spans``)
+#: instead of the account's shared ``aws/spans`` group.
+#: See: https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/observability-get-started.html and
+#: https://aws.amazon.com/about-aws/whats-new/2026/07/amazon-bedrock-agentcore-unified-observability-single-log-group/
+RUNTIME_LOG_GROUP_PREFIX = "/aws/bedrock-agentcore/runtimes/"
+
+#: Regions where platform version V2 is available.
+#: See: https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/runtime-how-it-works.html#runtime-platform-versions
+#: (fetched 2026-09-26).
+PLATFORM_VERSION_V2_REGIONS = frozenset({"us-east-1", "us-east-2", "us-west-2", "eu-west-1", "ap-northeast-1"})
+
+# Request headers a runtime may forward to its code (RequestHeaderConfiguration.RequestHeaderAllowlist). botocore's
+# model and the CloudFormation schema check only the name pattern; the rest AgentCore does not let a runtime forward.
+# See: https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/runtime-header-allowlist.html (fetched 2026-09-26)
+
+#: A request header name as the schema and botocore accept it (its length is the quota ``request_header_name_length``).
+REQUEST_HEADER_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+#: The prefix of the custom headers AgentCore forwards; the only ``x-amzn-`` headers a runtime may forward.
+CUSTOM_REQUEST_HEADER_PREFIX = "X-Amzn-Bedrock-AgentCore-Runtime-Custom-"
+#: Prefixes no forwarded header may start with (compared case-insensitively): ``x-amz-`` is reserved for SigV4
+#: signing, ``x-amzn-`` for AWS (except :data:`CUSTOM_REQUEST_HEADER_PREFIX`).
+RESERVED_REQUEST_HEADER_PREFIXES = ("x-amz-", "x-amzn-")
+#: The header a runtime may forward only when it authorizes callers with a JWT (``customJWTAuthorizer``).
+AUTHORIZATION_HEADER = "Authorization"
+#: Headers AgentCore never forwards, by the category its documentation gives them. HTTP/2 pseudo headers (``:path``)
+#: are restricted too; they fail :data:`REQUEST_HEADER_PATTERN` already.
+RESTRICTED_REQUEST_HEADERS: dict[str, tuple[str, ...]] = {
+    "authentication": ("Proxy-Authorization", "WWW-Authenticate"),
+    "content negotiation": (
+        "Accept", "Accept-Charset", "Accept-Encoding", "Accept-Language", "Content-Type", "Content-Length",
+        "Content-Encoding", "Content-Language", "Content-Location", "Content-Range",
+    ),
+    "caching": (
+        "Cache-Control", "ETag", "Expires", "If-Match", "If-Modified-Since", "If-None-Match", "If-Range",
+        "If-Unmodified-Since", "Last-Modified", "Pragma", "Vary",
+    ),
+    "connection management": ("Connection", "Keep-Alive", "Proxy-Connection", "Upgrade"),
+    "request context": ("Host", "User-Agent", "Referer", "From"),
+    "range and transfer": ("Range", "Accept-Ranges", "Transfer-Encoding", "TE", "Trailer"),
+    "server information": ("Server", "Date", "Location", "Retry-After"),
+    "cookies": ("Set-Cookie", "Cookie"),
+    "security": (
+        "Content-Security-Policy", "Content-Security-Policy-Report-Only", "Strict-Transport-Security",
+        "X-Content-Type-Options", "X-Frame-Options", "X-XSS-Protection", "Referrer-Policy", "Permissions-Policy",
+        "Cross-Origin-Embedder-Policy", "Cross-Origin-Opener-Policy", "Cross-Origin-Resource-Policy",
+    ),
+    "CORS": (
+        "Access-Control-Allow-Origin", "Access-Control-Allow-Methods", "Access-Control-Allow-Headers",
+        "Access-Control-Allow-Credentials", "Access-Control-Expose-Headers", "Access-Control-Max-Age",
+        "Access-Control-Request-Method", "Access-Control-Request-Headers", "Origin",
+    ),
+    "client hints": (
+        "Accept-CH", "Accept-CH-Lifetime", "DPR", "Width", "Viewport-Width", "Downlink", "ECT", "RTT", "Save-Data",
+    ),
+    "experimental": (
+        "Clear-Site-Data", "Feature-Policy", "Expect-CT", "Public-Key-Pins", "Public-Key-Pins-Report-Only",
+    ),
+    "proxy": (
+        "Via", "Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Real-IP",
+        "X-Requested-With", "X-CSRF-Token",
+    ),
+    "IP spoofing and URL manipulation": (
+        "True-Client-IP", "X-Client-IP", "X-Cluster-Client-IP", "X-Originating-IP", "X-Source-IP", "X-Original-URL",
+        "X-Original-Host", "X-Rewrite-URL",
+    ),
+    "CDN": ("CF-Ray", "CF-Connecting-IP", "X-Amz-Cf-Id", "X-Cache", "X-Served-By"),
+    "server push": ("Link",),
+    "WebSocket": (
+        "Sec-WebSocket-Key", "Sec-WebSocket-Accept", "Sec-WebSocket-Version", "Sec-WebSocket-Protocol",
+        "Sec-WebSocket-Extensions",
+    ),
+}
+
 __all__ = [
+    "AUTHORIZATION_HEADER",
     "CAPACITY_PROVIDER_ARN_PATTERN",
+    "CUSTOM_REQUEST_HEADER_PREFIX",
     "DEFAULT_ENDPOINT",
     "ENVIRONMENT_KEY_PATTERN",
     "METRIC_NAMESPACE",
@@ -52,6 +129,11 @@ __all__ = [
     "MOUNT_PATH_PATTERN",
     "NAME_MAX_LENGTH",
     "NAME_PATTERN",
+    "PLATFORM_VERSION_V2_REGIONS",
+    "REQUEST_HEADER_PATTERN",
+    "RESERVED_REQUEST_HEADER_PREFIXES",
+    "RESTRICTED_REQUEST_HEADERS",
+    "RUNTIME_LOG_GROUP_PREFIX",
     "SESSION_HEADER",
     "SESSION_ID_MAX_LENGTH",
     "SESSION_ID_MIN_LENGTH",

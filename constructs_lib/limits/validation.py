@@ -6,10 +6,22 @@ the user's parameter, so that callers can collect every problem before raising o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
-from constructs_lib.limits.service import ENVIRONMENT_KEY_PATTERN, NAME_MAX_LENGTH
+from constructs_lib.limits.service import (
+    CUSTOM_REQUEST_HEADER_PREFIX,
+    ENVIRONMENT_KEY_PATTERN,
+    NAME_MAX_LENGTH,
+    REQUEST_HEADER_PATTERN,
+    RESERVED_REQUEST_HEADER_PREFIXES,
+    RESTRICTED_REQUEST_HEADERS,
+)
+
+#: Restricted request headers by lower-case name, with their category.
+_RESTRICTED_BY_NAME = {
+    header.lower(): category for category, headers in RESTRICTED_REQUEST_HEADERS.items() for header in headers
+}
 
 
 def name_problems(name: str, param: str) -> list[str]:
@@ -49,6 +61,59 @@ def environment_problems(variables: Mapping[str, str], catalog: QuotaCatalog) ->
                 f"environment variable {key!r} is {len(value):,} characters, more than {length.formatted()}, "
                 f"the {length.describe()}; store large values in S3 or SSM Parameter Store"
             )
+    return problems
+
+
+def request_header_problems(headers: Sequence[str], catalog: QuotaCatalog, param: str) -> list[str]:
+    """Problems with a runtime's request header allowlist, all at once: count, then per header length, characters,
+    AgentCore's restricted names and reserved prefixes, and case-insensitive duplicates.
+
+    ``Authorization`` passes here; it also needs a JWT authorizer, which the caller checks. Token headers are skipped.
+    """
+    if not headers:
+        return [f"{param} must list at least one header; omit request_header_configuration to forward none"]
+    problems: list[str] = []
+    count = catalog.resolve(QuotaName.REQUEST_HEADERS_PER_RUNTIME)
+    if len(headers) > count.value:
+        problems.append(
+            f"{param} lists {len(headers)} headers, more than {count.formatted()}, the {count.describe()}; forward "
+            "fewer headers (combine values into one custom header)"
+        )
+    length = catalog.resolve(QuotaName.REQUEST_HEADER_NAME_LENGTH)
+    seen: dict[str, str] = {}
+    for header in headers:
+        if _is_token(header):
+            continue
+        lower = header.lower()
+        if len(header) > length.value:
+            problems.append(
+                f"{param} header {header[:40]!r}... is {len(header)} characters, more than {length.formatted()}, the "
+                f"{length.describe()}"
+            )
+        if not REQUEST_HEADER_PATTERN.match(header):
+            problems.append(
+                f"{param} header {header!r} must start with a letter and contain only letters, digits, hyphens and "
+                "underscores"
+            )
+        elif lower in _RESTRICTED_BY_NAME:
+            problems.append(
+                f"{param} header {header!r} is restricted by AgentCore ({_RESTRICTED_BY_NAME[lower]} headers are "
+                "never forwarded); send the value in a custom header instead"
+            )
+        elif lower == CUSTOM_REQUEST_HEADER_PREFIX.lower():
+            problems.append(f"{param} header {header!r} is the custom-header prefix alone; add a name after it")
+        elif lower.startswith(RESERVED_REQUEST_HEADER_PREFIXES) and not lower.startswith(
+            CUSTOM_REQUEST_HEADER_PREFIX.lower()
+        ):
+            problems.append(
+                f"{param} header {header!r} starts with a prefix AgentCore reserves (x-amz- for SigV4 signing, "
+                f"x-amzn- for AWS); rename it, to a name of your own or one under {CUSTOM_REQUEST_HEADER_PREFIX}"
+            )
+        if lower in seen:
+            problems.append(
+                f"{param} lists {seen[lower]!r} and {header!r}: header names are case-insensitive, list each once"
+            )
+        seen.setdefault(lower, header)
     return problems
 
 
