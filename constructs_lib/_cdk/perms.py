@@ -61,3 +61,17 @@ def model_arns(stack: cdk.Stack, model: str) -> list[str]:
             arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
         )
     ]
+
+
+#: What CloudWatch Logs does with the customer managed key of an encrypted log group (the key policy statement AWS
+#: documents for log group encryption, granted to ``logs.<region>.amazonaws.com``).
+#: See: https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+LOG_GROUP_KEY_ACTIONS: tuple[str, ...] = (
+    "kms:Encrypt*",
+    "kms:Decrypt*",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "kms:Describe*",
+)
+#: The KMS encryption context key naming the log group CloudWatch Logs encrypts for.
+LOG_GROUP_ENCRYPTION_CONTEXT_KEY = "kms:EncryptionContext:aws:logs:arn"

@@ -10,17 +10,27 @@ import jsii
 from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from constructs_lib._cdk import nag, perms
 from constructs_lib._cdk.names import runtime_name as physical_runtime_name
 from constructs_lib._cdk.reporting import report, report_once_per_app, report_unresolved, report_warning
 from constructs_lib._cdk.scope import account_of, catalog_for, region_of
+from constructs_lib.agent._network import check_network_configuration
+from constructs_lib.agent._runtime_options import (
+    check_authorization_header,
+    check_option_types,
+    check_platform_version,
+    checked_request_headers,
+)
 from constructs_lib.agent.artifact import AgentArtifact
 from constructs_lib.agent.capacity_provider import AgentCapacityProvider, InstanceVolume
 from constructs_lib.agent.code_package import PackageMeasurement
 from constructs_lib.agent.compute import AgentCompute
 from constructs_lib.agent.image_repository import AgentImageRepository
+from constructs_lib.agent.log_groups import DEFAULT_RUNTIME_LOG_RETENTION, RuntimeLogGroups
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
 from constructs_lib.limits.service import DEFAULT_ENDPOINT
@@ -44,9 +54,12 @@ class AgentCoreAgent(Construct):
 
     Resources: the stable L2 ``Runtime`` (``runtime``, child ``Resource`` and ``node.default_child``) with its
     execution role, one ``RuntimeEndpoint`` per named endpoint following the deployed version (``endpoints``, under
-    ``Endpoints/<name>``), for :meth:`AgentArtifact.from_managed_repository` an :class:`AgentImageRepository`, and
-    for ``AgentCompute.instances(...)`` without ``capacity_provider`` an :class:`AgentCapacityProvider`
-    (``CapacityProvider``).
+    ``Endpoints/<name>``), one log group per endpoint, ``DEFAULT`` included, under the name AgentCore writes the
+    endpoint's logs to (``log_groups``, under ``LogGroups/<endpoint>``: see :class:`RuntimeLogGroups`), for
+    :meth:`AgentArtifact.from_managed_repository` an :class:`AgentImageRepository`, and for
+    ``AgentCompute.instances(...)`` without ``capacity_provider`` an :class:`AgentCapacityProvider`
+    (``CapacityProvider``). With ``tracing_enabled`` or ``logging_configs`` the L2 adds CloudWatch Logs delivery
+    resources (a delivery source, destination and delivery per log type and destination, under ``Resource``).
 
     On Instances compute the runtime's capacity provider, volume mounts and lifecycle are written to the L1
     ``CfnRuntime`` (the L2 has no capacity-provider props and caps lifecycle values at the microVM limit), and the
@@ -68,10 +81,37 @@ class AgentCoreAgent(Construct):
         description: runtime description. Default: none.
         environment_variables: runtime environment, checked against the quotas ``environment_variables`` and
             ``environment_variable_value_length``. Default: none.
-        network_configuration: public or VPC networking (microVM compute only: Instances runtimes use their
-            capacity provider's VPC). Default: public.
-        protocol: HTTP, MCP, A2A or AGUI. Default: HTTP.
-        authorizer_configuration: inbound auth. Default: IAM (SigV4).
+        network_configuration: public or VPC networking, ``RuntimeNetworkConfiguration.using_public_network()`` or
+            ``using_vpc(scope, vpc=..., vpc_subnets=..., security_groups=...)`` (microVM compute only: Instances
+            runtimes use their capacity provider's VPC). In a VPC the runtime's subnets must be private (a public one
+            is an error naming it: AgentCore's network interfaces get private IP addresses only) and number at most
+            the quota ``runtime_subnets``, its security groups at most ``runtime_security_groups``. The security
+            group ``using_vpc`` creates when given none (``SecurityGroup`` under the scope given to ``using_vpc``:
+            give each agent its own scope) is retained on delete, because AgentCore's network interfaces keep using
+            it for up to 8 hours after the runtime is deleted; retain groups of your own the same way, and keep the
+            VPC in a longer-lived stack than the agent, since those interfaces hold its subnets too.
+            Default: public networking.
+        protocol_configuration: the protocol the runtime serves, ``ProtocolType.HTTP``, ``MCP``, ``A2_A`` or ``AGUI``
+            (AgentCore's ``ProtocolConfiguration``). Default: HTTP.
+        authorizer_configuration: inbound auth, ``RuntimeAuthorizerConfiguration.using_iam()``, ``using_jwt(...)``,
+            ``using_cognito(...)`` or ``using_o_auth(...)``. Default: IAM (SigV4).
+        platform_version: how AgentCore starts the agent, ``PlatformVersion.V1`` or ``V2`` (from a snapshot of the
+            initialized agent; only in the regions of ``limits.service.PLATFORM_VERSION_V2_REGIONS``, an error
+            elsewhere). Default: not set, so a new runtime starts on V1 and an existing one keeps its platform
+            version (set ``PlatformVersion.V1`` to move a V2 runtime back).
+        request_header_configuration: request headers forwarded to the agent's code,
+            ``RequestHeaderConfiguration(allowlisted_headers=[...])``: at most the quota
+            ``request_headers_per_runtime``, each a letter then letters, digits, hyphens and underscores within the
+            quota ``request_header_name_length``, listed once (case-insensitively), none of AgentCore's restricted
+            headers (``limits.service.RESTRICTED_REQUEST_HEADERS``) and none starting with ``x-amz-`` or ``x-amzn-``
+            except ``X-Amzn-Bedrock-AgentCore-Runtime-Custom-...``; ``Authorization`` only with a JWT
+            ``authorizer_configuration``. Default: no headers are forwarded.
+        logging_configs: CloudWatch Logs vended delivery of the runtime's ``APPLICATION_LOGS`` and ``USAGE_LOGS``
+            to a log group, bucket or Firehose stream (``LoggingConfig(log_type=LogType..., destination=
+            LoggingDestination...)``), besides the runtime's own log groups. Default: no delivery.
+        manage_delivery_resource_policy: let the L2 create the per-stack delivery resource policies
+            (``AWS::Logs::ResourcePolicy`` for log group destinations, ``AWS::XRay::ResourcePolicy`` for tracing),
+            which count against the account's resource policy quotas of CloudWatch Logs and X-Ray. Default: True.
         execution_role: bring your own execution role. Default: the L2's role (trust scoped to this
             account and runtime) plus the model grants.
         idle_runtime_session_timeout: overrides the plan's idle timeout, within the lifecycle quotas
@@ -80,8 +120,17 @@ class AgentCoreAgent(Construct):
             Default: the plan's.
         max_lifetime: overrides the plan's maximum session lifetime, within the same quotas and at least the
             longest task. Default: the plan's.
-        tracing_enabled: X-Ray tracing of the runtime. Default: the L2 default.
-        tags: tags for the runtime. Default: none.
+        tracing_enabled: deliver the runtime's traces to X-Ray (a CloudWatch Logs delivery with an X-Ray
+            destination). Default: False (no trace delivery resources).
+        tags: tags for the runtime and its log groups. Default: none.
+        log_retention: how long the runtime's log groups keep log events. Default: one year
+            (``DEFAULT_RUNTIME_LOG_RETENTION``).
+        log_encryption_key: customer managed key of the runtime's log groups; its key policy gets the statement
+            CloudWatch Logs needs for this runtime's groups. Default: CloudWatch Logs' own encryption.
+        create_log_groups: create the runtime's log groups in the template. Turn it off for a runtime deployed
+            before the library created them, once invoked: AgentCore has created its groups, and CloudFormation
+            cannot create a group that exists (import those with ``cdk import`` instead to keep them managed).
+            Default: True.
         compute: what the sessions run on, :meth:`AgentCompute.microvm` or :meth:`AgentCompute.instances`; fixed
             when the runtime is created. Default: microVMs.
     """
@@ -99,14 +148,21 @@ class AgentCoreAgent(Construct):
         description: str | None = None,
         environment_variables: Mapping[str, str] | None = None,
         network_configuration: agentcore.RuntimeNetworkConfiguration | None = None,
-        protocol: agentcore.ProtocolType | None = None,
+        protocol_configuration: agentcore.ProtocolType | None = None,
         authorizer_configuration: agentcore.RuntimeAuthorizerConfiguration | None = None,
+        platform_version: agentcore.PlatformVersion | None = None,
+        request_header_configuration: agentcore.RequestHeaderConfiguration | None = None,
+        logging_configs: Sequence[agentcore.LoggingConfig] | None = None,
+        manage_delivery_resource_policy: bool | None = None,
         execution_role: iam.IRole | None = None,
         idle_runtime_session_timeout: cdk.Duration | None = None,
         max_lifetime: cdk.Duration | None = None,
         tracing_enabled: bool | None = None,
         tags: Mapping[str, str] | None = None,
         compute: AgentCompute | None = None,
+        log_retention: logs.RetentionDays | None = None,
+        log_encryption_key: kms.IKey | None = None,
+        create_log_groups: bool = True,
     ) -> None:
         super().__init__(scope, construct_id)
         if not isinstance(artifact, AgentArtifact):
@@ -117,9 +173,20 @@ class AgentCoreAgent(Construct):
                 self.node.path,
             )
         self._check_prop_types(workload, endpoints, models)
+        check_option_types(self.node.path, {
+            "platform_version": platform_version, "protocol_configuration": protocol_configuration,
+            "authorizer_configuration": authorizer_configuration,
+            "request_header_configuration": request_header_configuration, "tracing_enabled": tracing_enabled,
+            "manage_delivery_resource_policy": manage_delivery_resource_policy, "log_retention": log_retention,
+            "log_encryption_key": log_encryption_key, "create_log_groups": create_log_groups,
+        }, logging_configs)
+        self._check_log_group_props(create_log_groups, log_retention, log_encryption_key)
         self.compute: AgentCompute = self._checked_compute(compute, network_configuration)
         self.catalog: QuotaCatalog = catalog_for(self)
         self.region: str | None = region_of(self)
+        check_network_configuration(self, network_configuration, self.catalog)
+        check_platform_version(self, platform_version, self.region)
+        headers = checked_request_headers(self, request_header_configuration, self.catalog)
         self.runtime_name: str = physical_runtime_name(self, runtime_name, suffix=self._runtime_name_suffix())
         self._validate_names(runtime_name, endpoints)
         self._environment: dict[str, str] = dict(environment_variables or {})
@@ -158,8 +225,12 @@ class AgentCoreAgent(Construct):
             description=description,
             execution_role=execution_role,
             network_configuration=network_configuration,
-            protocol_configuration=protocol,
+            protocol_configuration=protocol_configuration,
             authorizer_configuration=authorizer_configuration,
+            platform_version=platform_version,
+            request_header_configuration=None if headers.token_list is not None else request_header_configuration,
+            logging_configs=list(logging_configs) if logging_configs else None,
+            manage_delivery_resource_policy=manage_delivery_resource_policy,
             # On Instances the lifecycle goes to the L1 below: the L2 refuses values beyond the microVM limit.
             lifecycle_configuration=None if instances else agentcore.LifecycleConfiguration(
                 idle_runtime_session_timeout=idle_runtime_session_timeout
@@ -171,12 +242,29 @@ class AgentCoreAgent(Construct):
         )
         self.node.default_child = self.runtime
         self._cfn_runtime: agentcore.CfnRuntime = self.runtime.node.default_child  # type: ignore[assignment]
+        check_authorization_header(self, headers.names, self._cfn_runtime)
+        if headers.token_list is not None:
+            self._cfn_runtime.request_header_configuration = agentcore.CfnRuntime.RequestHeaderConfigurationProperty(
+                request_header_allowlist=headers.token_list
+            )
         self._render_environment()
         if bound_compute.capacity_provider_arn is not None:
             self._render_instances_compute(
                 bound_compute.capacity_provider_arn, bound_compute.volumes, idle_runtime_session_timeout, max_lifetime
             )
 
+        self._log_groups: RuntimeLogGroups | None = None
+        if create_log_groups:
+            self._log_groups = RuntimeLogGroups(
+                self,
+                "LogGroups",
+                runtime_id=self.runtime.agent_runtime_id,
+                runtime_name=self.runtime_name,
+                retention=log_retention or DEFAULT_RUNTIME_LOG_RETENTION,
+                encryption_key=log_encryption_key,
+                tags=tags,
+            )
+            self._log_groups.add(DEFAULT_ENDPOINT)
         self.endpoints: dict[str, agentcore.RuntimeEndpoint] = {}
         # Endpoints are grouped under one child so their ids are their names (ids are API: no concatenation).
         self._endpoint_group = Construct(self, "Endpoints")
@@ -211,6 +299,19 @@ class AgentCoreAgent(Construct):
             elif not all(isinstance(item, str) for item in value):
                 problems.append(f"{name} must contain only strings, got {list(value)!r}")
         raise_all("InvalidProps", problems, self.node.path)
+
+    def _check_log_group_props(
+        self, create_log_groups: bool, retention: logs.RetentionDays | None, key: kms.IKey | None
+    ) -> None:
+        options = (("log_retention", retention), ("log_encryption_key", key))
+        given = [name for name, value in options if value is not None]
+        if not create_log_groups and given:
+            raise ConstructsLibValidationError(
+                "ConflictingLogProps",
+                f"provide create_log_groups=False or {' and '.join(given)}, not both: without its log groups the "
+                "agent has nothing to apply them to",
+                self.node.path,
+            )
 
     def _checked_compute(
         self, compute: Any, network_configuration: agentcore.RuntimeNetworkConfiguration | None
@@ -399,6 +500,11 @@ class AgentCoreAgent(Construct):
         return dict(self._environment)
 
     @property
+    def log_groups(self) -> Mapping[str, logs.ILogGroup]:
+        """The runtime's log groups by endpoint (``DEFAULT``, each named one); none with ``create_log_groups=False``."""
+        return dict(self._log_groups.log_groups) if self._log_groups is not None else {}
+
+    @property
     def models(self) -> list[str]:
         """Model ids and ARNs the agent may invoke."""
         return list(self._models)
@@ -411,7 +517,7 @@ class AgentCoreAgent(Construct):
     def add_endpoint(
         self, name: str, *, version: str | None = None, description: str | None = None
     ) -> agentcore.RuntimeEndpoint:
-        """Add a named endpoint.
+        """Add a named endpoint, and its log group unless the agent was made with ``create_log_groups=False``.
 
         Args:
             name: endpoint name, by the same rule as runtime names (``limits.service.NAME_PATTERN``).
@@ -432,6 +538,9 @@ class AgentCoreAgent(Construct):
             description=description,
         )
         endpoint.node.add_dependency(self.runtime)
+        if self._log_groups is not None:
+            # The endpoint's log group exists before the endpoint does, so the service never creates it first.
+            endpoint.node.add_dependency(self._log_groups.add(name))
         self.endpoints[name] = endpoint
         if self._planned:
             self._record_plan()

@@ -487,7 +487,7 @@ def test_network_protocol_authorizer_description_and_tags_pass_through(stack: cd
     agent = container_agent(
         stack,
         network_configuration=agentcore.RuntimeNetworkConfiguration.using_vpc(stack, vpc=vpc),
-        protocol=agentcore.ProtocolType.MCP,
+        protocol_configuration=agentcore.ProtocolType.MCP,
         authorizer_configuration=agentcore.RuntimeAuthorizerConfiguration.using_jwt(
             "https://issuer.example.com/.well-known/openid-configuration", allowed_clients=["client-1"]),
         description="support agent",
