@@ -13,14 +13,13 @@ to the same topic and dashboard) whose alarm factory names every alarm
 construct's own (``dashboard``).
 
 Log groups:
-    This module creates no log group. The runtime log groups are created by AgentCore itself, on the
-    first invocation of each endpoint, not at deploy time:
-    ``/aws/bedrock-agentcore/runtimes/<runtimeId>-<endpoint>`` (application logs). The library cannot own
-    them in CloudFormation (a stack that declared one would fail to deploy once the service had created
-    it), so they keep the service's retention ("never expire") until you set one, for example with
-    ``aws logs put-retention-policy --log-group-name /aws/bedrock-agentcore/runtimes/<id>-<endpoint>
-    --retention-in-days 365`` after the first invocation, or an account-level log retention policy.
-    Log groups the library does create (the version archiver's) always carry a retention.
+    This module creates no log group. Each agent owns its runtime's log groups
+    (``/aws/bedrock-agentcore/runtimes/<runtimeId>-<endpoint>``, ``agent.log_groups``): they are created in
+    the agent's template right after the runtime, before the service would create them on an endpoint's first
+    invocation, with a retention, an optional KMS key and tags (see
+    :class:`~constructs_lib.agent.log_groups.RuntimeLogGroups`). Only an agent made with
+    ``create_log_groups=False`` (a runtime invoked before the library owned its groups) leaves them to the
+    service, which creates them with no retention ("never expire").
 
 See: https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/bedrock-agentcore-limits.html
 """
