@@ -34,7 +34,7 @@ from constructs_lib.operations.version_archive import AgentVersionArchive
 from constructs_lib.orchestration.tools import AgentTool
 from constructs_lib.planning.account import AccountCapacity, AgentDemand, plan_account
 from constructs_lib.planning.profile import WorkloadProfile
-from constructs_lib.planning.serving import rest_needs_streaming
+from constructs_lib.planning.serving import rest_needs_streaming, rest_staging_required
 from constructs_lib.serving.api_facade import AgentApiFacade
 from constructs_lib.serving.payload_staging import PayloadStaging
 from constructs_lib.serving.session_store import AgentSessionStore
@@ -338,7 +338,10 @@ class AgentPlatform(Construct):
         spec = self._specs[name]
         if spec is not None and spec.staging is not None:
             return spec.staging
-        return self.agents[name].agent.plan.payload_staging_required
+        # Above the smallest limit on the REST path (API Gateway's payload, Lambda's request payload), not only
+        # above API Gateway's.
+        agent = self.agents[name].agent
+        return rest_staging_required(agent.plan, catalog_for(self), region_of(self))
 
     def _equip(self, name: str, member: PlatformAgent) -> None:
         spec = self._specs[name]

@@ -153,7 +153,13 @@ class QuotaName(StrEnum):
     S3_PRESIGNED_URL_EXPIRY = "s3_presigned_url_expiry"
     CLOUDWATCH_ALARM_METRICS = "cloudwatch_alarm_metrics"
     SQS_MESSAGE_RETENTION_MAXIMUM = "sqs_message_retention_maximum"
+    API_GATEWAY_STREAM_IDLE_TIMEOUT_REGIONAL = "api_gateway_stream_idle_timeout_regional"
+    API_GATEWAY_STREAM_IDLE_TIMEOUT_EDGE = "api_gateway_stream_idle_timeout_edge"
+    API_GATEWAY_WEBSOCKET_INTEGRATION_TIMEOUT = "api_gateway_websocket_integration_timeout"
     LAMBDA_TIMEOUT = "lambda_timeout"
+    LAMBDA_SYNC_REQUEST_PAYLOAD = "lambda_sync_request_payload"
+    LAMBDA_SYNC_RESPONSE_PAYLOAD = "lambda_sync_response_payload"
+    LAMBDA_ASYNC_PAYLOAD = "lambda_async_payload"
     LAMBDA_DESCRIPTION_LENGTH = "lambda_description_length"
     LAMBDA_FUNCTION_ARN_LENGTH = "lambda_function_arn_length"
     LAMBDA_ASYNC_RETRY_ATTEMPTS = "lambda_async_retry_attempts"
@@ -482,6 +488,22 @@ _COMMON: tuple[Quota, ...] = (
         _S.CONNECTION, _N, service="Amazon API Gateway",
     ),
     _q(
+        _QN.API_GATEWAY_STREAM_IDLE_TIMEOUT_REGIONAL,
+        "REST response streaming idle timeout (Regional and private endpoints)", 5 * 60, _U.SECONDS, _S.CONNECTION,
+        _N, service="Amazon API Gateway",
+        note="source: API Gateway developer guide, 'Stream the integration response for your proxy integrations'",
+    ),
+    _q(
+        _QN.API_GATEWAY_STREAM_IDLE_TIMEOUT_EDGE, "REST response streaming idle timeout (edge-optimized endpoints)",
+        30, _U.SECONDS, _S.CONNECTION, _N, service="Amazon API Gateway",
+        note="source: API Gateway developer guide, 'Stream the integration response for your proxy integrations'",
+    ),
+    _q(
+        _QN.API_GATEWAY_WEBSOCKET_INTEGRATION_TIMEOUT, "WebSocket integration timeout", 29, _U.SECONDS,
+        _S.INVOCATION, _N, service="Amazon API Gateway",
+        note="source: API Gateway quotas, 'Integration timeout' of WebSocket APIs",
+    ),
+    _q(
         _QN.S3_PRESIGNED_URL_EXPIRY, "pre-signed URL validity (SigV4)", 7 * 86400, _U.SECONDS, _S.INVOCATION, _N,
         service="Amazon S3",
     ),
@@ -506,6 +528,22 @@ _COMMON: tuple[Quota, ...] = (
         service="Amazon CloudWatch",
     ),
     _q(_QN.LAMBDA_TIMEOUT, "function timeout", 15 * 60, _U.SECONDS, _S.INVOCATION, _N, service="AWS Lambda"),
+    _q(
+        _QN.LAMBDA_SYNC_REQUEST_PAYLOAD, "invocation payload, synchronous (request)", 6 * _MIB, _U.BYTES,
+        _S.INVOCATION, _N, service="AWS Lambda",
+        note="source: Lambda quotas, 'Invocation payload (request and response)': 6 MB each for synchronous "
+        "invocations; a body API Gateway passes base64-encoded is a third larger than its bytes",
+    ),
+    _q(
+        _QN.LAMBDA_SYNC_RESPONSE_PAYLOAD, "invocation payload, synchronous (response)", 6 * _MIB, _U.BYTES,
+        _S.INVOCATION, _N, service="AWS Lambda",
+        note="source: Lambda quotas, 'Invocation payload (request and response)': 6 MB each for synchronous "
+        "invocations; a binary answer is base64-encoded in an API Gateway proxy response",
+    ),
+    _q(
+        _QN.LAMBDA_ASYNC_PAYLOAD, "invocation payload, asynchronous", 1 * _MIB, _U.BYTES, _S.INVOCATION, _N,
+        service="AWS Lambda", note="source: Lambda API reference, Invoke: 1 MB for asynchronous invocations",
+    ),
     _q(
         _QN.LAMBDA_DESCRIPTION_LENGTH, "function description", 256, _U.CHARACTERS, _S.RESOURCE, _N,
         service="AWS Lambda",

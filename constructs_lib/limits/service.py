@@ -118,6 +118,9 @@ RESTRICTED_REQUEST_HEADERS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+#: The longest ``runtimeUserId`` InvokeAgentRuntime accepts (botocore's ``bedrock-agentcore`` model).
+RUNTIME_USER_ID_MAX_LENGTH = 1024
+
 __all__ = [
     "AUTHORIZATION_HEADER",
     "CAPACITY_PROVIDER_ARN_PATTERN",
@@ -134,6 +137,7 @@ __all__ = [
     "RESERVED_REQUEST_HEADER_PREFIXES",
     "RESTRICTED_REQUEST_HEADERS",
     "RUNTIME_LOG_GROUP_PREFIX",
+    "RUNTIME_USER_ID_MAX_LENGTH",
     "SESSION_HEADER",
     "SESSION_ID_MAX_LENGTH",
     "SESSION_ID_MIN_LENGTH",

@@ -49,6 +49,8 @@ class WorkloadProfile:
         peak_concurrent_sessions: peak number of sessions alive at once. Default: not stated.
         new_sessions_per_second: peak rate of new sessions. Default: not stated.
         max_payload: largest request payload (``Size``). Default: not stated, no payload check.
+        max_response: largest answer of one invocation (``Size``), for front doors that buffer answers.
+            Default: not stated, no answer-size check.
         streaming_chunk: largest streamed response chunk (``Size``). Default: not stated.
         websocket_frame_size: largest WebSocket frame (``Size``). Default: no WebSocket use.
         websocket_frames_per_second: peak frames per second on one connection. Default: not stated.
@@ -67,6 +69,7 @@ class WorkloadProfile:
     peak_concurrent_sessions: int | None = None
     new_sessions_per_second: float | None = None
     max_payload: SizeLike | None = None
+    max_response: SizeLike | None = None
     streaming_chunk: SizeLike | None = None
     websocket_frame_size: SizeLike | None = None
     websocket_frames_per_second: float | None = None
@@ -81,6 +84,7 @@ class WorkloadProfile:
             "memory_bytes": _bytes(self.memory_per_session, "memory_per_session", problems),
             "gpu_memory_bytes": _bytes(self.gpu_memory_per_session, "gpu_memory_per_session", problems),
             "max_payload_bytes": _bytes(self.max_payload, "max_payload", problems),
+            "max_response_bytes": _bytes(self.max_response, "max_response", problems),
             "streaming_chunk_bytes": _bytes(self.streaming_chunk, "streaming_chunk", problems),
             "websocket_frame_bytes": _bytes(self.websocket_frame_size, "websocket_frame_size", problems),
         }
@@ -130,6 +134,11 @@ class WorkloadProfile:
     def max_payload_bytes(self) -> float | None:
         """``max_payload`` in bytes."""
         return self._normalized["max_payload_bytes"]
+
+    @property
+    def max_response_bytes(self) -> float | None:
+        """``max_response`` in bytes."""
+        return self._normalized["max_response_bytes"]
 
     @property
     def streaming_chunk_bytes(self) -> float | None:

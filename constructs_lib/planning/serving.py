@@ -22,6 +22,17 @@ from constructs_lib.planning.findings import Finding, Severity
 #: Seconds a proxy keeps, after its AgentCore client's read timeout, to answer the client with a mapped timeout
 #: before its own deadline (the integration or function timeout) cuts the request. A choice of the library.
 PROXY_ANSWER_MARGIN_SECONDS = 3.0
+#: How much larger a body is once base64-encoded (4 characters for every 3 bytes): API Gateway passes a binary body,
+#: and a proxy returns a binary answer, base64-encoded inside the Lambda payload. A fact of the encoding.
+BASE64_GROWTH = 4 / 3
+#: The part of API Gateway's idle timeout for streamed responses after which the proxy sends a keep-alive on a silent
+#: stream (half: a keep-alive is due well before the stream would be cut). A choice of the library.
+KEEPALIVE_FRACTION = 0.5
+
+_ANSWER_WAY_OUT = (
+    "pass staging=PayloadStaging(...) so that the proxy stores larger answers in the staging bucket and answers with "
+    "a pre-signed URL, or stream POST /invoke (streaming=True)"
+)
 
 _STAGING_WAY_OUT = {
     "rest": "pass staging=PayloadStaging(...) so that clients upload larger inputs through POST /uploads and send "
@@ -56,6 +67,13 @@ class RestFit:
         proxy_timeout_seconds: the proxy function's timeout.
         read_timeout_seconds: the proxy's AgentCore read timeout, below both timeouts above.
         jobs_throttle: the ``POST /jobs`` throttle, kept within the session-creation rate (``None`` parts: tokens).
+        max_request_bytes: the largest request body the proxy accepts inline (:func:`rest_inline_limit`); larger
+            ones are refused with 413 and go through payload staging.
+        max_response_bytes: the largest proxy response Lambda returns (its synchronous response payload); a buffered
+            answer above it goes to the staging bucket, or is the 502 ``AnswerTooLarge`` without staging.
+        stream_keepalive_seconds: seconds of silence after which a streamed answer gets a keep-alive, below API
+            Gateway's idle timeout for streamed responses (``None`` unless ``POST /invoke`` streams).
+        answer_margin_seconds: seconds before the proxy's deadline at which it ends a stream with an error.
         findings: errors, warnings and infos.
     """
 
@@ -66,6 +84,10 @@ class RestFit:
     proxy_timeout_seconds: int
     read_timeout_seconds: float
     jobs_throttle: Throttle
+    max_request_bytes: int
+    max_response_bytes: int
+    stream_keepalive_seconds: float | None
+    answer_margin_seconds: float
     findings: tuple[Finding, ...]
 
 
@@ -73,22 +95,57 @@ class RestFit:
 class WebSocketFit:
     """How a WebSocket facade relays its agent within the limits of API Gateway, Lambda and AgentCore.
 
+    The ``$connect``, ``$disconnect`` and ``$default`` routes are answered by a proxy within API Gateway's WebSocket
+    integration timeout; ``$default`` hands each message to the relay function (an asynchronous Lambda invocation),
+    which streams the agent's answer back for as long as a Lambda function may run.
+
     Attributes:
+        proxy_timeout_seconds: the route proxy's timeout (the WebSocket integration timeout).
         relay_timeout_seconds: the relay function's timeout.
         read_timeout_seconds: the relay's AgentCore read timeout, below its function timeout.
+        answer_margin_seconds: seconds before the relay's deadline at which it ends an answer with an error frame.
         frame_bytes: the largest frame the relay sends (API Gateway's WebSocket frame size).
         frames_per_second: the most frames per second the relay sends on a connection (AgentCore's frame rate).
+        max_message_bytes: the largest client message the route proxy hands to the relay
+            (:func:`websocket_inline_limit`).
         default_connection_record_ttl_seconds: how long a connection record lives unless the user says otherwise:
             as long as API Gateway lets a connection live.
         findings: errors, warnings and infos.
     """
 
+    proxy_timeout_seconds: int
     relay_timeout_seconds: int
     read_timeout_seconds: float
+    answer_margin_seconds: float
     frame_bytes: int
     frames_per_second: float
+    max_message_bytes: int
     default_connection_record_ttl_seconds: float
     findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True)
+class InlineLimit:
+    """The largest payload that reaches a proxy inline on one front door, and the quota that sets it.
+
+    Attributes:
+        bytes: the limit in bytes.
+        quota: the quota that binds.
+        base64: the limit is the quota less the third that base64 adds (:data:`BASE64_GROWTH`).
+    """
+
+    bytes: float
+    quota: ResolvedQuota
+    base64: bool
+
+    def describe(self) -> str:
+        """The limit and where it comes from, for messages."""
+        if self.base64:
+            return (
+                f"{format_value(self.bytes, Unit.BYTES)} ({self.quota.formatted()}, the {self.quota.describe()}, less "
+                "the third base64 encoding adds)"
+            )
+        return f"{self.quota.formatted()}, the {self.quota.describe()}"
 
 
 def _exceeds(severity: Severity, code: str, what: str, asked: float, quota: ResolvedQuota, way_out: str) -> Finding:
@@ -172,26 +229,101 @@ def throttle_findings(
     return findings
 
 
-def _staging_findings(
-    plan: CapacityPlan, inline: ResolvedQuota, *, required: bool, staging: bool, front_door: str
-) -> list[Finding]:
+def _smallest_inline(*limits: InlineLimit) -> InlineLimit:
+    return min(limits, key=lambda limit: limit.bytes)
+
+
+def _inline(quota: ResolvedQuota, *, base64: bool = False) -> InlineLimit:
+    return InlineLimit(quota.value / BASE64_GROWTH if base64 else quota.value, quota, base64)
+
+
+def rest_inline_limit(catalog: QuotaCatalog, region: str | None) -> InlineLimit:
+    """The largest request body a REST facade's proxy takes inline: the smallest limit on the path.
+
+    API Gateway's payload size, and Lambda's synchronous request payload less the third base64 adds (a body API
+    Gateway passes base64-encoded, as it does for binary media types): the smaller one binds.
+    """
+    return _smallest_inline(
+        _inline(catalog.resolve(QuotaName.API_GATEWAY_PAYLOAD, region)),
+        _inline(catalog.resolve(QuotaName.LAMBDA_SYNC_REQUEST_PAYLOAD, region), base64=True),
+    )
+
+
+def websocket_inline_limit(catalog: QuotaCatalog, region: str | None) -> InlineLimit:
+    """The largest client message a WebSocket facade takes inline: API Gateway's WebSocket message size, or the
+    asynchronous invocation payload that hands it to the relay (less base64's third for a binary message)."""
+    return _smallest_inline(
+        _inline(catalog.resolve(QuotaName.API_GATEWAY_WEBSOCKET_MESSAGE_SIZE, region)),
+        _inline(catalog.resolve(QuotaName.LAMBDA_ASYNC_PAYLOAD, region), base64=True),
+    )
+
+
+def rest_staging_required(plan: CapacityPlan, catalog: QuotaCatalog, region: str | None) -> bool:
+    """Whether the agent's payloads exceed what a REST facade takes inline, so that they must go through staging."""
+    payload = plan.profile.max_payload_bytes
+    return payload is not None and payload > rest_inline_limit(catalog, region).bytes
+
+
+def _staging_findings(plan: CapacityPlan, inline: InlineLimit, *, staging: bool, front_door: str) -> list[Finding]:
     """``PayloadStagingRequired`` (an error) without staging, ``PayloadStagingInUse`` (an info) with it."""
     payload = plan.profile.max_payload_bytes
-    if not required or payload is None:
+    if payload is None or payload <= inline.bytes:
         return []
     if not staging:
-        return [_exceeds(Severity.ERROR, "PayloadStagingRequired", "max_payload", payload, inline,
-                         _STAGING_WAY_OUT[front_door])]
+        return [Finding(
+            Severity.ERROR,
+            "PayloadStagingRequired",
+            f"max_payload {format_value(payload, Unit.BYTES)} exceeds {inline.describe()}; "
+            f"{_STAGING_WAY_OUT[front_door]}",
+            inline.quota.quota.name,
+            payload,
+            inline.bytes,
+        )]
     return [
         Finding(
             Severity.INFO,
             "PayloadStagingInUse",
-            f"inputs above {inline.formatted()} ({inline.describe()}) travel through the payload staging bucket",
-            inline.quota.name,
+            f"inputs above {inline.describe()} travel through the payload staging bucket",
+            inline.quota.quota.name,
             payload,
-            inline.value,
+            inline.bytes,
         )
     ]
+
+
+def response_limit(catalog: QuotaCatalog, region: str | None) -> InlineLimit:
+    """The largest buffered answer a REST proxy returns inline: Lambda's synchronous response payload, less the
+    third base64 adds (binary answers travel base64-encoded in the proxy response)."""
+    return _inline(catalog.resolve(QuotaName.LAMBDA_SYNC_RESPONSE_PAYLOAD, region), base64=True)
+
+
+def answer_findings(plan: CapacityPlan, catalog: QuotaCatalog, region: str | None, *, staging: bool) -> list[Finding]:
+    """For a buffered ``POST /invoke``: ``AnswerExceedsLambdaResponse`` (a warning: without staging, answers above
+    Lambda's response payload are the 502 ``AnswerTooLarge``) or ``AnswerStagingInUse`` (an info)."""
+    answer = plan.profile.max_response_bytes
+    limit = response_limit(catalog, region)
+    if answer is None or answer <= limit.bytes:
+        return []
+    if staging:
+        return [Finding(
+            Severity.INFO, "AnswerStagingInUse",
+            f"answers above {limit.describe()} are stored in the payload staging bucket and handed out as "
+            "pre-signed URLs",
+            limit.quota.quota.name, answer, limit.bytes,
+        )]
+    return [Finding(
+        Severity.WARNING, "AnswerExceedsLambdaResponse",
+        f"max_response {format_value(answer, Unit.BYTES)} exceeds {limit.describe()}; such answers fail with "
+        f"502 AnswerTooLarge; {_ANSWER_WAY_OUT}",
+        limit.quota.quota.name, answer, limit.bytes,
+    )]
+
+
+def stream_keepalive_seconds(catalog: QuotaCatalog, region: str | None) -> float:
+    """Seconds of silence after which a REST proxy sends a keep-alive on a streamed answer: a part
+    (:data:`KEEPALIVE_FRACTION`) of API Gateway's idle timeout for streamed responses of Regional endpoints (the REST
+    facade's endpoint type)."""
+    return catalog.value(QuotaName.API_GATEWAY_STREAM_IDLE_TIMEOUT_REGIONAL, region) * KEEPALIVE_FRACTION
 
 
 def _jobs_throttle(plan: CapacityPlan, throttle: Throttle) -> Throttle:
@@ -228,7 +360,8 @@ def rest_fit(
     Findings: ``TaskExceedsIntegrationTimeout`` (error: a buffered ``POST /invoke`` cannot wait for the longest
     task), ``StreamExceedsProxyTimeout`` (warning: a stream is cut before the longest task ends),
     ``ThrottleAboveInvokeQuota`` (warning), ``PayloadStagingRequired`` (error: payloads above what API Gateway carries
-    inline, and no staging) or ``PayloadStagingInUse`` (info).
+    inline, and no staging) or ``PayloadStagingInUse`` (info), ``AnswerExceedsLambdaResponse`` (warning: buffered
+    answers above Lambda's response payload, and no staging) or ``AnswerStagingInUse`` (info).
     """
     asynchronous = plan.mode is InvocationMode.ASYNCHRONOUS
     streaming = plan.mode is InvocationMode.STREAMING if streaming is None else streaming
@@ -254,10 +387,10 @@ def rest_fit(
                 f"{deadline.increase_advice()}",
             ))
     findings += throttle_findings(plan, catalog, region, throttle)
-    findings += _staging_findings(
-        plan, catalog.resolve(QuotaName.API_GATEWAY_PAYLOAD, region),
-        required=plan.payload_staging_required, staging=staging, front_door="rest",
-    )
+    inline = rest_inline_limit(catalog, region)
+    findings += _staging_findings(plan, inline, staging=staging, front_door="rest")
+    if invoke_route and not streaming:
+        findings += answer_findings(plan, catalog, region, staging=staging)
     return RestFit(
         streaming=streaming,
         jobs=jobs,
@@ -266,6 +399,10 @@ def rest_fit(
         proxy_timeout_seconds=timeout,
         read_timeout_seconds=read_timeout_seconds(timeout),
         jobs_throttle=_jobs_throttle(plan, throttle) if jobs else Throttle(None, None),
+        max_request_bytes=math.floor(inline.bytes),
+        max_response_bytes=int(catalog.value(QuotaName.LAMBDA_SYNC_RESPONSE_PAYLOAD, region)),
+        stream_keepalive_seconds=stream_keepalive_seconds(catalog, region) if streaming else None,
+        answer_margin_seconds=PROXY_ANSWER_MARGIN_SECONDS,
         findings=tuple(findings),
     )
 
@@ -284,9 +421,10 @@ def websocket_fit(
 
     Findings: ``WebSocketFrameExceedsApiGateway`` (error: frames above API Gateway's WebSocket frame size; AgentCore's
     own frame quota is a plan error), ``PayloadStagingRequired`` (error: payloads above a WebSocket message, and no
-    staging) or ``PayloadStagingInUse`` (info), ``WebSocketRelayTimeout`` (error: a task longer than the Lambda relay
-    can wait), ``ThrottleAboveInvokeQuota`` (warning), ``WebSocketFrameRateAboveStageThrottle`` (warning: the agent's
-    frame rate above the stage's route throttle).
+    staging) or ``PayloadStagingInUse`` (info), ``WebSocketRelayTimeout`` (error: a task longer than the relay
+    function can wait; the relay runs asynchronously, so API Gateway's WebSocket integration timeout does not bound
+    it), ``ThrottleAboveInvokeQuota`` (warning), ``WebSocketFrameRateAboveStageThrottle`` (warning: the agent's frame
+    rate above the stage's route throttle).
     """
     profile = plan.profile
     frame = catalog.resolve(QuotaName.API_GATEWAY_WEBSOCKET_FRAME_SIZE, region)
@@ -301,11 +439,8 @@ def websocket_fit(
             f"{message.formatted()}), stage large content in S3 with PayloadStaging and send its key, or connect "
             "clients to the agent's own WebSocket endpoint (InvokeAgentRuntimeWithWebSocketStream) without API Gateway",
         ))
-    payload = profile.max_payload_bytes
-    findings += _staging_findings(
-        plan, message, required=payload is not None and payload > message.value, staging=staging,
-        front_door="websocket",
-    )
+    inline = websocket_inline_limit(catalog, region)
+    findings += _staging_findings(plan, inline, staging=staging, front_door="websocket")
     task = profile.longest_task_seconds
     if plan.mode is not InvocationMode.ASYNCHRONOUS and task is not None and task > lambda_timeout.value:
         findings.append(_exceeds(
@@ -331,10 +466,14 @@ def websocket_fit(
         )
     relay = _whole_seconds(min(plan.mode_limit_seconds, lambda_timeout.value))
     return WebSocketFit(
+        proxy_timeout_seconds=_whole_seconds(
+            catalog.value(QuotaName.API_GATEWAY_WEBSOCKET_INTEGRATION_TIMEOUT, region)),
         relay_timeout_seconds=relay,
         read_timeout_seconds=read_timeout_seconds(relay),
+        answer_margin_seconds=PROXY_ANSWER_MARGIN_SECONDS,
         frame_bytes=int(frame.value),
         frames_per_second=catalog.resolve(QuotaName.WEBSOCKET_FRAMES_PER_SECOND, region).per_second,
+        max_message_bytes=math.floor(inline.bytes),
         default_connection_record_ttl_seconds=catalog.value(
             QuotaName.API_GATEWAY_WEBSOCKET_CONNECTION_DURATION, region
         ),
@@ -401,19 +540,28 @@ def staging_findings(
 
 
 __all__ = [
+    "BASE64_GROWTH",
+    "KEEPALIVE_FRACTION",
     "PROXY_ANSWER_MARGIN_SECONDS",
+    "InlineLimit",
     "RestFit",
     "Throttle",
     "WebSocketFit",
+    "answer_findings",
     "buffered_limit",
     "connection_record_findings",
     "default_staged_object_bytes",
     "job_record_findings",
     "read_timeout_seconds",
+    "response_limit",
     "rest_fit",
+    "rest_inline_limit",
     "rest_needs_streaming",
+    "rest_staging_required",
     "staging_findings",
+    "stream_keepalive_seconds",
     "stream_limit",
     "throttle_findings",
     "websocket_fit",
+    "websocket_inline_limit",
 ]

@@ -84,6 +84,16 @@ def test_switches_and_existing_agents(stack: cdk.Stack) -> None:
     template.resource_count_is("AWS::DynamoDB::Table", 1)
 
 
+def test_payloads_above_what_lambda_takes_inline_get_staging(stack: cdk.Stack) -> None:
+    # GIVEN an agent whose 8 MiB payloads fit API Gateway's payload size but not Lambda's request payload
+    platform = AgentPlatform(stack, "Platform", agents=[
+        spec("support", workload=WorkloadProfile(max_payload=cdk.Size.mebibytes(8)))])
+    # THEN the platform chose staging for it (the smallest limit on the REST path decides), and synthesis passes
+    facade = platform.agents["support"].facade
+    assert platform.staging is not None and facade is not None and facade.staging is platform.staging
+    Annotations.from_stack(stack).has_no_error("*", Match.any_value())
+
+
 def test_synchronous_agent_with_long_tasks_is_streamed(stack: cdk.Stack) -> None:
     platform = AgentPlatform(stack, "Platform", agents=[
         spec("assistant", workload=WorkloadProfile(longest_task=cdk.Duration.minutes(5)))])

@@ -20,6 +20,7 @@ from constructs_lib.planning.agent_plan import CapacityPlan, InvocationMode
 from constructs_lib.planning.findings import Finding, Severity
 from constructs_lib.planning.profile import WorkloadProfile
 from constructs_lib.planning.serving import (
+    BASE64_GROWTH,
     PROXY_ANSWER_MARGIN_SECONDS,
     Throttle,
     buffered_limit,
@@ -27,11 +28,15 @@ from constructs_lib.planning.serving import (
     default_staged_object_bytes,
     job_record_findings,
     read_timeout_seconds,
+    response_limit,
     rest_fit,
+    rest_inline_limit,
     rest_needs_streaming,
+    rest_staging_required,
     staging_findings,
     stream_limit,
     websocket_fit,
+    websocket_inline_limit,
 )
 
 REGION = "us-east-1"
@@ -229,8 +234,8 @@ def test_the_plans_own_throttle_draws_no_warning() -> None:
 
 
 @pytest.mark.parametrize(("staging", "expected"), [(False, Severity.ERROR), (True, Severity.INFO)])
-def test_rest_payloads_above_api_gateway_need_staging(staging: bool, expected: Severity) -> None:
-    plan = derive(max_payload=Bytes(q(QuotaName.API_GATEWAY_PAYLOAD) + 1))
+def test_rest_payloads_above_the_smallest_limit_on_the_path_need_staging(staging: bool, expected: Severity) -> None:
+    plan = derive(max_payload=Bytes(rest_inline_limit(NEW, REGION).bytes + 1))
     fit = rest_fit(plan, NEW, REGION, throttle=plan_throttle(plan), staging=staging)
     (finding,) = fit.findings
     assert finding.severity is expected
@@ -238,8 +243,47 @@ def test_rest_payloads_above_api_gateway_need_staging(staging: bool, expected: S
 
 
 def test_rest_payloads_that_fit_inline_need_no_staging() -> None:
-    plan = derive(max_payload=Bytes(q(QuotaName.API_GATEWAY_PAYLOAD)))
+    plan = derive(max_payload=Bytes(rest_inline_limit(NEW, REGION).bytes))
     assert codes(rest_fit(plan, NEW, REGION, throttle=plan_throttle(plan)).findings) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(payload=st.integers(min_value=1, max_value=100 * MIB))
+def test_the_inline_limit_of_a_rest_facade_is_the_smallest_limit_on_its_path(payload: int) -> None:
+    # GIVEN any payload size
+    plan = derive(max_payload=Bytes(payload))
+    limit = rest_inline_limit(NEW, REGION)
+    # THEN the limit is neither above API Gateway's payload size nor above what Lambda takes base64-encoded
+    assert limit.bytes <= q(QuotaName.API_GATEWAY_PAYLOAD)
+    assert limit.bytes <= q(QuotaName.LAMBDA_SYNC_REQUEST_PAYLOAD) / BASE64_GROWTH
+    # AND staging is required exactly above it, and the proxy refuses exactly what is above it
+    assert rest_staging_required(plan, NEW, REGION) is (payload > limit.bytes)
+    fit = rest_fit(plan, NEW, REGION, throttle=plan_throttle(plan))
+    assert fit.max_request_bytes == int(limit.bytes)
+    assert ("PayloadStagingRequired" in codes(fit.findings)) is (payload > limit.bytes)
+
+
+@settings(max_examples=60, deadline=None)
+@given(answer=st.integers(min_value=1, max_value=100 * MIB), staging=st.booleans(), streaming=st.booleans())
+def test_buffered_answers_above_lambdas_response_payload_warn_without_staging(
+    answer: int, staging: bool, streaming: bool
+) -> None:
+    plan = derive(max_response=Bytes(answer))
+    fit = rest_fit(plan, NEW, REGION, throttle=plan_throttle(plan), staging=staging, streaming=streaming)
+    above = answer > response_limit(NEW, REGION).bytes
+    expected = [] if streaming or not above else ["AnswerStagingInUse" if staging else "AnswerExceedsLambdaResponse"]
+    assert [c for c in codes(fit.findings) if c.startswith("Answer")] == expected
+    assert fit.max_response_bytes == q(QuotaName.LAMBDA_SYNC_RESPONSE_PAYLOAD)
+
+
+def test_streams_keep_alive_within_api_gateways_idle_timeout() -> None:
+    plan = derive()
+    streamed = rest_fit(plan, NEW, REGION, throttle=plan_throttle(plan), streaming=True)
+    buffered = rest_fit(plan, NEW, REGION, throttle=plan_throttle(plan), streaming=False)
+    assert streamed.stream_keepalive_seconds is not None
+    assert 0 < streamed.stream_keepalive_seconds < q(QuotaName.API_GATEWAY_STREAM_IDLE_TIMEOUT_REGIONAL)
+    assert buffered.stream_keepalive_seconds is None
+    assert streamed.answer_margin_seconds < streamed.proxy_timeout_seconds
 
 
 @settings(max_examples=60, deadline=None)
@@ -253,6 +297,16 @@ def test_websocket_payloads_above_a_message_need_staging(payload: int, staging: 
 
 
 # -- WebSocket -----------------------------------------------------------------------------------------
+
+
+def test_the_route_proxy_fits_the_websocket_integration_timeout_and_hands_off_messages_that_fit() -> None:
+    plan = derive()
+    fit = websocket_fit(plan, NEW, REGION, throttle=plan_throttle(plan))
+    assert fit.proxy_timeout_seconds <= q(QuotaName.API_GATEWAY_WEBSOCKET_INTEGRATION_TIMEOUT)
+    limit = websocket_inline_limit(NEW, REGION)
+    assert fit.max_message_bytes == int(limit.bytes) <= q(QuotaName.API_GATEWAY_WEBSOCKET_MESSAGE_SIZE)
+    assert limit.bytes <= q(QuotaName.LAMBDA_ASYNC_PAYLOAD) / BASE64_GROWTH
+    assert fit.answer_margin_seconds < fit.relay_timeout_seconds
 
 
 @settings(max_examples=60, deadline=None)
