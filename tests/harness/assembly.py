@@ -35,6 +35,8 @@ class FunctionSpec:
         memory_mb: the memory size.
         environment: ``Environment.Variables`` as synthesized (intrinsics unresolved).
         asset_dir: the staged code directory in the cloud assembly (``/var/task`` in Lambda).
+        layers: for each of ``Layers``, in order, the public SSM parameter its ARN is resolved from when the stack
+            deploys (the template's ``AWS::SSM::Parameter::Value<String>`` parameter default).
     """
 
     logical_id: str
@@ -44,6 +46,7 @@ class FunctionSpec:
     memory_mb: int
     environment: Mapping[str, Any]
     asset_dir: Path
+    layers: tuple[str, ...] = ()
 
     @property
     def exec_wrapper(self) -> str | None:
@@ -116,7 +119,17 @@ class SynthesizedStack:
             memory_mb=int(properties.get("MemorySize", DEFAULT_MEMORY_MB)),
             environment=dict(properties.get("Environment", {}).get("Variables", {})),
             asset_dir=self._asset_dir(logical_id, properties.get("Code", {})),
+            layers=tuple(self._layer_parameter(logical_id, layer) for layer in properties.get("Layers", [])),
         )
+
+    def _layer_parameter(self, logical_id: str, layer: Any) -> str:
+        """The SSM parameter a layer ARN resolves from (``Ref`` to an ``AWS::SSM::Parameter::Value<String>``)."""
+        parameters = self.template.get("Parameters", {})
+        if isinstance(layer, Mapping) and set(layer) == {"Ref"}:
+            parameter = parameters.get(layer["Ref"], {})
+            if str(parameter.get("Type", "")).startswith("AWS::SSM::Parameter::Value") and "Default" in parameter:
+                return str(parameter["Default"])
+        raise HarnessError(f"{logical_id}: layer {layer!r} is not resolved from a public SSM parameter")
 
     def _asset_dir(self, logical_id: str, code: Mapping[str, Any]) -> Path:
         key = code.get("S3Key")

@@ -15,6 +15,8 @@ call to any other ARN or qualifier answers 404), and points boto3 in every sandb
 
 from __future__ import annotations
 
+import dataclasses
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,6 +28,7 @@ from tests.harness.bindings import Bindings
 from tests.harness.callers import Caller
 from tests.harness.lambda_env import AwsEnvironment
 from tests.harness.lambda_sandbox import LambdaSandbox
+from tests.harness.lambda_service import LambdaStandIn
 from tests.harness.moto_backend import MotoBackend
 from tests.harness.proxy_events import ApiContext
 from tests.harness.rest_front_door import RestFrontDoor
@@ -61,6 +64,10 @@ class Harness:
         self.management = ManagementStandIn(
             max_payload_bytes=int(self.catalog.value(QuotaName.API_GATEWAY_WEBSOCKET_MESSAGE_SIZE, region))
         ).start()
+        #: Lambda's Invoke (asynchronous) of the template's functions.
+        self.lambda_service = LambdaStandIn(
+            self._invoked, max_async_payload_bytes=int(self.catalog.value(QuotaName.LAMBDA_ASYNC_PAYLOAD, region))
+        ).start()
         #: The tables and buckets created in moto, ``{logical id: name}``.
         self.resources = moto.create_template_resources(stack.template, self.bindings)
         self._register_runtimes()
@@ -71,6 +78,8 @@ class Harness:
         )
         self._url_map: dict[str, str] = {}
         self._sandboxes: dict[_Key, LambdaSandbox] = {}
+        self._routes: dict[tuple[frozenset[tuple[str, str]], float | None], str] = {}
+        self._sandbox_lock = threading.RLock()  # the Lambda stand-in makes sandboxes from its own threads
         self._doors: list[RestFrontDoor] = []
 
     def _register_runtimes(self) -> None:
@@ -104,15 +113,43 @@ class Harness:
     def sandbox(
         self, function: Any, *, overrides: Mapping[str, str] | None = None, timeout_seconds: float | None = None,
     ) -> LambdaSandbox:
-        """The (warm, shared) sandbox of a function with these overrides; started on first use."""
+        """The (warm, shared) sandbox of a function with these overrides; started on first use.
+
+        Its responses are limited to the catalog's synchronous response payload (Lambda refuses larger ones), and the
+        functions it invokes run with the same overrides and timeout.
+        """
         logical_id = self._logical_id(function)
-        key: _Key = (logical_id, frozenset((overrides or {}).items()), timeout_seconds)
+        settings = (frozenset((overrides or {}).items()), timeout_seconds)
+        key: _Key = (logical_id, *settings)
+        with self._sandbox_lock:
+            return self._sandbox(key, logical_id, settings, overrides, timeout_seconds)
+
+    def _sandbox(
+        self, key: _Key, logical_id: str, settings: tuple[frozenset[tuple[str, str]], float | None],
+        overrides: Mapping[str, str] | None, timeout_seconds: float | None,
+    ) -> LambdaSandbox:
         if key not in self._sandboxes:
+            route = self._routes.setdefault(settings, f"r{len(self._routes)}")
+            aws = dataclasses.replace(self.aws, endpoints={**self.aws.endpoints,
+                                                            "lambda": self.lambda_service.route_url(route)})
             self._sandboxes[key] = LambdaSandbox(
-                self.stack.function(logical_id), variables=self.variables(logical_id, overrides), aws=self.aws,
+                self.stack.function(logical_id), variables=self.variables(logical_id, overrides), aws=aws,
                 function_name=self.bindings.ref(logical_id), timeout_seconds=timeout_seconds,
+                max_response_bytes=int(self.catalog.value(QuotaName.LAMBDA_SYNC_RESPONSE_PAYLOAD, self.stack.region)),
             )
         return self._sandboxes[key]
+
+    def _invoked(self, route: str, function_name: str) -> LambdaSandbox | None:
+        """The sandbox a function invoked through ``route`` runs in: its invoker's overrides and timeout."""
+        settings = next((s for s, r in self._routes.items() if r == route), None)
+        if settings is None:
+            return None
+        for logical_id in self.stack.resources("AWS::Lambda::Function"):
+            names = (self.bindings.ref(logical_id), self.bindings.attribute(logical_id, "Arn"))
+            if function_name in names:
+                overrides, timeout = settings
+                return self.sandbox(logical_id, overrides=dict(overrides), timeout_seconds=timeout)
+        return None
 
     # -- front doors ------------------------------------------------------------------------------------
 
@@ -121,7 +158,11 @@ class Harness:
         overrides: Mapping[str, str] | None = None, timeout_seconds: float | None = None,
         stream_idle_timeout: float | None = None, validate_bodies: bool = True,
     ) -> RestFrontDoor:
-        """A started front door for a REST API (the ``RestApi`` construct or its logical id)."""
+        """A started front door for a REST API (the ``RestApi`` construct or its logical id).
+
+        ``stream_idle_timeout`` defaults to the catalog's idle timeout for streamed responses of Regional endpoints
+        (the REST facade's endpoint type).
+        """
         api_id = self._logical_id(api)
         template, region = self.stack.template, self.stack.region
         routes = rest_routes(template, api_id, default_timeout_ms=int(
@@ -131,7 +172,9 @@ class Harness:
         door = RestFrontDoor(
             routes, functions, api=self._api_context(api_id), default_caller=default_caller,
             max_body_bytes=int(self.catalog.value(QuotaName.API_GATEWAY_PAYLOAD, region)),
-            validate_bodies=validate_bodies, stream_idle_timeout=stream_idle_timeout,
+            validate_bodies=validate_bodies,
+            stream_idle_timeout=stream_idle_timeout if stream_idle_timeout is not None else self.catalog.value(
+                QuotaName.API_GATEWAY_STREAM_IDLE_TIMEOUT_REGIONAL, region),
         ).start()
         for name, caller in (callers or {}).items():
             door.add_caller(name, caller)
@@ -151,7 +194,7 @@ class Harness:
         routes = websocket_routes(self.stack.template, api_id)
         functions = {r.function_id: self.sandbox(r.function_id, overrides=overrides, timeout_seconds=timeout_seconds)
                      for r in routes.values()}
-        timeout = self.catalog.value(QuotaName.API_GATEWAY_INTEGRATION_TIMEOUT, self.stack.region)
+        timeout = self.catalog.value(QuotaName.API_GATEWAY_WEBSOCKET_INTEGRATION_TIMEOUT, self.stack.region)
         return WebSocketDriver(routes, functions, management=self.management, api=context,
                                integration_timeout=timeout)
 
@@ -168,12 +211,14 @@ class Harness:
         """Forget what the stand-ins and front doors recorded (between tests); sandboxes stay warm."""
         self.agentcore.reset()
         self.management.reset()
+        self.lambda_service.reset()
         for door in self._doors:
             door.reset()
 
     def problems(self) -> list[str]:
         """What went wrong in the harness itself: stand-in faults, runtime API violations, unexpected calls."""
-        servers = [self.agentcore, self.management, *self._doors, *(s.peer for s in self._sandboxes.values())]
+        servers = [self.agentcore, self.management, self.lambda_service, *self._doors,
+                   *(s.peer for s in self._sandboxes.values())]
         found = [f"{server.name}: {fault}" for server in servers for fault in server.faults]
         found += [f"{s.spec.logical_id}: {p}" for s in self._sandboxes.values() for p in s.peer.problems]
         found += [f"unexpected call to {c.service}: {c.method} {c.path}" for c in self.tripwire.calls]
@@ -183,5 +228,5 @@ class Harness:
         """Stop every sandbox, front door and stand-in this harness started."""
         for sandbox in self._sandboxes.values():
             sandbox.stop()
-        for server in (*self._doors, self.agentcore, self.management):
+        for server in (*self._doors, self.agentcore, self.management, self.lambda_service):
             server.stop()

@@ -56,9 +56,12 @@ class Response:
 
 def call(
     url: str, *, method: str = "POST", json: Any = None, body: bytes | None = None, caller: str | None = None,
-    headers: Mapping[str, str] | None = None, timeout: float = DEFAULT_TIMEOUT,
+    headers: Mapping[str, str] | None = None, timeout: float = DEFAULT_TIMEOUT, hang_up_after: int | None = None,
 ) -> Response:
-    """Send one request to a loopback URL and read the whole answer, piece by piece."""
+    """Send one request to a loopback URL and read the whole answer, piece by piece.
+
+    ``hang_up_after``: the client goes away (closes the connection) after reading that many pieces of the body.
+    """
     parts = urlsplit(url)
     if parts.hostname != "127.0.0.1":
         raise ValueError(f"the test client only calls 127.0.0.1, not {url}")
@@ -85,6 +88,9 @@ def call(
                 response.complete = response.complete and not answer.length  # bytes still owed: cut
                 break
             response.pieces.append((time.monotonic(), piece))
+            if hang_up_after is not None and len(response.pieces) >= hang_up_after:
+                response.complete = False
+                break
         return response
     finally:
         connection.close()

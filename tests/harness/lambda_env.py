@@ -9,10 +9,8 @@ environment in which any URL points anywhere but 127.0.0.1 (a callback URL left 
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sysconfig
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -66,33 +64,15 @@ class AwsEnvironment:
         return variables
 
 
-def python_path(spec: FunctionSpec) -> list[str]:
-    """The function's import path: its asset first (``/var/task``), then the libraries of this interpreter.
+def lambda_variables(
+    spec: FunctionSpec, *, function_name: str, runtime_api: str, import_path: Sequence[Path]
+) -> dict[str, str]:
+    """The variables Lambda itself sets for a Python function (see "Defined runtime environment variables").
 
-    The interpreter runs with ``-S`` (no ``site``), so ``.pth`` files, such as the editable install of this
-    repository, are not processed: the repository's package cannot shadow the asset's modules.
+    ``import_path`` is the function's asset, its layers' ``python`` directories and the runtime's libraries
+    (:mod:`tests.harness.layers`). The interpreter runs with ``-S`` (no ``site``), so ``.pth`` files, such as the
+    editable install of this repository, are not processed: the repository's package cannot shadow the asset's modules.
     """
-    paths = [str(spec.asset_dir)]
-    for key in ("purelib", "platlib"):
-        path = sysconfig.get_paths()[key]
-        if path not in paths:
-            paths.append(path)
-    for path in paths[1:]:
-        if (Path(path) / "constructs_lib").exists():
-            raise HarnessError(f"{path} holds constructs_lib: the sandbox could import the repository package")
-    return paths
-
-
-def _runtime_dir() -> str:
-    """Where the runtime interface client lives (``/var/runtime`` in Lambda)."""
-    spec = importlib.util.find_spec("awslambdaric")
-    if spec is None or not spec.submodule_search_locations:
-        raise HarnessError("awslambdaric, the Lambda runtime interface client, is not installed")
-    return str(Path(spec.submodule_search_locations[0]).parent)
-
-
-def lambda_variables(spec: FunctionSpec, *, function_name: str, runtime_api: str) -> dict[str, str]:
-    """The variables Lambda itself sets for a Python function (see "Defined runtime environment variables")."""
     return {
         "_HANDLER": spec.handler,
         "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
@@ -106,10 +86,10 @@ def lambda_variables(spec: FunctionSpec, *, function_name: str, runtime_api: str
         "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
         "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
         "LAMBDA_TASK_ROOT": str(spec.asset_dir),
-        "LAMBDA_RUNTIME_DIR": _runtime_dir(),
+        "LAMBDA_RUNTIME_DIR": str(import_path[-1]),
         "LANG": "en_US.UTF-8",
         "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "PYTHONPATH": ":".join(python_path(spec)),
+        "PYTHONPATH": ":".join(str(path) for path in import_path),
         "PYTHONDONTWRITEBYTECODE": "1",  # the asset directory stays as synthesized
         "TZ": ":UTC",
     }

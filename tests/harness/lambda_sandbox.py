@@ -32,6 +32,7 @@ from typing import Any
 from tests.harness._servers import HarnessError
 from tests.harness.assembly import FunctionSpec
 from tests.harness.lambda_env import AwsEnvironment, check_loopback, lambda_variables
+from tests.harness.layers import layer_directories, runtime_directory
 from tests.harness.runtime_api import Invocation, RuntimeApiPeer
 
 #: Lambda's interpreter in its Python runtimes (what an exec wrapper execs).
@@ -104,19 +105,23 @@ class LambdaSandbox:
         check_loopback({**variables, **aws.variables()})  # refused before anything is started
         self._workdir = Path(tempfile.mkdtemp(prefix=f"sandbox-{spec.logical_id}-"))
         self.command = runtime_command(spec)
-        if spec.exec_wrapper:
-            try:
+        try:
+            #: The function's import path: its asset, its layers, the runtime's libraries (as in Lambda).
+            self.import_path = [spec.asset_dir, *layer_directories(spec.layers, self._workdir),
+                                runtime_directory(self._workdir)]
+            if spec.exec_wrapper:
                 self.command = ["/bin/sh", str(adapt_wrapper(spec, self._workdir)), *self.command]
-            except HarnessError:
-                shutil.rmtree(self._workdir, ignore_errors=True)
-                raise
+        except HarnessError:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            raise
         self.peer = RuntimeApiPeer(
             function_arn=f"arn:aws:lambda:{aws.region}:{aws.account}:function:{function_name}",
             max_response_bytes=max_response_bytes,
         ).start()
         self.environment = {
             **variables, **aws.variables(),
-            **lambda_variables(spec, function_name=function_name, runtime_api=self.peer.address),
+            **lambda_variables(spec, function_name=function_name, runtime_api=self.peer.address,
+                               import_path=self.import_path),
         }
         self._log_path = self._workdir / "output.log"
         self._process: subprocess.Popen[bytes] | None = None

@@ -19,7 +19,8 @@ It does what API Gateway does for a Lambda proxy method, and no more:
    function's prelude (JSON metadata, 8 null bytes) sets status and headers, and every later chunk is
    forwarded with chunked transfer coding the moment it arrives. A stream that fails after it started
    (error trailers, a killed function, an idle gap longer than ``stream_idle_timeout``) is cut: the HTTP
-   connection closes without the last chunk, so the client reads a truncated body.
+   connection closes without the last chunk, so the client reads a truncated body. A client that goes away
+   mid-stream abandons the invocation (:meth:`tests.harness.runtime_api.Invocation.abandon`).
 
 Every exchange is recorded (:class:`Exchange`) with its event and timings.
 """
@@ -186,6 +187,8 @@ class _FrontDoorHandler(QuietHandler):
         except (BrokenPipeError, ConnectionResetError):
             exchange.client_gone = True
             self.close_connection = True
+            if route.streaming:
+                exchange.invocation.abandon()  # the function's response stream is closed under it
         exchange.finished_at = time.monotonic()
 
     def _admit(

@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import base64
 import collections
+import contextlib
 import json
 import queue
+import socket
+import struct
 import threading
 import time
 import uuid
@@ -52,7 +55,8 @@ class Invocation:
         timeout_seconds: the function timeout the deadline is computed from.
         outcome: ``None`` while running, then ``response`` (buffered answer), ``streamed``, ``error`` (the
             function reported one), ``timeout`` (killed at the deadline), ``crashed`` (the runtime exited),
-            ``truncated`` (a stream that ended without its last chunk) or ``too-large``.
+            ``truncated`` (a stream that ended without its last chunk), ``abandoned`` (a stream whose client went
+            away: Lambda closed it, see :meth:`abandon`) or ``too-large``.
         response: the buffered answer's bytes.
         chunks: the streamed answer, piece by piece.
         headers: the headers of the runtime's answer (lower-case names).
@@ -79,6 +83,8 @@ class Invocation:
         self._live: queue.Queue[StreamPiece | None] = queue.Queue()
         self._done = threading.Event()
         self._lock = threading.Lock()
+        self._stream_socket: socket.socket | None = None
+        self._abandoned = threading.Event()
 
     # -- reading -----------------------------------------------------------------------------------------
 
@@ -123,6 +129,25 @@ class Invocation:
             return self._live.get(timeout=timeout)
         except queue.Empty:
             raise TimeoutError(f"no bytes from invocation {self.request_id} for {timeout:g} s") from None
+
+    @property
+    def abandoned(self) -> bool:
+        """Whether the front door gave up on the answer (its client went away)."""
+        return self._abandoned.is_set()
+
+    def abandon(self) -> None:
+        """The client of a streamed answer went away: close the response stream under the function.
+
+        Lambda does not document what a streaming function sees then; the harness models the response stream being
+        closed, so the function's next write fails (the connection is reset) and it can stop its work.
+        """
+        with self._lock:
+            self._abandoned.set()
+            connection = self._stream_socket
+        if connection is not None:
+            with contextlib.suppress(OSError):
+                connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                connection.shutdown(socket.SHUT_RDWR)
 
     # -- writing (the peer and the sandbox) -----------------------------------------------------------------
 
@@ -301,7 +326,17 @@ class _RuntimeApiHandler(QuietHandler):
             self.send_json(400, {"errorType": "InvalidRequest"})
             return False
         declared = {n.strip().lower() for n in headers.get("trailer", "").split(",") if n.strip()}
-        complete = self._read_chunks(invocation)
+        with invocation._lock:
+            invocation._stream_socket = self.connection
+            abandoned = invocation.abandoned
+        try:
+            complete = not abandoned and self._read_chunks(invocation)
+        except (OSError, ValueError):
+            complete = False
+        if invocation.abandoned:
+            invocation.finish("abandoned")
+            self.close_connection = True
+            return False
         undeclared = set(invocation.trailers) - declared
         if undeclared:
             self.server.problems.append(f"trailers not declared in Trailer: {sorted(undeclared)}")

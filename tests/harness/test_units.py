@@ -151,3 +151,42 @@ def test_every_public_definition_of_the_harness_has_a_docstring() -> None:
     missing = [entry for path in sorted(harness.rglob("*.py")) if not path.name.startswith("test_")
                for entry in undocumented(path)]
     assert missing == []
+
+
+def test_a_function_can_import_its_layers_and_the_runtimes_libraries_only(tmp_path: Path) -> None:
+    # GIVEN the import path of a function on the Powertools layer
+    from constructs_lib._cdk.functions import powertools_layer_parameter
+    from tests.harness.layers import layer_directories, runtime_directory
+
+    (layer,) = layer_directories([powertools_layer_parameter()], tmp_path)
+    runtime = runtime_directory(tmp_path)
+    # THEN the layer holds Powertools and its tracer's libraries, the runtime the interface client and the AWS SDK
+    assert {"aws_lambda_powertools", "aws_xray_sdk"} <= {p.name for p in layer.iterdir()}
+    assert {"awslambdaric", "boto3", "botocore"} <= {p.name for p in runtime.iterdir()}
+    # AND nothing of the test environment is within reach (moto, pytest, the repository's package)
+    assert not {"moto", "pytest", "constructs_lib", "aws_lambda_powertools"} & {p.name for p in runtime.iterdir()}
+
+
+@pytest.mark.parametrize(("parameter", "problem"), [
+    ("/aws/service/powertools/python/arm64/python3.14/3.0.0", "is aws-lambda-powertools 3.0.0"),
+    ("/some/other/layer", "is not one the sandbox can provide"),
+])
+def test_a_layer_the_sandbox_cannot_load_as_lambda_would_is_refused(tmp_path: Path, parameter: str,
+                                                                    problem: str) -> None:
+    from tests.harness.layers import layer_directories
+
+    with pytest.raises(HarnessError, match=problem):
+        layer_directories([parameter], tmp_path)
+
+
+def test_the_handlers_powertools_is_the_version_the_tests_run() -> None:
+    # GIVEN the Powertools release the library's layer names, and the one installed for the tests
+    import importlib.metadata
+
+    from constructs_lib._cdk.functions import POWERTOOLS_VERSION
+    from tests.conftest import ROOT
+
+    pins = (ROOT / "constraints.txt").read_text().splitlines()
+    # THEN they are one version, pinned
+    assert importlib.metadata.version("aws-lambda-powertools") == POWERTOOLS_VERSION
+    assert f"aws_lambda_powertools=={POWERTOOLS_VERSION}" in pins

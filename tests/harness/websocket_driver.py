@@ -3,10 +3,12 @@
 :meth:`WebSocketDriver.connect` sends ``$connect`` (the caller's identity, query string, headers) to the
 route's function; a 2xx answer opens the connection in the management stand-in, anything else refuses it.
 :meth:`WebSocketClient.send` delivers a message to ``$default`` and waits for the function, as API Gateway's
-synchronous integration does, within the integration timeout; the frames the function posts to the connection
-are read from the :class:`ManagementStandIn` with their arrival times. :meth:`WebSocketClient.close` is a client closing
-(``$disconnect`` with status 1000); :meth:`WebSocketClient.vanish` a client that disappears (frames to it
-answer ``GoneException``; API Gateway sends ``$disconnect`` later, here when ``close`` is called).
+synchronous integration does, within the WebSocket integration timeout; the frames the functions post to the
+connection (the route's, and any function it invokes asynchronously) are read from the :class:`ManagementStandIn`
+with their arrival times (:meth:`WebSocketClient.wait_for_answer` waits for an ``end`` or ``error`` frame).
+:meth:`WebSocketClient.close` is a client closing (``$disconnect`` with status 1000); :meth:`WebSocketClient.vanish`
+a client that disappears (frames to it answer ``GoneException``; API Gateway sends ``$disconnect`` later, here when
+``close`` is called).
 
 The connection's caller context is included in every event of the connection.
 """
@@ -96,6 +98,14 @@ class WebSocketDriver:
         return client
 
 
+def _frame_type(frame: Frame) -> str | None:
+    try:
+        document = frame.json()
+    except ValueError:
+        return None
+    return document.get("type") if isinstance(document, dict) else None
+
+
 class WebSocketClient:
     """One open connection."""
 
@@ -120,6 +130,28 @@ class WebSocketClient:
     def wait_for_frames(self, count: int, timeout: float = 5.0) -> list[Frame]:
         """Wait for ``count`` frames on this connection."""
         return self.driver.management.wait_for_frames(self.connection_id, count, timeout)
+
+    def wait_for_answer(self, timeout: float = 10.0) -> list[Frame]:
+        """Wait for a frame that ends an answer (``type`` ``end`` or ``error``); the connection's frames until then.
+
+        Raises:
+            TimeoutError: no such frame within ``timeout`` seconds.
+        """
+        deadline = time.monotonic() + timeout
+        seen = 0
+        while True:
+            frames = self.frames()
+            for index in range(seen, len(frames)):
+                if _frame_type(frames[index]) in ("end", "error"):
+                    return frames[: index + 1]
+            seen = len(frames)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"no end or error frame on {self.connection_id}: {frames}")
+            try:
+                self.wait_for_frames(seen + 1, min(left, 1.0))
+            except TimeoutError:
+                continue
 
     def vanish(self) -> None:
         """The client disappears without closing: frames to it answer ``GoneException``."""
