@@ -8,7 +8,7 @@ that creates it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from constructs_lib._cdk import nag
@@ -31,6 +32,34 @@ CONTRACT_MODULE = "contract.py"
 DEFAULT_PYTHON_RUNTIME = lambda_.Runtime.PYTHON_3_14
 #: Log retention of the library's functions unless the user chooses another.
 DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+#: The Powertools for AWS Lambda (Python) release the handlers use: the version of its official layer, and the version
+#: the tests run the handlers with (pinned in constraints.txt; the test harness refuses a layer of another version).
+POWERTOOLS_VERSION = "3.37.0"
+
+
+def powertools_layer_parameter(runtime: lambda_.Runtime = DEFAULT_PYTHON_RUNTIME) -> str:
+    """The public SSM parameter naming the official Powertools layer for ``runtime`` on ARM64, at
+    :data:`POWERTOOLS_VERSION` (``/aws/service/powertools/python/<arch>/<python version>/<version>``).
+
+    See: https://docs.aws.amazon.com/powertools/python/latest/getting-started/lambda-layers/
+    """
+    return f"/aws/service/powertools/python/arm64/{runtime.name}/{POWERTOOLS_VERSION}"
+
+
+def powertools_layer(scope: Construct, runtime: lambda_.Runtime = DEFAULT_PYTHON_RUNTIME) -> lambda_.ILayerVersion:
+    """The official Powertools layer, its ARN resolved per region from the public SSM parameter when the stack deploys
+    (a CloudFormation parameter of type ``AWS::SSM::Parameter::Value<String>``, one per stack and parameter).
+
+    Powertools publishes the layer and the parameter in every commercial region; the layer holds Powertools and the
+    dependencies of its tracer, validation and parser utilities.
+    """
+    stack = cdk.Stack.of(scope)
+    construct_id = f"PowertoolsLayer{runtime.name.replace('.', '')}"
+    existing = stack.node.try_find_child(construct_id)
+    if existing is not None:
+        return existing  # type: ignore[return-value]  # created below, by this function
+    arn = ssm.StringParameter.value_for_string_parameter(stack, powertools_layer_parameter(runtime))
+    return lambda_.LayerVersion.from_layer_version_arn(stack, construct_id, arn)
 
 
 def handler_code(*files: str) -> lambda_.Code:
@@ -73,6 +102,7 @@ def secure_function(
     log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION,
     dead_letter_queue: bool = True,
     description: str | None = None,
+    layers: Sequence[lambda_.ILayerVersion] | None = None,
 ) -> SecureFunction:
     """Create ``Role``, ``LogGroup``, optionally ``DeadLetterQueue``, and ``Function`` under ``scope``.
 
@@ -89,6 +119,7 @@ def secure_function(
         log_retention: retention of the function's log group.
         dead_letter_queue: create an SQS dead-letter queue for asynchronous invocations.
         description: the function description.
+        layers: layers of the function (:func:`powertools_layer` for handlers on Powertools). Default: none.
     """
     # Own role without AWSLambdaBasicExecutionRole: log writes are granted on this function's group only.
     role = iam.Role(
@@ -132,6 +163,7 @@ def secure_function(
         tracing=lambda_.Tracing.ACTIVE,
         dead_letter_queue=queue,
         description=description,
+        layers=list(layers) if layers else None,
     )
     log_group.grant_write(role)
     nag.acknowledge(

@@ -8,7 +8,10 @@ environment, and every handler asset packages it beside the handler (it is impor
 - **The session-id rule**: the header, pattern and lengths of runtime session ids reach the handlers through the
   environment (the constructs set them from ``constructs_lib.limits.service``); :class:`SessionIdRule` reads them.
 - **The error map**: what a client sees for each AgentCore error (status, public code, message, ``Retry-After``),
-  the same on every front door (REST responses and WebSocket error frames).
+  the same on every front door (REST responses and WebSocket error frames), and the errors the proxies answer
+  themselves, also the same on both front doors: no caller (401), a session or staged object of another caller
+  (403), a body above what the front door takes inline (413), an answer above what Lambda returns (502), malformed
+  input (400, see ``inputs.py``).
 """
 
 from __future__ import annotations
@@ -37,6 +40,21 @@ ENV_SESSION_ID_PATTERN = "SESSION_ID_PATTERN"
 ENV_SESSION_ID_MIN_LENGTH = "SESSION_ID_MIN_LENGTH"
 #: The longest runtime session id.
 ENV_SESSION_ID_MAX_LENGTH = "SESSION_ID_MAX_LENGTH"
+#: ``true`` when the proxy sends the caller as ``runtimeUserId`` (the facade then grants InvokeAgentRuntimeForUser).
+ENV_SEND_RUNTIME_USER_ID = "SEND_RUNTIME_USER_ID"
+#: The longest ``runtimeUserId`` AgentCore accepts (longer caller identities are sent as their SHA-256).
+ENV_RUNTIME_USER_ID_MAX_LENGTH = "RUNTIME_USER_ID_MAX_LENGTH"
+#: The largest request body, in bytes, the proxy takes inline (the smallest limit on the facade's path).
+ENV_MAX_REQUEST_BYTES = "MAX_REQUEST_BYTES"
+#: Seconds before the function's deadline at which a proxy ends an answer it is still relaying, with an error.
+ENV_ANSWER_MARGIN_SECONDS = "ANSWER_MARGIN_SECONDS"
+
+# -- environment: the REST proxy --------------------------------------------------------------------------------------
+
+#: The largest proxy response, in bytes, Lambda returns (its synchronous response payload).
+ENV_MAX_RESPONSE_BYTES = "MAX_RESPONSE_BYTES"
+#: Seconds of silence after which the streaming proxy sends a keep-alive (below API Gateway's stream idle timeout).
+ENV_STREAM_KEEPALIVE_SECONDS = "STREAM_KEEPALIVE_SECONDS"
 
 # -- environment: the REST proxy's job API (AgentJobs) ----------------------------------------------------------------
 
@@ -44,6 +62,8 @@ ENV_SESSION_ID_MAX_LENGTH = "SESSION_ID_MAX_LENGTH"
 ENV_JOBS_TABLE_NAME = "JOBS_TABLE_NAME"
 #: How long a job record lives, in seconds (its ``expiresAt``).
 ENV_JOB_TIME_TO_LIVE_SECONDS = "JOB_TIME_TO_LIVE_SECONDS"
+#: How long, in seconds, ``POST /jobs`` remembers an ``Idempotency-Key`` (records in the job table).
+ENV_IDEMPOTENCY_TTL_SECONDS = "IDEMPOTENCY_TTL_SECONDS"
 
 # -- environment: the WebSocket proxy ---------------------------------------------------------------------------------
 
@@ -57,6 +77,8 @@ ENV_FRAME_BYTES = "FRAME_BYTES"
 ENV_MAX_FRAMES_PER_SECOND = "MAX_FRAMES_PER_SECOND"
 #: How long a connection record lives if ``$disconnect`` never arrives, in seconds.
 ENV_CONNECTION_TTL_SECONDS = "CONNECTION_TTL_SECONDS"
+#: ARN of the relay function the ``$default`` route hands each message to (an asynchronous invocation).
+ENV_RELAY_FUNCTION_ARN = "RELAY_FUNCTION_ARN"
 
 # -- environment: payload staging (the proxies, and the agent itself) -------------------------------------------------
 
@@ -97,6 +119,9 @@ ENV_AGENTCORE_MAX_ATTEMPTS = "AGENTCORE_MAX_ATTEMPTS"
 
 #: Seconds a proxy's AgentCore client waits for a connection (a choice of the library, not a quota).
 CONNECT_TIMEOUT_SECONDS = 5
+#: The deepest nesting of a client's JSON the proxies accept (a choice of the library: prompts are shallow, and a
+#: deeper document would exhaust the interpreter's recursion when parsed or serialized).
+MAX_JSON_DEPTH = 64
 
 
 class ConfigurationError(RuntimeError):
@@ -123,6 +148,14 @@ def require_number(environ: Mapping[str, str], name: str) -> float:
     if not number > 0:
         raise ConfigurationError(f"{name} must be positive, got {text!r}")
     return number
+
+
+def require_flag(environ: Mapping[str, str], name: str) -> bool:
+    """``require`` for ``true`` or ``false``."""
+    text = require(environ, name)
+    if text not in ("true", "false"):
+        raise ConfigurationError(f"{name} must be 'true' or 'false', got {text!r}")
+    return text == "true"
 
 
 def agentcore_client_settings(environ: Mapping[str, str]) -> dict[str, Any]:
@@ -239,6 +272,44 @@ CUT_OFF = PublicError(502, "AgentError", "the agent's answer was cut off; retry"
 #: Anything else: details only in the log.
 INTERNAL = PublicError(500, "InternalError", "internal error")
 
+# -- what the proxies answer themselves, the same on every front door --------------------------------------------------
+
+#: No identifiable caller: sessions, jobs and staged objects belong to callers, so there is nothing to serve.
+UNAUTHENTICATED = PublicError(401, "Unauthenticated", "the request carries no caller identity")
+#: A WebSocket message named a session other than its connection's.
+SESSION_MISMATCH = PublicError(
+    403, "SessionMismatch", "a message may use only its connection's session; connect again for another session"
+)
+#: A body above what the front door takes inline.
+PAYLOAD_TOO_LARGE = PublicError(
+    413, "PayloadTooLarge", "the request is larger than this API takes inline; upload it and send its payloadKey"
+)
+#: A buffered answer above Lambda's response payload, and no staging bucket to hand it out from.
+ANSWER_TOO_LARGE = PublicError(502, "AnswerTooLarge", "the agent's answer is larger than this API can return")
+#: A ``payloadKey`` that is not one of the caller's own staged objects.
+PAYLOAD_KEY_NOT_ALLOWED = PublicError(
+    403, "PayloadKeyNotAllowed", "payloadKey must name an object this API staged for you"
+)
+#: Another request with the same ``Idempotency-Key`` is still running.
+REQUEST_IN_PROGRESS = PublicError(
+    409, "RequestInProgress", "a request with this Idempotency-Key is in progress; retry", True, 1
+)
+#: An ``Idempotency-Key`` used again with another body.
+IDEMPOTENCY_KEY_REUSED = PublicError(
+    422, "IdempotencyKeyReused", "this Idempotency-Key was used for a different request"
+)
+#: A job that has already ended cannot be cancelled.
+JOB_FINISHED = PublicError(409, "JobFinished", "the job has already ended")
+#: An unknown job, or a job of another caller (its existence is not disclosed).
+JOB_NOT_FOUND = PublicError(404, "JobNotFound", "no such job")
+#: An unknown route.
+NOT_FOUND = PublicError(404, "NotFound", "no such route")
+
+
+def invalid_request(message: str, code: str = "InvalidRequest") -> PublicError:
+    """A 400 for a malformed request, with a message meant for the client (what is wrong, never an internal)."""
+    return PublicError(400, code, message)
+
 #: AgentCore error codes (``Error.Code`` of InvokeAgentRuntime) and what a client sees for each, on every front door.
 AGENT_ERRORS: Mapping[str, PublicError] = {
     "ThrottlingException": THROTTLED,
@@ -280,7 +351,7 @@ def map_agent_error(exc: BaseException, *, answer_started: bool = False) -> Publ
         status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
         return THROTTLED if status == THROTTLED.status else AGENT_ERROR
     names = {cls.__name__ for cls in type(exc).__mro__}
-    if "BotoCoreError" in names and answer_started:
+    if "BotoCoreError" in names and answer_started and not names & {"ReadTimeoutError", "ConnectTimeoutError"}:
         return CUT_OFF
     for name, public in _TRANSPORT_ERRORS:
         if name in names:
@@ -300,13 +371,16 @@ __all__ = [
     "AGENT_ERRORS",
     "CONNECT_TIMEOUT_SECONDS",
     "INPUTS_PREFIX",
+    "MAX_JSON_DEPTH",
     "OUTPUTS_PREFIX",
     "ConfigurationError",
     "PublicError",
     "SessionIdRule",
     "agentcore_client_settings",
     "error_code_of",
+    "invalid_request",
     "map_agent_error",
     "require",
+    "require_flag",
     "require_number",
 ]

@@ -1,263 +1,387 @@
 """Lambda proxy between an API Gateway REST API and an AgentCore Runtime (``AgentApiFacade``).
 
-Routes (API Gateway Lambda proxy events):
+Routes (API Gateway Lambda proxy events, routed by Powertools' ``APIGatewayRestResolver``):
 
-- ``POST /invoke``: calls ``InvokeAgentRuntime`` and returns the agent's answer (buffered), or streams it
-  when the function runs under the streaming runtime loop (:func:`run_streaming_runtime`).
-- ``POST /jobs``: records a job in DynamoDB, starts the agent session with the job id in the payload and
-  returns ``202`` at once (see :mod:`constructs_lib.jobs` for the completion contract).
-- ``GET /jobs/{jobId}``: the job's status, and when done its result or a pre-signed URL to it.
-- ``POST /uploads``: a pre-signed, size-limited upload for a payload too large to pass inline.
+- ``POST /invoke``: ``InvokeAgentRuntime`` and the agent's whole answer (buffered); an answer above Lambda's response
+  payload is stored in the staging bucket and answered with a pre-signed URL (502 ``AnswerTooLarge`` without
+  staging). Under the streaming runtime loop (:mod:`stream_runtime`, :func:`stream`) the answer is relayed as it
+  arrives, with keep-alives while the agent is silent and an error trailer before the function's deadline.
+- ``POST /jobs``: records a job, starts it in the caller's runtime session and answers ``202`` at once; an
+  ``Idempotency-Key`` header makes a retry answer the first request's job instead of starting another (Powertools
+  idempotency, records in the job table). See :mod:`constructs_lib.serving.jobs` for the completion contract.
+- ``GET /jobs/{jobId}``: the caller's job: status, and when done its result or a pre-signed URL to it.
+- ``DELETE /jobs/{jobId}``: cancels the caller's running job and stops its runtime session.
+- ``POST /uploads``: a pre-signed, size-limited upload under the caller's own staging prefix.
 
-Session ids: a client may send ``sessionId`` in the body or the session header; otherwise one is generated. The
-id in use is returned in that header. The header and the rule come from the environment
-(:class:`contract.SessionIdRule`).
+Sessions belong to callers (:mod:`caller`): the caller is the full principal API Gateway authenticated, a request
+without one is refused (401), and the runtime session AgentCore sees is derived from the caller and the client's own
+session id (``sessionId`` in the body, or the session header; a new one when absent). The client only ever sees its own
+session id (in the session header of every answer). The caller is sent as ``runtimeUserId`` when the facade says so.
+A session is stopped (``StopRuntimeSession``) when a job fails or is cancelled and when a stream is abandoned (its
+client went away, or the proxy's deadline came first).
 
-Errors are mapped for clients with the contract's one error map (:func:`contract.map_agent_error`, the same on the
-WebSocket facade) and never carry stack traces, ARNs or service messages: throttling and the active-session quota
-become ``429`` with ``Retry-After``, validation ``400``, access ``403``, timeouts ``504``, a busy session ``409``,
-anything else ``502``/``500`` with a generic message.
+Malformed input (no body, invalid base64, not JSON, nested too deeply, larger than the API takes inline) is a 4xx JSON
+error (:mod:`inputs`); AgentCore's errors go through the contract's one error map (the WebSocket facade's too); no
+answer carries a stack trace, an ARN or a service message.
 
-Every setting comes from the environment :class:`AgentApiFacade` sets (names in :mod:`contract`); a missing one
-fails the invocation with a :class:`contract.ConfigurationError` in the log. The module imports boto3 only; clients
-are created lazily (tests inject stubbed ones with :func:`set_clients`). It is packaged with ``contract.py`` and
-``staging_urls.py`` and nothing else.
+Every setting comes from the environment :class:`AgentApiFacade` sets (names in :mod:`contract`); a missing one is a
+:class:`contract.ConfigurationError`, reported as the init error of the streaming runtime and in the log of a buffered
+invocation. Logging (structured), tracing of boto3 calls and idempotency are Powertools for AWS Lambda (Python), from
+the Powertools layer the facade attaches. Clients are created lazily (tests inject others with :func:`set_clients`).
 """
 
 from __future__ import annotations
 
 import base64
-import itertools
 import json
-import logging
 import os
 import re
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-import boto3
-from botocore.config import Config
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
 from botocore.exceptions import ClientError
 
 try:  # inside the package (tests, other modules)
-    from constructs_lib.handlers import contract, staging_urls
+    from constructs_lib.handlers import agent_calls, contract, inputs, staging_urls
+    from constructs_lib.handlers.caller import Caller, caller_of
+    from constructs_lib.handlers.clients import STANDARD_RETRIES, LazyClients
 except ImportError:  # pragma: no cover - in the Lambda package the handlers are top-level modules
+    import agent_calls  # type: ignore[no-redef]
     import contract  # type: ignore[no-redef]
+    import inputs  # type: ignore[no-redef]
     import staging_urls  # type: ignore[no-redef]
+    from caller import Caller, caller_of  # type: ignore[no-redef]
+    from clients import STANDARD_RETRIES, LazyClients  # type: ignore[no-redef]
 
-LOG = logging.getLogger()
-LOG.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "agent-api-proxy"))
+tracer = Tracer()
+app = APIGatewayRestResolver()
 
-#: Job ids the proxy generates (and accepts in ``GET /jobs/{jobId}``; whole string, ``fullmatch``).
+#: Job ids the proxy generates (and accepts in ``/jobs/{jobId}``; whole string, ``fullmatch``).
 JOB_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+#: ``Idempotency-Key`` values accepted: visible ASCII, as other APIs take them.
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
+#: The request header of an idempotent ``POST /jobs``.
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 #: Job states, as stored in the job table.
-JOB_PENDING, JOB_RUNNING, JOB_SUCCEEDED, JOB_FAILED = "PENDING", "RUNNING", "SUCCEEDED", "FAILED"
+JOB_PENDING, JOB_RUNNING, JOB_SUCCEEDED, JOB_FAILED, JOB_CANCELLED = (
+    "PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED")
 
 _TEXT_TYPES = ("text/", "application/json", "application/x-ndjson", "application/xml")
 _STREAM_DELIMITER = b"\x00" * 8
+_STREAM_ACCEPT = "text/event-stream, application/json"
+#: Error type in the trailers of a stream the proxy ended before its deadline.
+STREAM_TIMED_OUT = "Function.StreamTimedOut"
+#: Error type in the trailers of a stream the agent broke off.
+STREAM_INTERRUPTED = "Function.StreamInterrupted"
 
-_clients: dict[str, Any] = {}
+#: The proxy's boto3 clients (AgentCore's with the facade's settings: one attempt, a read timeout below the deadline).
+_clients = LazyClients(os.environ)
+#: What a route returns (Powertools' response, its body a string or bytes).
+Answer = Response[Any]
 
 
-# -- clients -------------------------------------------------------------------------------------------
+# -- configuration and clients ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the facade configured (read once from the environment)."""
+
+    runtime_arn: str
+    qualifier: str
+    rule: contract.SessionIdRule
+    send_user_id: bool
+    user_id_max_length: int
+    max_request_bytes: int
+    max_response_bytes: int
+    answer_margin_seconds: float
+    keepalive_seconds: float | None
+    jobs_table: str | None
+    job_ttl_seconds: int
+    idempotency_ttl_seconds: int
+    staging: staging_urls.StagingConfig | None
+
+    @classmethod
+    def from_environment(cls, env: Mapping[str, str]) -> Settings:
+        """Raises :class:`contract.ConfigurationError` naming the first missing or malformed variable."""
+        contract.agentcore_client_settings(env)
+        jobs = env.get(contract.ENV_JOBS_TABLE_NAME) or None
+        keepalive = env.get(contract.ENV_STREAM_KEEPALIVE_SECONDS)
+        return cls(
+            runtime_arn=contract.require(env, contract.ENV_AGENT_RUNTIME_ARN),
+            qualifier=contract.require(env, contract.ENV_AGENT_QUALIFIER),
+            rule=contract.SessionIdRule.from_environment(env),
+            send_user_id=contract.require_flag(env, contract.ENV_SEND_RUNTIME_USER_ID),
+            user_id_max_length=int(contract.require_number(env, contract.ENV_RUNTIME_USER_ID_MAX_LENGTH)),
+            max_request_bytes=int(contract.require_number(env, contract.ENV_MAX_REQUEST_BYTES)),
+            max_response_bytes=int(contract.require_number(env, contract.ENV_MAX_RESPONSE_BYTES)),
+            answer_margin_seconds=contract.require_number(env, contract.ENV_ANSWER_MARGIN_SECONDS),
+            keepalive_seconds=(
+                contract.require_number(env, contract.ENV_STREAM_KEEPALIVE_SECONDS) if keepalive is not None else None
+            ),
+            jobs_table=jobs,
+            job_ttl_seconds=int(contract.require_number(env, contract.ENV_JOB_TIME_TO_LIVE_SECONDS)) if jobs else 0,
+            idempotency_ttl_seconds=(
+                int(contract.require_number(env, contract.ENV_IDEMPOTENCY_TTL_SECONDS)) if jobs else 0
+            ),
+            staging=(
+                staging_urls.StagingConfig.from_environment(env) if env.get(contract.ENV_STAGING_BUCKET) else None
+            ),
+        )
+
+
+@cache
+def settings() -> Settings:
+    """The facade's settings (cached for the life of the execution environment)."""
+    return Settings.from_environment(os.environ)
+
+
+def check_configuration() -> None:
+    """Fail with a :class:`contract.ConfigurationError` when the facade's settings are missing (no fallbacks)."""
+    settings()
 
 
 def set_clients(**clients: Any) -> None:
-    """Inject boto3 clients (``agentcore``, ``dynamodb``, ``s3``), for tests; ``None`` resets one."""
+    """Inject boto3 clients by service name (``dynamodb``, ``s3``...), for tests; ``None`` resets one."""
     for name, client in clients.items():
-        if client is None:
-            _clients.pop(name, None)
-        else:
-            _clients[name] = client
+        _clients.set(name, client)
+    _endpoint.cache_clear()
 
 
 def _client(name: str) -> Any:
-    if name not in _clients:
-        if name == "agentcore":
-            # The facade sets one attempt and a read timeout below the integration timeout (see the contract); a
-            # throttled call becomes a 429 with Retry-After for the client to retry.
-            config = Config(**contract.agentcore_client_settings(os.environ))
-            _clients[name] = boto3.client("bedrock-agentcore", config=config)
-        elif name == "s3":
-            _clients[name] = staging_urls.s3_client()  # SigV4, regional endpoint: URLs that work everywhere
-        else:
-            _clients[name] = boto3.client(name, config=Config(retries={"mode": "standard"}))
     return _clients[name]
 
 
-# -- responses -----------------------------------------------------------------------------------------
+@cache
+def _endpoint() -> agent_calls.AgentEndpoint:
+    config = settings()
+    return agent_calls.AgentEndpoint(_client("bedrock-agentcore"), config.runtime_arn, config.qualifier,
+                                     send_user_id=config.send_user_id)
+
+
+# -- errors ----------------------------------------------------------------------------------------------------------
 
 
 class ClientFacingError(Exception):
     """An error with the status, code and message a client may see (nothing internal)."""
 
-    def __init__(self, status: int, code: str, message: str, retry_after: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.retry_after = retry_after
-
-    @classmethod
-    def of(cls, public: contract.PublicError) -> ClientFacingError:
-        """The error of the contract's error map, as raised by the routes."""
-        return cls(public.status, public.code, public.message, public.retry_after)
+    def __init__(self, public: contract.PublicError) -> None:
+        super().__init__(public.message)
+        self.public = public
 
 
-def _response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
-    return {
-        "statusCode": status,
-        "headers": {"Content-Type": "application/json", **(headers or {})},
-        "body": json.dumps(body),
-        "isBase64Encoded": False,
-    }
+def _error_body(public: contract.PublicError, request_id: str | None) -> dict[str, Any]:
+    return {"error": public.code, "message": public.message, "requestId": request_id}
 
 
-def _error_response(error: ClientFacingError, request_id: str | None) -> dict[str, Any]:
-    headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else {}
-    return _response(error.status, {"error": error.code, "message": error.message, "requestId": request_id}, headers)
+def _error_headers(public: contract.PublicError) -> dict[str, str]:
+    return {"Retry-After": str(public.retry_after)} if public.retry_after is not None else {}
 
 
-def map_agent_error(exc: Exception) -> ClientFacingError:
-    """Translate an exception from ``InvokeAgentRuntime`` into what the client may see (the contract's error map)."""
-    return ClientFacingError.of(contract.map_agent_error(exc))
+def _json_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Answer:
+    return Response(status, "application/json", json.dumps(body), headers=dict(headers or {}))
 
 
-# -- request parsing -----------------------------------------------------------------------------------
+def _logged(exc: Exception) -> ClientFacingError:
+    mapped = contract.map_agent_error(exc)
+    logger.warning("agent invocation failed", extra={"error_code": contract.error_code_of(exc),
+                                                     "status": mapped.status})
+    return ClientFacingError(mapped)
 
 
-def parse_body(event: Mapping[str, Any]) -> dict[str, Any]:
-    """The JSON object in the request body (API Gateway validates it first; this is the backstop)."""
-    raw = event.get("body")
-    if raw is None or raw == "":
-        raise ClientFacingError(400, "InvalidRequest", "the request body must be a JSON object")
-    try:
-        text = base64.b64decode(raw).decode("utf-8") if event.get("isBase64Encoded") else raw
-        body = json.loads(text)
-    except (ValueError, UnicodeDecodeError):
-        raise ClientFacingError(400, "InvalidRequest", "the request body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise ClientFacingError(400, "InvalidRequest", "the request body must be a JSON object")
-    return body
+def _request_id() -> str | None:
+    return app.current_event.request_context.request_id
 
 
-def _header(event: Mapping[str, Any], name: str) -> str | None:
-    for key, value in (event.get("headers") or {}).items():
-        if key.lower() == name.lower():
-            return value  # type: ignore[no-any-return]
-    return None
+def _client_facing(error: ClientFacingError) -> Answer:
+    return _json_response(error.public.status, _error_body(error.public, _request_id()), _error_headers(error.public))
 
 
-def session_rule() -> contract.SessionIdRule:
-    """The session-id rule the facade set in the environment."""
-    return contract.SessionIdRule.from_environment(os.environ)
+def _invalid_input(error: inputs.InvalidInput) -> Answer:
+    return _client_facing(ClientFacingError(error.error))
 
 
-def session_id_for(event: Mapping[str, Any], body: Mapping[str, Any]) -> str:
-    """The client's session id (body, then header) if valid, a new one if none; 400 for a malformed one."""
-    rule = session_rule()
-    given = body.get("sessionId", _header(event, rule.header))
+def _not_found(_: Exception) -> Answer:
+    return _client_facing(ClientFacingError(contract.NOT_FOUND))
+
+
+def _unexpected(error: Exception) -> Answer:
+    logger.exception("unhandled error")
+    return _client_facing(ClientFacingError(contract.INTERNAL))
+
+
+# Every error the routes raise answers JSON with the contract's public error; anything unexpected is logged and a 500.
+app.exception_handler(ClientFacingError)(_client_facing)
+app.exception_handler(inputs.InvalidInput)(_invalid_input)
+app.not_found(_not_found)
+app.exception_handler(Exception)(_unexpected)
+
+
+# -- requests ----------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientRequest:
+    """One request of an authenticated caller, with the caller's session.
+
+    Attributes:
+        caller: who calls.
+        body: the JSON body.
+        client_session_id: the session id the client uses (its own, or a new one).
+        runtime_session_id: the caller-bound runtime session AgentCore sees.
+    """
+
+    caller: Caller
+    body: dict[str, Any]
+    client_session_id: str
+    runtime_session_id: str
+
+    @property
+    def user_id(self) -> str:
+        """The ``runtimeUserId`` of the caller."""
+        return self.caller.runtime_user_id(settings().user_id_max_length)
+
+    def payload(self, **extra: Any) -> bytes:
+        """The payload sent to the agent: the client's body without ``sessionId``, plus ``extra``."""
+        payload = {k: v for k, v in self.body.items() if k != "sessionId"}
+        payload.update(extra)
+        return json.dumps(payload).encode("utf-8")
+
+    @property
+    def session_header(self) -> dict[str, str]:
+        """The session header of every answer: the client's own session id."""
+        return {settings().rule.header: self.client_session_id}
+
+
+def require_caller(event: APIGatewayProxyEvent) -> Caller:
+    """The caller of the request; 401 when API Gateway authenticated nobody (no owner, nothing to serve)."""
+    caller = caller_of(event.raw_event.get("requestContext"))
+    if caller is None:
+        raise ClientFacingError(contract.UNAUTHENTICATED)
+    return caller
+
+
+def client_request(event: APIGatewayProxyEvent) -> ClientRequest:
+    """Caller, body and session of a ``POST /invoke`` or ``POST /jobs``.
+
+    Raises:
+        ClientFacingError: no caller (401), a malformed session id (400) or ``payloadKey`` (400, 403).
+        inputs.InvalidInput: a malformed or oversized body.
+    """
+    config = settings()
+    caller = require_caller(event)
+    body = inputs.json_object(event.body, base64_encoded=bool(event.is_base64_encoded),
+                              max_bytes=config.max_request_bytes)
+    given = body.get("sessionId", event.get_header_value(config.rule.header, case_sensitive=False))
     if given is None or given == "":
-        return rule.new_id()
-    if not rule.accepts(given):
-        raise ClientFacingError(400, "InvalidSessionId", f"sessionId must be {rule.describe()}")
-    return str(given)
+        client_session = config.rule.new_id()
+    elif config.rule.accepts(given):
+        client_session = str(given)
+    else:
+        raise ClientFacingError(contract.invalid_request(f"sessionId must be {config.rule.describe()}",
+                                                         "InvalidSessionId"))
+    _check_payload_key(body, caller)
+    return ClientRequest(caller, body, client_session, caller.runtime_session_id(client_session, config.rule))
 
 
-def _caller(event: Mapping[str, Any]) -> str | None:
-    """Who called: the IAM principal, the authorizer's principal or the token subject."""
-    context = event.get("requestContext") or {}
-    identity = context.get("identity") or {}
-    authorizer = context.get("authorizer") or {}
-    claims = authorizer.get("claims") or {}
-    arn = identity.get("userArn")
-    if isinstance(arn, str) and ":assumed-role/" in arn:
-        # arn:aws:sts::<account>:assumed-role/<role>/<session>: any session of the role is the same caller.
-        arn = arn.rsplit("/", 1)[0]
-    return arn or authorizer.get("principalId") or claims.get("sub") or None
+def _caller_staging(caller: Caller) -> staging_urls.StagingConfig:
+    config = settings().staging
+    if config is None:
+        raise ClientFacingError(contract.NOT_FOUND)
+    return config.for_caller(caller.staging_segment)
 
 
-def _check_payload_key(body: Mapping[str, Any]) -> None:
+def _check_payload_key(body: Mapping[str, Any], caller: Caller) -> None:
     key = body.get("payloadKey")
     if key is None:
         return
-    prefix = os.environ.get(contract.ENV_STAGING_INPUT_PREFIX)
-    if not prefix:
-        raise ClientFacingError(400, "InvalidRequest", "payloadKey is not supported by this API")
-    if not isinstance(key, str) or not key.startswith(prefix) or ".." in key:
-        raise ClientFacingError(400, "InvalidRequest", "payloadKey must name an object returned by POST /uploads")
+    if settings().staging is None:
+        raise ClientFacingError(contract.invalid_request("payloadKey is not supported by this API"))
+    try:
+        staging_urls.require_own_input(_caller_staging(caller), key)
+    except staging_urls.StagingError:
+        raise ClientFacingError(contract.PAYLOAD_KEY_NOT_ALLOWED) from None
 
 
-def agent_payload(body: Mapping[str, Any], **extra: Any) -> bytes:
-    """The payload sent to the agent: the client's body without ``sessionId``, plus ``extra``."""
-    payload = {k: v for k, v in body.items() if k != "sessionId"}
-    payload.update(extra)
-    return json.dumps(payload).encode("utf-8")
+def _invoke(request: ClientRequest, payload: bytes, accept: str = "application/json") -> dict[str, Any]:
+    try:
+        return _endpoint().invoke(request.runtime_session_id, payload, user_id=request.user_id, accept=accept)
+    except Exception as exc:  # noqa: BLE001 - mapped, logged without leaking
+        raise _logged(exc) from None
 
 
-# -- agent invocation ----------------------------------------------------------------------------------
-
-
-def invoke_agent(session_id: str, payload: bytes, *, accept: str = "application/json") -> dict[str, Any]:
-    """Call ``InvokeAgentRuntime`` on the configured runtime and endpoint; errors are raised as they come."""
-    return _client("agentcore").invoke_agent_runtime(  # type: ignore[no-any-return]
-        agentRuntimeArn=contract.require(os.environ, contract.ENV_AGENT_RUNTIME_ARN),
-        qualifier=contract.require(os.environ, contract.ENV_AGENT_QUALIFIER),
-        runtimeSessionId=session_id,
-        payload=payload,
-        contentType="application/json",
-        accept=accept,
-    )
+# -- POST /invoke, buffered --------------------------------------------------------------------------------------------
 
 
 def _is_text(content_type: str) -> bool:
     return content_type.startswith(_TEXT_TYPES) or "event-stream" in content_type
 
 
-def handle_invoke(event: Mapping[str, Any]) -> dict[str, Any]:
-    """``POST /invoke``, buffered: the agent's whole answer in one response."""
-    body = parse_body(event)
-    session_id = session_id_for(event, body)
-    _check_payload_key(body)
+def _encoded_size(status: int, headers: Mapping[str, str], body: str, base64_encoded: bool) -> int:
+    """The size of the proxy response Lambda returns (the shape Powertools writes for a REST API)."""
+    return len(json.dumps({"statusCode": status, "body": body, "isBase64Encoded": base64_encoded,
+                           "multiValueHeaders": {k: [v] for k, v in headers.items()}}).encode("utf-8"))
+
+
+@app.post("/invoke")
+def _post_invoke() -> Answer:
+    request = client_request(app.current_event)
+    result = _invoke(request, request.payload())
     try:
-        result = invoke_agent(session_id, agent_payload(body))
-        data = result["response"].read()
+        data: bytes = result["response"].read()
     except Exception as exc:  # noqa: BLE001 - mapped, logged without leaking
         raise _logged(exc) from None
     content_type = result.get("contentType") or "application/json"
-    headers = {"Content-Type": content_type, session_rule().header: session_id}
-    if _is_text(content_type):
-        return {"statusCode": 200, "headers": headers, "body": data.decode("utf-8", "replace"),
-                "isBase64Encoded": False}
-    return {"statusCode": 200, "headers": headers, "body": base64.b64encode(data).decode("ascii"),
-            "isBase64Encoded": True}
+    headers = {"Content-Type": content_type, **request.session_header}
+    text = _is_text(content_type)
+    body = data.decode("utf-8", "replace") if text else base64.b64encode(data).decode("ascii")
+    if _encoded_size(200, headers, body, not text) <= settings().max_response_bytes:
+        return Response(200, content_type, body if text else data, headers=request.session_header)
+    return _staged_answer(request, data, content_type)
 
 
-def _logged(exc: Exception) -> ClientFacingError:
-    mapped = map_agent_error(exc)
-    LOG.warning("agent invocation failed: %s -> %s", contract.error_code_of(exc), mapped.status)
-    return mapped
+def _staged_answer(request: ClientRequest, data: bytes, content_type: str) -> Answer:
+    """An answer above Lambda's response payload: stored under the caller's output prefix, handed out pre-signed."""
+    if settings().staging is None:
+        logger.warning("answer above the response payload and no staging bucket", extra={"bytes": len(data)})
+        raise ClientFacingError(contract.ANSWER_TOO_LARGE)
+    config = _caller_staging(request.caller)
+    key = staging_urls.new_answer_key(config)
+    _client("s3").put_object(Bucket=config.bucket, Key=key, Body=data, ContentType=content_type)
+    download = staging_urls.presigned_get(_client("s3"), config, key=key)
+    answer = {"sessionId": request.client_session_id, "answer": {
+        "url": download["url"], "key": key, "contentType": content_type, "bytes": len(data),
+        "expiresIn": download["expiresIn"]}}
+    return _json_response(200, answer, request.session_header)
 
 
-def _stream_chunks(body: Any, size: int = 65536) -> Iterator[bytes]:
-    """Bytes of a botocore streaming body as they arrive (``read1`` does not wait for a full buffer)."""
-    raw = getattr(body, "_raw_stream", None)
-    reader = getattr(raw, "read1", None)
-    if reader is None:
-        yield from body.iter_chunks(size)
-        return
-    while True:
-        chunk = reader(size)
-        if not chunk:
-            return
-        yield chunk
+# -- POST /invoke, streamed --------------------------------------------------------------------------------------------
 
 
-class StreamInterrupted(Exception):
-    """The agent's stream failed after the response started (the cause is logged, never passed on)."""
+class StreamEnded(Exception):
+    """A stream the proxy ended early; ``error_type`` goes in the runtime API trailers (the cause is logged)."""
+
+    def __init__(self, error_type: str) -> None:
+        super().__init__(error_type)
+        self.error_type = error_type
 
 
 def stream_prelude(status: int, headers: Mapping[str, str]) -> bytes:
@@ -265,96 +389,200 @@ def stream_prelude(status: int, headers: Mapping[str, str]) -> bytes:
     return json.dumps({"statusCode": status, "headers": dict(headers)}).encode("utf-8") + _STREAM_DELIMITER
 
 
+def _framed(answer: Mapping[str, Any]) -> Iterator[bytes]:
+    """A buffered proxy response as a streamed one (prelude, then the body)."""
+    headers = {k: ", ".join(v) for k, v in (answer.get("multiValueHeaders") or {}).items()}
+    headers.update(answer.get("headers") or {})
+    data = answer.get("body") or ""
+    yield stream_prelude(answer["statusCode"], headers)
+    yield base64.b64decode(data) if answer.get("isBase64Encoded") else data.encode("utf-8")
+
+
 def stream(event: Mapping[str, Any], context: Any = None) -> Iterator[bytes]:
     """The whole response as API Gateway response-streaming bytes (prelude, delimiter, payload).
 
-    ``POST /invoke`` relays the agent's stream as it arrives; other routes are answered buffered and
-    framed the same way. Errors raised before the first payload byte become a mapped status; an error
-    mid-stream is logged and raised as :class:`StreamInterrupted` (without the cause), which the runtime
-    loop reports in the error trailers (the client sees a truncated body).
+    ``POST /invoke`` relays the agent's answer as it arrives (:func:`relay_answer`); other routes are answered
+    buffered and framed the same way. An error before the first byte of the answer is a mapped status.
     """
     check_configuration()
-    route = _route_of(event)
+    route = (str(event.get("httpMethod", "")).upper(), str(event.get("resource", "")))
     if route != ("POST", "/invoke"):
-        answer = handler(event, context)
-        data = answer.get("body") or ""
-        payload = base64.b64decode(data) if answer.get("isBase64Encoded") else data.encode("utf-8")
-        yield stream_prelude(answer["statusCode"], answer.get("headers") or {})
-        yield payload
+        yield from _framed(handler(event, context))
         return
-    request_id = _request_id(event)
+    logger.append_keys(function_request_id=getattr(context, "aws_request_id", None))
+    proxy_event = APIGatewayProxyEvent(dict(event))
+    request_id = proxy_event.request_context.request_id
     try:
-        body = parse_body(event)
-        session_id = session_id_for(event, body)
-        _check_payload_key(body)
-        try:
-            result = invoke_agent(session_id, agent_payload(body), accept="text/event-stream, application/json")
-        except Exception as exc:  # noqa: BLE001 - mapped, logged without leaking
-            raise _logged(exc) from None
-    except ClientFacingError as error:
-        answer = _error_response(error, request_id)
-        yield stream_prelude(answer["statusCode"], answer["headers"])
-        yield answer["body"].encode("utf-8")
+        request = client_request(proxy_event)
+        result = _invoke(request, request.payload(), accept=_STREAM_ACCEPT)
+    except (ClientFacingError, inputs.InvalidInput) as error:
+        public = error.public if isinstance(error, ClientFacingError) else error.error
+        yield stream_prelude(public.status, {"Content-Type": "application/json", **_error_headers(public)})
+        yield json.dumps(_error_body(public, request_id)).encode("utf-8")
         return
-    headers = {"Content-Type": result.get("contentType") or "application/json", session_rule().header: session_id}
-    yield stream_prelude(200, headers)
-    try:
-        yield from _stream_chunks(result["response"])
-    except Exception as exc:  # noqa: BLE001 - the status is already sent: logged, reported in the trailers
-        LOG.warning("agent stream ended early: %s", type(exc).__name__)
-        raise StreamInterrupted from None
+    content_type = result.get("contentType") or "application/json"
+    yield stream_prelude(200, {"Content-Type": content_type, **request.session_header})
+    yield from relay_answer(result["response"], content_type, request.runtime_session_id, context)
 
 
-# -- jobs ----------------------------------------------------------------------------------------------
+def relay_answer(body: Any, content_type: str, session_id: str, context: Any) -> Iterator[bytes]:
+    """The agent's answer as it arrives, with keep-alives on silence and an error before the deadline.
+
+    While the agent is silent for the keep-alive interval, a keep-alive that fits the content type goes out
+    (:class:`agent_calls.KeepAlive`). Before the function's deadline (less the answer margin) the stream ends with an
+    SSE ``error`` event (for event streams) and the :data:`STREAM_TIMED_OUT` trailer; a broken agent stream ends the
+    same way with ``Function.StreamInterrupted``. An abandoned stream (the deadline, or the client gone: the runtime
+    closes this generator) stops its runtime session.
+    """
+    config = settings()
+    keepalive = agent_calls.KeepAlive(content_type)
+    interval = config.keepalive_seconds
+    budget = context.get_remaining_time_in_millis() / 1000 if context is not None else None
+    started = time.monotonic()
+    stop_at = None if budget is None else started + budget - min(config.answer_margin_seconds, budget / 2)
+    pump = agent_calls.ChunkPump(body)
+    finished = False
+    last_sent = started
+    try:
+        while True:
+            now = time.monotonic()
+            if stop_at is not None and now >= stop_at:
+                logger.warning("stream ended before the function's deadline")
+                yield from _error_tail(keepalive, contract.TIMEOUT)
+                _endpoint().stop(session_id, "a stream reached the proxy's deadline")
+                finished = True
+                raise StreamEnded(STREAM_TIMED_OUT)
+            due = [t for t in (stop_at, None if interval is None else last_sent + interval) if t is not None]
+            try:
+                chunk = pump.next(min(due) - now if due else None)
+            except TimeoutError:
+                if interval is not None and time.monotonic() >= last_sent + interval:
+                    alive = keepalive.bytes_now()
+                    last_sent = time.monotonic()  # also when none fits: the next try is an interval later
+                    if alive:
+                        yield alive
+                continue
+            except Exception as exc:  # noqa: BLE001 - the status is already sent: logged, reported in the trailers
+                logger.warning("agent stream ended early", extra={"error_code": contract.error_code_of(exc)})
+                yield from _error_tail(keepalive, contract.map_agent_error(exc, answer_started=True))
+                finished = True
+                raise StreamEnded(STREAM_INTERRUPTED) from None
+            if chunk is None:
+                finished = True
+                return
+            keepalive.saw(chunk)
+            yield chunk
+            last_sent = time.monotonic()
+    except GeneratorExit:
+        if not finished:
+            _endpoint().stop(session_id, "the stream's client went away")
+        raise
+    finally:
+        pump.close()
+
+
+def _error_tail(keepalive: agent_calls.KeepAlive, public: contract.PublicError) -> Iterator[bytes]:
+    event = keepalive.error_event(public.code, public.message)
+    if event:
+        yield event
+
+
+# -- jobs --------------------------------------------------------------------------------------------------------------
 
 
 def _now() -> int:
     return int(time.time())
 
 
-def handle_start_job(event: Mapping[str, Any]) -> dict[str, Any]:
-    """``POST /jobs``: record the job, start the agent session, answer 202 without waiting for the work."""
-    table = os.environ.get(contract.ENV_JOBS_TABLE_NAME)
+def _jobs_table() -> str:
+    table = settings().jobs_table
     if not table:
-        raise ClientFacingError(404, "NotFound", "no such route")
-    ttl = int(contract.require_number(os.environ, contract.ENV_JOB_TIME_TO_LIVE_SECONDS))
-    body = parse_body(event)
-    session_id = session_id_for(event, body)
-    _check_payload_key(body)
+        raise ClientFacingError(contract.NOT_FOUND)
+    return table
+
+
+@app.post("/jobs")
+def _post_job() -> Answer:
+    table = _jobs_table()
+    event = app.current_event
+    request = client_request(event)
+    key = event.get_header_value(IDEMPOTENCY_HEADER, case_sensitive=False)
+    if key is None:
+        started = start_job(request=_job_request(request, None))
+    elif not IDEMPOTENCY_KEY_PATTERN.fullmatch(key):
+        raise ClientFacingError(contract.invalid_request(
+            f"{IDEMPOTENCY_HEADER} must be 1 to 255 visible ASCII characters", "InvalidIdempotencyKey"))
+    else:
+        try:
+            started = _idempotent_start(table)[1](request=_job_request(request, key))
+        except IdempotencyAlreadyInProgressError:
+            raise ClientFacingError(contract.REQUEST_IN_PROGRESS) from None
+        except IdempotencyValidationError:
+            raise ClientFacingError(contract.IDEMPOTENCY_KEY_REUSED) from None
+    return _json_response(202, started, {"Location": f"/jobs/{started['jobId']}", **request.session_header})
+
+
+def _job_request(request: ClientRequest, key: str | None) -> dict[str, Any]:
+    """What starts a job, as plain data (the idempotency record hashes ``owner`` and ``key``, checks ``body``)."""
+    return {"owner": request.caller.key, "key": key, "body": request.body,
+            "clientSessionId": request.client_session_id, "runtimeSessionId": request.runtime_session_id,
+            "userId": request.user_id, "stagingSegment": request.caller.staging_segment}
+
+
+@cache
+def _idempotent_start(table: str) -> tuple[IdempotencyConfig, Callable[..., dict[str, Any]]]:
+    """:func:`start_job` made idempotent per caller and ``Idempotency-Key`` (records in the job table, under
+    ``jobId``, expiring through its TTL attribute ``expiresAt``), and its configuration."""
+    config = IdempotencyConfig(
+        event_key_jmespath="[owner, key]", payload_validation_jmespath="body",
+        expires_after_seconds=settings().idempotency_ttl_seconds,
+    )
+    persistence = DynamoDBPersistenceLayer(
+        table_name=table, key_attr="jobId", expiry_attr="expiresAt",
+        boto_config=STANDARD_RETRIES,
+    )
+    once = idempotent_function(data_keyword_argument="request", config=config, persistence_store=persistence)
+    return config, once(start_job)
+
+
+def start_job(request: dict[str, Any]) -> dict[str, Any]:
+    """Record the job, start it in the caller's session, move it to ``RUNNING``; a failed start is ``FAILED`` and its
+    session is stopped. Returns the client's answer (``jobId``, ``status``, ``sessionId``)."""
+    config = settings()
+    table = _jobs_table()
     job_id = uuid.uuid4().hex
     now = _now()
-    item: dict[str, Any] = {
-        "jobId": {"S": job_id},
-        "status": {"S": JOB_PENDING},
-        "sessionId": {"S": session_id},
-        "createdAt": {"N": str(now)},
-        "updatedAt": {"N": str(now)},
-        "expiresAt": {"N": str(now + ttl)},
-    }
-    caller = _caller(event)
-    if caller:
-        item["owner"] = {"S": caller}
     dynamodb = _client("dynamodb")
-    dynamodb.put_item(TableName=table, Item=item, ConditionExpression="attribute_not_exists(jobId)")
+    dynamodb.put_item(TableName=table, ConditionExpression="attribute_not_exists(jobId)", Item={
+        "jobId": {"S": job_id}, "status": {"S": JOB_PENDING}, "owner": {"S": request["owner"]},
+        "sessionId": {"S": request["clientSessionId"]}, "runtimeSessionId": {"S": request["runtimeSessionId"]},
+        "createdAt": {"N": str(now)}, "updatedAt": {"N": str(now)},
+        "expiresAt": {"N": str(now + config.job_ttl_seconds)},
+    })
+    extra: dict[str, Any] = {"jobId": job_id}
+    if config.staging is not None:
+        # Results the agent stages go under the caller's own output prefix (the only ones GET /jobs signs).
+        extra["resultPrefix"] = config.staging.for_caller(request["stagingSegment"]).output_prefix
+    payload = {k: v for k, v in request["body"].items() if k != "sessionId"}
+    payload.update(extra)
+    session = request["runtimeSessionId"]
     try:
-        result = invoke_agent(session_id, agent_payload(body, jobId=job_id))
+        result = _endpoint().invoke(session, json.dumps(payload).encode("utf-8"), user_id=request["userId"])
         result["response"].read()  # the agent's acknowledgment; the work continues in the session
     except Exception as exc:  # noqa: BLE001 - mapped, logged without leaking
         error = _logged(exc)
-        _set_status(table, job_id, JOB_FAILED, expected=JOB_PENDING, error=error.message)
+        _set_status(table, job_id, JOB_FAILED, expected=(JOB_PENDING,), error=error.public.message)
+        _endpoint().stop(session, "a job failed to start")
         raise error from None
-    _set_status(table, job_id, JOB_RUNNING, expected=JOB_PENDING)
-    return _response(
-        202,
-        {"jobId": job_id, "status": JOB_RUNNING, "sessionId": session_id},
-        {"Location": f"/jobs/{job_id}", session_rule().header: session_id},
-    )
+    _set_status(table, job_id, JOB_RUNNING, expected=(JOB_PENDING,))
+    return {"jobId": job_id, "status": JOB_RUNNING, "sessionId": request["clientSessionId"]}
 
 
-def _set_status(table: str, job_id: str, status: str, *, expected: str, error: str | None = None) -> None:
-    """Move a job from ``expected`` to ``status``; a job the agent already finished is left alone."""
+def _set_status(table: str, job_id: str, status: str, *, expected: tuple[str, ...], error: str | None = None) -> bool:
+    """Move a job from one of ``expected`` to ``status``; ``False`` when it was in another state (left alone)."""
     names = {"#s": "status"}
-    values = {":s": {"S": status}, ":e": {"S": expected}, ":now": {"N": str(_now())}}
+    values: dict[str, Any] = {":s": {"S": status}, ":now": {"N": str(_now())}}
+    values.update({f":e{i}": {"S": state} for i, state in enumerate(expected)})
     expression = "SET #s = :s, updatedAt = :now"
     if error is not None:
         names["#err"] = "error"
@@ -362,31 +590,33 @@ def _set_status(table: str, job_id: str, status: str, *, expected: str, error: s
         expression += ", #err = :err"
     try:
         _client("dynamodb").update_item(
-            TableName=table,
-            Key={"jobId": {"S": job_id}},
-            UpdateExpression=expression,
-            ConditionExpression="#s = :e",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
+            TableName=table, Key={"jobId": {"S": job_id}}, UpdateExpression=expression,
+            ConditionExpression=f"#s IN ({', '.join(f':e{i}' for i in range(len(expected)))})",
+            ExpressionAttributeNames=names, ExpressionAttributeValues=values,
         )
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
             raise
+        return False
+    return True
 
 
-def handle_get_job(event: Mapping[str, Any]) -> dict[str, Any]:
-    """``GET /jobs/{jobId}``: status, and when done the result inline or as a pre-signed URL."""
-    table = os.environ.get(contract.ENV_JOBS_TABLE_NAME)
-    job_id = (event.get("pathParameters") or {}).get("jobId") or ""
-    if not table:
-        raise ClientFacingError(404, "NotFound", "no such route")
+def _own_job(job_id: str) -> tuple[str, dict[str, Any]]:
+    """The caller's job record; 404 for a malformed id, an unknown job or another caller's (never disclosed)."""
+    table = _jobs_table()
+    caller = require_caller(app.current_event)
     if not JOB_ID_PATTERN.fullmatch(job_id):
-        raise ClientFacingError(400, "InvalidJobId", "jobId must be 32 lowercase hexadecimal characters")
+        raise ClientFacingError(contract.invalid_request("jobId must be 32 lowercase hexadecimal characters",
+                                                         "InvalidJobId"))
     item = _client("dynamodb").get_item(TableName=table, Key={"jobId": {"S": job_id}}, ConsistentRead=True).get("Item")
-    owner = (item or {}).get("owner", {}).get("S")
-    if item is None or (owner is not None and owner != _caller(event)):
-        # A job of another caller is reported as missing: its existence is not disclosed.
-        raise ClientFacingError(404, "JobNotFound", "no such job")
+    if item is None or item.get("owner", {}).get("S") != caller.key:
+        raise ClientFacingError(contract.JOB_NOT_FOUND)
+    return table, item
+
+
+@app.get("/jobs/<job_id>")
+def _get_job(job_id: str) -> Answer:
+    _, item = _own_job(job_id)
     answer: dict[str, Any] = {"jobId": job_id}
     for name in ("status", "sessionId", "error", "result", "progress"):
         if name in item:
@@ -396,32 +626,55 @@ def handle_get_job(event: Mapping[str, Any]) -> dict[str, Any]:
             answer[name] = int(item[name]["N"])
     key = item.get("resultKey", {}).get("S")
     if key:
-        answer["resultUrl"] = _presigned_result(key)
-    return _response(200, answer)
+        url = _presigned_result(require_caller(app.current_event), key)
+        if url:
+            answer["resultUrl"] = url
+    return _json_response(200, answer)
 
 
-# -- uploads -------------------------------------------------------------------------------------------
+@app.delete("/jobs/<job_id>")
+def _cancel_job(job_id: str) -> Answer:
+    table, item = _own_job(job_id)
+    if not _set_status(table, job_id, JOB_CANCELLED, expected=(JOB_PENDING, JOB_RUNNING)):
+        raise ClientFacingError(contract.JOB_FINISHED)
+    session = item.get("runtimeSessionId", {}).get("S")
+    if session:
+        _endpoint().stop(session, "its job was cancelled")
+    return _json_response(200, {"jobId": job_id, "status": JOB_CANCELLED})
 
 
-def _staging() -> Any:
-    """The staging configuration, or a 404 when the facade has no staging bucket."""
-    if not os.environ.get(contract.ENV_STAGING_BUCKET):
-        raise ClientFacingError(404, "NotFound", "no such route")
-    return staging_urls.StagingConfig.from_environment()
+def _presigned_result(caller: Caller, key: str) -> str | None:
+    """A pre-signed GET for a job result under the caller's own output prefix (``None`` if not allowed)."""
+    if settings().staging is None:
+        return None
+    try:
+        config = _caller_staging(caller)
+        staging_urls.require_own_output(config, key)
+        return staging_urls.presigned_get(_client("s3"), config, key=key)["url"]  # type: ignore[no-any-return]
+    except staging_urls.StagingError:
+        logger.warning("job result key outside the caller's output prefix")
+        return None
 
 
-def handle_upload(event: Mapping[str, Any]) -> dict[str, Any]:
-    """``POST /uploads``: a pre-signed, size-limited upload of one new object under the agent's input prefix.
+# -- uploads -----------------------------------------------------------------------------------------------------------
 
-    With ``{"size": bytes}`` the answer is a PUT URL signed for exactly that ``Content-Length``; without
-    it, a POST form whose policy limits the size to the staging maximum. Either way the key is new and
-    random, the URL expires after the staging expiry, and the client passes ``payloadKey`` to the agent.
+
+@app.post("/uploads")
+def _post_upload() -> Answer:
+    """A pre-signed, size-limited upload of one new object under the caller's input prefix.
+
+    With ``{"size": bytes}`` the answer is a PUT URL signed for exactly that ``Content-Length``; without it, a POST
+    form whose policy limits the size to the staging maximum. Either way the key is new and random, the URL expires
+    after the staging expiry, and the client passes ``payloadKey`` to the agent.
     """
-    config = _staging()
-    body = parse_body(event)
+    event = app.current_event
+    caller = require_caller(event)
+    config = _caller_staging(caller)
+    body = inputs.json_object(event.body, base64_encoded=bool(event.is_base64_encoded),
+                              max_bytes=settings().max_request_bytes)
     content_type = body.get("contentType")
     if content_type is not None and (not isinstance(content_type, str) or len(content_type) > 256):
-        raise ClientFacingError(400, "InvalidRequest", "contentType must be a string of at most 256 characters")
+        raise ClientFacingError(contract.invalid_request("contentType must be a string of at most 256 characters"))
     file_name = body.get("fileName") if isinstance(body.get("fileName"), str) else None
     key = staging_urls.new_input_key(config, file_name)
     try:
@@ -430,226 +683,44 @@ def handle_upload(event: Mapping[str, Any]) -> dict[str, Any]:
         else:
             upload = staging_urls.presigned_post(_client("s3"), config, key=key, content_type=content_type)
     except staging_urls.StagingError as exc:
-        raise ClientFacingError(400, exc.code, str(exc)) from None
-    return _response(201, {**upload, "payloadKey": upload["key"]})
+        raise ClientFacingError(contract.invalid_request(str(exc), exc.code)) from None
+    return _json_response(201, {**upload, "payloadKey": upload["key"]})
 
 
-def _presigned_result(key: str) -> str | None:
-    """A pre-signed GET for a job result under the agent's output prefix (``None`` if not allowed)."""
-    try:
-        config = _staging()
-        return staging_urls.presigned_get(_client("s3"), config, key=key)["url"]  # type: ignore[no-any-return]
-    except (ClientFacingError, staging_urls.StagingError):
-        LOG.warning("job result key outside the agent's prefixes, or no staging bucket configured")
-        return None
+# -- entry point -------------------------------------------------------------------------------------------------------
 
 
-# -- entry points --------------------------------------------------------------------------------------
-
-
-_ROUTES: dict[tuple[str, str], Callable[[Mapping[str, Any]], dict[str, Any]]] = {
-    ("POST", "/invoke"): handle_invoke,
-    ("POST", "/jobs"): handle_start_job,
-    ("GET", "/jobs/{jobId}"): handle_get_job,
-    ("POST", "/uploads"): handle_upload,
-}
-
-
-def _route_of(event: Mapping[str, Any]) -> tuple[str, str]:
-    return (str(event.get("httpMethod", "")).upper(), str(event.get("resource", "")))
-
-
-def _request_id(event: Mapping[str, Any]) -> str | None:
-    return (event.get("requestContext") or {}).get("requestId")
-
-
-def check_configuration() -> None:
-    """Fail with a :class:`contract.ConfigurationError` when the facade's settings are missing (no fallbacks)."""
-    contract.require(os.environ, contract.ENV_AGENT_RUNTIME_ARN)
-    contract.require(os.environ, contract.ENV_AGENT_QUALIFIER)
-    contract.agentcore_client_settings(os.environ)
-    session_rule()
-    if os.environ.get(contract.ENV_JOBS_TABLE_NAME):
-        contract.require_number(os.environ, contract.ENV_JOB_TIME_TO_LIVE_SECONDS)
-
-
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
 def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
     """Lambda entry point (buffered responses).
 
     Raises:
         contract.ConfigurationError: the environment lacks a setting (the invocation fails, and says why in the log).
     """
-    check_configuration()
-    request_id = _request_id(event)
-    route = _ROUTES.get(_route_of(event))
-    try:
-        if route is None:
-            raise ClientFacingError(404, "NotFound", "no such route")
-        return route(event)
-    except ClientFacingError as error:
-        return _error_response(error, request_id)
-    except Exception:  # noqa: BLE001 - anything unexpected is logged here and hidden from the client
-        LOG.exception("unhandled error")
-        return _error_response(ClientFacingError(500, "InternalError", "internal error"), request_id)
+    config = settings()
+    if config.jobs_table and context is not None:
+        # An in-progress idempotency record expires with this invocation (a crashed start can be retried).
+        _idempotent_start(config.jobs_table)[0].register_lambda_context(context)
+    return app.resolve(dict(event), context)
 
 
-# -- streaming runtime ---------------------------------------------------------------------------------
-
-#: Version of the Lambda runtime API the streaming loop speaks.
-RUNTIME_API_VERSION = "2018-06-01"
-#: Error type reported when the agent's stream fails after the response started (``<category.reason>``).
-STREAM_INTERRUPTED = "Function.StreamInterrupted"
-#: Error type reported when the proxy fails before the response started.
-PROXY_FAILED = "Function.ProxyError"
-_ERROR_TRAILERS = ("Lambda-Runtime-Function-Error-Type", "Lambda-Runtime-Function-Error-Body")
-
-
-def http_chunk(data: bytes) -> bytes:
-    """``data`` as one HTTP/1.1 chunk (size in hex, CRLF, data, CRLF); never call it with no data."""
-    return b"%x\r\n%s\r\n" % (len(data), data)
-
-
-def _error_document(error_type: str) -> bytes:
-    """The generic error a client or Lambda may see: the type, never a message from inside."""
-    return json.dumps({"errorType": error_type, "errorMessage": "internal error"}).encode("utf-8")
-
-
-def error_trailers(error_type: str = STREAM_INTERRUPTED) -> bytes:
-    """The runtime API trailers that report a failed stream, with a generic, base64-encoded error body."""
-    return (
-        f"{_ERROR_TRAILERS[0]}: {error_type}\r\n".encode("ascii")
-        + f"{_ERROR_TRAILERS[1]}: ".encode("ascii") + base64.b64encode(_error_document(error_type)) + b"\r\n"
-    )
-
-
-class RuntimeApi:
-    """A client of the Lambda runtime API (``AWS_LAMBDA_RUNTIME_API``) for one streaming function.
-
-    Follows the custom runtime contract for response streaming: the response is posted with
-    ``Lambda-Runtime-Function-Response-Mode: streaming`` and ``Transfer-Encoding: chunked``, declares the
-    error trailers in ``Trailer`` up front, reports a failure after the first byte in those trailers, a
-    failure before it on the ``/error`` endpoint, and closes the connection once the response is written.
-
-    Args:
-        address: ``host:port`` of the runtime API. Default: ``AWS_LAMBDA_RUNTIME_API``.
-    """
-
-    def __init__(self, address: str | None = None) -> None:
-        host, _, port = (address or os.environ["AWS_LAMBDA_RUNTIME_API"]).partition(":")
-        self.host = host
-        self.port = int(port or 80)
-        self.base = f"/{RUNTIME_API_VERSION}/runtime/invocation"
-
-    def _connection(self) -> Any:
-        import http.client
-
-        # No timeout: /next blocks while the environment is frozen between invocations.
-        return http.client.HTTPConnection(self.host, self.port, timeout=None)
-
-    def next_invocation(self) -> tuple[str, dict[str, Any], dict[str, str]]:
-        """Wait for the next event: ``(request id, event, response headers)``."""
-        connection = self._connection()
-        try:
-            connection.request("GET", f"{self.base}/next")
-            response = connection.getresponse()
-            data = response.read()
-            headers = {k.lower(): v for k, v in response.getheaders()}
-        finally:
-            connection.close()
-        if response.status != 200:
-            raise RuntimeError(f"runtime API /next answered {response.status}")
-        return headers["lambda-runtime-aws-request-id"], json.loads(data or b"{}"), headers
-
-    def post_error(self, request_id: str, error_type: str = PROXY_FAILED) -> int:
-        """Report an invocation that failed before its response started; returns the API's status."""
-        connection = self._connection()
-        try:
-            connection.request(
-                "POST", f"{self.base}/{request_id}/error", body=_error_document(error_type),
-                headers={"Content-Type": "application/json", _ERROR_TRAILERS[0]: error_type},
-            )
-            response = connection.getresponse()
-            response.read()
-            return response.status  # type: ignore[no-any-return]
-        finally:
-            connection.close()
-
-    def post_stream(self, request_id: str, chunks: Iterator[bytes]) -> int:
-        """Stream ``chunks`` as the invocation's response; a failure while iterating goes in the trailers.
-
-        Returns:
-            the runtime API's status for the response (202 when accepted).
-        """
-        connection = self._connection()
-        try:
-            connection.putrequest("POST", f"{self.base}/{request_id}/response", skip_accept_encoding=True)
-            connection.putheader("Lambda-Runtime-Function-Response-Mode", "streaming")
-            connection.putheader("Transfer-Encoding", "chunked")
-            # API Gateway (and function URLs) read a prelude, 8 null bytes, then the payload.
-            connection.putheader("Content-Type", "application/vnd.awslambda.http-integration-response")
-            connection.putheader("Trailer", ", ".join(_ERROR_TRAILERS))
-            connection.endheaders()
-            trailer = b""
-            while True:
-                try:
-                    chunk = next(chunks)
-                except StopIteration:
-                    break
-                except Exception as exc:  # noqa: BLE001 - reported in the trailers, details only in the log
-                    if not isinstance(exc, StreamInterrupted):
-                        LOG.exception("streaming response failed")
-                    trailer = error_trailers(STREAM_INTERRUPTED)
-                    break
-                if chunk:  # an empty chunk would end the body early
-                    connection.send(http_chunk(chunk))
-            connection.send(b"0\r\n" + trailer + b"\r\n")
-            response = connection.getresponse()
-            response.read()
-            return response.status  # type: ignore[no-any-return]
-        finally:
-            connection.close()
-
-
-def serve_invocation(api: RuntimeApi, respond: Callable[[Mapping[str, Any]], Iterator[bytes]] | None = None) -> None:
-    """Take one event from the runtime API and stream the answer ``respond`` (default :func:`stream`) makes.
-
-    The first chunk (API Gateway's prelude) is produced before the response is opened, so a failure up to
-    that point is reported on the ``/error`` endpoint (an invocation error, no partial response).
-    """
-    request_id, event, headers = api.next_invocation()
-    trace_id = headers.get("lambda-runtime-trace-id")
-    if trace_id:
-        os.environ["_X_AMZN_TRACE_ID"] = trace_id  # botocore propagates it to the AgentCore call
-    else:
-        os.environ.pop("_X_AMZN_TRACE_ID", None)
-    chunks = iter((respond or stream)(event))
-    try:
-        first = next(chunks, b"")
-    except Exception:  # noqa: BLE001 - reported as an invocation error, details only in the log
-        LOG.exception("streaming response failed before its first byte")
-        api.post_error(request_id, PROXY_FAILED)
-        return
-    api.post_stream(request_id, itertools.chain((first,), chunks))
-
-
-def run_streaming_runtime(api: RuntimeApi | None = None, *, max_invocations: int | None = None) -> None:
-    """A minimal Lambda runtime loop that streams :func:`stream`'s bytes (custom runtime API).
-
-    The Python managed runtime cannot stream responses, so the function starts this loop instead of the
-    runtime interface client (``AWS_LAMBDA_EXEC_WRAPPER`` points at ``invoke_proxy_stream.sh``).
-
-    Args:
-        api: the runtime API client. Default: one for ``AWS_LAMBDA_RUNTIME_API``.
-        max_invocations: stop after this many invocations (tests). Default: run until the environment ends.
-    """
-    if not logging.getLogger().handlers:  # the runtime interface client, which would add one, is not running
-        logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
-    api = api or RuntimeApi()
-    served = 0
-    while max_invocations is None or served < max_invocations:
-        serve_invocation(api)
-        served += 1
-
-
-if __name__ == "__main__":  # pragma: no cover
-    run_streaming_runtime()
+__all__ = [
+    "IDEMPOTENCY_HEADER",
+    "JOB_ID_PATTERN",
+    "STREAM_TIMED_OUT",
+    "ClientFacingError",
+    "ClientRequest",
+    "Settings",
+    "StreamEnded",
+    "check_configuration",
+    "client_request",
+    "handler",
+    "relay_answer",
+    "require_caller",
+    "set_clients",
+    "settings",
+    "start_job",
+    "stream",
+    "stream_prelude",
+]

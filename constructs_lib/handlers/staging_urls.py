@@ -1,4 +1,9 @@
-"""Pre-signed URLs for the payload staging bucket: short-lived, size-limited, scoped to one agent's prefix.
+"""Pre-signed URLs for the payload staging bucket: short-lived, size-limited, scoped to one caller of one agent.
+
+Key layout: ``inputs/<runtime_name>/<caller segment>/...`` and ``outputs/<runtime_name>/<caller segment>/...``. A
+proxy turns the agent's configuration into the caller's with :meth:`StagingConfig.for_caller` (the caller's segment is
+:attr:`caller.Caller.staging_segment`), then signs only under those prefixes and accepts only keys under them
+(:func:`require_own_input`, :func:`require_own_output`): the REST and the WebSocket proxy check the same way.
 
 Pure helpers for a proxy Lambda (boto3 only, no CDK). The S3 client is passed in (make one with
 :func:`s3_client`), so tests can use moto or a botocore Stubber.
@@ -21,7 +26,7 @@ import os
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 try:  # inside the package (tests, the constructs)
@@ -85,6 +90,11 @@ class StagingConfig:
             output_prefix=contract.require(env, contract.ENV_STAGING_OUTPUT_PREFIX),
         )
 
+    def for_caller(self, segment: str) -> StagingConfig:
+        """The configuration of one caller: the agent's prefixes with the caller's segment below them."""
+        return replace(self, input_prefix=f"{self.input_prefix}{segment}/",
+                       output_prefix=f"{self.output_prefix}{segment}/")
+
     def expiry(self, requested: int | None = None) -> int:
         """The expiry to sign with: ``requested`` seconds, never more than ``url_expiry_seconds``."""
         if requested is None or requested <= 0:
@@ -110,7 +120,7 @@ def s3_client(region_name: str | None = None) -> Any:
 
 
 def new_input_key(config: StagingConfig, file_name: str | None = None) -> str:
-    """A fresh key under the agent's input prefix: ``<prefix><random id>[/<sanitized file name>]``.
+    """A fresh key under the configuration's input prefix: ``<prefix><random id>[/<sanitized file name>]``.
 
     The random id (128 bits, URL-safe) makes keys unguessable and never reused.
     """
@@ -122,9 +132,32 @@ def new_input_key(config: StagingConfig, file_name: str | None = None) -> str:
     return key
 
 
-def _require_prefix(key: str, prefixes: tuple[str, ...]) -> None:
-    if not any(key.startswith(p) for p in prefixes) or ".." in key.split("/"):
+def new_answer_key(config: StagingConfig) -> str:
+    """A fresh key under the output prefix for an answer the proxy stages itself: ``<prefix>answers/<random id>``."""
+    return f"{config.output_prefix}answers/{secrets.token_urlsafe(16)}"
+
+
+def _require_prefix(key: Any, prefixes: tuple[str, ...]) -> None:
+    if not isinstance(key, str) or not any(key.startswith(p) for p in prefixes) or ".." in key.split("/"):
         raise StagingError("KeyOutsidePrefix", f"key must be under {' or '.join(prefixes)}")
+
+
+def require_own_input(config: StagingConfig, key: Any) -> None:
+    """Accept ``key`` (a client's ``payloadKey``) only under the configuration's input prefix.
+
+    Raises:
+        StagingError: ``KeyOutsidePrefix``.
+    """
+    _require_prefix(key, (config.input_prefix,))
+
+
+def require_own_output(config: StagingConfig, key: Any) -> None:
+    """Accept ``key`` (a job's ``resultKey``) only under the configuration's output prefix.
+
+    Raises:
+        StagingError: ``KeyOutsidePrefix``.
+    """
+    _require_prefix(key, (config.output_prefix,))
 
 
 def presigned_post(
@@ -135,7 +168,7 @@ def presigned_post(
     expires_in: int | None = None,
     content_type: str | None = None,
 ) -> dict[str, Any]:
-    """A pre-signed POST for one upload under the agent's input prefix.
+    """A pre-signed POST for one upload under the configuration's input prefix.
 
     The policy holds ``content-length-range`` 1 to ``max_object_bytes``, the exact key, and expires after
     at most ``url_expiry_seconds``.
@@ -173,7 +206,7 @@ def presigned_put(
     key: str | None = None,
     expires_in: int | None = None,
 ) -> dict[str, Any]:
-    """A pre-signed PUT for exactly ``content_length`` bytes under the agent's input prefix.
+    """A pre-signed PUT for exactly ``content_length`` bytes under the configuration's input prefix.
 
     ``Content-Length`` is part of the signature, so S3 refuses a body of any other length.
 
@@ -200,7 +233,7 @@ def presigned_put(
 
 
 def presigned_get(s3: Any, config: StagingConfig, *, key: str, expires_in: int | None = None) -> dict[str, Any]:
-    """A pre-signed GET for an object under the agent's output or input prefix.
+    """A pre-signed GET for an object under the configuration's output or input prefix.
 
     Raises:
         StagingError: ``KeyOutsidePrefix`` for any other key.
@@ -218,9 +251,12 @@ __all__ = [
     "OUTPUTS_PREFIX",
     "StagingConfig",
     "StagingError",
+    "new_answer_key",
     "new_input_key",
     "presigned_get",
     "presigned_post",
     "presigned_put",
+    "require_own_input",
+    "require_own_output",
     "s3_client",
 ]

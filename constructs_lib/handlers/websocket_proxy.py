@@ -1,90 +1,68 @@
-"""WebSocket proxy: relays API Gateway WebSocket messages to an AgentCore agent and streams answers back.
+"""WebSocket proxy: the ``$connect``, ``$disconnect`` and ``$default`` routes of ``AgentWebSocketFacade``.
+
+Every route answers within API Gateway's WebSocket integration timeout; the agent's answer to a message is relayed by
+another function (:mod:`websocket_relay`), which the ``$default`` route invokes asynchronously, so a long answer is
+bound by Lambda's function timeout, not by API Gateway's.
 
 Routes (``requestContext.routeKey``):
 
-- ``$connect``: records the connection in DynamoDB with a runtime session id (the client may pass its
-  own as the ``sessionId`` query parameter, under the session-id rule the facade sets), the caller
-  (IAM user ARN or authorizer principal id) and a TTL.
-- ``$disconnect``: deletes the record.
-- ``$default``: a client message ``{"payload": <any JSON>, "sessionId": "<optional override>"}`` is sent
-  to ``InvokeAgentRuntime``; the response body is relayed as it streams, in frames that fit API
-  Gateway's WebSocket frame size, paced to at most ``MAX_FRAMES_PER_SECOND``.
-- ``$default`` with ``{"upload": {"size": <bytes, optional>, "fileName": "...", "contentType": "..."}}``
-  (only when the facade has payload staging): answers with a pre-signed upload under the agent's input
-  prefix, a PUT for exactly ``size`` bytes or, without ``size``, a POST whose policy limits the size.
-  The client uploads, then sends ``{"payload": {..., "payloadKey": "<key>"}}``.
+- ``$connect``: the caller (the full principal, see :mod:`caller`; a connection without one is refused with 401), the
+  client's session id (the ``sessionId`` query parameter under the session-id rule, or a new one) and the
+  caller-bound runtime session derived from both are recorded in the connection table, with a TTL.
+- ``$disconnect``: stops the connection's runtime session (``StopRuntimeSession``) and deletes the record.
+- ``$default``, ``{"payload": <any JSON>, "sessionId": "<optional>"}``: checked, then handed to the relay. A message is
+  refused with an error frame when it is not a JSON object within the nesting and size the facade takes, when its
+  connection has no record, when its caller is not the connection's recorded principal (``AccessDenied``), when it
+  names a session other than its connection's (``SessionMismatch``: a connection has one session, bound at
+  ``$connect``), or when its ``payloadKey`` is not one of the caller's staged objects (``PayloadKeyNotAllowed``).
+- ``$default``, ``{"upload": {"size": <bytes, optional>, "fileName": "...", "contentType": "..."}}`` (only with
+  payload staging): a pre-signed upload under the caller's own input prefix, a PUT for exactly ``size`` bytes or,
+  without ``size``, a POST whose policy limits the size; then ``{"payload": {..., "payloadKey": "<key>"}}``.
 
-Frames sent to the client (JSON text)::
+Frames this function sends (JSON text; the relay's are documented in :mod:`websocket_relay`)::
 
-    {"type": "chunk", "seq": 0, "data": "..."}                      part of the agent's answer
-    {"type": "end", "seq": 3, "sessionId": "...", "contentType": "..."}  the answer is complete
     {"type": "upload", "key": "inputs/...", "url": "...", "fields": {...}, "expiresIn": 900, ...}
-    {"type": "error", "code": "Throttled", "message": "...", "retryable": true, "retryAfterSeconds": 1}
+    {"type": "error", "code": "SessionMismatch", "message": "...", "retryable": false}
 
-Error codes: ``BadRequest`` (malformed message), and for AgentCore's errors the codes of the contract's one error
-map (:data:`contract.AGENT_ERRORS`, the same as the REST facade's): ``Throttled``, ``SessionLimitReached``,
-``SessionBusy``, ``InvalidRequest``, ``AccessDenied``, ``AgentUnavailable``, ``AgentError``, ``Timeout``,
-``InternalError``. No AWS error text, ARN or stack trace reaches the client.
-
-Every setting comes from the environment the facade sets (names in :mod:`contract`); a missing one is a
-:class:`contract.ConfigurationError` when the proxy starts. boto3 only; clients are created lazily (standard retry
-mode) or injected for tests. Packaged with ``contract.py`` and ``staging_urls.py``.
+Error codes are the contract's one error map (the REST facade's codes) plus ``BadRequest`` for a malformed message.
+No AWS error text, ARN or stack trace reaches the client. Every setting comes from the environment the facade sets
+(names in :mod:`contract`); a missing one is a :class:`contract.ConfigurationError` when the proxy starts. Logging and
+tracing are Powertools for AWS Lambda (Python); clients are created lazily (standard retry mode) or injected for tests.
 """
 
 from __future__ import annotations
 
-import codecs
 import json
-import logging
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-import boto3
-from botocore.config import Config
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.data_classes import APIGatewayWebSocketEvent
 from botocore.exceptions import BotoCoreError, ClientError
 
 try:  # inside the package (tests)
-    from constructs_lib.handlers import contract, staging_urls
+    from constructs_lib.handlers import agent_calls, contract, inputs, staging_urls
+    from constructs_lib.handlers.caller import Caller, caller_of
+    from constructs_lib.handlers.clients import LazyClients
 except ImportError:  # in the Lambda bundle, where the handlers sit at the top level
+    import agent_calls  # type: ignore[no-redef]
     import contract  # type: ignore[no-redef]
+    import inputs  # type: ignore[no-redef]
     import staging_urls  # type: ignore[no-redef]
+    from caller import Caller, caller_of  # type: ignore[no-redef]
+    from clients import LazyClients  # type: ignore[no-redef]
 
-LOGGER = logging.getLogger(__name__)
-LOGGER.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "agent-websocket-proxy"))
+tracer = Tracer()
 
-_READ_BYTES = 1024
-_RETRY = Config(retries={"mode": "standard", "max_attempts": 3})
-
-
-class FrameEncoder:
-    """Splits text into JSON ``chunk`` frames that each fit ``frame_bytes`` once encoded (UTF-8)."""
-
-    def __init__(self, frame_bytes: int) -> None:
-        if frame_bytes < 256:
-            raise ValueError(f"frame_bytes must be at least 256, got {frame_bytes}")
-        self.frame_bytes = frame_bytes
-        self.seq = 0
-
-    def _encode(self, text: str) -> bytes:
-        frame = {"type": "chunk", "seq": self.seq, "data": text}
-        return json.dumps(frame, ensure_ascii=False, separators=(",", ":")).encode()
-
-    def frames(self, text: str) -> Iterator[bytes]:
-        """Frames for ``text``, in order, each at most ``frame_bytes`` long."""
-        while text:
-            size = min(len(text), self.frame_bytes)
-            data = self._encode(text[:size])
-            while len(data) > self.frame_bytes:
-                size = max(1, min(size - 1, size * self.frame_bytes // len(data) - 8))
-                data = self._encode(text[:size])
-            yield data
-            self.seq += 1
-            text = text[size:]
+#: The relay event's version: what :mod:`websocket_relay` reads.
+RELAY_EVENT_VERSION = 1
 
 
-def _error_frame(error: contract.PublicError) -> dict[str, Any]:
+def error_frame(error: contract.PublicError) -> dict[str, Any]:
+    """The frame that tells a client about an error (the contract's public error)."""
     frame: dict[str, Any] = {"type": "error", "code": error.code, "message": error.message,
                              "retryable": error.retryable}
     if error.retry_after is not None:
@@ -92,26 +70,35 @@ def _error_frame(error: contract.PublicError) -> dict[str, Any]:
     return frame
 
 
-def _bad_request(problem: str) -> contract.PublicError:
+def bad_request(problem: str) -> contract.PublicError:
+    """A malformed message (``BadRequest``, 400)."""
     return contract.PublicError(400, "BadRequest", problem)
 
 
 class ConnectionGone(Exception):
-    """The client disconnected while the answer was being relayed."""
+    """The client disconnected before a frame could be delivered."""
+
+
+def post_frame(management: Any, connection_id: str, data: bytes) -> None:
+    """``PostToConnection``; :class:`ConnectionGone` when API Gateway answers ``GoneException``."""
+    try:
+        management.post_to_connection(ConnectionId=connection_id, Data=data)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "GoneException":
+            raise ConnectionGone(connection_id) from error
+        raise
 
 
 class WebSocketProxy:
-    """The handler's logic, with its AWS clients and clock injected.
+    """The routes' logic, with its AWS clients and clock injected.
 
     Args:
         dynamodb: DynamoDB client. Default: created on first use.
-        agentcore: ``bedrock-agentcore`` client. Default: created on first use.
-        management: ``apigatewaymanagementapi`` client for the stage. Default: created on first use from
-            ``CALLBACK_URL``.
+        agentcore: ``bedrock-agentcore`` client (``StopRuntimeSession``). Default: created on first use.
+        management: ``apigatewaymanagementapi`` client for the stage. Default: created on first use.
+        lambda_client: Lambda client that hands messages to the relay. Default: created on first use.
         s3: S3 client for signing staging URLs. Default: created on first use.
         environ: configuration. Default: ``os.environ``.
-        clock: monotonic clock (seconds). Default: ``time.monotonic``.
-        sleep: sleep function. Default: ``time.sleep``.
         now: wall clock (epoch seconds) for TTLs. Default: ``time.time``.
 
     Raises:
@@ -124,256 +111,226 @@ class WebSocketProxy:
         dynamodb: Any = None,
         agentcore: Any = None,
         management: Any = None,
+        lambda_client: Any = None,
         s3: Any = None,
         environ: Mapping[str, str] | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], float] = time.time,
     ) -> None:
         env = os.environ if environ is None else environ
         self.table = contract.require(env, contract.ENV_CONNECTIONS_TABLE)
-        self.agent_runtime_arn = contract.require(env, contract.ENV_AGENT_RUNTIME_ARN)
-        self.qualifier = contract.require(env, contract.ENV_AGENT_QUALIFIER)
         self.callback_url = contract.require(env, contract.ENV_CALLBACK_URL)
-        self.frame_bytes = int(contract.require_number(env, contract.ENV_FRAME_BYTES))
-        self.min_interval = 1.0 / contract.require_number(env, contract.ENV_MAX_FRAMES_PER_SECOND)
+        self.relay_function = contract.require(env, contract.ENV_RELAY_FUNCTION_ARN)
         self.connection_ttl = int(contract.require_number(env, contract.ENV_CONNECTION_TTL_SECONDS))
+        self.max_message_bytes = int(contract.require_number(env, contract.ENV_MAX_REQUEST_BYTES))
+        self.user_id_max_length = int(contract.require_number(env, contract.ENV_RUNTIME_USER_ID_MAX_LENGTH))
         self.session_rule = contract.SessionIdRule.from_environment(env)
-        self._agentcore_settings = contract.agentcore_client_settings(env)
-        self._dynamodb = dynamodb
-        self._agentcore = agentcore
-        self._management = management
-        self._s3 = s3
-        self._env = env
-        self._staging: staging_urls.StagingConfig | None = None
-        self._clock, self._sleep, self._now = clock, sleep, now
-        self._last_post: float | None = None
+        self.staging = (
+            staging_urls.StagingConfig.from_environment(env) if env.get(contract.ENV_STAGING_BUCKET) else None
+        )
+        self._runtime_arn = contract.require(env, contract.ENV_AGENT_RUNTIME_ARN)
+        self._qualifier = contract.require(env, contract.ENV_AGENT_QUALIFIER)
+        contract.agentcore_client_settings(env)
+        #: The proxy's boto3 clients.
+        self.clients = LazyClients(env, callback_url=self.callback_url, injected={
+            "dynamodb": dynamodb, "bedrock-agentcore": agentcore, "apigatewaymanagementapi": management,
+            "lambda": lambda_client, "s3": s3})
+        self._now = now
 
     # -- clients -------------------------------------------------------------------------------------
 
     @property
     def dynamodb(self) -> Any:
         """The DynamoDB client."""
-        if self._dynamodb is None:
-            self._dynamodb = boto3.client("dynamodb", config=_RETRY)
-        return self._dynamodb
+        return self.clients["dynamodb"]
 
     @property
-    def agentcore(self) -> Any:
-        """The ``bedrock-agentcore`` data-plane client."""
-        if self._agentcore is None:
-            # The facade sets one attempt (a retry would run the agent's task again) and a read timeout below the
-            # relay's own timeout; throttling reaches the client as a retryable error frame.
-            self._agentcore = boto3.client("bedrock-agentcore", config=Config(**self._agentcore_settings))
-        return self._agentcore
+    def endpoint(self) -> agent_calls.AgentEndpoint:
+        """The agent's endpoint (this proxy only stops sessions)."""
+        return agent_calls.AgentEndpoint(self.clients["bedrock-agentcore"], self._runtime_arn, self._qualifier,
+                                         send_user_id=False)
 
     @property
-    def s3(self) -> Any:
-        """The S3 client that signs staging URLs (SigV4)."""
-        if self._s3 is None:
-            self._s3 = staging_urls.s3_client()
-        return self._s3
-
-    @property
-    def staging(self) -> staging_urls.StagingConfig | None:
-        """The payload staging configuration, or ``None`` when the facade has no staging bucket."""
-        if self._staging is None and contract.ENV_STAGING_BUCKET in self._env:
-            self._staging = staging_urls.StagingConfig.from_environment(self._env)
-        return self._staging
-
-    def management_for(self, event: Mapping[str, Any]) -> Any:
+    def management(self) -> Any:
         """The management API client of the stage (``CALLBACK_URL``)."""
-        if self._management is None:
-            self._management = boto3.client("apigatewaymanagementapi", endpoint_url=self.callback_url, config=_RETRY)
-        return self._management
+        return self.clients["apigatewaymanagementapi"]
 
     # -- routes --------------------------------------------------------------------------------------
 
     def handle(self, event: Mapping[str, Any]) -> dict[str, Any]:
         """Dispatch one API Gateway WebSocket event."""
+        ws_event = APIGatewayWebSocketEvent(dict(event))
         context = event.get("requestContext") or {}
-        route = context.get("routeKey")
         connection_id = context.get("connectionId")
         if not connection_id:
             return {"statusCode": 400}
+        route = context.get("routeKey")
         if route == "$connect":
-            return self.connect(connection_id, event)
+            return self.connect(connection_id, ws_event)
         if route == "$disconnect":
             return self.disconnect(connection_id)
-        return self.message(connection_id, event)
+        return self.message(connection_id, ws_event)
 
-    def connect(self, connection_id: str, event: Mapping[str, Any]) -> dict[str, Any]:
-        """Record a new connection with its runtime session id; reject an invalid client session id."""
-        query = event.get("queryStringParameters") or {}
-        session_id = query.get("sessionId") or self.session_rule.new_id()
-        if not self.session_rule.accepts(session_id):
+    def connect(self, connection_id: str, event: APIGatewayWebSocketEvent) -> dict[str, Any]:
+        """Record a new connection with its caller and caller-bound session; refuse one without a caller (401) or
+        with an invalid client session id (400)."""
+        caller = caller_of(event.raw_event.get("requestContext"))
+        if caller is None:
+            return {"statusCode": contract.UNAUTHENTICATED.status, "body": contract.UNAUTHENTICATED.message}
+        client_session = (event.query_string_parameters or {}).get("sessionId") or self.session_rule.new_id()
+        if not self.session_rule.accepts(client_session):
             return {"statusCode": 400, "body": f"sessionId must be {self.session_rule.describe()}"}
         now = int(self._now())
-        item = {
+        self.dynamodb.put_item(TableName=self.table, Item={
             "connectionId": {"S": connection_id},
-            "sessionId": {"S": session_id},
+            "sessionId": {"S": client_session},
+            "runtimeSessionId": {"S": caller.runtime_session_id(client_session, self.session_rule)},
+            "principal": {"S": caller.key},
             "connectedAt": {"N": str(now)},
             "expiresAt": {"N": str(now + self.connection_ttl)},
-        }
-        context = event.get("requestContext") or {}
-        principal = (context.get("authorizer") or {}).get("principalId") or (
-            context.get("identity") or {}).get("userArn")
-        if principal:
-            item["principal"] = {"S": str(principal)}
-        self.dynamodb.put_item(TableName=self.table, Item=item)
+        })
         return {"statusCode": 200}
 
     def disconnect(self, connection_id: str) -> dict[str, Any]:
-        """Forget a connection."""
+        """Stop the connection's runtime session and forget the connection."""
+        record = self._record(connection_id)
+        if record is not None and "runtimeSessionId" in record:
+            self.endpoint.stop(record["runtimeSessionId"]["S"], "its WebSocket disconnected")
         self.dynamodb.delete_item(TableName=self.table, Key={"connectionId": {"S": connection_id}})
         return {"statusCode": 200}
 
-    def _session_for(self, connection_id: str) -> str:
-        item = self.dynamodb.get_item(
-            TableName=self.table, Key={"connectionId": {"S": connection_id}}, ProjectionExpression="sessionId"
+    def _record(self, connection_id: str) -> dict[str, Any] | None:
+        found: dict[str, Any] | None = self.dynamodb.get_item(
+            TableName=self.table, Key={"connectionId": {"S": connection_id}}, ConsistentRead=True
         ).get("Item")
-        if item and "sessionId" in item:
-            return str(item["sessionId"]["S"])
-        return self.session_rule.new_id()
+        return found
 
-    def message(self, connection_id: str, event: Mapping[str, Any]) -> dict[str, Any]:
-        """Send a client message to the agent and relay the answer."""
-        management = self.management_for(event)
-        request, problem = _parse_message(event, self.session_rule)
-        if request is None:
-            return self._fail(management, connection_id, _bad_request(problem))
+    def message(self, connection_id: str, event: APIGatewayWebSocketEvent) -> dict[str, Any]:
+        """Check a client message and hand it to the relay (or answer an upload request)."""
+        try:
+            request = self._parsed(event)
+        except inputs.InvalidInput as invalid:
+            problem = invalid.error
+            return self._fail(connection_id, bad_request(problem.message) if problem.status == 400 else problem)
+        record = self._record(connection_id)
+        caller = caller_of(event.raw_event.get("requestContext"))
+        if record is None:
+            return self._fail(connection_id, contract.UNAUTHENTICATED)
+        if caller is None or record.get("principal", {}).get("S") != caller.key:
+            logger.warning("a message's caller is not its connection's principal")
+            return self._fail(connection_id, contract.ACCESS_DENIED)
+        session = request.get("sessionId")
+        if session is not None and session != record.get("sessionId", {}).get("S"):
+            return self._fail(connection_id, contract.SESSION_MISMATCH)
         if "upload" in request:
-            return self.upload(management, connection_id, request["upload"])
-        session_id = request.get("sessionId") or self._session_for(connection_id)
-        try:
-            response = self.agentcore.invoke_agent_runtime(
-                agentRuntimeArn=self.agent_runtime_arn,
-                qualifier=self.qualifier,
-                runtimeSessionId=session_id,
-                payload=json.dumps(request["payload"]).encode(),
-                contentType="application/json",
-                accept="application/json, text/event-stream",
-            )
-        except (ClientError, BotoCoreError) as error:  # AgentCore's errors and transport (never shown to the client)
-            LOGGER.warning("InvokeAgentRuntime failed: %s", contract.error_code_of(error))
-            return self._fail(management, connection_id, contract.map_agent_error(error))
-        content_type = response.get("contentType", "application/json")
-        try:
-            seq = self._relay(management, connection_id, response["response"], content_type)
-            self._post(management, connection_id, {
-                "type": "end", "seq": seq, "sessionId": response.get("runtimeSessionId", session_id),
-                "contentType": content_type,
-            })
-        except ConnectionGone:
-            self.disconnect(connection_id)
-            return {"statusCode": 410}
-        except BotoCoreError as error:  # the agent's stream broke: say so instead of ending silently
-            LOGGER.warning("agent stream ended early: %s", type(error).__name__)
-            return self._fail(management, connection_id, contract.map_agent_error(error, answer_started=True))
-        return {"statusCode": 200}
+            return self.upload(connection_id, caller, request["upload"])
+        payload = request["payload"]
+        if isinstance(payload, dict) and "payloadKey" in payload:
+            refused = self._payload_key_problem(caller, payload["payloadKey"])
+            if refused is not None:
+                return self._fail(connection_id, refused)
+        return self._hand_off(connection_id, event, record, caller, payload)
 
-    def upload(self, management: Any, connection_id: str, spec: Any) -> dict[str, Any]:
-        """Answer an upload request with a pre-signed PUT (known size) or POST (size-limited policy)."""
-        config = self.staging
-        if config is None:
-            return self._fail(management, connection_id, _bad_request("this API has no payload staging"))
+    def _parsed(self, event: APIGatewayWebSocketEvent) -> dict[str, Any]:
+        if event.is_base64_encoded:
+            raise inputs.InvalidInput(bad_request('send a JSON text message: {"payload": ...}'))
+        request = inputs.json_object(event.body, max_bytes=self.max_message_bytes, what="the message")
+        if "payload" not in request and "upload" not in request:
+            raise inputs.InvalidInput(bad_request('the message must be a JSON object with a "payload" (or "upload")'))
+        session = request.get("sessionId")
+        if session is not None and not self.session_rule.accepts(session):
+            raise inputs.InvalidInput(bad_request(f"sessionId must be {self.session_rule.describe()}"))
+        return request
+
+    def _payload_key_problem(self, caller: Caller, key: Any) -> contract.PublicError | None:
+        if self.staging is None:
+            return bad_request("payloadKey is not supported by this API")
+        try:
+            staging_urls.require_own_input(self.staging.for_caller(caller.staging_segment), key)
+        except staging_urls.StagingError:
+            return contract.PAYLOAD_KEY_NOT_ALLOWED
+        return None
+
+    def _hand_off(
+        self, connection_id: str, event: APIGatewayWebSocketEvent, record: Mapping[str, Any], caller: Caller,
+        payload: Any,
+    ) -> dict[str, Any]:
+        """Invoke the relay asynchronously with what it needs; the route answers at once."""
+        context = event.request_context
+        task = {
+            "version": RELAY_EVENT_VERSION,
+            "connectionId": connection_id,
+            "messageId": context.message_id or context.request_id,
+            "runtimeSessionId": record["runtimeSessionId"]["S"],
+            "sessionId": record["sessionId"]["S"],
+            "userId": caller.runtime_user_id(self.user_id_max_length),
+            "payload": json.dumps(payload),
+        }
+        try:
+            self.clients["lambda"].invoke(FunctionName=self.relay_function, InvocationType="Event",
+                                      Payload=json.dumps(task).encode("utf-8"))
+        except (ClientError, BotoCoreError) as error:
+            logger.warning("handing a message to the relay failed", extra={"error_code": contract.error_code_of(error)})
+            code = error.response.get("Error", {}).get("Code") if isinstance(error, ClientError) else None
+            return self._fail(connection_id, contract.THROTTLED if code == "TooManyRequestsException"
+                              else contract.AGENT_ERROR)
+        return {"statusCode": 202}
+
+    def upload(self, connection_id: str, caller: Caller, spec: Any) -> dict[str, Any]:
+        """Answer an upload request with a pre-signed PUT (known size) or POST (size-limited policy) under the
+        caller's input prefix."""
+        if self.staging is None:
+            return self._fail(connection_id, bad_request("this API has no payload staging"))
         if not isinstance(spec, dict):
-            return self._fail(management, connection_id, _bad_request("upload must be a JSON object"))
+            return self._fail(connection_id, bad_request("upload must be a JSON object"))
+        config = self.staging.for_caller(caller.staging_segment)
         name = spec.get("fileName")
         key = staging_urls.new_input_key(config, name if isinstance(name, str) else None)
         try:
             if spec.get("size") is not None:
-                upload = staging_urls.presigned_put(self.s3, config, content_length=spec["size"], key=key)
+                upload = staging_urls.presigned_put(self.clients["s3"], config, content_length=spec["size"], key=key)
             else:
                 content_type = spec.get("contentType")
                 upload = staging_urls.presigned_post(
-                    self.s3, config, key=key, content_type=content_type if isinstance(content_type, str) else None
+                    self.clients["s3"], config, key=key,
+                    content_type=content_type if isinstance(content_type, str) else None,
                 )
         except staging_urls.StagingError as error:
-            return self._fail(management, connection_id, _bad_request(str(error)))
+            return self._fail(connection_id, bad_request(str(error)))
+        return self._send(connection_id, {"type": "upload", **upload}, 200)
+
+    # -- frames --------------------------------------------------------------------------------------
+
+    def _send(self, connection_id: str, frame: Mapping[str, Any], status: int) -> dict[str, Any]:
         try:
-            self._post(management, connection_id, {"type": "upload", **upload})
+            post_frame(self.management, connection_id, json.dumps(frame, separators=(",", ":")).encode())
         except ConnectionGone:
             self.disconnect(connection_id)
             return {"statusCode": 410}
-        return {"statusCode": 200}
+        return {"statusCode": status}
 
-    # -- relaying ------------------------------------------------------------------------------------
-
-    def _relay(self, management: Any, connection_id: str, body: Any, content_type: str) -> int:
-        encoder = FrameEncoder(self.frame_bytes)
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        event_stream = content_type.startswith("text/event-stream")
-        buffer = ""
-        for chunk in body.iter_chunks(_READ_BYTES):
-            buffer += decoder.decode(chunk)
-            # Flush whole frames, and complete server-sent events at once so the client sees progress.
-            if len(buffer.encode()) >= self.frame_bytes or (event_stream and buffer.endswith("\n\n")):
-                buffer = self._flush(management, connection_id, encoder, buffer, final=event_stream)
-        buffer += decoder.decode(b"", final=True)
-        self._flush(management, connection_id, encoder, buffer, final=True)
-        return encoder.seq
-
-    def _flush(self, management: Any, connection_id: str, encoder: FrameEncoder, text: str, *, final: bool) -> str:
-        frames = list(encoder.frames(text))
-        # Keep a partial last frame in the buffer unless this is the end (fewer, fuller frames).
-        keep = ""
-        if not final and frames and len(frames[-1]) < encoder.frame_bytes // 2:
-            last = json.loads(frames.pop())
-            keep = last["data"]
-            encoder.seq -= 1
-        for data in frames:
-            self._post_bytes(management, connection_id, data)
-        return keep
-
-    def _post(self, management: Any, connection_id: str, frame: Mapping[str, Any]) -> None:
-        self._post_bytes(management, connection_id, json.dumps(frame, separators=(",", ":")).encode())
-
-    def _post_bytes(self, management: Any, connection_id: str, data: bytes) -> None:
-        if self._last_post is not None:
-            wait = self.min_interval - (self._clock() - self._last_post)
-            if wait > 0:
-                self._sleep(wait)
-        try:
-            management.post_to_connection(ConnectionId=connection_id, Data=data)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "GoneException":
-                raise ConnectionGone(connection_id) from error
-            raise
-        finally:
-            self._last_post = self._clock()
-
-    def _fail(self, management: Any, connection_id: str, error: contract.PublicError) -> dict[str, Any]:
-        try:
-            self._post(management, connection_id, _error_frame(error))
-        except ConnectionGone:
-            self.disconnect(connection_id)
-            return {"statusCode": 410}
-        return {"statusCode": error.status}
-
-
-def _parse_message(event: Mapping[str, Any], rule: contract.SessionIdRule) -> tuple[dict[str, Any] | None, str]:
-    body = event.get("body")
-    if event.get("isBase64Encoded") or not isinstance(body, str) or not body.strip():
-        return None, "send a JSON text message: {\"payload\": ...}"
-    try:
-        request = json.loads(body)
-    except ValueError:
-        return None, "the message is not valid JSON"
-    if not isinstance(request, dict) or ("payload" not in request and "upload" not in request):
-        return None, "the message must be a JSON object with a \"payload\" (or \"upload\") member"
-    session_id = request.get("sessionId")
-    if session_id is not None and not rule.accepts(session_id):
-        return None, f"sessionId must be {rule.describe()}"
-    return request, ""
+    def _fail(self, connection_id: str, error: contract.PublicError) -> dict[str, Any]:
+        return self._send(connection_id, error_frame(error), error.status)
 
 
 _PROXY: WebSocketProxy | None = None
 
 
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
 def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
-    """Lambda entry point."""
+    """Lambda entry point of the three routes."""
     global _PROXY
     if _PROXY is None:
         _PROXY = WebSocketProxy()
     return _PROXY.handle(event)
+
+
+__all__ = [
+    "RELAY_EVENT_VERSION",
+    "ConnectionGone",
+    "WebSocketProxy",
+    "bad_request",
+    "error_frame",
+    "handler",
+    "post_frame",
+]

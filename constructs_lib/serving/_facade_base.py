@@ -1,8 +1,9 @@
 """What the REST and the WebSocket facade share, held by each facade (composition, not inheritance).
 
-:class:`FacadeCore` checks the props both facades take (agent, auth, qualifier, throttles, staging) the same way with
-the same codes, takes the throttles from the agent's plan, builds the proxy function with the handler contract's
-environment, wires payload staging, and reports the facade's fit findings. Every limit decision is made in
+:class:`FacadeCore` checks the props both facades take (agent, auth, qualifier, throttles, staging, whether the caller
+is sent as ``runtimeUserId``) the same way with the same codes, takes the throttles from the agent's plan, builds the
+proxy functions (on the Powertools layer) with the handler contract's environment and exactly the AgentCore actions
+each one uses, wires payload staging, and reports the facade's fit findings. Every limit decision is made in
 :mod:`constructs_lib.planning.serving`; nothing here compares a number with a limit.
 """
 
@@ -18,20 +19,22 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from constructs_lib._cdk import perms
-from constructs_lib._cdk.functions import DEFAULT_PYTHON_RUNTIME, handler_code, secure_function
+from constructs_lib._cdk.functions import DEFAULT_PYTHON_RUNTIME, handler_code, powertools_layer, secure_function
 from constructs_lib._cdk.reporting import report, report_unresolved, report_warning
 from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.handlers import contract
 from constructs_lib.limits.service import (
     DEFAULT_ENDPOINT,
+    RUNTIME_USER_ID_MAX_LENGTH,
     SESSION_HEADER,
     SESSION_ID_MAX_LENGTH,
     SESSION_ID_MIN_LENGTH,
     SESSION_ID_PATTERN,
 )
 from constructs_lib.planning.findings import Finding
-from constructs_lib.planning.serving import Throttle
+from constructs_lib.planning.serving import PROXY_ANSWER_MARGIN_SECONDS, Throttle
+from constructs_lib.serving._perms import STOP_RUNTIME_SESSION
 from constructs_lib.serving._values import is_token
 from constructs_lib.serving.auth import AuthKind, FacadeAuth
 from constructs_lib.serving.payload_staging import PayloadStaging
@@ -62,10 +65,11 @@ class FacadeCore:
         throttle_rate_limit: the stage's steady-state rate. Default: the plan's ``api_throttle_rate``.
         throttle_burst_limit: the stage's burst. Default: the plan's ``api_throttle_burst``.
         staging: payload staging for the facade.
+        send_runtime_user_id: send the caller as ``runtimeUserId``.
 
     Raises:
-        ConstructsLibValidationError: ``InvalidProps`` (agent or staging of the wrong type), ``UnsupportedAuth``,
-            ``UnknownQualifier``, ``InvalidThrottle``.
+        ConstructsLibValidationError: ``InvalidProps`` (agent, staging or send_runtime_user_id of the wrong type),
+            ``UnsupportedAuth``, ``UnknownQualifier``, ``InvalidThrottle``.
     """
 
     def __init__(
@@ -79,6 +83,7 @@ class FacadeCore:
         throttle_rate_limit: float | None,
         throttle_burst_limit: int | None,
         staging: PayloadStaging | None,
+        send_runtime_user_id: bool = True,
     ) -> None:
         self.facade = facade
         path = facade.node.path
@@ -90,8 +95,13 @@ class FacadeCore:
             raise ConstructsLibValidationError(
                 "InvalidProps", f"staging must be a PayloadStaging, got {type(staging).__name__}", path
             )
+        if not isinstance(send_runtime_user_id, bool):
+            raise ConstructsLibValidationError(
+                "InvalidProps", f"send_runtime_user_id must be True or False, got {send_runtime_user_id!r}", path
+            )
         self.agent = agent
         self.staging = staging
+        self.send_runtime_user_id = send_runtime_user_id
         self.auth = self._checked_auth(auth or FacadeAuth.iam(), supported_auth)
         self.qualifier: str = qualifier or agent.default_qualifier
         self._check_qualifier()
@@ -177,9 +187,14 @@ class FacadeCore:
         environment: Mapping[str, str],
         log_retention: logs.RetentionDays,
         description: str,
+        invokes: bool = True,
+        stops_sessions: bool = True,
+        binds_sessions: bool = True,
+        construct_id: str = "Proxy",
     ) -> lambda_.Function:
-        """The proxy function under ``Proxy`` (``ServiceRole``, ``LogGroup``, ``Function``), allowed to invoke the
-        agent's runtime on this facade's endpoint only, with the contract's environment.
+        """A proxy function under ``construct_id`` (``ServiceRole``, ``LogGroup``, ``Function``) on the Powertools
+        layer, with the contract's environment and exactly the AgentCore actions it uses, on this facade's runtime and
+        endpoint only.
 
         Args:
             purpose: a few words naming the proxy, for its role and acknowledgments.
@@ -191,6 +206,10 @@ class FacadeCore:
             environment: variables of this proxy besides the shared ones.
             log_retention: retention of the function's log group.
             description: the function description.
+            invokes: the function calls InvokeAgentRuntime (and InvokeAgentRuntimeForUser when the caller is sent).
+            stops_sessions: the function calls StopRuntimeSession.
+            binds_sessions: the function reads callers and derives their runtime sessions (the session-id rule).
+            construct_id: the id of the construct holding the function.
         """
         agent = self.agent
         shared = {
@@ -198,13 +217,23 @@ class FacadeCore:
             contract.ENV_AGENT_QUALIFIER: self.qualifier,
             contract.ENV_AGENT_READ_TIMEOUT_SECONDS: f"{read_timeout_seconds:g}",
             contract.ENV_AGENT_MAX_ATTEMPTS: str(INVOKE_ATTEMPTS),
-            contract.ENV_SESSION_HEADER: SESSION_HEADER,
-            contract.ENV_SESSION_ID_PATTERN: SESSION_ID_PATTERN.pattern,
-            contract.ENV_SESSION_ID_MIN_LENGTH: str(SESSION_ID_MIN_LENGTH),
-            contract.ENV_SESSION_ID_MAX_LENGTH: str(SESSION_ID_MAX_LENGTH),
+            "POWERTOOLS_SERVICE_NAME": handler.split(".", 1)[0].replace("_", "-"),
         }
+        if binds_sessions:  # reads callers and derives their sessions
+            shared.update({
+                contract.ENV_SESSION_HEADER: SESSION_HEADER,
+                contract.ENV_SESSION_ID_PATTERN: SESSION_ID_PATTERN.pattern,
+                contract.ENV_SESSION_ID_MIN_LENGTH: str(SESSION_ID_MIN_LENGTH),
+                contract.ENV_SESSION_ID_MAX_LENGTH: str(SESSION_ID_MAX_LENGTH),
+                contract.ENV_RUNTIME_USER_ID_MAX_LENGTH: str(RUNTIME_USER_ID_MAX_LENGTH),
+            })
+        if invokes:  # relays answers
+            shared.update({
+                contract.ENV_SEND_RUNTIME_USER_ID: "true" if self.send_runtime_user_id else "false",
+                contract.ENV_ANSWER_MARGIN_SECONDS: f"{PROXY_ANSWER_MARGIN_SECONDS:g}",
+            })
         created = secure_function(
-            Construct(self.facade, "Proxy"),
+            Construct(self.facade, construct_id),
             purpose=purpose,
             code=handler_code(*files),
             handler=handler,
@@ -215,20 +244,31 @@ class FacadeCore:
             log_retention=log_retention,
             dead_letter_queue=False,
             description=description,
+            layers=[powertools_layer(self.facade, DEFAULT_PYTHON_RUNTIME)],
         )
         function = created.function
-        # InvokeAgentRuntime authorizes on the runtime and on the endpoint the qualifier names
-        # (endpoint ARN: <runtime ARN>/runtime-endpoint/<name>).
-        iam.Grant.add_to_principal(
-            grantee=function,
-            actions=[perms.INVOKE_AGENT_RUNTIME],
-            resource_arns=[agent.agent_runtime_arn, f"{agent.agent_runtime_arn}/runtime-endpoint/{self.qualifier}"],
-        )
+        actions = []
+        if invokes:
+            actions.append(perms.INVOKE_AGENT_RUNTIME)
+            if self.send_runtime_user_id:
+                actions.append(perms.INVOKE_AGENT_RUNTIME_FOR_USER)
+        if stops_sessions:
+            actions.append(STOP_RUNTIME_SESSION)
+        if actions:
+            # AgentCore authorizes these on the runtime and on the endpoint the qualifier names
+            # (endpoint ARN: <runtime ARN>/runtime-endpoint/<name>).
+            iam.Grant.add_to_principal(
+                grantee=function,
+                actions=actions,
+                resource_arns=[agent.agent_runtime_arn,
+                               f"{agent.agent_runtime_arn}/runtime-endpoint/{self.qualifier}"],
+            )
         return function
 
-    def wire_staging(self, function: lambda_.Function, *, downloads: bool) -> None:
-        """Tell the proxy the staging bucket and the agent's prefixes, let it sign uploads (and downloads) for this
-        agent only, and bind the agent to its prefixes."""
+    def wire_staging(self, function: lambda_.Function, *, downloads: bool, answers: bool = False) -> None:
+        """Tell the proxy the staging bucket and the agent's prefixes (the proxy adds each caller's segment), let it
+        sign uploads (and downloads) for this agent only, store answers too large to return (``answers``), and bind
+        the agent to its prefixes."""
         staging = self.staging
         if staging is None:
             return
@@ -237,6 +277,8 @@ class FacadeCore:
         staging.grant_presign_upload(function, agent=self.agent)
         if downloads:
             staging.grant_presign_download(function, agent=self.agent)
+        if answers:
+            staging.grant_stage_answers(function, agent=self.agent)
         staging.bind(self.agent)
 
 
@@ -274,6 +316,11 @@ class SharedFacadeProps:
     def staging(self) -> PayloadStaging | None:
         """The payload staging wired to the facade, if any."""
         return self._core.staging
+
+    @property
+    def send_runtime_user_id(self) -> bool:
+        """Whether the proxy sends the caller as ``runtimeUserId``."""
+        return self._core.send_runtime_user_id
 
 
 __all__ = ["INVOKE_ATTEMPTS", "FacadeCore", "SharedFacadeProps"]

@@ -2,8 +2,13 @@
 
 API Gateway (REST) validates each request against a JSON schema model, authenticates it (IAM by
 default) and throttles it within what the agent's invoke quota can absorb; a Lambda proxy
-(:mod:`constructs_lib.handlers.invoke_proxy`) calls ``InvokeAgentRuntime`` on the chosen endpoint and maps
-AgentCore's errors for clients with the handler contract's error map.
+(:mod:`constructs_lib.handlers.invoke_proxy`, on Powertools for AWS Lambda) calls ``InvokeAgentRuntime`` on the
+chosen endpoint and maps AgentCore's errors for clients with the handler contract's error map.
+
+Sessions and jobs belong to callers: the proxy refuses a request API Gateway authenticated nobody for (401), and the
+runtime session AgentCore sees is derived from the caller's full identity and the client's own session id (see
+:mod:`constructs_lib.handlers.caller`), so a caller can never reach another caller's session, job or staged object,
+whatever ids it sends. The caller is sent to the agent as ``runtimeUserId`` unless ``send_runtime_user_id=False``.
 
 Invocation modes, from the agent's capacity plan (every limit decision is
 :func:`constructs_lib.planning.serving.rest_fit`):
@@ -12,16 +17,25 @@ Invocation modes, from the agent's capacity plan (every limit decision is
   ``api_gateway_integration_timeout``); a longer ``longest_task`` is the synth error ``TaskExceedsIntegrationTimeout``
   that names the way out;
 - streaming: ``POST /invoke`` uses API Gateway REST response streaming (``ResponseTransferMode.STREAM``,
-  Lambda ``InvokeWithResponseStream``). The Python managed runtime cannot stream, so the proxy runs its
-  own runtime-API loop (``AWS_LAMBDA_EXEC_WRAPPER``). A stream lasts at most the Lambda function timeout and API
-  Gateway's streaming duration (the integration timeout is raised to that, since its default would cut the stream),
-  which is shorter than AgentCore's streaming duration: longer tasks get the warning ``StreamExceedsProxyTimeout``
-  pointing at the job API or the WebSocket facade;
-- asynchronous: ``POST /jobs`` answers 202 with a job id, ``GET /jobs/{jobId}`` reports status and
-  result (see :mod:`constructs_lib.serving.jobs` for the contract the agent follows).
+  Lambda ``InvokeWithResponseStream``). The Python managed runtime cannot stream, so the proxy runs the library's
+  runtime-API loop (:mod:`constructs_lib.handlers.stream_runtime`, started by ``AWS_LAMBDA_EXEC_WRAPPER``). A stream
+  lasts at most the Lambda function timeout and API Gateway's streaming duration (the integration timeout is raised
+  to that, since its default would cut the stream), which is shorter than AgentCore's streaming duration: longer
+  tasks get the warning ``StreamExceedsProxyTimeout`` pointing at the job API or the WebSocket facade. A silent agent
+  gets keep-alives below API Gateway's idle timeout for streamed responses (SSE comments, JSON whitespace), and a
+  stream still running near the function's deadline ends with an error event and an error trailer;
+- asynchronous: ``POST /jobs`` answers 202 with a job id (an ``Idempotency-Key`` header makes retries safe),
+  ``GET /jobs/{jobId}`` reports status and result, ``DELETE /jobs/{jobId}`` cancels a running job (see
+  :mod:`constructs_lib.serving.jobs` for the contract the agent follows).
+
+Limits of the path (:func:`constructs_lib.planning.serving.rest_fit`): a request body above the smallest limit on the
+path (API Gateway's payload size, Lambda's synchronous request payload less base64's third) is refused with 413, so
+payloads planned above it need ``staging`` (``PayloadStagingRequired``); a buffered answer above Lambda's response
+payload is stored in the staging bucket and handed out as a pre-signed URL, or is the 502 ``AnswerTooLarge`` without
+staging (warning ``AnswerExceedsLambdaResponse`` when the workload's ``max_response`` says answers may exceed it).
 
 With :class:`~constructs_lib.serving.payload_staging.PayloadStaging`, ``POST /uploads`` hands out pre-signed,
-size-limited upload URLs and clients pass the object key as ``payloadKey``.
+size-limited upload URLs under the caller's own prefix and clients pass the object key as ``payloadKey``.
 
 See: https://docs.aws.amazon.com/apigateway/latest/developerguide/response-transfer-mode.html
 """
@@ -44,6 +58,7 @@ from constructs_lib._cdk import nag
 from constructs_lib._cdk.functions import DEFAULT_LOG_RETENTION
 from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
+from constructs_lib.handlers import contract
 from constructs_lib.limits.service import SESSION_ID_PATTERN
 from constructs_lib.planning.serving import RestFit, rest_fit
 from constructs_lib.serving._facade_base import FacadeCore, SharedFacadeProps
@@ -53,7 +68,8 @@ from constructs_lib.serving.jobs import AgentJobs
 from constructs_lib.serving.payload_staging import PayloadStaging
 
 #: What the proxy's asset holds: the handler, what it imports and its streaming wrapper (the contract is added).
-_PROXY_FILES = ("invoke_proxy.py", "staging_urls.py", "invoke_proxy_stream.sh")
+_PROXY_FILES = ("invoke_proxy.py", "agent_calls.py", "caller.py", "clients.py", "inputs.py", "staging_urls.py",
+                "stream_runtime.py", "invoke_proxy_stream.sh")
 #: The streaming wrapper, as the Lambda runtime sees it.
 _STREAM_WRAPPER = "/var/task/invoke_proxy_stream.sh"
 
@@ -124,6 +140,8 @@ class AgentApiFacade(SharedFacadeProps, Construct):
         cloud_watch_role: let this API set the account's API Gateway CloudWatch role. Default: False
             (the account already has one; only one stack per account and region should set it).
         api_name: the API's name. Default: generated from the construct path.
+        send_runtime_user_id: send the caller (its full identity) to the agent as ``runtimeUserId``; the proxy is then
+            allowed ``bedrock-agentcore:InvokeAgentRuntimeForUser``. Default: True.
 
     Raises:
         ConstructsLibValidationError: misuse only: ``InvalidProps``, ``UnsupportedAuth``, ``UnknownQualifier``,
@@ -154,11 +172,13 @@ class AgentApiFacade(SharedFacadeProps, Construct):
         logging_level: apigw.MethodLoggingLevel = apigw.MethodLoggingLevel.ERROR,
         cloud_watch_role: bool = False,
         api_name: str | None = None,
+        send_runtime_user_id: bool = True,
     ) -> None:
         super().__init__(scope, construct_id)
         core = FacadeCore(
             self, agent=agent, auth=auth, supported_auth=tuple(AuthKind), qualifier=qualifier,
             throttle_rate_limit=throttle_rate_limit, throttle_burst_limit=throttle_burst_limit, staging=staging,
+            send_runtime_user_id=send_runtime_user_id,
         )
         self._core = core
         self.request_schema: Mapping[str, Any] = request_schema or DEFAULT_REQUEST_SCHEMA
@@ -210,9 +230,14 @@ class AgentApiFacade(SharedFacadeProps, Construct):
 
     def _proxy(self, log_retention: logs.RetentionDays) -> lambda_.Function:
         agent, fit = self.agent, self.fit
-        environment: dict[str, str] = {}
+        environment: dict[str, str] = {
+            contract.ENV_MAX_REQUEST_BYTES: str(fit.max_request_bytes),
+            contract.ENV_MAX_RESPONSE_BYTES: str(fit.max_response_bytes),
+        }
         if self.streaming:
             environment["AWS_LAMBDA_EXEC_WRAPPER"] = _STREAM_WRAPPER
+            assert fit.stream_keepalive_seconds is not None
+            environment[contract.ENV_STREAM_KEEPALIVE_SECONDS] = f"{fit.stream_keepalive_seconds:g}"
         if self.jobs is not None:
             environment.update(self.jobs.environment_for_proxy())
         function = self._core.proxy_function(
@@ -225,11 +250,14 @@ class AgentApiFacade(SharedFacadeProps, Construct):
             environment=environment,
             log_retention=log_retention,
             description=f"Proxies API Gateway requests to AgentCore runtime {agent.runtime_name}",
+            # Streams stop abandoned sessions, jobs the sessions of failed and cancelled jobs.
+            stops_sessions=self.streaming or self.jobs is not None,
         )
         if self.jobs is not None:
             self.jobs.grant_start(function)
-        # The proxy serves one agent: it signs URLs under that agent's prefixes only.
-        self._core.wire_staging(function, downloads=True)
+        # The proxy serves one agent: it signs URLs under that agent's prefixes only, and stores buffered answers
+        # too large to return.
+        self._core.wire_staging(function, downloads=True, answers=self.invoke_route and not self.streaming)
         return function
 
     def _rest_api(
@@ -339,10 +367,10 @@ class AgentApiFacade(SharedFacadeProps, Construct):
         if self.jobs_enabled:
             jobs = self.api.root.add_resource("jobs")
             jobs.add_method("POST", integration, request_validator=self.request_validator, request_models=models)
-            jobs.add_resource("{jobId}").add_method(
-                "GET", integration, request_validator=self.request_validator,
-                request_parameters={"method.request.path.jobId": True},
-            )
+            job = jobs.add_resource("{jobId}")
+            for method in ("GET", "DELETE"):  # status and result; cancellation
+                job.add_method(method, integration, request_validator=self.request_validator,
+                               request_parameters={"method.request.path.jobId": True})
         if self.staging is not None:
             upload_model = self._model("UploadModel", _UPLOAD_SCHEMA)
             self.api.root.add_resource("uploads").add_method(

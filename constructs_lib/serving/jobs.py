@@ -1,16 +1,21 @@
-"""AgentJobs: the job table behind an asynchronous job API (``POST /jobs``, ``GET /jobs/{jobId}``).
+"""AgentJobs: the job table behind an asynchronous job API (``POST /jobs``, ``GET`` and ``DELETE /jobs/{jobId}``).
 
 How a job runs:
 
-1. ``POST /jobs`` (the facade's proxy) writes ``{jobId, status: PENDING, sessionId, owner, createdAt,
-   updatedAt, expiresAt}``, invokes the agent with the client's body plus ``"jobId"`` in a new or given
-   runtime session, and answers ``202 {"jobId", "status": "RUNNING", "sessionId"}`` as soon as the agent
-   acknowledges. The proxy then moves the job to ``RUNNING`` unless the agent has already finished it.
-   If the invocation fails, the job is ``FAILED`` and the client gets the mapped error.
+1. ``POST /jobs`` (the facade's proxy) writes ``{jobId, status: PENDING, owner, sessionId, runtimeSessionId,
+   createdAt, updatedAt, expiresAt}``, invokes the agent with the client's body plus ``"jobId"`` (and, with payload
+   staging, ``"resultPrefix"``: the caller's own output prefix) in the caller's runtime session, and answers
+   ``202 {"jobId", "status": "RUNNING", "sessionId"}`` as soon as the agent acknowledges. The proxy then moves the
+   job to ``RUNNING`` unless the agent has already finished it. If the invocation fails, the job is ``FAILED``, its
+   runtime session is stopped and the client gets the mapped error. With an ``Idempotency-Key`` header, a retry of
+   the same request by the same caller answers the first request's job (Powertools idempotency; its records live in
+   this table under ``jobId`` and expire through the same TTL attribute).
 2. The agent keeps working in its session after answering (its ``/ping`` reports ``HealthyBusy`` so the
    session lives up to ``maxLifetime``, at most the asynchronous job duration quota).
-3. ``GET /jobs/{jobId}`` reads the record (strongly consistent) and returns it; only the caller who
-   started the job sees it (others get 404).
+3. ``GET /jobs/{jobId}`` reads the record (strongly consistent) and returns it to its owner only: the caller's full
+   identity (a role session, not the role; a Cognito identity, not the pool's role); any other caller gets 404.
+   ``DELETE /jobs/{jobId}`` cancels a ``PENDING`` or ``RUNNING`` job of its owner (``CANCELLED``) and stops its runtime
+   session; a job that has ended is a 409.
 
 The contract an agent follows to report completion (environment variable ``AGENT_JOBS_TABLE_NAME``,
 permission ``dynamodb:UpdateItem`` on that table, both given by :meth:`AgentJobs.bind`, which the facade calls):
@@ -21,10 +26,10 @@ permission ``dynamodb:UpdateItem`` on that table, both given by :meth:`AgentJobs
 - on success: ``UpdateItem(Key={"jobId": {"S": job_id}}, UpdateExpression="SET #status = :done,
   #result = :result, updatedAt = :now", ConditionExpression="attribute_exists(jobId)")`` with
   ``:done = "SUCCEEDED"`` and either ``result`` (a string, kept well under DynamoDB's item size limit)
-  or ``resultKey`` (an object key under the agent's output prefix of :class:`PayloadStaging`, which the
-  API turns into a pre-signed download URL);
+  or ``resultKey`` (an object key under the ``resultPrefix`` of the payload, the caller's own output prefix of
+  :class:`PayloadStaging`, which the API turns into a pre-signed download URL; a key anywhere else is not signed);
 - on failure: ``status = "FAILED"`` and ``error`` (a message meant for the client, without internals);
-- ``updatedAt`` is epoch seconds; the proxy never overwrites a ``SUCCEEDED`` or ``FAILED`` job.
+- ``updatedAt`` is epoch seconds; the proxy never overwrites a ``SUCCEEDED``, ``FAILED`` or ``CANCELLED`` job.
 
 Records expire through DynamoDB TTL on ``expiresAt`` (epoch seconds) after ``time_to_live``.
 """
@@ -43,6 +48,7 @@ from constructs import Construct
 from constructs_lib._cdk.reporting import report, report_unresolved, warn_unless_retained
 from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.agent.agent import AgentCoreAgent
+from constructs_lib.errors import ConstructsLibValidationError
 from constructs_lib.handlers import contract
 from constructs_lib.planning.serving import job_record_findings
 from constructs_lib.serving._values import whole_number_text
@@ -53,8 +59,9 @@ AGENT_ENV_TABLE_NAME = "AGENT_JOBS_TABLE_NAME"
 PARTITION_KEY = "jobId"
 #: TTL attribute of the job table (epoch seconds).
 TTL_ATTRIBUTE = "expiresAt"
-#: Actions the proxy needs: create a job, read it, move it between states.
-PROXY_ACTIONS: tuple[str, ...] = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")
+#: Actions the proxy needs: create a job, read it, move it between states; and Powertools idempotency, which also
+#: deletes the record of a request that failed (so that a retry can start the job).
+PROXY_ACTIONS: tuple[str, ...] = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 #: Actions an agent needs to report progress and completion.
 AGENT_ACTIONS: tuple[str, ...] = ("dynamodb:UpdateItem",)
 
@@ -74,6 +81,8 @@ class AgentJobs(Construct):
             ``JobTimeToLiveTooShort``). Default: 7 days.
         encryption_key: customer managed KMS key. Default: DynamoDB's AWS owned key.
         removal_policy: what happens to the table when it leaves the stack. Default: RETAIN.
+        idempotency_key_lifetime: how long ``POST /jobs`` remembers an ``Idempotency-Key`` (a retry after it starts
+            another job). Default: one day.
 
     Wiring: ``jobs.bind(agent)`` lets the agent report and tells it the table's name; ``jobs.grant_start(proxy)``
     lets a proxy start and read jobs. The ``grant_*`` methods only grant.
@@ -87,10 +96,20 @@ class AgentJobs(Construct):
         time_to_live: cdk.Duration | None = None,
         encryption_key: kms.IKey | None = None,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
+        idempotency_key_lifetime: cdk.Duration | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         warn_unless_retained(self, removal_policy, "the job table")
         self.time_to_live: cdk.Duration = time_to_live or cdk.Duration.days(7)
+        self.idempotency_key_lifetime: cdk.Duration = idempotency_key_lifetime or cdk.Duration.days(1)
+        if not isinstance(self.idempotency_key_lifetime, cdk.Duration) or (
+            not self.idempotency_key_lifetime.is_unresolved() and self.idempotency_key_lifetime.to_seconds() < 1
+        ):
+            raise ConstructsLibValidationError(
+                "InvalidIdempotencyKeyLifetime",
+                f"idempotency_key_lifetime must be a Duration of at least 1 second, got {idempotency_key_lifetime!r}",
+                self.node.path,
+            )
         self._check_time_to_live()
         self.table: dynamodb.Table = dynamodb.Table(
             self,
@@ -129,14 +148,16 @@ class AgentJobs(Construct):
         return self.table.table_arn
 
     def environment_for_proxy(self) -> dict[str, str]:
-        """Environment variables the facade's proxy reads: the table name and the record lifetime."""
+        """Environment variables the facade's proxy reads: the table name, the record lifetime and how long an
+        ``Idempotency-Key`` is remembered."""
         return {
             contract.ENV_JOBS_TABLE_NAME: self.table.table_name,
             contract.ENV_JOB_TIME_TO_LIVE_SECONDS: whole_number_text(self.time_to_live.to_seconds()),
+            contract.ENV_IDEMPOTENCY_TTL_SECONDS: whole_number_text(self.idempotency_key_lifetime.to_seconds()),
         }
 
     def grant_start(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Allow ``grantee`` (the proxy) to create, read and update job records."""
+        """Allow ``grantee`` (the proxy) to create, read, update and delete job and idempotency records."""
         return self.table.grant(grantee, *PROXY_ACTIONS)
 
     def grant_report(self, grantee: iam.IGrantable) -> iam.Grant:

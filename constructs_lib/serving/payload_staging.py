@@ -6,8 +6,16 @@ its own prefixes; objects expire by lifecycle rule.
 
 Key layout::
 
-    inputs/<runtime_name>/<random id>[/<file name>]     written by clients, read by the agent
-    outputs/<runtime_name>/<anything>                   written by the agent, read by clients
+    inputs/<runtime_name>/<caller>/<random id>[/<file name>]    written by clients, read by the agent
+    outputs/<runtime_name>/<caller>/<anything>                  written by the agent (job results under the
+                                                                payload's resultPrefix), read by clients
+    outputs/<runtime_name>/<caller>/answers/<random id>         buffered answers too large to return, written by
+                                                                the REST proxy
+
+``<caller>`` is a segment derived from the caller's full identity (:mod:`constructs_lib.handlers.caller`): a proxy signs
+uploads and downloads and accepts ``payloadKey`` only under the caller's own segment, the same way on the REST and the
+WebSocket facade, so a caller can reference and download only its own staged objects. IAM scopes each proxy and each
+agent to the agent's prefixes; the caller segments are the proxies' check.
 
 See: https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-presigned-url.html
 """
@@ -48,6 +56,8 @@ PRESIGN_DOWNLOAD_ACTIONS: tuple[str, ...] = ("s3:GetObject",)
 AGENT_INPUT_ACTIONS: tuple[str, ...] = ("s3:GetObject",)
 #: Actions the agent needs on its output prefix (multipart uploads of large results included).
 AGENT_OUTPUT_ACTIONS: tuple[str, ...] = ("s3:PutObject", "s3:AbortMultipartUpload")
+#: Actions a proxy needs to store answers too large to return.
+PROXY_ANSWER_ACTIONS: tuple[str, ...] = ("s3:PutObject",)
 
 
 def _acknowledge_on(grantee: Any, rule: str, findings: list[str], reason: str) -> None:
@@ -298,6 +308,23 @@ class PayloadStaging(Construct):
             grantee, "AwsSolutions-IAM5", [self._nag_resource(prefix) for prefix in prefixes],
             "pre-signed download URLs name result and input objects whose keys are chosen per request "
             f"under the staging bucket's {' and '.join(prefixes)} prefixes",
+        )
+        self._acknowledge_key_grant(grantee)
+        return grant
+
+    def grant_stage_answers(self, grantee: iam.IGrantable, *, agent: AgentCoreAgent) -> iam.Grant:
+        """Allow ``grantee`` (a REST proxy) to store buffered answers too large to return, under
+        ``outputs/<runtime_name>/*`` of the one agent it serves (it hands them out with pre-signed downloads)."""
+        prefix = self.output_prefix(agent)
+        grant = iam.Grant.add_to_principal(
+            grantee=grantee, actions=list(PROXY_ANSWER_ACTIONS), resource_arns=[self._objects(prefix)]
+        )
+        if self.encryption_key is not None:
+            self.encryption_key.grant_encrypt_decrypt(grantee)
+        _acknowledge_on(
+            grantee, "AwsSolutions-IAM5", [self._nag_resource(prefix)],
+            f"answers too large to return are stored under random keys below each caller's segment of {prefix} in "
+            "the staging bucket, so the proxy's s3:PutObject grant covers that prefix",
         )
         self._acknowledge_key_grant(grantee)
         return grant

@@ -2,9 +2,19 @@
 
 Item layout (the contract an agent follows)::
 
-    sessionId  (S, partition key)  the AgentCore runtime session id (limits.service: the session-id rule)
+    sessionId  (S, partition key)  the AgentCore runtime session id the agent is invoked in
     turn       (N, sort key)       0, 1, 2, ... one item per conversation turn; turn 0 may hold state
     expiresAt  (N, TTL attribute)  epoch seconds after which DynamoDB deletes the item
+
+**The store is keyed by the caller-bound runtime session**, the same key the front doors bind sessions with: the
+facades never pass a client's session id to AgentCore, they derive the runtime session from the caller's full identity
+and the client's own session id (:mod:`constructs_lib.handlers.caller`), and strip ``sessionId`` from the payload. An
+agent that keys its items by the runtime session id it is invoked in (the header
+``X-Amzn-Bedrock-AgentCore-Runtime-Session-Id``, ``context.session_id`` in the AgentCore SDK), never by an id found in
+the payload, therefore keeps every
+caller's history apart: two callers sending the same client session id have two partitions. The caller arrives as
+``runtimeUserId`` (``X-Amzn-Bedrock-AgentCore-Runtime-User-Id``) when the facade sends it; storing it on turn 0 lets
+an agent check, and an operator see, who owns a conversation.
 
 The sort key is a turn number rather than a timestamp: turns are ordered without clock skew between
 sessions' microVMs, two writes in the same millisecond cannot collide, and an agent appending turn

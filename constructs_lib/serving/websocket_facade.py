@@ -1,10 +1,20 @@
 """AgentWebSocketFacade: an API Gateway WebSocket API in front of an AgentCore agent.
 
 Clients connect (authenticated on ``$connect``: IAM by default, or a Lambda REQUEST authorizer), send JSON
-messages, and receive the agent's answer as it streams, in frames that fit API Gateway's limits. A
-Lambda proxy (``constructs_lib/handlers/websocket_proxy.py``) tracks connections in DynamoDB and calls
-``InvokeAgentRuntime``; the message protocol is documented in that module, and its error frames carry the same codes
-as the REST facade's errors (the handler contract's error map).
+messages, and receive the agent's answer as it streams, in frames that fit API Gateway's limits. Two Lambda
+functions on Powertools for AWS Lambda (Python):
+
+- the route proxy (``constructs_lib/handlers/websocket_proxy.py``) answers ``$connect``, ``$disconnect`` and
+  ``$default`` within API Gateway's WebSocket integration timeout. It binds each connection to its caller and to one
+  caller-bound runtime session at ``$connect``, refuses a message whose caller or session is not its connection's,
+  stops the session when the connection ends, and hands each message to the relay as an asynchronous invocation;
+- the relay (``constructs_lib/handlers/websocket_relay.py``) calls ``InvokeAgentRuntime`` and forwards each chunk of
+  the answer as it arrives, for as long as a Lambda function may run (the hand-off is why API Gateway's 29-second
+  integration timeout does not bound an answer), and ends with an error frame before its own deadline. Its
+  asynchronous retries are off (a retry would run the agent's task again) and it is idempotent per message.
+
+The message protocol is documented in those modules; the error frames carry the same codes as the REST facade's
+errors (the handler contract's error map).
 
 Synth-time checks against the agent's workload profile (every limit decision is
 :func:`constructs_lib.planning.serving.websocket_fit`, all numbers from the quota catalog):
@@ -13,7 +23,8 @@ Synth-time checks against the agent's workload profile (every limit decision is
   ``WebSocketFrameExceedsApiGateway`` (AgentCore's own frame quota is already a plan error);
 - ``max_payload`` above API Gateway's WebSocket message size without ``staging``: error
   ``PayloadStagingRequired``;
-- a task longer than a Lambda relay can wait: error ``WebSocketRelayTimeout``;
+- a task longer than the relay function can wait: error ``WebSocketRelayTimeout`` (the relay runs asynchronously, so
+  API Gateway's WebSocket integration timeout bounds only the route proxy, which hands the message off);
 - a ``connection_record_ttl`` shorter than API Gateway keeps a connection: error ``ConnectionRecordTtlTooShort``;
 - ``websocket_frames_per_second`` above the stage's route throttle: warning
   ``constructs_lib:WebSocketFrameRateAboveStageThrottle``; throttles above the plan: warning
@@ -47,14 +58,19 @@ from constructs_lib.handlers import contract
 from constructs_lib.planning.findings import Finding
 from constructs_lib.planning.serving import WebSocketFit, connection_record_findings, websocket_fit
 from constructs_lib.serving._facade_base import FacadeCore, SharedFacadeProps
+from constructs_lib.serving._perms import INVOKE_FUNCTION
 from constructs_lib.serving._values import whole_number_text
 from constructs_lib.serving.auth import AuthKind, FacadeAuth
 from constructs_lib.serving.payload_staging import PayloadStaging
 
-#: Connection-table actions the proxy needs.
+#: Connection-table actions the route proxy needs: record, read and forget connections.
 _CONNECTION_ACTIONS = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem")
-#: What the proxy's asset holds besides the contract.
-_PROXY_FILES = ("websocket_proxy.py", "staging_urls.py")
+#: Connection-table actions the relay needs: its idempotency records (Powertools: put, read, update, delete) and
+#: forgetting a connection whose client went away.
+_RELAY_CONNECTION_ACTIONS = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+#: What the functions' asset holds besides the contract (one asset, two handlers).
+_PROXY_FILES = ("websocket_proxy.py", "websocket_relay.py", "agent_calls.py", "caller.py", "clients.py", "inputs.py",
+                "staging_urls.py")
 
 #: Access log fields (WebSocket ``$context`` variables), one JSON object per line.
 ACCESS_LOG_FORMAT = json.dumps(
@@ -80,9 +96,10 @@ class AgentWebSocketFacade(SharedFacadeProps, Construct):
 
     Resources: the WebSocket API (``api``, the construct's ``Resource`` and ``node.default_child``) with
     ``$connect``, ``$disconnect`` and ``$default`` routes, a stage (``stage``) with access logging and route
-    throttling derived from the agent's capacity plan, a Lambda proxy (``proxy_function``: ARM64, X-Ray tracing, its own
-    log group, a least-privilege role, under ``Proxy``), and a DynamoDB table of connections (``connections_table``:
-    TTL, point-in-time recovery, encryption, retained).
+    throttling derived from the agent's capacity plan, the route proxy (``proxy_function``, under ``Proxy``) and the
+    relay (``relay_function``, under ``Relay``: asynchronous retries off), both ARM64, X-Ray tracing, their own log
+    groups and least-privilege roles, and a DynamoDB table of connections (``connections_table``: TTL, point-in-time
+    recovery, encryption, retained).
 
     The props it shares with :class:`~constructs_lib.serving.api_facade.AgentApiFacade` (``agent``, ``auth``,
     ``qualifier``, ``throttle_rate_limit``, ``throttle_burst_limit``, ``staging``, ``stage_name``, ``log_retention``,
@@ -109,6 +126,8 @@ class AgentWebSocketFacade(SharedFacadeProps, Construct):
         log_retention: retention of the access and function logs. Default: one month.
         removal_policy: removal policy of the connections table. Default: RETAIN.
         api_name: name of the API. Default: generated from the construct path.
+        send_runtime_user_id: send the caller (its full identity) to the agent as ``runtimeUserId``; the relay is then
+            allowed ``bedrock-agentcore:InvokeAgentRuntimeForUser``. Default: True.
 
     Raises:
         ConstructsLibValidationError: misuse only: ``InvalidProps``, ``UnsupportedAuth``, ``UnknownQualifier``,
@@ -131,12 +150,13 @@ class AgentWebSocketFacade(SharedFacadeProps, Construct):
         log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
         api_name: str | None = None,
+        send_runtime_user_id: bool = True,
     ) -> None:
         super().__init__(scope, construct_id)
         core = FacadeCore(
             self, agent=agent, auth=auth, supported_auth=(AuthKind.IAM, AuthKind.LAMBDA, AuthKind.NONE),
             qualifier=qualifier, throttle_rate_limit=throttle_rate_limit, throttle_burst_limit=throttle_burst_limit,
-            staging=staging,
+            staging=staging, send_runtime_user_id=send_runtime_user_id,
         )
         self._core = core
         self.fit: WebSocketFit = websocket_fit(
@@ -159,6 +179,7 @@ class AgentWebSocketFacade(SharedFacadeProps, Construct):
             ),
             removal_policy=removal_policy,
         )
+        self.relay_function: lambda_.Function = self._relay_function(log_retention)
         self.proxy_function: lambda_.Function = self._proxy_function(log_retention)
         integration = integrations.WebSocketLambdaIntegration("Proxy", self.proxy_function)
         self.api = apigwv2.WebSocketApi(
@@ -204,12 +225,13 @@ class AgentWebSocketFacade(SharedFacadeProps, Construct):
 
     # -- resources -----------------------------------------------------------------------------------
 
-    def _proxy_function(self, log_retention: logs.RetentionDays) -> lambda_.Function:
+    def _relay_function(self, log_retention: logs.RetentionDays) -> lambda_.Function:
         fit = self.fit
-        return self._core.proxy_function(
-            purpose=f"WebSocket proxy of agent {self.agent.runtime_name}",
+        relay = self._core.proxy_function(
+            construct_id="Relay",
+            purpose=f"WebSocket relay of agent {self.agent.runtime_name}",
             files=_PROXY_FILES,
-            handler="websocket_proxy.handler",
+            handler="websocket_relay.handler",
             timeout_seconds=fit.relay_timeout_seconds,
             read_timeout_seconds=fit.read_timeout_seconds,
             memory_size=256,
@@ -217,11 +239,39 @@ class AgentWebSocketFacade(SharedFacadeProps, Construct):
                 contract.ENV_CONNECTIONS_TABLE: self.connections_table.table_name,
                 contract.ENV_FRAME_BYTES: str(fit.frame_bytes),
                 contract.ENV_MAX_FRAMES_PER_SECOND: f"{fit.frames_per_second:g}",
-                contract.ENV_CONNECTION_TTL_SECONDS: whole_number_text(self.connection_record_ttl.to_seconds()),
             },
             log_retention=log_retention,
-            description=f"Relays WebSocket messages to AgentCore agent {self.agent.runtime_name}",
+            description=f"Relays WebSocket answers of AgentCore agent {self.agent.runtime_name}",
+            binds_sessions=False,  # the route proxy bound the session; the relay gets it with the message
         )
+        # One attempt: a retried relay would run the agent's task again (the relay reports its own errors in frames).
+        relay.configure_async_invoke(retry_attempts=0)
+        self.connections_table.grant(relay, *_RELAY_CONNECTION_ACTIONS)
+        return relay
+
+    def _proxy_function(self, log_retention: logs.RetentionDays) -> lambda_.Function:
+        fit = self.fit
+        proxy = self._core.proxy_function(
+            purpose=f"WebSocket proxy of agent {self.agent.runtime_name}",
+            files=_PROXY_FILES,
+            handler="websocket_proxy.handler",
+            timeout_seconds=fit.proxy_timeout_seconds,
+            read_timeout_seconds=fit.read_timeout_seconds,
+            memory_size=256,
+            environment={
+                contract.ENV_CONNECTIONS_TABLE: self.connections_table.table_name,
+                contract.ENV_CONNECTION_TTL_SECONDS: whole_number_text(self.connection_record_ttl.to_seconds()),
+                contract.ENV_MAX_REQUEST_BYTES: str(fit.max_message_bytes),
+                contract.ENV_RELAY_FUNCTION_ARN: self.relay_function.function_arn,
+            },
+            log_retention=log_retention,
+            description=f"Routes WebSocket messages to AgentCore agent {self.agent.runtime_name}",
+            invokes=False,  # the relay invokes; the proxy stops the sessions of connections that end
+        )
+        # The unqualified function only (the proxy invokes no version or alias).
+        iam.Grant.add_to_principal(grantee=proxy, actions=[INVOKE_FUNCTION],
+                                   resource_arns=[self.relay_function.function_arn])
+        return proxy
 
     def _authorizer(self) -> apigwv2.IWebSocketRouteAuthorizer | None:
         auth = self.auth
@@ -252,8 +302,9 @@ class AgentWebSocketFacade(SharedFacadeProps, Construct):
         return sources
 
     def _grant_proxy(self) -> None:
+        """Both functions post frames to this stage's connections (the proxy errors and upload URLs, the relay
+        answers)."""
         stack = cdk.Stack.of(self)
-        self.proxy_function.add_environment(contract.ENV_CALLBACK_URL, self.stage.callback_url)
         self.connections_table.grant(self.proxy_function, *_CONNECTION_ACTIONS)
         connections = stack.format_arn(
             service="execute-api",
@@ -261,18 +312,20 @@ class AgentWebSocketFacade(SharedFacadeProps, Construct):
             resource_name=f"{self.stage.stage_name}/POST/@connections/*",
             arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
         )
-        self.proxy_function.add_to_role_policy(
-            iam.PolicyStatement(sid="PostToConnections", actions=["execute-api:ManageConnections"],
-                                resources=[connections])
-        )
         api_id = stack.get_logical_id(self.api.node.default_child)  # type: ignore[arg-type]
-        nag.acknowledge(
-            self.proxy_function.role, "AwsSolutions-IAM5",  # type: ignore[arg-type]
-            [f"Resource::{nag.arn_text(stack, 'execute-api', f'<{api_id}>/{self.stage.stage_name}')}"
-             "/POST/@connections/*"],
-            "the proxy posts answers back to WebSocket connections whose ids API Gateway assigns at connect "
-            "time; the grant is limited to POST on this API's stage",
-        )
+        for function in (self.proxy_function, self.relay_function):
+            function.add_environment(contract.ENV_CALLBACK_URL, self.stage.callback_url)
+            function.add_to_role_policy(
+                iam.PolicyStatement(sid="PostToConnections", actions=["execute-api:ManageConnections"],
+                                    resources=[connections])
+            )
+            nag.acknowledge(
+                function.role, "AwsSolutions-IAM5",  # type: ignore[arg-type]
+                [f"Resource::{nag.arn_text(stack, 'execute-api', f'<{api_id}>/{self.stage.stage_name}')}"
+                 "/POST/@connections/*"],
+                "the function posts frames back to WebSocket connections whose ids API Gateway assigns at connect "
+                "time; the grant is limited to POST on this API's stage",
+            )
 
     def _acknowledge_routes(self) -> None:
         for route_id in ("$disconnect-Route", "$default-Route"):

@@ -102,14 +102,89 @@ def test_only_the_invoke_route_exists_for_a_synchronous_agent(stack: cdk.Stack) 
     template.resource_count_is("AWS::WAFv2::WebACL", 0)
 
 
+def proxy_statements(template: Template) -> list[dict[str, Any]]:
+    """The statements of the proxy's role policy."""
+    policies = template.find_resources("AWS::IAM::Policy", {"Properties": {"Roles": [
+        {"Ref": Match.string_like_regexp("^ApiProxyServiceRole")}]}})
+    return [s for policy in policies.values() for s in policy["Properties"]["PolicyDocument"]["Statement"]]
+
+
+def prefixes(found: list[dict[str, Any]], action: str) -> list[str]:
+    """The object prefixes ``action`` is granted on, sorted."""
+    resources = [r for s in found if action in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+                 for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])]
+    return sorted(r["Fn::Join"][1][-1] for r in resources)
+
+
 def test_the_proxy_may_invoke_only_its_runtime_and_endpoint(stack: cdk.Stack) -> None:
     chat = agent(stack)
     AgentApiFacade(stack, "Api", agent=chat)
     found = statements(Template.from_stack(stack))
-    invoke = [s for s in found if s["Action"] == "bedrock-agentcore:InvokeAgentRuntime"]
+    invoke = [s for s in found if "bedrock-agentcore:InvokeAgentRuntime" in s["Action"]]
     assert len(invoke) == 1
     rendered = json.dumps(invoke[0]["Resource"])
     assert "runtime-endpoint/DEFAULT" in rendered and "/*" not in rendered
+
+
+@pytest.mark.parametrize(("options", "actions"), [
+    # buffered answers: invoke, as the caller
+    ({}, ["bedrock-agentcore:InvokeAgentRuntime", "bedrock-agentcore:InvokeAgentRuntimeForUser"]),
+    ({"send_runtime_user_id": False}, ["bedrock-agentcore:InvokeAgentRuntime"]),
+    # streams and jobs stop the sessions they abandon
+    ({"streaming": True}, ["bedrock-agentcore:InvokeAgentRuntime", "bedrock-agentcore:InvokeAgentRuntimeForUser",
+                           "bedrock-agentcore:StopRuntimeSession"]),
+    ({"jobs": True, "invoke_route": False, "send_runtime_user_id": False},
+     ["bedrock-agentcore:InvokeAgentRuntime", "bedrock-agentcore:StopRuntimeSession"]),
+])
+def test_the_proxy_is_allowed_exactly_the_agentcore_actions_it_uses(
+    stack: cdk.Stack, options: dict[str, Any], actions: list[str]
+) -> None:
+    api = AgentApiFacade(stack, "Api", agent=agent(stack), **options)
+    found = [s for s in proxy_statements(Template.from_stack(stack)) if "bedrock-agentcore" in json.dumps(s["Action"])]
+    (statement,) = found
+    assert sorted(statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]) == actions
+    assert "runtime-endpoint/DEFAULT" in json.dumps(statement["Resource"])
+    variables = Capture()
+    Template.from_stack(stack).has_resource_properties("AWS::Lambda::Function", {
+        "Handler": "invoke_proxy.handler", "Environment": {"Variables": variables}})
+    assert variables.as_object()["SEND_RUNTIME_USER_ID"] == ("false" if "send_runtime_user_id" in options else "true")
+    assert api.send_runtime_user_id is ("send_runtime_user_id" not in options)
+
+
+def test_the_proxy_runs_on_the_powertools_layer_resolved_from_its_public_parameter(stack: cdk.Stack) -> None:
+    from constructs_lib._cdk.functions import POWERTOOLS_VERSION
+
+    AgentApiFacade(stack, "Api", agent=agent(stack))
+    template = Template.from_stack(stack)
+    layers = Capture()
+    template.has_resource_properties("AWS::Lambda::Function", {"Handler": "invoke_proxy.handler",
+                                                                "Layers": [layers]})
+    parameter = template.to_json()["Parameters"][layers.as_object()["Ref"]]
+    assert parameter == {"Type": "AWS::SSM::Parameter::Value<String>",
+                         "Default": f"/aws/service/powertools/python/arm64/python3.14/{POWERTOOLS_VERSION}"}
+
+
+def test_the_proxy_is_told_the_limits_of_its_path_from_the_catalog(stack: cdk.Stack) -> None:
+    from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
+    from constructs_lib.planning.serving import rest_inline_limit
+
+    AgentApiFacade(stack, "Api", agent=agent(stack), streaming=True)
+    variables = Capture()
+    Template.from_stack(stack).has_resource_properties("AWS::Lambda::Function", {
+        "Handler": "invoke_proxy.handler", "Environment": {"Variables": variables}})
+    catalog = QuotaCatalog()
+    found = variables.as_object()
+    assert found["MAX_REQUEST_BYTES"] == str(int(rest_inline_limit(catalog, "us-east-1").bytes))
+    assert found["MAX_RESPONSE_BYTES"] == str(int(catalog.value(QuotaName.LAMBDA_SYNC_RESPONSE_PAYLOAD)))
+    idle = catalog.value(QuotaName.API_GATEWAY_STREAM_IDLE_TIMEOUT_REGIONAL)
+    assert 0 < float(found["STREAM_KEEPALIVE_SECONDS"]) < idle
+    assert found["AWS_LAMBDA_EXEC_WRAPPER"] == "/var/task/invoke_proxy_stream.sh"
+
+
+def test_fails_when_send_runtime_user_id_is_not_a_bool(stack: cdk.Stack) -> None:
+    with pytest.raises(ConstructsLibValidationError, match="send_runtime_user_id must be True or False") as exc:
+        AgentApiFacade(stack, "Api", agent=agent(stack), send_runtime_user_id="yes")  # type: ignore[arg-type]
+    assert exc.value.code == "InvalidProps"
 
 
 def test_default_request_model_requires_a_prompt(stack: cdk.Stack) -> None:
@@ -322,14 +397,25 @@ def test_fails_when_no_route_would_exist(stack: cdk.Stack) -> None:
     assert exc.value.code == "NoRoutes"
 
 
-def test_fails_when_staging_is_required_but_missing(stack: cdk.Stack) -> None:
-    # GIVEN payloads above what API Gateway carries inline, and no staging
-    big = agent(stack, max_payload=cdk.Size.mebibytes(20))
+@pytest.mark.parametrize("mebibytes", [8, 20])
+def test_fails_when_staging_is_required_but_missing(stack: cdk.Stack, mebibytes: int) -> None:
+    # GIVEN payloads above what Lambda takes inline (8 MiB fits API Gateway's payload, not Lambda's), and no staging
+    big = agent(stack, max_payload=cdk.Size.mebibytes(mebibytes))
     api = AgentApiFacade(stack, "Api", agent=big)
-    # THEN synthesis fails with the quota and the way out
+    # THEN synthesis fails with the smallest limit on the path, its quota, and the way out
     (error,) = synth_errors(api)
-    assert error.startswith("[PayloadStagingRequired] max_payload 20 MiB exceeds")
-    assert "Amazon API Gateway quota 'payload size'" in error and "staging=PayloadStaging" in error
+    assert error.startswith(f"[PayloadStagingRequired] max_payload {mebibytes} MiB exceeds 4.5 MiB (6 MiB, the AWS "
+                            "Lambda quota 'invocation payload, synchronous (request)'")
+    assert "less the third base64 encoding adds" in error and "staging=PayloadStaging" in error
+
+
+def test_warns_when_buffered_answers_may_exceed_lambdas_response_payload(stack: cdk.Stack) -> None:
+    # GIVEN an agent whose answers may reach 8 MiB, behind a buffered POST /invoke without staging
+    big = agent(stack, max_response=cdk.Size.mebibytes(8))
+    AgentApiFacade(stack, "Api", agent=big)
+    # THEN synthesis warns that such answers are a 502, and names the ways out
+    Annotations.from_stack(stack).has_warning("/TestStack/Api", Match.string_like_regexp(
+        r"AnswerExceedsLambdaResponse.*502 AnswerTooLarge.*staging=PayloadStaging.*streaming=True"))
 
 
 def test_staging_adds_the_upload_route_and_grants(stack: cdk.Stack) -> None:
@@ -346,11 +432,10 @@ def test_staging_adds_the_upload_route_and_grants(stack: cdk.Stack) -> None:
     assert env.as_object()["PAYLOAD_STAGING_INPUT_PREFIX"] == "inputs/chat_agent/"
     assert env.as_object()["PAYLOAD_STAGING_URL_EXPIRY_SECONDS"] == "900"
     # AND the proxy signs URLs under its own agent's prefixes only
-    s3 = {s["Action"]: s["Resource"] for s in statements(template)
-          if str(s["Action"]) in ("s3:PutObject", "s3:GetObject")}
-    put, get = s3["s3:PutObject"], s3["s3:GetObject"]
-    assert put["Fn::Join"][1][-1] == "/inputs/chat_agent/*"
-    assert sorted(r["Fn::Join"][1][-1] for r in get) == ["/inputs/chat_agent/*", "/outputs/chat_agent/*"]
+    proxy = proxy_statements(template)
+    # uploads under the agent's inputs, and answers too large to return under its outputs
+    assert prefixes(proxy, "s3:PutObject") == ["/inputs/chat_agent/*", "/outputs/chat_agent/*"]
+    assert prefixes(proxy, "s3:GetObject") == ["/inputs/chat_agent/*", "/outputs/chat_agent/*"]
     assert "PAYLOAD_STAGING_BUCKET" in big.environment
     assert api.staging is staging
     # AND synthesis passes, saying where large inputs go
@@ -385,7 +470,9 @@ def test_the_proxy_package_holds_the_proxy_the_contract_and_nothing_else(tmp_pat
     package, variables = packaged_proxy(Template.from_stack(stack), tmp_path, "invoke_proxy.handler")
     # THEN its asset holds the handler modules and the contract
     assert sorted(p.name for p in package.iterdir()) == [
-        "contract.py", "invoke_proxy.py", "invoke_proxy_stream.sh", "staging_urls.py"]
+        "agent_calls.py", "caller.py", "clients.py", "contract.py", "inputs.py", "invoke_proxy.py",
+        "invoke_proxy_stream.sh",
+        "staging_urls.py", "stream_runtime.py"]
     # AND the environment the template sets is all the proxy needs (it has no fallback)
     assert set(variables) >= {contract.ENV_AGENT_RUNTIME_ARN, contract.ENV_AGENT_QUALIFIER}
     with pytest.MonkeyPatch.context() as patch:
@@ -393,7 +480,9 @@ def test_the_proxy_package_holds_the_proxy_the_contract_and_nothing_else(tmp_pat
             patch.delenv(name)
         for name, value in variables.items():
             patch.setenv(name, value)
+        invoke_proxy.settings.cache_clear()
         invoke_proxy.check_configuration()
+    invoke_proxy.settings.cache_clear()
 
 
 def test_a_token_throttle_is_not_checked(stack: cdk.Stack) -> None:

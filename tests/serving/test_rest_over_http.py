@@ -1,8 +1,10 @@
 """The buffered REST facade over real HTTP: a caller's request through the front door to the proxy, run from
-its synthesized asset, and on to the AgentCore stand-in, with every error AgentCore can answer."""
+its synthesized asset on the Powertools layer, and on to the AgentCore stand-in, with every error AgentCore can answer,
+caller-bound sessions, malformed and oversized bodies, and answers too large for Lambda."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -10,22 +12,27 @@ import aws_cdk as cdk
 import pytest
 
 from constructs_lib.agent.agent import AgentCoreAgent
+from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
 from constructs_lib.planning.agent_plan import WorkloadProfile
+from constructs_lib.planning.serving import rest_inline_limit
 from constructs_lib.serving.api_facade import AgentApiFacade
+from constructs_lib.serving.payload_staging import PayloadStaging
 from tests.conftest import ENV
 from tests.harness.agent_script import Script
-from tests.harness.callers import IamCaller
+from tests.harness.callers import CognitoIdentityCaller, IamCaller
 from tests.harness.harness import Harness
 from tests.harness.http_client import Response, call
-from tests.harness.known_issues import issue_10
+from tests.harness.proxy_events import rest_event
 from tests.harness.rest_front_door import RestFrontDoor
 from tests.serving._fixtures import make_agent
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(90)
 SESSION_HEADER = "x-amzn-bedrock-agentcore-runtime-session-id"
 CALLERS = {
     "alice": IamCaller.assumed_role("web-app", "alice"),
     "bob": IamCaller.assumed_role("web-app", "bob"),
+    "carol": CognitoIdentityCaller("us-east-1:0f0e0d0c-0000-4000-8000-00000000000a"),
+    "dave": CognitoIdentityCaller("us-east-1:0f0e0d0c-0000-4000-8000-00000000000b"),
 }
 
 
@@ -35,6 +42,8 @@ class Served:
     door: RestFrontDoor
     agent: AgentCoreAgent
     facade: AgentApiFacade
+    staged: AgentApiFacade
+    staging: PayloadStaging
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +52,12 @@ def served(harness_for: Callable[..., Harness]) -> Served:
     agent = make_agent(stack, runtime_name="chat_agent", endpoints=["prod"],
                        workload=WorkloadProfile(longest_task=cdk.Duration.seconds(20)))
     facade = AgentApiFacade(stack, "Api", agent=agent, qualifier="prod")
+    staging = PayloadStaging(stack, "Staging")
+    big = make_agent(stack, "Big", runtime_name="big_agent", workload=WorkloadProfile(
+        longest_task=cdk.Duration.seconds(20), max_response=cdk.Size.mebibytes(8)))
+    staged = AgentApiFacade(stack, "BigApi", agent=big, staging=staging)
     harness = harness_for(stack)
-    return Served(harness, harness.rest_api(facade.api, callers=CALLERS), agent, facade)
+    return Served(harness, harness.rest_api(facade.api, callers=CALLERS), agent, facade, staged, staging)
 
 
 @pytest.fixture(autouse=True)
@@ -58,16 +71,18 @@ def invoke(
     return call((door or served.door).stage_url + "/invoke", json=body, caller=caller)
 
 
-def test_a_prompt_reaches_the_agent_endpoint_and_its_answer_comes_back(served: Served) -> None:
+def test_a_prompt_reaches_the_agent_endpoint_in_the_callers_session_and_its_answer_comes_back(served: Served) -> None:
     # GIVEN the default agent of the stand-in, which answers what it received
     # WHEN alice posts a prompt
     answer = invoke(served, {"prompt": "hello"})
-    # THEN she gets the agent's answer and the session id it ran in
+    # THEN she gets the agent's answer, which ran for her (runtimeUserId: her role session)
     assert answer.status == 200, answer.body
     (agent_call,) = served.harness.agentcore.invocations()
-    assert answer.json() == {"sessionId": agent_call.session_id, "turn": 1, "userId": None,
-                             "received": {"prompt": "hello"}}
-    assert answer.headers[SESSION_HEADER] == agent_call.session_id
+    assert answer.json() == {"sessionId": agent_call.session_id, "turn": 1,
+                             "userId": "iam:" + CALLERS["alice"].user_arn, "received": {"prompt": "hello"}}
+    # AND the session header carries her own session id, never the runtime session AgentCore saw
+    client_session = answer.headers[SESSION_HEADER]
+    assert client_session != agent_call.session_id and 33 <= len(agent_call.session_id) <= 100
     # AND the proxy called the runtime the template names, on the facade's endpoint, signed with SigV4
     assert agent_call.runtime_arn == served.harness.runtime_arn(served.agent)
     assert agent_call.qualifier == "prod"
@@ -80,17 +95,43 @@ def test_a_prompt_reaches_the_agent_endpoint_and_its_answer_comes_back(served: S
     assert event["resource"] == "/invoke" and event["httpMethod"] == "POST"
 
 
-def test_a_client_session_id_continues_the_same_agent_session(served: Served) -> None:
+def test_a_client_session_id_continues_the_callers_agent_session(served: Served) -> None:
     # GIVEN a session id chosen by the client
     session = "c" * 40
     # WHEN the client sends two prompts with it
     first = invoke(served, {"prompt": "one", "sessionId": session})
     second = invoke(served, {"prompt": "two", "sessionId": session})
-    # THEN both ran in that session, the second as its second turn
+    # THEN both ran in one runtime session, the second as its second turn, and the client keeps its own id
     assert (first.json()["turn"], second.json()["turn"]) == (1, 2)
-    assert {c.session_id for c in served.harness.agentcore.invocations()} == {session}
+    assert len({c.session_id for c in served.harness.agentcore.invocations()}) == 1
+    assert first.headers[SESSION_HEADER] == second.headers[SESSION_HEADER] == session
     # AND the agent's payload does not carry the session id
     assert served.harness.agentcore.invocations()[-1].json() == {"prompt": "two"}
+
+
+def test_a_second_caller_cannot_continue_the_first_callers_session(served: Served) -> None:
+    # GIVEN alice's session with one turn
+    session = "a" * 40
+    assert invoke(served, {"prompt": "my secret", "sessionId": session}).status == 200
+    # WHEN bob, another session of the same role, sends alice's session id
+    answer = invoke(served, {"prompt": "what did I say?", "sessionId": session}, caller="bob")
+    # THEN bob lands in a runtime session of his own (not alice's second turn), as bob
+    alice_call, bob_call = served.harness.agentcore.invocations()
+    assert bob_call.session_id != alice_call.session_id
+    assert answer.json()["turn"] == 1 and answer.json()["userId"] == "iam:" + CALLERS["bob"].user_arn
+
+
+def test_identity_pool_callers_sharing_the_pools_role_get_sessions_of_their_own(served: Served) -> None:
+    # GIVEN carol's session (a Cognito identity: the pool's role, the same role session name for everyone)
+    session = "p" * 40
+    assert invoke(served, {"prompt": "mine", "sessionId": session}, caller="carol").json()["turn"] == 1
+    # WHEN dave, another identity of the same pool, sends carol's session id
+    answer = invoke(served, {"prompt": "yours?", "sessionId": session}, caller="dave")
+    # THEN his identity id, not the shared role session, binds his session
+    assert answer.json()["turn"] == 1
+    dave = CALLERS["dave"]
+    assert isinstance(dave, CognitoIdentityCaller)
+    assert answer.json()["userId"] == f"cognito-identity:{dave.pool_id}/{dave.identity_id}"
 
 
 def test_a_binary_answer_reaches_the_client_byte_for_byte(served: Served) -> None:
@@ -167,16 +208,97 @@ def test_the_front_door_refuses_what_api_gateway_refuses_before_the_function(ser
     assert served.harness.agentcore.invocations() == []
 
 
-@issue_10("REST sessions are not bound to callers (a second caller who sends the first caller's session "
-          "id continues that session)")
-def test_a_second_caller_cannot_continue_the_first_callers_session(served: Served) -> None:
-    # GIVEN alice's session with one turn
-    session = "a" * 40
-    assert invoke(served, {"prompt": "my secret", "sessionId": session}).status == 200
-    # WHEN bob, another session of the same role, sends alice's session id
-    answer = invoke(served, {"prompt": "what did I say?", "sessionId": session}, caller="bob")
-    # THEN bob is refused, or lands in a runtime session of his own (not alice's second turn)
-    alice_call, *bob_calls = served.harness.agentcore.invocations()
-    if answer.status not in (403, 404):
-        assert [c.session_id for c in bob_calls] != [alice_call.session_id]
-        assert answer.json()["turn"] == 1
+@pytest.mark.parametrize(("body", "code"), [
+    (b"not json at all", "InvalidRequest"),
+    (b'["a", "list"]', "InvalidRequest"),
+    (b"[" * 100_000 + b"]" * 100_000, "InvalidRequest"),
+    (json.dumps({"prompt": "deep", "x": json.loads("[" * 80 + "]" * 80)}).encode(), "InvalidRequest"),
+    (b'{"prompt": "hi", "sessionId": "short"}', "InvalidSessionId"),
+    (b"\xff\xfe not utf-8", "InvalidRequest"),
+])
+def test_a_malformed_body_that_reaches_the_proxy_is_a_400_json_error(served: Served, body: bytes, code: str) -> None:
+    # GIVEN a front door that passes bodies on unvalidated (a custom request schema may allow anything)
+    door = served.harness.rest_api(served.facade.api, callers=CALLERS, validate_bodies=False)
+    # WHEN a malformed body arrives (text, a list, JSON nested deeper than anything parses, bytes that are not text)
+    answer = call(door.stage_url + "/invoke", body=body, caller="alice")
+    # THEN the proxy answers a 400 JSON error, never a 5xx or an escaped exception, and calls no agent
+    assert (answer.status, answer.json()["error"]) == (400, code), answer.body
+    assert door.exchanges[-1].invocation is not None and door.exchanges[-1].invocation.outcome == "response"
+    assert served.harness.agentcore.invocations() == []
+
+
+def test_an_event_with_invalid_base64_and_one_without_a_caller_are_4xx_json_errors(served: Served) -> None:
+    # GIVEN the proxy's warm sandbox and API Gateway events it can receive
+    sandbox = served.harness.sandbox(served.facade.proxy_function)
+    door = served.door
+    event = rest_event(door.api, method="POST", path="/invoke", resource_path="/invoke", path_parameters={},
+                       query=[], headers=[("Content-Type", "application/json")], body=b'{"prompt": "hi"}',
+                       caller=CALLERS["alice"])
+    # WHEN one says its body is base64 and it is not, and one carries no caller identity at all
+    garbled = sandbox.invoke({**event, "body": "%%% not base64 %%%", "isBase64Encoded": True}).json()
+    anonymous = sandbox.invoke(rest_event(door.api, method="POST", path="/invoke", resource_path="/invoke",
+                                          path_parameters={}, query=[], headers=[], body=b'{"prompt": "hi"}',
+                                          caller=None)).json()
+    # THEN they are a 400 and a 401 (no owner: sessions belong to callers), JSON, and no agent is called
+    assert (garbled["statusCode"], json.loads(garbled["body"])["error"]) == (400, "InvalidRequest")
+    assert (anonymous["statusCode"], json.loads(anonymous["body"])["error"]) == (401, "Unauthenticated")
+    assert served.harness.agentcore.invocations() == []
+
+
+def test_a_body_above_the_smallest_limit_on_the_path_is_a_413_before_lambda_would_fail(served: Served) -> None:
+    # GIVEN a body under API Gateway's payload size but above what Lambda takes base64-encoded
+    catalog = QuotaCatalog()
+    limit = rest_inline_limit(catalog, "us-east-1")
+    assert limit.quota.quota.name is QuotaName.LAMBDA_SYNC_REQUEST_PAYLOAD
+    size = int(limit.bytes) + 1024
+    assert size < catalog.value(QuotaName.API_GATEWAY_PAYLOAD)
+    # WHEN it is posted
+    answer = invoke(served, {"prompt": "x" * size})
+    # THEN the proxy refuses it with a 413 JSON error naming the way out, and calls no agent
+    assert (answer.status, answer.json()["error"]) == (413, "PayloadTooLarge")
+    assert "payloadKey" in answer.json()["message"]
+    assert served.harness.agentcore.invocations() == []
+
+
+def _big_answer(size: int) -> Callable[..., Script]:
+    return lambda call, session: Script.text(b"y" * size, content_type="text/plain")
+
+
+def test_an_answer_above_lambdas_response_payload_is_staged_and_handed_out_as_a_url(served: Served) -> None:
+    # GIVEN the facade with staging, whose proxy is told a small response limit, and an agent answering more
+    door = served.harness.rest_api(served.staged.api, callers=CALLERS, overrides={"MAX_RESPONSE_BYTES": "4096"})
+    served.harness.agentcore.responder = _big_answer(20_000)
+    # WHEN alice posts a prompt
+    answer = call(door.stage_url + "/invoke", json={"prompt": "everything"}, caller="alice")
+    # THEN she gets a pre-signed URL to her own output prefix, which returns the whole answer
+    assert answer.status == 200, answer.body
+    staged = answer.json()["answer"]
+    assert staged["bytes"] == 20_000 and staged["contentType"] == "text/plain"
+    big = served.staged.agent
+    assert staged["key"].startswith(served.staging.output_prefix(big)) and "/answers/" in staged["key"]
+    fetched = call(staged["url"], method="GET")
+    assert (fetched.status, fetched.body) == (200, b"y" * 20_000)
+
+
+def test_without_staging_an_answer_above_lambdas_response_payload_is_a_clear_502(served: Served) -> None:
+    # GIVEN the facade without staging, its proxy told a small response limit, and an agent answering more
+    door = served.harness.rest_api(served.facade.api, callers=CALLERS, overrides={"MAX_RESPONSE_BYTES": "4096"})
+    served.harness.agentcore.responder = _big_answer(20_000)
+    # WHEN a prompt is sent
+    answer = invoke(served, {"prompt": "everything"}, door=door)
+    # THEN the client is told why, not handed Lambda's generic failure
+    assert (answer.status, answer.json()["error"]) == (502, "AnswerTooLarge")
+
+
+def test_lambda_itself_refuses_a_response_above_its_payload_quota(served: Served) -> None:
+    # GIVEN a proxy told a response limit above Lambda's, and an agent answering more than Lambda returns
+    limit = int(QuotaCatalog().value(QuotaName.LAMBDA_SYNC_RESPONSE_PAYLOAD))
+    door = served.harness.rest_api(served.facade.api, callers=CALLERS,
+                                   overrides={"MAX_RESPONSE_BYTES": str(limit * 2)})
+    served.harness.agentcore.responder = _big_answer(limit + 1)
+    # WHEN a prompt is sent
+    answer = invoke(served, {"prompt": "everything"}, door=door)
+    # THEN Lambda refused the response (the harness applies the catalog's quota) and API Gateway answered 502
+    invocation = door.exchanges[-1].invocation
+    assert invocation is not None and invocation.outcome == "too-large"
+    assert (answer.status, answer.json()) == (502, {"message": "Internal server error"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import aws_cdk as cdk
 import pytest
@@ -13,6 +14,7 @@ from aws_cdk.assertions import Annotations, Capture, Match, Template
 from constructs_lib.errors import ConstructsLibValidationError
 from constructs_lib.handlers import contract
 from constructs_lib.handlers.websocket_proxy import WebSocketProxy
+from constructs_lib.handlers.websocket_relay import WebSocketRelay
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
 from constructs_lib.planning.profile import WorkloadProfile
 from constructs_lib.serving.auth import FacadeAuth
@@ -68,27 +70,46 @@ def test_stage_throttles_from_the_plan_and_writes_access_logs(stack: cdk.Stack) 
     assert (facade.throttle_rate_limit, facade.throttle_burst_limit) == (20, 40)
 
 
-def test_proxy_function_is_arm64_traced_logged_and_configured_from_the_catalog(stack: cdk.Stack) -> None:
+def test_the_relay_is_arm64_traced_logged_and_configured_from_the_catalog(stack: cdk.Stack) -> None:
     _facade(stack)
     catalog = QuotaCatalog()
-    Template.from_stack(stack).has_resource_properties("AWS::Lambda::Function", {
+    template = Template.from_stack(stack)
+    template.has_resource_properties("AWS::Lambda::Function", {
         "Runtime": "python3.14",
         "Architectures": ["arm64"],
-        "Handler": "websocket_proxy.handler",
+        "Handler": "websocket_relay.handler",
         "TracingConfig": {"Mode": "Active"},
-        "LoggingConfig": {"LogGroup": {"Ref": Match.string_like_regexp("WebSocketProxyLogGroup")}},
+        "LoggingConfig": {"LogGroup": {"Ref": Match.string_like_regexp("WebSocketRelayLogGroup")}},
         "Timeout": int(catalog.value(QuotaName.SYNCHRONOUS_REQUEST_TIMEOUT)),
+        "Layers": [{"Ref": Match.string_like_regexp("^SsmParameterValueawsservicepowertoolspython")}],
         "Environment": {"Variables": Match.object_like({
             "AGENT_QUALIFIER": "prod",
             # the relay's read timeout stays below its function timeout
             "AGENT_READ_TIMEOUT_SECONDS": f"{catalog.value(QuotaName.SYNCHRONOUS_REQUEST_TIMEOUT) - 3:g}",
             "AGENT_MAX_ATTEMPTS": "1",
-            "CONNECTION_TTL_SECONDS": str(int(catalog.value(QuotaName.API_GATEWAY_WEBSOCKET_CONNECTION_DURATION))),
             "FRAME_BYTES": str(int(catalog.value(QuotaName.API_GATEWAY_WEBSOCKET_FRAME_SIZE))),
             "MAX_FRAMES_PER_SECOND": f"{catalog.value(QuotaName.WEBSOCKET_FRAMES_PER_SECOND):g}",
             "CONNECTIONS_TABLE": {"Ref": Match.string_like_regexp("WebSocketConnections")},
             "AGENT_RUNTIME_ARN": {"Fn::GetAtt": [Match.string_like_regexp("^Agent"), "AgentRuntimeArn"]},
+            "SEND_RUNTIME_USER_ID": "true",
             "CALLBACK_URL": Match.any_value(),
+        })},
+    })
+    # AND a retried relay would run the agent's task again: asynchronous retries are off
+    template.has_resource_properties("AWS::Lambda::EventInvokeConfig", {
+        "FunctionName": {"Ref": Match.string_like_regexp("^WebSocketRelayFunction")}, "MaximumRetryAttempts": 0})
+
+
+def test_the_route_proxy_answers_within_the_websocket_integration_timeout_and_hands_off(stack: cdk.Stack) -> None:
+    _facade(stack)
+    catalog = QuotaCatalog()
+    Template.from_stack(stack).has_resource_properties("AWS::Lambda::Function", {
+        "Handler": "websocket_proxy.handler",
+        "Timeout": int(catalog.value(QuotaName.API_GATEWAY_WEBSOCKET_INTEGRATION_TIMEOUT)),
+        "Environment": {"Variables": Match.object_like({
+            "CONNECTION_TTL_SECONDS": str(int(catalog.value(QuotaName.API_GATEWAY_WEBSOCKET_CONNECTION_DURATION))),
+            "MAX_REQUEST_BYTES": str(int(catalog.value(QuotaName.API_GATEWAY_WEBSOCKET_MESSAGE_SIZE))),
+            "RELAY_FUNCTION_ARN": {"Fn::GetAtt": [Match.string_like_regexp("^WebSocketRelayFunction"), "Arn"]},
         })},
     })
 
@@ -108,7 +129,14 @@ def test_connections_table_has_ttl_pitr_encryption_and_is_retained(stack: cdk.St
     })
 
 
-def test_proxy_role_is_least_privilege(stack: cdk.Stack) -> None:
+def _statements(template: Template, role: str) -> dict[str, Any]:
+    policies = template.find_resources("AWS::IAM::Policy", {"Properties": {"Roles": [
+        {"Ref": Match.string_like_regexp(role)}]}})
+    (policy,) = policies.values()
+    return {json.dumps(s["Action"]): s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+
+
+def test_each_function_is_allowed_exactly_what_it_uses(stack: cdk.Stack) -> None:
     _facade(stack)
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::IAM::ManagedPolicy", 0)
@@ -117,15 +145,25 @@ def test_proxy_role_is_least_privilege(stack: cdk.Stack) -> None:
             {"Principal": {"Service": "lambda.amazonaws.com"}})]},
         "ManagedPolicyArns": Match.absent(),
     })
-    policies = template.find_resources("AWS::IAM::Policy", {"Properties": {"Roles": [
-        {"Ref": Match.string_like_regexp("WebSocketProxyServiceRole")}]}})
-    (policy,) = policies.values()
-    statements = {json.dumps(s["Action"]): s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
-    invoke = statements['"bedrock-agentcore:InvokeAgentRuntime"']
-    assert invoke["Resource"][1]["Fn::Join"][1][-1] == "/runtime-endpoint/prod"
-    assert json.dumps(["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"]) in statements
-    manage = statements['"execute-api:ManageConnections"']
-    assert manage["Resource"]["Fn::Join"][1][-1] == "/prod/POST/@connections/*"
+    # THEN the route proxy records connections, stops the sessions of ended ones and invokes the relay (unqualified)
+    proxy = _statements(template, "WebSocketProxyServiceRole")
+    stop = proxy['"bedrock-agentcore:StopRuntimeSession"']
+    assert stop["Resource"][1]["Fn::Join"][1][-1] == "/runtime-endpoint/prod"
+    assert json.dumps(["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"]) in proxy
+    functions = template.find_resources("AWS::Lambda::Function")
+    relay_id = next(k for k in functions if k.startswith("WebSocketRelayFunction"))
+    assert proxy['"lambda:InvokeFunction"']["Resource"] == {"Fn::GetAtt": [relay_id, "Arn"]}
+    assert not any("InvokeAgentRuntime" in k for k in proxy)
+    # AND the relay invokes the agent as the caller, stops sessions it abandons, keeps its idempotency records
+    relay = _statements(template, "WebSocketRelayServiceRole")
+    agentcore = relay[json.dumps(["bedrock-agentcore:InvokeAgentRuntime", "bedrock-agentcore:InvokeAgentRuntimeForUser",
+                                  "bedrock-agentcore:StopRuntimeSession"])]
+    assert agentcore["Resource"][1]["Fn::Join"][1][-1] == "/runtime-endpoint/prod"
+    assert json.dumps(["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]) in relay
+    # AND both post to this stage's connections only
+    for statements in (proxy, relay):
+        manage = statements['"execute-api:ManageConnections"']
+        assert manage["Resource"]["Fn::Join"][1][-1] == "/prod/POST/@connections/*"
 
 
 def test_lambda_request_authorizer(stack: cdk.Stack) -> None:
@@ -321,7 +359,7 @@ def test_a_token_connection_record_ttl_is_not_checked(stack: cdk.Stack) -> None:
         Match.object_like({"CONNECTION_TTL_SECONDS": {"Ref": "Ttl"}})}})
 
 
-def test_the_proxy_starts_with_exactly_what_the_template_sets(tmp_path: object) -> None:
+def test_the_functions_start_with_exactly_what_the_template_sets(tmp_path: object) -> None:
     # GIVEN a synthesized facade with staging
     from pathlib import Path
 
@@ -331,21 +369,32 @@ def test_the_proxy_starts_with_exactly_what_the_template_sets(tmp_path: object) 
     agent = make_agent(stack, workload=WorkloadProfile(peak_requests_per_second=20), endpoints=["prod"])
     facade = AgentWebSocketFacade(stack, "WebSocket", agent=agent, staging=PayloadStaging(stack, "Staging"))
     app.synth()
-    package, variables = packaged_proxy(Template.from_stack(stack), outdir, "websocket_proxy.handler",
+    template = Template.from_stack(stack)
+    package, variables = packaged_proxy(template, outdir, "websocket_proxy.handler",
                                         CALLBACK_URL="https://abc.execute-api.us-east-1.amazonaws.com/prod")
-    # THEN its asset holds the handler, what it imports and the contract
-    assert sorted(p.name for p in package.iterdir()) == ["contract.py", "staging_urls.py", "websocket_proxy.py"]
-    # AND the proxy starts from the template's environment alone (it has no fallback for any setting)
-    proxy = WebSocketProxy(environ=variables, dynamodb=object(), agentcore=object(), management=object())
-    assert proxy.qualifier == "prod" and proxy.frame_bytes == facade.fit.frame_bytes
+    _, relay_variables = packaged_proxy(template, outdir, "websocket_relay.handler",
+                                        CALLBACK_URL="https://abc.execute-api.us-east-1.amazonaws.com/prod")
+    # THEN one asset holds both handlers, what they import and the contract
+    assert sorted(p.name for p in package.iterdir()) == [
+        "agent_calls.py", "caller.py", "clients.py", "contract.py", "inputs.py", "staging_urls.py",
+        "websocket_proxy.py", "websocket_relay.py"]
+    # AND each starts from the template's environment alone (it has no fallback for any setting)
+    proxy = WebSocketProxy(environ=variables)
+    relay = WebSocketRelay(environ=relay_variables)
+    assert relay.frame_bytes == facade.fit.frame_bytes and relay.send_user_id
     assert proxy.session_rule.accepts(proxy.session_rule.new_id())
     assert proxy.staging is not None and proxy.staging.input_prefix == "inputs/chat_agent/"
     # AND without any one of them it does not start
     for name in variables:
-        if name.startswith("PAYLOAD_STAGING_"):
-            continue  # staging is optional as a whole
+        if name.startswith(("PAYLOAD_STAGING_", "POWERTOOLS_")):
+            continue  # staging is optional as a whole; Powertools' own settings have defaults
         with pytest.raises(contract.ConfigurationError, match=name):
             WebSocketProxy(environ={k: v for k, v in variables.items() if k != name})
+    for name in relay_variables:
+        if name.startswith("POWERTOOLS_"):
+            continue
+        with pytest.raises(contract.ConfigurationError, match=name):
+            WebSocketRelay(environ={k: v for k, v in relay_variables.items() if k != name})
 
 
 def test_the_api_is_the_primary_child(stack: cdk.Stack) -> None:
