@@ -131,7 +131,7 @@ def test_websocket_alarms_on_integration_errors_client_error_rate_and_latency(st
     agent = make_agent(stack)
     ws = AgentWebSocketFacade(stack, "WebSocket", agent=agent)
     AgentMonitoring(stack, "Ops", alarm_name_prefix="ops").monitor_websocket_api(
-        ws.stage, integration_timeout=cdk.Duration.seconds(29), proxy=ws.proxy_function,
+        ws.stage, integration_timeout=cdk.Duration.seconds(29), proxy=ws.relay_function,
     )
     template = Template.from_stack(stack)
     api = _ref(template, "AWS::ApiGatewayV2::Api", "WebSocket")
@@ -149,7 +149,7 @@ def test_websocket_alarms_on_integration_errors_client_error_rate_and_latency(st
     assert stat["Metric"]["MetricName"] == "IntegrationLatency" and stat["Stat"] == "p99"
     assert latency["Threshold"] == pytest.approx(0.8 * 29 * 1000)
     # AND the relay's duration alarm reads its own (longer) timeout
-    relay = _alarm(template, "ops-WebSocket-Proxy-Function-Latency-P99-Warning")
+    relay = _alarm(template, "ops-WebSocket-Relay-Function-Latency-P99-Warning")
     assert relay["Threshold"] == pytest.approx(0.8 * ws.fit.relay_timeout_seconds * 1000)
 
 

@@ -56,10 +56,12 @@ def test_reference_diagram_draws_each_story(reference) -> None:  # type: ignore[
     chart = parse_flowchart(render_mermaid(build_diagram(assembly)))
     first_lines = {node: lines[0] for node, (_, lines, _) in chart.nodes.items()}
     by_first_line = {line: node for node, line in first_lines.items()}
-    # the WebSocket facade's proxy invokes the chat agent; the pipeline invokes both of its agents
+    # the WebSocket facade's route proxy hands messages to its relay, which invokes the chat agent (and stops the
+    # sessions it abandons); the pipeline invokes both of its agents
     websocket = next(n for n, line in first_lines.items() if line == "WebSocket API")
     (proxy,) = [t for s, t, _, _ in chart.edges if s == websocket]
-    assert chart.edge(proxy, by_first_line["agent chat_agent"])[2] == "invokes"
+    (relay,) = [t for s, t, label, _ in chart.edges if s == proxy and label == "invokes"]
+    assert chart.edge(relay, by_first_line["agent chat_agent"])[2] == "invokes, uses"
     pipeline = by_first_line["Step Functions state machine"]
     assert {t for s, t, _, _ in chart.edges if s == pipeline} == {
         by_first_line["agent triage_agent"], by_first_line["agent writer_agent"]}
