@@ -350,6 +350,7 @@ def _post_invoke() -> Answer:
     except Exception as exc:  # noqa: BLE001 - mapped, logged without leaking
         raise _logged(exc) from None
     content_type = result.get("contentType") or "application/json"
+    logger.info("agent answered", extra={"bytes": len(data), "content_type": content_type})
     headers = {"Content-Type": content_type, **request.session_header}
     text = _is_text(content_type)
     body = data.decode("utf-8", "replace") if text else base64.b64encode(data).decode("ascii")

@@ -163,7 +163,8 @@ class FacadeCore:
             self.facade,
             "UnauthenticatedApi",
             f"the {what} of agent {self.agent.runtime_name} accepts unauthenticated requests (FacadeAuth.none()): "
-            "anyone who finds the URL can invoke the agent and spend its quota; use FacadeAuth.iam() or "
+            "anyone who finds the URL reaches the proxy, which refuses every request without a caller identity "
+            "(401: sessions, jobs and staged objects belong to callers); use FacadeAuth.iam() or "
             ".lambda_authorizer(...)",
         )
 

@@ -91,7 +91,11 @@ class FacadeAuth:
 
     @staticmethod
     def none() -> FacadeAuth:
-        """No authentication: anyone who finds the URL may invoke the agent. Reported as a synth warning."""
+        """No authentication at API Gateway. Reported as a synth warning.
+
+        The proxies refuse a request without a caller identity (401): sessions, jobs and staged objects belong to
+        callers, and an anonymous request has no owner.
+        """
         return FacadeAuth(AuthKind.NONE)
 
 

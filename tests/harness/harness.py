@@ -35,6 +35,7 @@ from tests.harness.rest_front_door import RestFrontDoor
 from tests.harness.routes import rest_routes, stage_name, websocket_routes
 from tests.harness.tripwire import Tripwire
 from tests.harness.websocket_driver import WebSocketDriver
+from tests.harness.xray import XRayDaemon
 
 _Key = tuple[str, frozenset[tuple[str, str]], float | None]
 
@@ -64,6 +65,8 @@ class Harness:
         self.management = ManagementStandIn(
             max_payload_bytes=int(self.catalog.value(QuotaName.API_GATEWAY_WEBSOCKET_MESSAGE_SIZE, region))
         ).start()
+        #: Where the functions' X-Ray SDK sends its segments.
+        self.xray = XRayDaemon().start()
         #: Lambda's Invoke (asynchronous) of the template's functions.
         self.lambda_service = LambdaStandIn(
             self._invoked, max_async_payload_bytes=int(self.catalog.value(QuotaName.LAMBDA_ASYNC_PAYLOAD, region))
@@ -75,6 +78,7 @@ class Harness:
             account=stack.account, region=region, default_endpoint=tripwire.url,
             endpoints={"bedrock-agentcore": self.agentcore.url, "dynamodb": moto.url, "s3": moto.url,
                        "bedrock-agentcore-control": moto.url, "apigatewaymanagementapi": self.management.url},
+            xray_daemon_address=self.xray.address,
         )
         self._url_map: dict[str, str] = {}
         self._sandboxes: dict[_Key, LambdaSandbox] = {}
@@ -212,6 +216,7 @@ class Harness:
         self.agentcore.reset()
         self.management.reset()
         self.lambda_service.reset()
+        self.xray.reset()
         for door in self._doors:
             door.reset()
 
@@ -230,3 +235,4 @@ class Harness:
             sandbox.stop()
         for server in (*self._doors, self.agentcore, self.management, self.lambda_service):
             server.stop()
+        self.xray.stop()

@@ -40,12 +40,14 @@ class AwsEnvironment:
         region: the region.
         endpoints: botocore service name (``bedrock-agentcore``, ``dynamodb``...) to a loopback URL.
         default_endpoint: the URL every other service resolves to (``AWS_ENDPOINT_URL``).
+        xray_daemon_address: where the X-Ray SDK sends segments (``AWS_XRAY_DAEMON_ADDRESS``, UDP on loopback).
     """
 
     account: str
     region: str
     endpoints: Mapping[str, str] = field(default_factory=dict)
     default_endpoint: str = ""
+    xray_daemon_address: str = "127.0.0.1:2000"
 
     def variables(self) -> dict[str, str]:
         """Region, fake credentials, no shared config or metadata service, and the endpoint variables."""
@@ -56,6 +58,7 @@ class AwsEnvironment:
             "AWS_CONFIG_FILE": "/dev/null",
             "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
             "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_XRAY_DAEMON_ADDRESS": self.xray_daemon_address,
         }
         if self.default_endpoint:
             variables["AWS_ENDPOINT_URL"] = self.default_endpoint
@@ -84,7 +87,6 @@ def lambda_variables(
         "AWS_LAMBDA_LOG_STREAM_NAME": "2026/01/01/[$LATEST]harness",
         "AWS_LAMBDA_RUNTIME_API": runtime_api,
         "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
-        "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
         "LAMBDA_TASK_ROOT": str(spec.asset_dir),
         "LAMBDA_RUNTIME_DIR": str(import_path[-1]),
         "LANG": "en_US.UTF-8",

@@ -302,3 +302,18 @@ def test_lambda_itself_refuses_a_response_above_its_payload_quota(served: Served
     invocation = door.exchanges[-1].invocation
     assert invocation is not None and invocation.outcome == "too-large"
     assert (answer.status, answer.json()) == (502, {"message": "Internal server error"})
+
+
+def test_the_proxy_logs_structured_json_and_traces_its_boto3_calls_with_powertools(served: Served) -> None:
+    # WHEN alice's prompt is answered
+    assert invoke(served, {"prompt": "trace me"}).status == 200
+    # THEN the X-Ray SDK (Powertools' tracer) sent a subsegment for the AgentCore call, in the invocation's trace
+    (agent_call,) = served.harness.agentcore.invocations()
+    (traced, *_) = served.harness.xray.wait_for("bedrock-agentcore")
+    assert traced["aws"]["operation"] == "InvokeAgentRuntime"
+    assert traced["trace_id"] in agent_call.headers["x-amzn-trace-id"]
+    # AND Powertools' logger wrote JSON lines with the Lambda context (never the prompt)
+    sandbox = served.harness.sandbox(served.facade.proxy_function)
+    lines = [json.loads(line) for line in sandbox.logs().splitlines() if line.startswith("{")]
+    assert any(line.get("service") == "invoke-proxy" and "function_request_id" in line for line in lines)
+    assert "trace me" not in sandbox.logs()
