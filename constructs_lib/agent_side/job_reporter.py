@@ -11,8 +11,8 @@ The agent's role gets ``dynamodb:UpdateItem`` on the job table and the table's n
     report_success(job_id, result="...")                 # or result_key="outputs/<runtime>/<job>.json"
     report_failure(job_id, "the source could not be read")
 
-A finished job is final: reporting again after ``SUCCEEDED`` or ``FAILED`` changes nothing and returns
-False, like the proxy, which never overwrites a finished job.
+A finished job is final: reporting again after ``SUCCEEDED``, ``FAILED`` or ``CANCELLED`` (a client's
+``DELETE /jobs/{jobId}``) changes nothing and returns False, like the proxy, which never overwrites a finished job.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from typing import Any
 
 #: Environment variable holding the job table's name.
 ENV_TABLE = "AGENT_JOBS_TABLE_NAME"
-RUNNING, SUCCEEDED, FAILED = "RUNNING", "SUCCEEDED", "FAILED"
+RUNNING, SUCCEEDED, FAILED, CANCELLED = "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"
 
-_NOT_FINISHED = "attribute_exists(jobId) AND NOT (#status IN (:succeeded, :failed))"
+_NOT_FINISHED = "attribute_exists(jobId) AND NOT (#status IN (:succeeded, :failed, :cancelled))"
 
 
 def _client() -> Any:
@@ -39,6 +39,7 @@ def _update(job_id: str, fields: dict[str, Any], *, table: str | None, client: A
     values = {
         ":succeeded": {"S": SUCCEEDED},
         ":failed": {"S": FAILED},
+        ":cancelled": {"S": CANCELLED},
         ":now": {"N": str(int(time.time()))},
         **{f":{name}": value for name, value in fields.items()},
     }

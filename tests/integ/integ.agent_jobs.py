@@ -19,7 +19,7 @@ stack = integ_stack(app, "constructs-lib-integ-agent-jobs")
 client = research_agent_behind_api(
     stack,
     # Longer than a streamed answer may last: the plan is asynchronous and the facade serves the job API.
-    workload=WorkloadProfile(longest_task=cdk.Duration.hours(1), peak_concurrent_sessions=2),
+    workload=WorkloadProfile(longest_task=cdk.Duration.hours(2), peak_concurrent_sessions=2),
     description="constructs_lib integration test: asynchronous agent behind the job API",
 ).client
 

@@ -247,6 +247,10 @@ def test_cancelling_a_running_job_stops_its_session_and_is_final(served: Served)
     assert served.job(job_id)["runtimeSessionId"]["S"] in served.harness.agentcore.stopped_sessions()
     again = job(served, job_id, method="DELETE")
     assert (again.status, again.json()["error"]) == (409, "JobFinished")
+    # AND the agent still working on it cannot overwrite the cancellation with its completion hook
+    dynamodb = served.harness.moto.client("dynamodb")
+    assert not job_reporter.report_success(job_id, result="too late", table=served.table, client=dynamodb)
+    assert served.job(job_id)["status"] == {"S": "CANCELLED"}
 
 
 def test_a_retry_with_the_same_idempotency_key_answers_the_first_job(served: Served) -> None:
