@@ -111,6 +111,16 @@ ENV_CONTROL_PLANE_MAX_ATTEMPTS = "CONTROL_PLANE_MAX_ATTEMPTS"
 ENV_DEADLINE_MARGIN_SECONDS = "DEADLINE_MARGIN_SECONDS"
 #: Page size of the control plane's list calls.
 ENV_LIST_PAGE_SIZE = "LIST_PAGE_SIZE"
+#: ARN of the KMS HMAC key that digests environment variable values (the archive stores digests, never values).
+ENV_ENVIRONMENT_DIGEST_KEY_ARN = "ENVIRONMENT_DIGEST_KEY_ARN"
+#: CloudTrail event names that create a runtime version or move an endpoint: the archiver's rule matches them, and the
+#: archiver acts on them only.
+ARCHIVER_EVENT_NAMES: tuple[str, ...] = (
+    "CreateAgentRuntime",
+    "CreateAgentRuntimeEndpoint",
+    "UpdateAgentRuntime",
+    "UpdateAgentRuntimeEndpoint",
+)
 
 # -- environment: the task-token starter (AgentPipeline) --------------------------------------------------------------
 
@@ -369,6 +379,7 @@ def error_code_of(exc: BaseException) -> str:
 
 __all__ = [
     "AGENT_ERRORS",
+    "ARCHIVER_EVENT_NAMES",
     "CONNECT_TIMEOUT_SECONDS",
     "INPUTS_PREFIX",
     "MAX_JSON_DEPTH",

@@ -1,4 +1,4 @@
-"""Archive every version of AgentCore runtimes to S3, one JSON document per version.
+"""Archive every version of AgentCore runtimes to S3, one JSON document per version, once it is settled.
 
 Invoked by EventBridge for the CloudTrail events of runtime and endpoint creation and update (the runtime
 named in the event is archived), and by a schedule that sweeps every version of every archived runtime,
@@ -6,29 +6,50 @@ the backstop for missed events. boto3 only; no CDK imports.
 
 Each version becomes ``<prefix><runtimeId>/versions/<version>.json``::
 
-    {"schema_version": 1, "agent_runtime_id": "...", "agent_runtime_version": "37",
+    {"schema_version": 2, "agent_runtime_id": "...", "agent_runtime_version": "37", "status": "READY",
      "captured_at": "2026-09-01T12:00:00+00:00", "configuration_sha256": "...",
-     "configuration": {... the full GetAgentRuntime(agentRuntimeId, agentRuntimeVersion) response ...}}
+     "environment_variables": {"API_TOKEN": "<HMAC-SHA-256 digest, hex>"},
+     "environment_digest": {"algorithm": "HMAC_SHA_256", "key_arn": "arn:aws:kms:...", "message": "..."},
+     "configuration": {... GetAgentRuntime(agentRuntimeId, agentRuntimeVersion), without environment values ...}}
 
-Idempotent: a runtime version is immutable, so a version whose document exists (``head_object``) is
-skipped without spending a control-plane Get call. A new document is written with ``If-None-Match: *``,
-so two overlapping runs (an event and the sweep) cannot both write it: the second gets HTTP 412 and
-counts the version as already archived. Re-running changes nothing: no new object, no new S3 version.
+**Settled states only.** A version is archived when its status is terminal (:data:`TERMINAL_STATUSES`: ``READY``,
+``CREATE_FAILED``, ``UPDATE_FAILED``, ``DELETE_FAILED``, and ``DELETING``, the last state a version shows before it is
+gone). A version
+still ``CREATING`` or ``UPDATING`` is not written: it is reported ``pending`` and the invocation fails, so Lambda
+retries it (and the daily sweep is the backstop). A status the archiver does not know is a failure naming it.
 
-Control-plane rate limits are respected by botocore's adaptive retry mode (client-side rate limiting
-plus exponential backoff on ``ThrottlingException``); there is no home-made sleep loop. Versions that
-still fail are reported together at the end and the invocation fails, so Lambda retries it and finally
-sends the event to the dead-letter queue (which has an alarm).
+**Environment values are never stored.** Runtime environment variables may hold secrets. The document keeps each
+variable's name and a keyed digest of its value: HMAC-SHA-256 computed by AWS KMS with the archive's own HMAC key
+(``GenerateMac``), over the message ``["<name>", "<SHA-256 of the value, hex>"]`` (compact JSON). A bare SHA-256 of a
+low-entropy secret (a short password, a PIN) can be reversed offline by anyone who reads the archive, by trying
+candidates; the keyed digest cannot be computed without the key, which never leaves KMS, so every guess is a KMS call
+that IAM authorizes and CloudTrail records. The digest still answers the audit questions: did the value change between
+two versions (equal digests), and is it a given value (``kms:VerifyMac``, granted by
+``AgentVersionArchive.grant_verify_environment_digests``). The name is part of the message, so two variables holding
+the same value do not show equal digests. ``configuration_sha256`` is computed over the document's configuration
+(values removed), for the same reason.
 
-Environment (``AgentVersionArchive`` sets every required variable; the handler has no fallback of its own, so a
-missing one fails the function's start with a message naming it):
-    ARCHIVE_BUCKET: the archive bucket.
-    ARCHIVE_PREFIX: key prefix of the documents.
-    ARCHIVED_RUNTIME_IDS: comma-separated runtime ids this function archives (may be empty); events for other
-        runtimes are ignored, and a sweep without ``agentRuntimeIds`` in its input covers all of them.
-    CONTROL_PLANE_MAX_ATTEMPTS: botocore ``total_max_attempts`` for the control plane (the first call included).
-    DEADLINE_MARGIN_SECONDS: invocation time left below which no new version is started.
-    LIST_PAGE_SIZE: optional ``maxResults`` per ListAgentRuntimeVersions page; unset, the service chooses.
+**Documents are rewritten when they are not final.** A document is final when its S3 metadata names this schema
+version and a terminal status. Any other existing document (one written by an earlier release, which may hold a
+transient status or environment values) is read again from the control plane and, once terminal, replaced with
+``If-Match`` on the ETag seen, so two overlapping runs cannot both replace it. Earlier S3 object versions of a
+replaced document stay in the versioned bucket: delete them if they hold values that must not be kept.
+
+Idempotent: a final document is skipped without spending a control-plane Get call (``head_object``). A new document is
+written with ``If-None-Match: *``: of two overlapping runs (an event and the sweep) the second gets HTTP 412 and counts
+the version as already archived. Re-running changes nothing: no new object, no new S3 version.
+
+Control-plane rate limits are respected by botocore's adaptive retry mode (client-side rate limiting plus exponential
+backoff on ``ThrottlingException``); there is no home-made sleep loop. Versions that still fail, or are pending, are
+reported together at the end and the invocation fails, so Lambda retries it and finally sends the event to the
+dead-letter queue (which has an alarm).
+
+Environment (``AgentVersionArchive`` sets every required variable, named in ``contract``; the handler has no fallback
+of its own, so a missing one fails the function's start with a message naming it): the archive bucket, the key prefix,
+the comma-separated runtime ids this function archives (may be empty: events for other runtimes are ignored, and a
+sweep without ``agentRuntimeIds`` in its input covers all of them), botocore's ``total_max_attempts`` for the control
+plane, the invocation time left below which no new version is started, the HMAC key's ARN, and optionally the page
+size of ListAgentRuntimeVersions.
 """
 
 from __future__ import annotations
@@ -46,36 +67,52 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+try:  # inside the package (tests, other modules)
+    from constructs_lib.handlers import contract
+except ImportError:  # pragma: no cover - in the Lambda package the handlers are top-level modules
+    import contract  # type: ignore[no-redef]
+
 LOGGER = logging.getLogger(__name__)
 LOGGER.setLevel(logging.INFO)
 
-ENV_BUCKET = "ARCHIVE_BUCKET"
-ENV_PREFIX = "ARCHIVE_PREFIX"
-ENV_RUNTIME_IDS = "ARCHIVED_RUNTIME_IDS"
-ENV_MAX_ATTEMPTS = "CONTROL_PLANE_MAX_ATTEMPTS"
-ENV_DEADLINE_MARGIN = "DEADLINE_MARGIN_SECONDS"
-ENV_PAGE_SIZE = "LIST_PAGE_SIZE"
 #: The variables the function cannot start without.
-REQUIRED_ENVIRONMENT: tuple[str, ...] = (ENV_BUCKET, ENV_PREFIX, ENV_RUNTIME_IDS, ENV_MAX_ATTEMPTS, ENV_DEADLINE_MARGIN)
+REQUIRED_ENVIRONMENT: tuple[str, ...] = (
+    contract.ENV_ARCHIVE_BUCKET,
+    contract.ENV_ARCHIVE_PREFIX,
+    contract.ENV_ARCHIVED_RUNTIME_IDS,
+    contract.ENV_CONTROL_PLANE_MAX_ATTEMPTS,
+    contract.ENV_DEADLINE_MARGIN_SECONDS,
+    contract.ENV_ENVIRONMENT_DIGEST_KEY_ARN,
+)
 
-#: Version of the document layout.
-SCHEMA_VERSION = 1
+#: Version of the document layout (2: settled states only, environment values replaced by keyed digests).
+SCHEMA_VERSION = 2
 #: S3 user metadata key holding the SHA-256 of the canonical configuration JSON.
 SHA256_METADATA_KEY = "configuration-sha256"
+#: S3 user metadata key holding the document's schema version (absent on documents of schema 1).
+SCHEMA_METADATA_KEY = "schema-version"
+#: S3 user metadata key holding the archived version's status.
+STATUS_METADATA_KEY = "runtime-status"
 #: EventBridge detail-type of CloudTrail management events.
 CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
 #: CloudTrail event names that create a runtime version or move an endpoint.
-RUNTIME_EVENT_NAMES = frozenset(
-    {
-        "CreateAgentRuntime",
-        "UpdateAgentRuntime",
-        "CreateAgentRuntimeEndpoint",
-        "UpdateAgentRuntimeEndpoint",
-    }
-)
+RUNTIME_EVENT_NAMES = frozenset(contract.ARCHIVER_EVENT_NAMES)
+
+#: Statuses of ``AgentRuntimeStatus`` (botocore's bedrock-agentcore-control model) a version does not leave by itself:
+#: its configuration is settled. ``DELETING`` ends with the version gone, so it is the last state that can be archived;
+#: after ``DELETE_FAILED`` the version stays as it was.
+TERMINAL_STATUSES = frozenset({"READY", "CREATE_FAILED", "UPDATE_FAILED", "DELETING", "DELETE_FAILED"})
+#: Statuses a version passes through on its way to a terminal one: not archived yet.
+TRANSIENT_STATUSES = frozenset({"CREATING", "UPDATING"})
+#: The KMS MAC algorithm of the environment digests.
+MAC_ALGORITHM = "HMAC_SHA_256"
+#: How the digested message is built, as written into every document.
+DIGEST_MESSAGE = 'compact JSON ["<name>", "<SHA-256 of the UTF-8 value, hex>"]'
+#: The GetAgentRuntime member holding the environment.
+ENVIRONMENT_MEMBER = "environmentVariables"
 
 
-class ArchiverConfigurationError(RuntimeError):
+class ArchiverConfigurationError(contract.ConfigurationError):
     """The function's environment lacks a variable it needs (the construct sets them all)."""
 
 
@@ -100,6 +137,15 @@ def canonical_json(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_json_default).encode()
 
 
+def digest_message(name: str, value: str) -> bytes:
+    """The message whose HMAC is stored for one environment variable (see the module docstring).
+
+    The value enters as its SHA-256, so the message stays within KMS's MAC message size whatever the value's length;
+    the digest is keyed all the same, because the SHA-256 never leaves the function.
+    """
+    return json.dumps([name, hashlib.sha256(value.encode()).hexdigest()], separators=(",", ":")).encode()
+
+
 class VersionArchiveError(RuntimeError):
     """Some versions could not be archived; the message lists each with its reason."""
 
@@ -109,36 +155,84 @@ class ArchiveReport:
     """What one invocation did.
 
     Attributes:
-        written: keys of the documents written.
+        written: keys of the documents written for the first time.
+        rewritten: keys of documents replaced because they were not final.
         existing: keys that were already archived (skipped).
+        pending: ``runtimeId:version`` of versions not settled yet (not archived; retried).
         failed: ``runtimeId:version`` (or ``runtimeId``) to the reason it failed.
         incomplete: runtime ids not processed because the invocation ran out of time.
         ignored: why the event was ignored, if it was.
     """
 
     written: list[str] = field(default_factory=list)
+    rewritten: list[str] = field(default_factory=list)
     existing: list[str] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     incomplete: list[str] = field(default_factory=list)
     ignored: str | None = None
+
+    @property
+    def unfinished(self) -> bool:
+        """Whether anything is left to do (the invocation then fails, to be retried)."""
+        return bool(self.failed or self.incomplete or self.pending)
 
     def as_dict(self) -> dict[str, Any]:
         """The report as a JSON-friendly mapping (the function's return value)."""
         return {
             "written": len(self.written),
+            "rewritten": len(self.rewritten),
             "existing": len(self.existing),
+            "pending": list(self.pending),
             "failed": dict(self.failed),
             "incomplete": list(self.incomplete),
             "ignored": self.ignored,
         }
 
 
+@dataclass(frozen=True)
+class _Stored:
+    """What S3 says about a version's existing document."""
+
+    etag: str
+    final: bool
+
+
+class EnvironmentDigester:
+    """Keyed digests of environment values, computed by KMS (``GenerateMac``) with one HMAC key.
+
+    Args:
+        kms_client: a KMS client.
+        key_arn: the HMAC key (``HMAC_256``, usage ``GENERATE_VERIFY_MAC``).
+    """
+
+    def __init__(self, *, kms_client: Any, key_arn: str) -> None:
+        self.kms = kms_client
+        self.key_arn = key_arn
+        # Digests already computed in this execution environment, by message (which holds no value, only its SHA-256):
+        # the same variable keeps its value across many versions, so a sweep asks KMS once per distinct pair.
+        self._cache: dict[bytes, str] = {}
+
+    def digest(self, name: str, value: str) -> str:
+        """The hexadecimal HMAC-SHA-256 of ``name`` and ``value``."""
+        message = digest_message(name, value)
+        if message not in self._cache:
+            answer = self.kms.generate_mac(KeyId=self.key_arn, Message=message, MacAlgorithm=MAC_ALGORITHM)
+            self._cache[message] = bytes(answer["Mac"]).hex()
+        return self._cache[message]
+
+    def describe(self) -> dict[str, str]:
+        """How the digests were made, as written into every document."""
+        return {"algorithm": MAC_ALGORITHM, "key_arn": self.key_arn, "message": DIGEST_MESSAGE}
+
+
 class VersionArchiver:
-    """Copies runtime versions from the AgentCore control plane to S3.
+    """Copies settled runtime versions from the AgentCore control plane to S3.
 
     Args:
         control_client: a ``bedrock-agentcore-control`` client (use :func:`retry_config`).
         s3_client: an S3 client.
+        digester: computes the keyed digests of environment values.
         bucket: the archive bucket.
         prefix: key prefix of the documents.
         page_size: ``maxResults`` per ListAgentRuntimeVersions page. Default: the service default.
@@ -154,6 +248,7 @@ class VersionArchiver:
         *,
         control_client: Any,
         s3_client: Any,
+        digester: EnvironmentDigester,
         bucket: str,
         prefix: str,
         page_size: int | None = None,
@@ -165,6 +260,7 @@ class VersionArchiver:
             raise ArchiverConfigurationError("a deadline (remaining_ms) needs deadline_margin_ms")
         self.control = control_client
         self.s3 = s3_client
+        self.digester = digester
         self.bucket = bucket
         self.prefix = prefix
         self.page_size = page_size
@@ -181,55 +277,88 @@ class VersionArchiver:
             versions.extend(item["agentRuntimeVersion"] for item in page.get("agentRuntimes", []))
         return versions
 
-    def is_archived(self, key: str) -> bool:
-        """Whether the document exists (a 404 means it does not; other errors propagate).
+    def stored(self, key: str) -> _Stored | None:
+        """The existing document's ETag and whether it is final, or ``None`` (a 404; other errors propagate).
 
         S3 answers 404 for a missing key only to a caller allowed ``s3:ListBucket`` on the bucket (else
         403, which propagates): the construct grants it.
         """
         try:
-            self.s3.head_object(Bucket=self.bucket, Key=key)
+            head = self.s3.head_object(Bucket=self.bucket, Key=key)
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                return False
+                return None
             raise
-        return True
+        metadata = head.get("Metadata") or {}
+        final = metadata.get(SCHEMA_METADATA_KEY) == str(SCHEMA_VERSION) and (
+            metadata.get(STATUS_METADATA_KEY) in TERMINAL_STATUSES
+        )
+        return _Stored(str(head["ETag"]), final)
 
-    def archive_version(self, agent_runtime_id: str, version: str) -> tuple[str, bool]:
-        """Archive one version; returns ``(key, written)`` where ``written`` is False if it existed."""
+    def document(self, agent_runtime_id: str, version: str, response: Mapping[str, Any]) -> dict[str, Any]:
+        """The document of one version: the configuration without environment values, and their digests."""
+        configuration = {k: v for k, v in response.items() if k not in ("ResponseMetadata", ENVIRONMENT_MEMBER)}
+        environment = response.get(ENVIRONMENT_MEMBER) or {}
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "agent_runtime_id": agent_runtime_id,
+            "agent_runtime_version": version,
+            "status": configuration.get("status"),
+            "captured_at": self.clock().isoformat(),
+            "configuration_sha256": hashlib.sha256(canonical_json(configuration)).hexdigest(),
+            "environment_variables": {
+                name: self.digester.digest(name, str(value)) for name, value in sorted(environment.items())
+            },
+            "environment_digest": self.digester.describe(),
+            "configuration": configuration,
+        }
+
+    def archive_version(self, agent_runtime_id: str, version: str) -> str:
+        """Archive one version; returns ``"written"``, ``"rewritten"``, ``"existing"`` or ``"pending"``.
+
+        Raises:
+            VersionArchiveError: the control plane answered for another version, or with a status the archiver does
+                not know (nothing is written).
+        """
         key = object_key(self.prefix, agent_runtime_id, version)
-        if self.is_archived(key):
-            return key, False
+        stored = self.stored(key)
+        if stored is not None and stored.final:
+            return "existing"
         response = self.control.get_agent_runtime(agentRuntimeId=agent_runtime_id, agentRuntimeVersion=version)
-        configuration = {k: v for k, v in response.items() if k != "ResponseMetadata"}
-        returned = str(configuration.get("agentRuntimeVersion", ""))
+        returned = str(response.get("agentRuntimeVersion", ""))
         if returned != version:
             raise VersionArchiveError(
                 f"GetAgentRuntime returned version {returned!r} when asked for {version!r}; not archived"
             )
-        digest = hashlib.sha256(canonical_json(configuration)).hexdigest()
-        document = {
-            "schema_version": SCHEMA_VERSION,
-            "agent_runtime_id": agent_runtime_id,
-            "agent_runtime_version": version,
-            "captured_at": self.clock().isoformat(),
-            "configuration_sha256": digest,
-            "configuration": configuration,
-        }
+        status = str(response.get("status", ""))
+        if status in TRANSIENT_STATUSES:
+            return "pending"
+        if status not in TERMINAL_STATUSES:
+            raise VersionArchiveError(
+                f"version {version} has status {status!r}, which the archiver does not know (terminal: "
+                f"{', '.join(sorted(TERMINAL_STATUSES))}; transient: {', '.join(sorted(TRANSIENT_STATUSES))}); "
+                "not archived"
+            )
+        document = self.document(agent_runtime_id, version, response)
+        condition = {"IfNoneMatch": "*"} if stored is None else {"IfMatch": stored.etag}
         try:
             self.s3.put_object(
                 Bucket=self.bucket,
                 Key=key,
                 Body=canonical_json(document),
                 ContentType="application/json",
-                Metadata={SHA256_METADATA_KEY: digest},
-                IfNoneMatch="*",
+                Metadata={
+                    SHA256_METADATA_KEY: document["configuration_sha256"],
+                    SCHEMA_METADATA_KEY: str(SCHEMA_VERSION),
+                    STATUS_METADATA_KEY: status,
+                },
+                **condition,
             )
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412"):
-                return key, False  # an overlapping run archived it first
+                return "existing"  # an overlapping run wrote (or replaced) it first
             raise
-        return key, True
+        return "written" if stored is None else "rewritten"
 
     def _out_of_time(self) -> bool:
         if self.remaining_ms is None or self.deadline_margin_ms is None:
@@ -254,11 +383,14 @@ class VersionArchiver:
             if self._out_of_time():
                 return False
             try:
-                key, written = self.archive_version(agent_runtime_id, version)
+                outcome = self.archive_version(agent_runtime_id, version)
             except (ClientError, VersionArchiveError) as error:
                 report.failed[f"{agent_runtime_id}:{version}"] = _reason(error)
                 continue
-            (report.written if written else report.existing).append(key)
+            if outcome == "pending":
+                report.pending.append(f"{agent_runtime_id}:{version}")
+            else:
+                getattr(report, outcome).append(object_key(self.prefix, agent_runtime_id, version))
         return True
 
     def sweep(self, agent_runtime_ids: Iterable[str]) -> ArchiveReport:
@@ -293,8 +425,8 @@ def runtime_id_from_event(event: Mapping[str, Any]) -> str | None:
 
 
 def allowed_runtime_ids(environ: Mapping[str, str]) -> list[str]:
-    """The runtime ids this function archives, from ``ARCHIVED_RUNTIME_IDS``."""
-    return [part.strip() for part in environ[ENV_RUNTIME_IDS].split(",") if part.strip()]
+    """The runtime ids this function archives, from its environment."""
+    return [part.strip() for part in environ[contract.ENV_ARCHIVED_RUNTIME_IDS].split(",") if part.strip()]
 
 
 def process(event: Mapping[str, Any], archiver: VersionArchiver, allowed: list[str]) -> ArchiveReport:
@@ -329,20 +461,26 @@ def build_archiver(environ: Mapping[str, str], remaining_ms: Callable[[], int] |
         raise ArchiverConfigurationError(
             f"version archiver: missing environment variables {', '.join(missing)} (AgentVersionArchive sets them)"
         )
-    page_size = environ.get(ENV_PAGE_SIZE)
+    page_size = environ.get(contract.ENV_LIST_PAGE_SIZE)
+    standard = Config(retries={"mode": "standard"})
+    max_attempts = int(contract.require_number(environ, contract.ENV_CONTROL_PLANE_MAX_ATTEMPTS))
     return VersionArchiver(
-        control_client=boto3.client("bedrock-agentcore-control", config=retry_config(int(environ[ENV_MAX_ATTEMPTS]))),
-        s3_client=boto3.client("s3", config=Config(retries={"mode": "standard"})),
-        bucket=environ[ENV_BUCKET],
-        prefix=environ[ENV_PREFIX],
+        control_client=boto3.client("bedrock-agentcore-control", config=retry_config(max_attempts)),
+        s3_client=boto3.client("s3", config=standard),
+        digester=EnvironmentDigester(
+            kms_client=boto3.client("kms", config=standard),
+            key_arn=contract.require(environ, contract.ENV_ENVIRONMENT_DIGEST_KEY_ARN),
+        ),
+        bucket=contract.require(environ, contract.ENV_ARCHIVE_BUCKET),
+        prefix=contract.require(environ, contract.ENV_ARCHIVE_PREFIX),
         page_size=int(page_size) if page_size else None,
         remaining_ms=remaining_ms,
-        deadline_margin_ms=int(float(environ[ENV_DEADLINE_MARGIN]) * 1000),
+        deadline_margin_ms=int(contract.require_number(environ, contract.ENV_DEADLINE_MARGIN_SECONDS) * 1000),
     )
 
 
 def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-    """Lambda entry point: archive, log a summary, and fail the invocation if any version failed."""
+    """Lambda entry point: archive, log a summary, and fail the invocation if anything is left to do."""
     global _ARCHIVER
     if _ARCHIVER is None:
         _ARCHIVER = build_archiver(os.environ)
@@ -350,7 +488,9 @@ def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     report = process(event, _ARCHIVER, allowed_runtime_ids(os.environ))
     summary = report.as_dict()
     LOGGER.info(json.dumps({"message": "version archive run", **summary}))
-    if report.failed or report.incomplete:
+    if report.unfinished:
         # Failing the invocation makes Lambda retry it (idempotently) and then dead-letter the event.
-        raise VersionArchiveError(json.dumps({"failed": report.failed, "incomplete": report.incomplete}))
+        raise VersionArchiveError(
+            json.dumps({"failed": report.failed, "incomplete": report.incomplete, "pending": report.pending})
+        )
     return summary

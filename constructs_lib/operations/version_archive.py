@@ -6,8 +6,11 @@ automatically). The archive answers "what exactly was version 37 of this agent" 
 document per version, at ``agents/<runtimeId>/versions/<version>.json``, holding the full ``GetAgentRuntime``
 response of that version and the capture time.
 
-An archiver Lambda function (``constructs_lib/handlers/version_archiver.py``) writes the documents. It is
-invoked by an EventBridge rule on the CloudTrail events of runtime and endpoint creation and update
+An archiver Lambda function (``constructs_lib/handlers/version_archiver.py``) writes the documents, once each
+version is settled (``READY``, ``CREATE_FAILED``, ``UPDATE_FAILED``, ``DELETE_FAILED`` or ``DELETING``; a document
+written earlier in another state is rewritten). It never stores environment variable values: each is replaced by its
+HMAC-SHA-256 digest, computed by AWS KMS with the archive's own HMAC key (``environment_digest_key``), which never
+leaves KMS. It is invoked by an EventBridge rule on the CloudTrail events of runtime and endpoint creation and update
 (CloudTrail management events must be recorded by a trail for EventBridge to see them), and by a
 schedule (daily by default) that sweeps every version of every archived agent: the backstop for missed
 events. Failed invocations are retried and then dead-lettered to an encrypted SQS queue with an alarm.
@@ -37,11 +40,12 @@ from constructs import Construct, IValidation
 from constructs_lib._cdk import nag
 from constructs_lib._cdk.buckets import access_logs_bucket as _logs_bucket
 from constructs_lib._cdk.buckets import use_bucket_policy_for_access_logs
-from constructs_lib._cdk.functions import DEFAULT_PYTHON_RUNTIME, HANDLERS_DIR
+from constructs_lib._cdk.functions import DEFAULT_PYTHON_RUNTIME, handler_code
 from constructs_lib._cdk.reporting import report, report_unresolved, report_warning, warn_unless_retained
 from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
+from constructs_lib.handlers import contract
 from constructs_lib.limits.catalog import QuotaName
 from constructs_lib.planning.operations import archive_projection, archive_transition_problems, sweep_interval_seconds
 
@@ -54,16 +58,15 @@ CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
 #: CloudTrail ``eventSource`` of the AgentCore control plane.
 CLOUDTRAIL_EVENT_SOURCE = "bedrock-agentcore.amazonaws.com"
 #: CloudTrail event names that create a version or move an endpoint (the handler accepts the same).
-RUNTIME_EVENT_NAMES: tuple[str, ...] = (
-    "CreateAgentRuntime",
-    "CreateAgentRuntimeEndpoint",
-    "UpdateAgentRuntime",
-    "UpdateAgentRuntimeEndpoint",
-)
+RUNTIME_EVENT_NAMES: tuple[str, ...] = contract.ARCHIVER_EVENT_NAMES
 #: IAM action reading one runtime version (resource type ``runtime``: it can be scoped to the ARN).
 GET_AGENT_RUNTIME = "bedrock-agentcore:GetAgentRuntime"
 #: IAM action listing a runtime's versions (no resource type in the Service Authorization Reference).
 LIST_AGENT_RUNTIME_VERSIONS = "bedrock-agentcore:ListAgentRuntimeVersions"
+#: KMS action computing an environment digest (the archiver).
+GENERATE_MAC = "kms:GenerateMac"
+#: KMS action checking a candidate value against a digest (auditors).
+VERIFY_MAC = "kms:VerifyMac"
 
 #: botocore ``total_max_attempts`` of the archiver's control-plane client, the first call included (adaptive retry mode
 #: spaces them out under throttling).
@@ -79,12 +82,6 @@ VERSIONS_AT_RISK = "VersionsQuotaAtRisk"
 _HANDLER_MODULE = "version_archiver"
 _ARCHIVED_BY = "_constructs_lib_archived_by"
 _AUDIT_REQUIRED = "_constructs_lib_audit_required"
-# The archiver's environment (read by constructs_lib/handlers/version_archiver.py).
-_ENV_BUCKET = "ARCHIVE_BUCKET"
-_ENV_PREFIX = "ARCHIVE_PREFIX"
-_ENV_RUNTIME_IDS = "ARCHIVED_RUNTIME_IDS"
-_ENV_MAX_ATTEMPTS = "CONTROL_PLANE_MAX_ATTEMPTS"
-_ENV_DEADLINE_MARGIN = "DEADLINE_MARGIN_SECONDS"
 
 
 def mark_audit_required(agent: AgentCoreAgent) -> None:
@@ -135,7 +132,9 @@ class AgentVersionArchive(Construct):
     one is given, the archiver function (``function``: Python, ARM64, X-Ray, its own log group ``log_group`` with
     retention, a least-privilege role ``role``), an EventBridge rule on CloudTrail runtime events
     (``event_rule``), a schedule rule (``schedule_rule``), an encrypted TLS-only dead-letter queue
-    (``dead_letter_queue``) and an alarm on it (``dead_letter_alarm``).
+    (``dead_letter_queue``, retained like the buckets) and an alarm on it (``dead_letter_alarm``), and the KMS HMAC key
+    (``environment_digest_key``, ``EnvironmentDigestKey``, retained like the buckets) that digests environment
+    variable values: the documents name each variable with the HMAC of its value, never the value.
 
     Validation: an agent marked with :func:`mark_audit_required` that no archive covers, and an agent
     whose deployments fill its versions quota between two sweeps, are reported as acknowledgeable
@@ -153,8 +152,9 @@ class AgentVersionArchive(Construct):
             keeps millisecond reads, so an audit question is answered at once (Deep Archive would need a
             restore of hours first). By default S3 does not transition objects below its minimum transition
             size, and such small documents are cheaper left in Standard, so that default is kept. Default: 30 days.
-        removal_policy: what happens to the buckets when the stack deletes them. Default: RETAIN (the
-            archive outlives the stack; that is its purpose).
+        removal_policy: what happens to the buckets, the dead-letter queue and the digest key when the stack deletes
+            them. Default: RETAIN (the archive outlives the stack; that is its purpose, and its digests can be checked
+            only while the key exists).
         schedule: when the full sweep runs. Default: once a day.
         audit_required_agents: agents that need an audit trail; each is marked with
             :func:`mark_audit_required`, so a warning reports any that ends up archived by no archive.
@@ -256,6 +256,18 @@ class AgentVersionArchive(Construct):
             retention_period=cdk.Duration.seconds(
                 self.catalog.value(QuotaName.SQS_MESSAGE_RETENTION_MAXIMUM)
             ),
+            # Dead letters are the only record of versions that could not be archived.
+            removal_policy=removal_policy,
+        )
+        self.environment_digest_key = kms.Key(
+            self,
+            "EnvironmentDigestKey",
+            description="HMAC key of the AgentCore version archive: digests of runtime environment variable values",
+            key_spec=kms.KeySpec.HMAC_256,
+            key_usage=kms.KeyUsage.GENERATE_VERIFY_MAC,
+            # KMS rotates only symmetric encryption keys; an HMAC key keeps its material, so digests stay comparable
+            # across every version of every agent in this archive.
+            removal_policy=removal_policy,
         )
         self.dead_letter_alarm = self._dead_letter_alarm(alarm_topic)
         self.log_group = logs.LogGroup(self, "LogGroup", retention=log_retention, removal_policy=removal_policy)
@@ -321,6 +333,7 @@ class AgentVersionArchive(Construct):
         )
         if encryption_key is not None:
             encryption_key.grant_encrypt_decrypt(role)
+        self.environment_digest_key.grant(role, GENERATE_MAC)
         self.role = role
         timeout = self.catalog.resolve(QuotaName.LAMBDA_TIMEOUT, self.region)
         function = lambda_.Function(
@@ -329,7 +342,7 @@ class AgentVersionArchive(Construct):
             runtime=DEFAULT_PYTHON_RUNTIME,
             architecture=lambda_.Architecture.ARM_64,
             handler=f"{_HANDLER_MODULE}.handler",
-            code=lambda_.Code.from_asset(str(HANDLERS_DIR), exclude=["*", f"!{_HANDLER_MODULE}.py"]),
+            code=handler_code(f"{_HANDLER_MODULE}.py"),
             role=role,
             # The sweep of every version of every agent is the longest job: give it the whole Lambda
             # timeout; the handler stops early and fails (to be retried) when time runs out.
@@ -343,11 +356,12 @@ class AgentVersionArchive(Construct):
             description="Archives every AgentCore runtime version to S3 (constructs_lib AgentVersionArchive)",
             # Every value the handler needs is set here; it has no fallback of its own.
             environment={
-                _ENV_BUCKET: self.bucket.bucket_name,
-                _ENV_PREFIX: ARCHIVE_PREFIX,
-                _ENV_RUNTIME_IDS: "",
-                _ENV_MAX_ATTEMPTS: str(CONTROL_PLANE_MAX_ATTEMPTS),
-                _ENV_DEADLINE_MARGIN: str(int(DEADLINE_MARGIN.to_seconds())),
+                contract.ENV_ARCHIVE_BUCKET: self.bucket.bucket_name,
+                contract.ENV_ARCHIVE_PREFIX: ARCHIVE_PREFIX,
+                contract.ENV_ARCHIVED_RUNTIME_IDS: "",
+                contract.ENV_CONTROL_PLANE_MAX_ATTEMPTS: str(CONTROL_PLANE_MAX_ATTEMPTS),
+                contract.ENV_DEADLINE_MARGIN_SECONDS: str(int(DEADLINE_MARGIN.to_seconds())),
+                contract.ENV_ENVIRONMENT_DIGEST_KEY_ARN: self.environment_digest_key.key_arn,
             },
         )
         nag.acknowledge(
@@ -427,13 +441,22 @@ class AgentVersionArchive(Construct):
             self.role.add_to_principal_policy(self._get_statement)
         self._get_statement.add_resources(agent.agent_runtime_arn)
         self.function.add_environment(
-            _ENV_RUNTIME_IDS, cdk.Fn.join(",", [a.agent_runtime_id for a in self._agents.values()])
+            contract.ENV_ARCHIVED_RUNTIME_IDS, cdk.Fn.join(",", [a.agent_runtime_id for a in self._agents.values()])
         )
         self._check_keeps_up(agent)
 
     def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
         """Allow ``grantee`` to read the archived documents (auditors, tooling)."""
         return self.bucket.grant_read(grantee, f"{ARCHIVE_PREFIX}*")
+
+    def grant_verify_environment_digests(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Allow ``grantee`` to check whether a variable held a given value (``kms:VerifyMac`` on the digest key).
+
+        The auditor calls ``VerifyMac`` with the digest from a document as ``Mac``, algorithm ``HMAC_SHA_256``, and the
+        message the archiver digests (``version_archiver.digest_message(name, candidate)``). Whoever may verify can
+        also test guesses, one KMS call each, so grant it only to those who may learn the values.
+        """
+        return self.environment_digest_key.grant(grantee, VERIFY_MAC)
 
     def _check_keeps_up(self, agent: AgentCoreAgent) -> None:
         rate = agent.plan.profile.deployments_per_day

@@ -2,7 +2,7 @@
 127.0.0.1, against stand-ins that speak the AWS wire protocol (see README.md in this folder).
 
 Modules, one job each: ``agentcore`` and ``agent_script`` (the AgentCore data plane and what it answers),
-``apigw_management`` (WebSocket frames), ``moto_backend`` (DynamoDB, S3, AgentCore control plane),
+``apigw_management`` (WebSocket frames), ``moto_backend`` (DynamoDB, S3, KMS, AgentCore control plane),
 ``tripwire`` (every other service), ``service_model`` (botocore's rest-json binding, server side),
 ``assembly``, ``bindings`` and ``intrinsics`` (a synthesized stack read back and its references resolved),
 ``lambda_env``, ``runtime_api`` and ``lambda_sandbox`` (a function's execution environment),

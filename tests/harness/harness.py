@@ -45,7 +45,7 @@ class Harness:
 
     Args:
         stack: the synthesized stack.
-        moto: the moto server (DynamoDB, S3, AgentCore control plane).
+        moto: the moto server (DynamoDB, S3, KMS, AgentCore control plane).
         tripwire: the endpoint of every other service.
         catalog: the quota catalog the front doors take their limits from. Default: the newest edition.
     """
@@ -71,13 +71,14 @@ class Harness:
         self.lambda_service = LambdaStandIn(
             self._invoked, max_async_payload_bytes=int(self.catalog.value(QuotaName.LAMBDA_ASYNC_PAYLOAD, region))
         ).start()
-        #: The tables and buckets created in moto, ``{logical id: name}``.
+        #: The tables, buckets and keys created in moto, ``{logical id: name or key id}``.
         self.resources = moto.create_template_resources(stack.template, self.bindings)
         self._register_runtimes()
         self.aws = AwsEnvironment(
             account=stack.account, region=region, default_endpoint=tripwire.url,
             endpoints={"bedrock-agentcore": self.agentcore.url, "dynamodb": moto.url, "s3": moto.url,
-                       "bedrock-agentcore-control": moto.url, "apigatewaymanagementapi": self.management.url},
+                       "bedrock-agentcore-control": moto.url, "kms": moto.url,
+                       "apigatewaymanagementapi": self.management.url},
             xray_daemon_address=self.xray.address,
         )
         self._url_map: dict[str, str] = {}

@@ -1,5 +1,5 @@
-"""moto's server on 127.0.0.1 for DynamoDB, S3 and the AgentCore control plane, and the tables and buckets a
-synthesized template declares, created in it from the template's own properties.
+"""moto's server on 127.0.0.1 for DynamoDB, S3, KMS and the AgentCore control plane, and the tables, buckets and keys
+a synthesized template declares, created in it from the template's own properties.
 
 One server per test process (a session fixture): it starts in about half a second and keeps its state in
 memory, so every resource gets a name unique to the test module (:class:`tests.harness.bindings.Bindings`).
@@ -67,12 +67,17 @@ class MotoBackend:
     # -- resources of a template -----------------------------------------------------------------------
 
     def create_template_resources(self, template: Mapping[str, Any], bindings: Bindings) -> dict[str, str]:
-        """Create every DynamoDB table and S3 bucket of ``template`` under the names ``bindings`` gives them.
+        """Create every DynamoDB table, S3 bucket and KMS key of ``template``.
 
-        Key schema, attribute definitions, billing mode, indexes, streams and TTL are read from the
-        template; bucket versioning too. Returns ``{logical id: physical name}``.
+        Tables and buckets get the names ``bindings`` gives them. Key schema, attribute definitions, billing mode,
+        indexes, streams and TTL are read from the template; bucket versioning too. A key is created with its
+        template's ``KeySpec`` and ``KeyUsage``, and ``bindings`` then give its ``Ref``, ``Arn`` and ``KeyId`` the
+        id moto assigned. Returns ``{logical id: physical name or key id}``.
         """
         created: dict[str, str] = {}
+        for logical_id, resource in template.get("Resources", {}).items():
+            if resource["Type"] == "AWS::KMS::Key":
+                created[logical_id] = self._key(logical_id, resource.get("Properties", {}), bindings)
         makers = {"AWS::DynamoDB::Table": (self._table, (*_TABLE_KEYS, "TimeToLiveSpecification")),
                   "AWS::S3::Bucket": (self._bucket, ("VersioningConfiguration",))}
         for logical_id, resource in template.get("Resources", {}).items():
@@ -82,6 +87,12 @@ class MotoBackend:
                 used = bindings.resolve({k: properties[k] for k in keys if k in properties})
                 created[logical_id] = maker(bindings.ref(logical_id), used)
         return created
+
+    def _key(self, logical_id: str, properties: Mapping[str, Any], bindings: Bindings) -> str:
+        chosen = {k: properties[k] for k in ("KeySpec", "KeyUsage") if k in properties}
+        metadata = self.client("kms").create_key(**chosen)["KeyMetadata"]
+        bindings.bind(logical_id, metadata["KeyId"], Arn=metadata["Arn"], KeyId=metadata["KeyId"])
+        return str(metadata["KeyId"])
 
     def _table(self, name: str, properties: Mapping[str, Any]) -> str:
         dynamodb = self.client("dynamodb")

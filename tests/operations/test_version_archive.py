@@ -168,6 +168,7 @@ def test_archiver_function_settings(archived: Any) -> None:
             ]]},
             "CONTROL_PLANE_MAX_ATTEMPTS": "10",
             "DEADLINE_MARGIN_SECONDS": "20",
+            "ENVIRONMENT_DIGEST_KEY_ARN": {"Fn::GetAtt": [_logical_id(stack, archive.environment_digest_key), "Arn"]},
         }},
     })
     template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 365})
@@ -207,6 +208,58 @@ def test_role_has_least_privilege(archived: Any) -> None:
     ]
     assert not [a for a in actions if a.endswith("*") and not a.startswith(("xray:", "logs:"))]
     assert "sqs:SendMessage" in actions
+
+
+def test_environment_values_are_digested_with_a_retained_hmac_key_only_the_archiver_may_use(stack: cdk.Stack) -> None:
+    # GIVEN the archive, and an auditor allowed to check candidate values
+    archive = AgentVersionArchive(stack, "Archive", agents=[_agent(stack, "support")])
+    auditor = iam.Role(stack, "Auditor", assumed_by=iam.AccountRootPrincipal())
+    archive.grant_verify_environment_digests(auditor)
+    template = Template.from_stack(stack)
+    key_id = _logical_id(stack, archive.environment_digest_key)
+    # THEN its digest key is an HMAC key, kept when the stack goes (the digests can be checked only while it exists)
+    template.has_resource("AWS::KMS::Key", {
+        "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
+        "Properties": Match.object_like({"KeySpec": "HMAC_256", "KeyUsage": "GENERATE_VERIFY_MAC"}),
+    })
+    # AND the archiver may compute digests with it, nothing else
+    statements = Capture()
+    template.has_resource_properties("AWS::IAM::Policy", {"Roles": [{"Ref": _logical_id(stack, archive.role)}],
+                                                          "PolicyDocument": {"Statement": statements}})
+    on_key = [s for s in statements.as_array() if s["Resource"] == {"Fn::GetAtt": [key_id, "Arn"]}]
+    assert [s["Action"] for s in on_key] == ["kms:GenerateMac"]
+    # AND the auditor may check values (kms:VerifyMac), not compute digests
+    template.has_resource_properties("AWS::IAM::Policy", {
+        "Roles": [{"Ref": stack.get_logical_id(auditor.node.default_child)}],  # type: ignore[arg-type]
+        "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "kms:VerifyMac",
+                                          "Resource": {"Fn::GetAtt": [key_id, "Arn"]}}]},
+    })
+
+
+def test_the_dead_letter_queue_is_retained_with_the_archive(stack: cdk.Stack) -> None:
+    # The dead letters are the only record of versions that could not be archived: they follow the archive's policy
+    AgentVersionArchive(stack, "Kept")
+    other = cdk.Stack(cdk.App(), "Disposable")
+    AgentVersionArchive(other, "Gone", removal_policy=cdk.RemovalPolicy.DESTROY)
+    Template.from_stack(stack).has_resource("AWS::SQS::Queue", {"DeletionPolicy": "Retain"})
+    Template.from_stack(other).has_resource("AWS::SQS::Queue", {"DeletionPolicy": "Delete"})
+    Template.from_stack(other).has_resource("AWS::KMS::Key", {"DeletionPolicy": "Delete"})
+
+
+def test_the_archiver_asset_holds_the_handler_and_its_contract_only(tmp_path: Any) -> None:
+    # GIVEN an archive synthesized
+    app = cdk.App(outdir=str(tmp_path))
+    stack = cdk.Stack(app, "Assets")
+    archive = AgentVersionArchive(stack, "Archive")
+    assembly = app.synth()
+    # THEN the function's asset is the handler module and the contract it imports, nothing else
+    function = Template.from_stack(stack).find_resources("AWS::Lambda::Function")[_logical_id(stack, archive.function)]
+    key = function["Properties"]["Code"]["S3Key"]
+    manifest = json.loads((tmp_path / "Assets.assets.json").read_text())
+    (source,) = [f["source"]["path"] for f in manifest["files"].values()
+                 if any(d["objectKey"] == key for d in f["destinations"].values())]
+    assert sorted(p.name for p in (tmp_path / source).iterdir()) == ["contract.py", "version_archiver.py"]
+    assert assembly.directory == str(tmp_path)
 
 
 def test_role_may_list_the_bucket_so_a_missing_document_is_a_404(archived: Any) -> None:

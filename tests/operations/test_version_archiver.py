@@ -14,10 +14,13 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 from moto import mock_aws
+from moto.bedrockagentcorecontrol.models import bedrockagentcorecontrol_backends
 
+from constructs_lib.handlers import contract
 from constructs_lib.handlers import version_archiver as va
 
 REGION = "us-east-1"
+ACCOUNT = "123456789012"
 BUCKET = "archive-bucket"
 ROLE = "arn:aws:iam::123456789012:role/agent"
 NETWORK = {"networkMode": "PUBLIC"}
@@ -39,13 +42,21 @@ def fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def aws() -> Iterator[tuple[Any, Any]]:
-    """moto-backed control-plane and S3 clients, with the archive bucket (versioned) created."""
+    """moto-backed control-plane and S3 clients, with the archive bucket (versioned) and the HMAC key created."""
     with mock_aws():
         control = boto3.client("bedrock-agentcore-control", region_name=REGION, config=va.retry_config(5))
         s3 = boto3.client("s3", region_name=REGION)
         s3.create_bucket(Bucket=BUCKET)
         s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+        boto3.client("kms", region_name=REGION).create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")
         yield control, s3
+
+
+def _digest_key() -> str:
+    """The ARN of the HMAC key the ``aws`` fixture created (the only key in moto)."""
+    keys = boto3.client("kms", region_name=REGION).list_keys()["Keys"]
+    assert len(keys) == 1
+    return str(keys[0]["KeyArn"])
 
 
 class PutCounter:
@@ -66,8 +77,10 @@ MARGIN_MS = 20_000
 def _archiver(control: Any, s3: Any, **kwargs: Any) -> va.VersionArchiver:
     if "remaining_ms" in kwargs:
         kwargs.setdefault("deadline_margin_ms", MARGIN_MS)
+    digester = va.EnvironmentDigester(kms_client=boto3.client("kms", region_name=REGION), key_arn=_digest_key())
     return va.VersionArchiver(
-        control_client=control, s3_client=s3, bucket=BUCKET, prefix=PREFIX, clock=lambda: FIXED_TIME, **kwargs
+        control_client=control, s3_client=s3, digester=digester, bucket=BUCKET, prefix=PREFIX,
+        clock=lambda: FIXED_TIME, **kwargs,
     )
 
 
@@ -90,10 +103,24 @@ def _create(control: Any, name: str) -> str:
     )["agentRuntimeId"]
 
 
-def _update(control: Any, runtime_id: str, tag: str) -> None:
+def _update(control: Any, runtime_id: str, tag: str, *, settle: bool = True, **extra: Any) -> None:
+    """Deploy a new version; with ``settle`` AgentCore has finished it (``READY``) before anyone looks."""
     control.update_agent_runtime(
-        agentRuntimeId=runtime_id, agentRuntimeArtifact=_artifact(tag), roleArn=ROLE, networkConfiguration=NETWORK
+        agentRuntimeId=runtime_id, agentRuntimeArtifact=_artifact(tag), roleArn=ROLE, networkConfiguration=NETWORK,
+        **extra,
     )
+    if settle:
+        _set_status(runtime_id, "READY")
+
+
+def _set_status(runtime_id: str, status: str) -> None:
+    """Move a runtime in moto's control plane to ``status``.
+
+    moto leaves an updated runtime ``UPDATING`` for ever (its state manager knows only ``CREATING`` to ``READY``);
+    AgentCore settles it. This sets what moto answers, as the service would after the update finished.
+    """
+    runtime = bedrockagentcorecontrol_backends[ACCOUNT][REGION].agent_runtimes[runtime_id]
+    runtime.status = status
 
 
 def _objects(s3: Any) -> dict[str, dict[str, Any]]:
@@ -179,12 +206,12 @@ def test_concurrent_writer_loses_the_conditional_put(aws: tuple[Any, Any]) -> No
     archiver = _archiver(control, s3)
     runtime_id = _create(control, "support_agent")
     key = va.object_key("agents/", runtime_id, "1")
-    archiver.is_archived = lambda _key: False  # type: ignore[method-assign]
+    archiver.stored = lambda _key: None  # type: ignore[method-assign]
     s3.put_object(Bucket=BUCKET, Key=key, Body=b"{}")
     # WHEN this run writes with If-None-Match: *
-    written_key, written = archiver.archive_version(runtime_id, "1")
+    outcome = archiver.archive_version(runtime_id, "1")
     # THEN S3 refuses (412), the version counts as archived, and the first document stays
-    assert (written_key, written) == (key, False)
+    assert outcome == "existing"
     assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == b"{}"
 
 
@@ -337,7 +364,7 @@ def test_failures_are_collected_and_fail_the_invocation(aws: tuple[Any, Any], mo
                          {"agentRuntimeId": runtime_id, "agentRuntimeVersion": "1"})
     archiver = _archiver(control, s3, page_size=2)
     monkeypatch.setattr(va, "_ARCHIVER", archiver)
-    monkeypatch.setenv(va.ENV_RUNTIME_IDS, runtime_id)
+    monkeypatch.setenv(contract.ENV_ARCHIVED_RUNTIME_IDS, runtime_id)
     # WHEN the handler runs the sweep
     with stubber, pytest.raises(va.VersionArchiveError, match=f"{runtime_id}:1"):
         va.handler({"action": "sweep"}, None)
@@ -383,7 +410,8 @@ def test_handler_builds_clients_from_the_environment(aws: tuple[Any, Any], monke
     monkeypatch.setattr(va, "_ARCHIVER", None)
     for name, value in _environment(runtime_id).items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setenv(va.ENV_PAGE_SIZE, "50")
+    monkeypatch.setenv(contract.ENV_LIST_PAGE_SIZE, "50")
+    monkeypatch.setenv(contract.ENV_ENVIRONMENT_DIGEST_KEY_ARN, _digest_key())
     # WHEN the schedule invokes it
     result = va.handler({"action": "sweep"}, None)
     # THEN the runtime's version is archived, under the prefix the environment names
@@ -393,8 +421,10 @@ def test_handler_builds_clients_from_the_environment(aws: tuple[Any, Any], monke
 
 
 def _environment(runtime_id: str) -> dict[str, str]:
-    return {va.ENV_BUCKET: BUCKET, va.ENV_PREFIX: "archive/", va.ENV_RUNTIME_IDS: f"{runtime_id}, ",
-            va.ENV_MAX_ATTEMPTS: "3", va.ENV_DEADLINE_MARGIN: "20"}
+    return {contract.ENV_ARCHIVE_BUCKET: BUCKET, contract.ENV_ARCHIVE_PREFIX: "archive/",
+            contract.ENV_ARCHIVED_RUNTIME_IDS: f"{runtime_id}, ", contract.ENV_CONTROL_PLANE_MAX_ATTEMPTS: "3",
+            contract.ENV_DEADLINE_MARGIN_SECONDS: "20",
+            contract.ENV_ENVIRONMENT_DIGEST_KEY_ARN: "arn:aws:kms:us-east-1:123456789012:key/digest"}
 
 
 @pytest.mark.parametrize("missing", va.REQUIRED_ENVIRONMENT)
@@ -406,5 +436,211 @@ def test_fails_to_start_without_a_variable_the_construct_sets(missing: str) -> N
 
 
 def test_deadline_margin_comes_from_the_environment(aws: tuple[Any, Any]) -> None:
-    archiver = va.build_archiver({**_environment("x"), va.ENV_DEADLINE_MARGIN: "5"}, remaining_ms=lambda: 6000)
+    archiver = va.build_archiver({**_environment("x"), contract.ENV_DEADLINE_MARGIN_SECONDS: "5"},
+                                 remaining_ms=lambda: 6000)
     assert archiver.deadline_margin_ms == 5000 and not archiver._out_of_time()
+
+
+# -- settled states only -----------------------------------------------------------------------------------------------
+
+
+def _create_with(control: Any, name: str, **extra: Any) -> str:
+    return control.create_agent_runtime(
+        agentRuntimeName=name, agentRuntimeArtifact=_artifact("v1"), roleArn=ROLE, networkConfiguration=NETWORK, **extra
+    )["agentRuntimeId"]
+
+
+def _document(s3: Any, runtime_id: str, version: str) -> dict[str, Any]:
+    body = s3.get_object(Bucket=BUCKET, Key=va.object_key(PREFIX, runtime_id, version))["Body"].read()
+    return dict(json.loads(body))
+
+
+class CallCounter:
+    """Counts the calls of one operation through botocore's event system (the call still goes to moto)."""
+
+    def __init__(self, client: Any, operation: str) -> None:
+        self.count = 0
+        service = client.meta.service_model.service_name
+        client.meta.events.register(f"before-call.{service}.{operation}", self._count)
+
+    def _count(self, **_: Any) -> None:
+        self.count += 1
+
+
+def test_a_version_still_updating_is_not_archived_and_fails_the_run_until_it_settles(
+    aws: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN version 2 of an agent still UPDATING when its CloudTrail event arrives
+    control, s3 = aws
+    archiver = _archiver(control, s3)
+    runtime_id = _create(control, "support_agent")
+    va.process(_event("CreateAgentRuntime", runtime_id), archiver, [runtime_id])
+    _update(control, runtime_id, "v2", settle=False)
+    monkeypatch.setattr(va, "_ARCHIVER", archiver)
+    monkeypatch.setenv(contract.ENV_ARCHIVED_RUNTIME_IDS, runtime_id)
+    # WHEN the handler processes the event
+    with pytest.raises(va.VersionArchiveError) as failure:
+        va.handler(_event("UpdateAgentRuntime", runtime_id), None)
+    # THEN nothing is written for version 2, and the invocation fails naming it pending (Lambda retries the event)
+    assert json.loads(str(failure.value))["pending"] == [f"{runtime_id}:2"]
+    assert set(_objects(s3)) == {va.object_key(PREFIX, runtime_id, "1")}
+    # WHEN AgentCore has finished the update and the retry runs
+    _set_status(runtime_id, "READY")
+    result = va.handler(_event("UpdateAgentRuntime", runtime_id), None)
+    # THEN version 2 is archived, settled
+    assert result["written"] == 1 and result["pending"] == []
+    assert _document(s3, runtime_id, "2")["status"] == "READY"
+
+
+@pytest.mark.parametrize("status", sorted(va.TERMINAL_STATUSES))
+def test_every_terminal_status_is_archived(aws: tuple[Any, Any], status: str) -> None:
+    # GIVEN a version in a state it does not leave by itself (DELETING is the last one it shows)
+    control, s3 = aws
+    runtime_id = _create(control, "support_agent")
+    control.get_agent_runtime(agentRuntimeId=runtime_id)  # moto: CREATING until first read
+    _set_status(runtime_id, status)
+    # WHEN the sweep runs THEN it is archived with that status, recorded in the document and the object metadata
+    report = _archiver(control, s3).sweep([runtime_id])
+    assert report.written == [va.object_key(PREFIX, runtime_id, "1")] and not report.pending
+    assert _document(s3, runtime_id, "1")["status"] == status
+    head = s3.head_object(Bucket=BUCKET, Key=va.object_key(PREFIX, runtime_id, "1"))
+    assert head["Metadata"][va.STATUS_METADATA_KEY] == status
+    assert head["Metadata"][va.SCHEMA_METADATA_KEY] == str(va.SCHEMA_VERSION)
+
+
+def test_terminal_and_transient_statuses_cover_the_service_model() -> None:
+    # Every AgentRuntimeStatus of botocore's model is classified, and none twice
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("bedrock-agentcore-control")
+    statuses = set(model.shape_for("AgentRuntimeStatus").enum)
+    assert statuses == va.TERMINAL_STATUSES | va.TRANSIENT_STATUSES
+    assert not va.TERMINAL_STATUSES & va.TRANSIENT_STATUSES
+
+
+def test_fails_when_the_status_is_one_the_archiver_does_not_know(aws: tuple[Any, Any]) -> None:
+    control, s3 = aws
+    runtime_id = _create(control, "support_agent")
+    control.get_agent_runtime(agentRuntimeId=runtime_id)
+    _set_status(runtime_id, "HIBERNATING")
+    report = _archiver(control, s3).sweep([runtime_id])
+    assert "'HIBERNATING', which the archiver does not know" in report.failed[f"{runtime_id}:1"]
+    assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET)
+
+
+def _legacy_document(s3: Any, runtime_id: str, status: str, environment: dict[str, str]) -> str:
+    """A document as the schema-1 archiver wrote it: the first state it saw, environment values included."""
+    key = va.object_key(PREFIX, runtime_id, "1")
+    configuration = {"agentRuntimeId": runtime_id, "agentRuntimeVersion": "1", "status": status,
+                     "environmentVariables": environment}
+    document = {"schema_version": 1, "agent_runtime_id": runtime_id, "agent_runtime_version": "1",
+                "configuration": configuration}
+    digest = va.hashlib.sha256(va.canonical_json(configuration)).hexdigest()
+    s3.put_object(Bucket=BUCKET, Key=key, Body=va.canonical_json(document), Metadata={va.SHA256_METADATA_KEY: digest})
+    return key
+
+
+@pytest.mark.parametrize("legacy_status", ["UPDATING", "READY"])
+def test_a_document_written_by_the_earlier_archiver_is_rewritten_once_the_version_is_settled(
+    aws: tuple[Any, Any], legacy_status: str
+) -> None:
+    # GIVEN a schema-1 document that holds a transient status, or a settled one with an environment value
+    control, s3 = aws
+    runtime_id = _create_with(control, "support_agent", environmentVariables={"API_TOKEN": "hunter2"})
+    key = _legacy_document(s3, runtime_id, legacy_status, {"API_TOKEN": "hunter2"})
+    control.get_agent_runtime(agentRuntimeId=runtime_id)  # READY now
+    # WHEN the sweep runs
+    report = _archiver(control, s3).sweep([runtime_id])
+    # THEN the document is replaced by a settled one without the value (the earlier S3 version stays: purge it)
+    assert report.rewritten == [key] and report.written == []
+    document = _document(s3, runtime_id, "1")
+    assert document["schema_version"] == va.SCHEMA_VERSION and document["status"] == "READY"
+    assert "hunter2" not in json.dumps(document) and "API_TOKEN" in document["environment_variables"]
+    assert len(s3.list_object_versions(Bucket=BUCKET, Prefix=key)["Versions"]) == 2
+    # AND the next sweep finds it final without reading the control plane again
+    gets = CallCounter(control, "GetAgentRuntime")
+    assert _archiver(control, s3).sweep([runtime_id]).existing == [key] and gets.count == 0
+
+
+def test_a_legacy_document_of_a_version_still_updating_stays_until_it_settles(aws: tuple[Any, Any]) -> None:
+    control, s3 = aws
+    runtime_id = _create(control, "support_agent")
+    key = _legacy_document(s3, runtime_id, "UPDATING", {})
+    _set_status(runtime_id, "UPDATING")
+    report = _archiver(control, s3).sweep([runtime_id])
+    assert report.pending == [f"{runtime_id}:1"] and not report.rewritten
+    assert len(s3.list_object_versions(Bucket=BUCKET, Prefix=key)["Versions"]) == 1
+
+
+def test_an_overlapping_rewrite_wins_and_this_one_counts_it_archived(aws: tuple[Any, Any]) -> None:
+    # GIVEN a legacy document this run saw, replaced by an overlapping run before this run writes
+    control, s3 = aws
+    runtime_id = _create(control, "support_agent")
+    control.get_agent_runtime(agentRuntimeId=runtime_id)
+    key = _legacy_document(s3, runtime_id, "UPDATING", {})
+    archiver = _archiver(control, s3)
+    seen = archiver.stored(key)
+    s3.put_object(Bucket=BUCKET, Key=key, Body=b'{"other": "run"}')
+    archiver.stored = lambda _key: seen  # type: ignore[method-assign]
+    # WHEN this run replaces it with If-Match on the ETag it saw
+    outcome = archiver.archive_version(runtime_id, "1")
+    # THEN S3 refuses (412) and the other run's document stays
+    assert outcome == "existing"
+    assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == b'{"other": "run"}'
+
+
+# -- environment values never stored -------------------------------------------------------------------------------
+
+
+def test_environment_values_are_replaced_by_digests_made_with_the_archive_key(aws: tuple[Any, Any]) -> None:
+    # GIVEN three versions: a secret, the same secret again (and another variable with the same value), a new secret
+    control, s3 = aws
+    kms = boto3.client("kms", region_name=REGION)
+    runtime_id = _create_with(control, "support_agent", environmentVariables={"API_TOKEN": "pin-4711"})
+    archiver = _archiver(control, s3)
+    macs = CallCounter(archiver.digester.kms, "GenerateMac")
+    va.process(_event("CreateAgentRuntime", runtime_id), archiver, [runtime_id])
+    _update(control, runtime_id, "v2", environmentVariables={"API_TOKEN": "pin-4711", "OTHER_TOKEN": "pin-4711"})
+    va.process(_event("UpdateAgentRuntime", runtime_id), archiver, [runtime_id])
+    _update(control, runtime_id, "v3", environmentVariables={"API_TOKEN": "pin-0815"})
+    va.process(_event("UpdateAgentRuntime", runtime_id), archiver, [runtime_id])
+    first, second, third = (_document(s3, runtime_id, v) for v in "123")
+    # THEN no document holds a value, and the configuration keeps no environment member
+    for document in (first, second, third):
+        text = json.dumps(document)
+        assert "pin-4711" not in text and "pin-0815" not in text
+        assert va.ENVIRONMENT_MEMBER not in document["configuration"]
+        assert document["environment_digest"] == {"algorithm": "HMAC_SHA_256", "key_arn": _digest_key(),
+                                                  "message": va.DIGEST_MESSAGE}
+        # AND the configuration digest is over the configuration as stored (no value behind it either)
+        assert document["configuration_sha256"] == va.hashlib.sha256(
+            va.canonical_json(document["configuration"])).hexdigest()
+    # AND an unchanged value keeps its digest, a changed one does not, and the name is part of what is digested
+    assert first["environment_variables"]["API_TOKEN"] == second["environment_variables"]["API_TOKEN"]
+    assert third["environment_variables"]["API_TOKEN"] != first["environment_variables"]["API_TOKEN"]
+    assert second["environment_variables"]["OTHER_TOKEN"] != second["environment_variables"]["API_TOKEN"]
+    # AND the digest is not the bare SHA-256 of the value or of the digested message
+    digest = first["environment_variables"]["API_TOKEN"]
+    assert digest not in (va.hashlib.sha256(b"pin-4711").hexdigest(),
+                          va.hashlib.sha256(va.digest_message("API_TOKEN", "pin-4711")).hexdigest())
+    # AND an auditor allowed kms:VerifyMac can check a candidate value, and only the right one
+    def verify(value: str) -> bool:
+        return bool(kms.verify_mac(KeyId=_digest_key(), Message=va.digest_message("API_TOKEN", value),
+                                   MacAlgorithm="HMAC_SHA_256", Mac=bytes.fromhex(digest))["MacValid"])
+
+    assert verify("pin-4711")
+    with pytest.raises(kms.exceptions.KMSInvalidMacException):
+        verify("pin-4712")
+    # AND KMS was asked once per distinct (name, value), not once per version
+    assert macs.count == 3
+
+
+def test_a_long_value_is_digested_within_the_kms_message_limit(aws: tuple[Any, Any]) -> None:
+    # A value of the longest allowed length in 4-byte characters is far above KMS's MAC message size; its SHA-256 is not
+    control, s3 = aws
+    value = "\U0001f511" * 2048
+    message = va.digest_message("KEY", value)
+    assert len(message) < 100 and len(value.encode()) > 4096
+    runtime_id = _create_with(control, "support_agent", environmentVariables={"KEY": value})
+    report = _archiver(control, s3).sweep([runtime_id])
+    assert report.written and not report.failed

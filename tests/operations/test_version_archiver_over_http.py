@@ -12,10 +12,10 @@ import aws_cdk as cdk
 import pytest
 
 from constructs_lib.agent.agent import AgentCoreAgent
+from constructs_lib.handlers.version_archiver import digest_message
 from constructs_lib.operations.version_archive import AgentVersionArchive
 from tests.conftest import ENV
 from tests.harness.harness import Harness
-from tests.harness.known_issues import issue_10
 from tests.harness.moto_backend import MotoBackend
 from tests.serving._fixtures import make_agent
 
@@ -37,8 +37,11 @@ class Archived:
                                 "detail": {}, "action": "sweep"})
 
     def document(self, version: str) -> Any:
+        return self.document_of(self.runtime_id, version)
+
+    def document_of(self, runtime_id: str, version: str) -> Any:
         s3 = self.harness.moto.client("s3")
-        key = AgentVersionArchive.object_key(self.runtime_id, version)
+        key = AgentVersionArchive.object_key(runtime_id, version)
         bucket = self.harness.physical_name(self.archive.bucket)
         try:
             return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
@@ -74,7 +77,8 @@ def test_a_sweep_archives_each_version_once(archived: Archived) -> None:
     first = archived.sweep()
     second = archived.sweep()
     # THEN the first wrote the runtime's version and the second found it archived
-    assert first.json() == {"written": 1, "existing": 0, "failed": {}, "incomplete": [], "ignored": None}
+    assert first.json() == {"written": 1, "rewritten": 0, "existing": 0, "pending": [], "failed": {},
+                            "incomplete": [], "ignored": None}
     assert second.json()["written"] == 0 and second.json()["existing"] == 1
     # AND the document holds that version's configuration and its digest
     document = archived.document("1")
@@ -116,13 +120,16 @@ def creating_runtime(archived: Archived) -> Iterator[str]:
         moto.unset_transition(RUNTIME_MODEL)
 
 
-@issue_10("the archiver archives the first state it sees, so a version archived while CREATING stays so")
 def test_a_version_archived_before_it_was_ready_is_rewritten_when_it_is(
     archived: Archived, creating_runtime: str
 ) -> None:
     # GIVEN a sweep of a runtime whose version is still CREATING
     sandbox = archived.harness.sandbox(archived.archive.function)
-    sandbox.invoke({"action": "sweep", "agentRuntimeIds": [creating_runtime]})
+    early = sandbox.invoke({"action": "sweep", "agentRuntimeIds": [creating_runtime]})
+    # THEN nothing is archived yet, and the invocation fails naming the version pending (to be retried)
+    assert early.outcome == "error" and early.error is not None
+    assert json.loads(early.error["errorMessage"])["pending"] == [f"{creating_runtime}:1"]
+    assert archived.document_of(creating_runtime, "1") is None
     # WHEN the version became READY and the next sweep runs
     control = archived.harness.moto.client("bedrock-agentcore-control")
     assert control.get_agent_runtime(agentRuntimeId=creating_runtime)["status"] == "READY"
@@ -134,7 +141,6 @@ def test_a_version_archived_before_it_was_ready_is_rewritten_when_it_is(
     assert json.loads(body)["configuration"]["status"] == "READY"
 
 
-@issue_10("the archiver copies environment variable values, which may be secrets, into the archive")
 def test_the_archive_keeps_environment_variable_names_but_never_their_values(archived: Archived) -> None:
     # GIVEN a runtime with a secret in its environment, archived
     archived.sweep()
@@ -143,3 +149,31 @@ def test_the_archive_keeps_environment_variable_names_but_never_their_values(arc
     # THEN its variable is named in the document, but the value is nowhere in it
     assert "API_TOKEN" in json.dumps(document)
     assert SECRET not in json.dumps(document)
+    # AND the digest stored is the HMAC of the archive's own key (the template's key, created in moto's KMS), which an
+    # auditor allowed kms:VerifyMac can check a candidate value against
+    harness = archived.harness
+    key_arn = harness.bindings.attribute(harness.stack.logical_id(archived.archive.environment_digest_key), "Arn")
+    assert document["environment_digest"]["key_arn"] == key_arn
+    kms = archived.harness.moto.client("kms")
+    mac = bytes.fromhex(document["environment_variables"]["API_TOKEN"])
+    assert kms.verify_mac(KeyId=key_arn, Message=digest_message("API_TOKEN", SECRET), MacAlgorithm="HMAC_SHA_256",
+                          Mac=mac)["MacValid"]
+
+
+def test_a_document_left_updating_by_an_earlier_release_is_rewritten_once_the_version_is_settled(
+    archived: Archived,
+) -> None:
+    # GIVEN the archive holds, from the earlier archiver, version 1 as UPDATING with the secret in it
+    archived.sweep()
+    s3 = archived.harness.moto.client("s3")
+    bucket = archived.harness.physical_name(archived.archive.bucket)
+    key = AgentVersionArchive.object_key(archived.runtime_id, "1")
+    legacy = {"schema_version": 1, "agent_runtime_id": archived.runtime_id, "agent_runtime_version": "1",
+              "configuration": {"status": "UPDATING", "environmentVariables": {"API_TOKEN": SECRET}}}
+    s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(legacy).encode(), Metadata={"configuration-sha256": "x"})
+    # WHEN the sweep runs from the asset
+    answer = archived.sweep().json()
+    # THEN the document is replaced by the settled version, without the value
+    assert answer["rewritten"] == 1 and answer["pending"] == []
+    document = archived.document("1")
+    assert document is not None and document["status"] == "READY" and SECRET not in json.dumps(document)
