@@ -103,8 +103,9 @@ def secure_function(
     dead_letter_queue: bool = True,
     description: str | None = None,
     layers: Sequence[lambda_.ILayerVersion] | None = None,
+    function_id: str = "Function",
 ) -> SecureFunction:
-    """Create ``Role``, ``LogGroup``, optionally ``DeadLetterQueue``, and ``Function`` under ``scope``.
+    """Create ``ServiceRole``, ``LogGroup``, optionally ``DeadLetterQueue``, and the function under ``scope``.
 
     Args:
         scope: the construct that owns the function (children get fixed ids).
@@ -117,9 +118,11 @@ def secure_function(
         environment: environment variables.
         reserved_concurrent_executions: reserved concurrency. Default: none (unreserved pool).
         log_retention: retention of the function's log group.
-        dead_letter_queue: create an SQS dead-letter queue for asynchronous invocations.
+        dead_letter_queue: create an SQS dead-letter queue for asynchronous invocations (retained when the stack
+            deletes it: its messages are the only record of the events that failed).
         description: the function description.
         layers: layers of the function (:func:`powertools_layer` for handlers on Powertools). Default: none.
+        function_id: the construct id of the function (``Resource`` when it is the owner's primary resource).
     """
     # Own role without AWSLambdaBasicExecutionRole: log writes are granted on this function's group only.
     role = iam.Role(
@@ -146,10 +149,12 @@ def secure_function(
             retention_period=cdk.Duration.seconds(
                 catalog_for(scope).value(QuotaName.SQS_MESSAGE_RETENTION_MAXIMUM)
             ),
+            # Dead letters are stateful: deleting the stack must not delete the only record of what failed.
+            removal_policy=cdk.RemovalPolicy.RETAIN,
         )
     function = lambda_.Function(
         scope,
-        "Function",
+        function_id,
         code=code,
         handler=handler,
         runtime=runtime,

@@ -8,7 +8,9 @@ of a stack with a concrete region under the recommended ``@aws-cdk/core:enablePa
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from typing import Any
 
 import aws_cdk as cdk
 from constructs import IConstruct
@@ -44,6 +46,42 @@ def arn_text(stack: cdk.Stack, service: str, resource: str, *, region: bool = Tr
     region_part = region_text(stack) if region else ""
     account_part = account_text(stack) if account else ""
     return f"arn:{partition_text(stack)}:{service}:{region_part}:{account_part}:{resource}"
+
+
+def flatten(stack: cdk.Stack, value: Any) -> str:
+    """``value`` (a string with tokens, or a resolved CloudFormation value) as cdk-nag flattens it in finding ids.
+
+    The same rendering as cdk-nag's ``flattenCfnReference``: ``Fn::Join`` joined, ``Ref`` as ``<LogicalId>``,
+    ``Fn::GetAtt`` as ``<LogicalId.Attribute>``, ``Fn::Sub`` placeholders in angle brackets, an import by its name.
+    """
+
+    def visit(node: Any) -> str:
+        if node is None:
+            return ""
+        if isinstance(node, str):
+            return node.replace("${", "<").replace("}", ">")
+        if isinstance(node, dict):
+            if "Fn::Join" in node:
+                delimiter, items = node["Fn::Join"]
+                return str(delimiter).join(visit(item) for item in items)
+            if "Fn::Sub" in node:
+                return visit(node["Fn::Sub"])
+            if "Fn::GetAtt" in node:
+                resource, attribute = node["Fn::GetAtt"]
+                return f"<{visit(resource)}.{visit(attribute)}>"
+            if "Fn::ImportValue" in node:
+                return visit(node["Fn::ImportValue"])
+            if "Ref" in node:
+                return f"<{visit(node['Ref'])}>"
+        return json.dumps(node, separators=(",", ":"))
+
+    return visit(stack.resolve(value))
+
+
+def wildcard_resources(stack: cdk.Stack, resources: Iterable[str]) -> list[str]:
+    """The ``Resource::…`` findings AwsSolutions-IAM5 reports for ``resources``: those holding a ``*``."""
+    texts = (flatten(stack, resource) for resource in resources)
+    return list(dict.fromkeys(f"Resource::{text}" for text in texts if "*" in text))
 
 
 def asset_bucket_text(stack: cdk.Stack) -> str | None:

@@ -25,6 +25,7 @@ from constructs_lib.agent._runtime_options import (
     check_platform_version,
     checked_request_headers,
 )
+from constructs_lib.agent._execution_role import RuntimePermissions, new_execution_role, policy_free_view
 from constructs_lib.agent.artifact import AgentArtifact
 from constructs_lib.agent.capacity_provider import AgentCapacityProvider, InstanceVolume
 from constructs_lib.agent.code_package import PackageMeasurement
@@ -52,8 +53,8 @@ class AgentCoreAgent(Construct):
 
     The agent is an ``iam.IGrantable``: ``table.grant_read_data(agent)`` grants its execution role.
 
-    Resources: the stable L2 ``Runtime`` (``runtime``, child ``Resource`` and ``node.default_child``) with its
-    execution role, one ``RuntimeEndpoint`` per named endpoint following the deployed version (``endpoints``, under
+    Resources: the stable L2 ``Runtime`` (``runtime``, child ``Resource`` and ``node.default_child``), its execution
+    role (``role``, child ``ExecutionRole``, unless one is given), one ``RuntimeEndpoint`` per named endpoint following the deployed version (``endpoints``, under
     ``Endpoints/<name>``), one log group per endpoint, ``DEFAULT`` included, under the name AgentCore writes the
     endpoint's logs to (``log_groups``, under ``LogGroups/<endpoint>``: see :class:`RuntimeLogGroups`), for
     :meth:`AgentArtifact.from_managed_repository` an :class:`AgentImageRepository`, and for
@@ -64,6 +65,14 @@ class AgentCoreAgent(Construct):
     On Instances compute the runtime's capacity provider, volume mounts and lifecycle are written to the L1
     ``CfnRuntime`` (the L2 has no capacity-provider props and caps lifecycle values at the microVM limit), and the
     runtime has no network configuration of its own: it uses the capacity provider's VPC.
+
+    The execution role (``agent.role``) is trusted by AgentCore for this account's runtime of this name only, and
+    allowed what the runtime does, each scoped to this runtime: its own log groups, X-Ray and metrics (the
+    documented wildcards, metrics limited to the ``bedrock-agentcore`` namespace), workload access tokens for its own
+    workload identity (``GetWorkloadAccessTokenForUserId`` only with ``workload_token_for_user_id``), and the pull of
+    its own artifact (the image repository, or the one code object). The L2 is given a view of the role that ignores
+    policy updates, so none of its broader statements reach the role: grant to the agent (``agent.role``,
+    ``agent.add_to_role_policy``, ``grant_*(agent)``), not to ``agent.runtime.role``.
 
     Args:
         scope: parent construct.
@@ -112,8 +121,8 @@ class AgentCoreAgent(Construct):
         manage_delivery_resource_policy: let the L2 create the per-stack delivery resource policies
             (``AWS::Logs::ResourcePolicy`` for log group destinations, ``AWS::XRay::ResourcePolicy`` for tracing),
             which count against the account's resource policy quotas of CloudWatch Logs and X-Ray. Default: True.
-        execution_role: bring your own execution role. Default: the L2's role (trust scoped to this
-            account and runtime) plus the model grants.
+        execution_role: bring your own execution role; the agent adds the scoped statements above to it, and leaves
+            its trust policy as it is. Default: a new role (``ExecutionRole``) trusted by this runtime only.
         idle_runtime_session_timeout: overrides the plan's idle timeout, within the lifecycle quotas
             (``lifecycle_timeout_minimum`` to ``asynchronous_job_duration`` on microVMs, to
             ``instances_session_lifetime`` and the capacity provider's instance ``max_lifetime`` on Instances).
@@ -133,6 +142,11 @@ class AgentCoreAgent(Construct):
             Default: True.
         compute: what the sessions run on, :meth:`AgentCompute.microvm` or :meth:`AgentCompute.instances`; fixed
             when the runtime is created. Default: microVMs.
+        workload_token_for_user_id: also allow ``GetWorkloadAccessTokenForUserId`` on the runtime's own workload
+            identity: a workload access token for any user id the caller names, with no proof of that user's identity
+            (AgentCore recommends ``GetWorkloadAccessTokenForJWT`` where a JWT exists). Default: False (the runtime may
+            get tokens for itself and for JWT-proven users only); :meth:`allow_workload_token_for_user_id` turns it on
+            later.
     """
 
     def __init__(
@@ -163,6 +177,7 @@ class AgentCoreAgent(Construct):
         log_retention: logs.RetentionDays | None = None,
         log_encryption_key: kms.IKey | None = None,
         create_log_groups: bool = True,
+        workload_token_for_user_id: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         if not isinstance(artifact, AgentArtifact):
@@ -217,13 +232,15 @@ class AgentCoreAgent(Construct):
         )
         instances = self.compute_facts.kind is ComputeKind.INSTANCES
 
+        self._execution_role: iam.IRole = execution_role or new_execution_role(self, self.runtime_name)
         self.runtime = agentcore.Runtime(
             self,
             "Resource",
             runtime_name=self.runtime_name,
             agent_runtime_artifact=bound.artifact,
             description=description,
-            execution_role=execution_role,
+            # The L2 writes broad statements into any role it is given: it gets a view that ignores them.
+            execution_role=policy_free_view(self, self._execution_role),
             network_configuration=network_configuration,
             protocol_configuration=protocol_configuration,
             authorizer_configuration=authorizer_configuration,
@@ -247,6 +264,18 @@ class AgentCoreAgent(Construct):
             self._cfn_runtime.request_header_configuration = agentcore.CfnRuntime.RequestHeaderConfigurationProperty(
                 request_header_allowlist=headers.token_list
             )
+        # The runtime is created once its role can pull its artifact (the role and its policies, not the view).
+        self._cfn_runtime.node.add_dependency(self._execution_role)
+        self._permissions = RuntimePermissions(
+            self,
+            self._execution_role,
+            runtime_name=self.runtime_name,
+            endpoints=[DEFAULT_ENDPOINT],
+            artifact=bound.pull(self.runtime),
+            workload_token_for_user_id=workload_token_for_user_id,
+            # A role of the user's may be shared by several agents: their statement ids must differ.
+            sid_suffix="" if execution_role is None else _sid_part(self.runtime_name, self.node.addr),
+        )
         self._render_environment()
         if bound_compute.capacity_provider_arn is not None:
             self._render_instances_compute(
@@ -276,8 +305,6 @@ class AgentCoreAgent(Construct):
         for model in models:
             self.add_model(model)
 
-        if execution_role is None:
-            self._acknowledge_default_role()
         report(self, [f for f in self.plan.findings if f.code != REGION_UNKNOWN])
         for finding in self.plan.findings:
             if finding.code == REGION_UNKNOWN:
@@ -406,46 +433,6 @@ class AgentCoreAgent(Construct):
                 "add endpoints (endpoints=[...]) and spread traffic across them",
             )
 
-    def _acknowledge_default_role(self) -> None:
-        """Acknowledge the wildcards of the L2's execution role, each with the service fact behind it."""
-        stack = cdk.Stack.of(self)
-        role = self.runtime.role
-        logs = "log-group:/aws/bedrock-agentcore/runtimes/*"
-        nag.acknowledge(
-            role, "AwsSolutions-IAM5",
-            [f"Resource::{nag.arn_text(stack, 'logs', logs)}",
-             f"Resource::{nag.arn_text(stack, 'logs', logs)}:log-stream:*"],
-            f"runtime {self.runtime_name}: AgentCore creates the log group /aws/bedrock-agentcore/runtimes/"
-            "<runtimeId>-<endpoint> on first invocation, and the runtime id is assigned by the service at "
-            "creation, so the role cannot name it in advance",
-        )
-        nag.acknowledge(
-            role, "AwsSolutions-IAM5", [f"Resource::{nag.arn_text(stack, 'logs', 'log-group:*')}"],
-            f"runtime {self.runtime_name}: logs:DescribeLogGroups lists groups and is authorized only on the "
-            "account-wide log-group:* resource",
-        )
-        nag.acknowledge(
-            role, "AwsSolutions-IAM5", ["Resource::*"],
-            f"runtime {self.runtime_name}: X-Ray PutTraceSegments, PutTelemetryRecords and GetSampling* and "
-            "CloudWatch PutMetricData support no resource-level permissions; PutMetricData is limited to the "
-            "bedrock-agentcore namespace by condition",
-        )
-        identity = "workload-identity-directory/default/workload-identity/*"
-        nag.acknowledge(
-            role, "AwsSolutions-IAM5", [f"Resource::{nag.arn_text(stack, 'bedrock-agentcore', identity)}"],
-            f"runtime {self.runtime_name}: the workload identity is created by AgentCore with the "
-            "service-assigned runtime id, unknown when the role is written",
-        )
-        bucket = nag.asset_bucket_text(stack)
-        if self.artifact_kind is ArtifactKind.DIRECT_CODE and bucket is not None:
-            nag.acknowledge(
-                role, "AwsSolutions-IAM5",
-                ["Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*",
-                 f"Resource::{nag.arn_text(stack, 's3', f'{bucket}/*', region=False, account=False)}"],
-                f"runtime {self.runtime_name}: read-only access to the CDK bootstrap asset bucket that holds the "
-                "agent's content-addressed code package (Bucket.grant_read, granted by the AgentCore L2)",
-            )
-
     @property
     def plan_record(self) -> PlanRecord:
         """The plan as recorded in the template (``Metadata.constructs_lib:plan`` of the runtime) and reported."""
@@ -470,13 +457,13 @@ class AgentCoreAgent(Construct):
 
     @property
     def role(self) -> iam.IRole:
-        """The runtime's execution role."""
-        return self.runtime.role
+        """The runtime's execution role (``agent.runtime.role`` is the view the L2 holds, which ignores grants)."""
+        return self._execution_role
 
     @property
     def grant_principal(self) -> iam.IPrincipal:
         """The execution role, for grants to the agent (``table.grant_read_data(agent)``)."""
-        return self.runtime.grant_principal
+        return self._execution_role
 
     @property
     def agent_runtime_arn(self) -> str:
@@ -542,6 +529,7 @@ class AgentCoreAgent(Construct):
             # The endpoint's log group exists before the endpoint does, so the service never creates it first.
             endpoint.node.add_dependency(self._log_groups.add(name))
         self.endpoints[name] = endpoint
+        self._permissions.add_endpoint(name)
         if self._planned:
             self._record_plan()
         quota = self.catalog.resolve(QuotaName.ENDPOINTS_PER_AGENT, self.region)
@@ -567,22 +555,21 @@ class AgentCoreAgent(Construct):
         if model in self._models:
             return
         self._models.append(model)
-        resources = perms.model_arns(cdk.Stack.of(self), model)
-        if len(resources) > 1:
-            nag.acknowledge(
-                self.runtime.role, "AwsSolutions-IAM5",
-                [f"Resource::arn:{nag.partition_text(cdk.Stack.of(self))}:bedrock:*::foundation-model/"
-                 f"{model.split('.', 1)[1]}"],
-                f"cross-region inference profile {model} routes requests to its foundation model in any region "
-                "of the profile's geography; the grant names the one model",
-            )
-        self.runtime.add_to_role_policy(
-            iam.PolicyStatement(
-                sid=f"InvokeModel{len(self._models)}",
+        stack = cdk.Stack.of(self)
+        for index, grant in enumerate(perms.model_grants(stack, model)):
+            statement = iam.PolicyStatement(
+                sid=self._permissions.sid(f"InvokeModel{len(self._models)}" + ("ThroughProfile" if index else "")),
                 actions=list(perms.MODEL_INVOKE_ACTIONS),
-                resources=resources,
+                resources=list(grant.resources),
+                conditions=dict(grant.conditions) if grant.conditions else None,
             )
-        )
+            self._execution_role.add_to_principal_policy(statement)
+            nag.acknowledge(
+                self._execution_role, "AwsSolutions-IAM5", nag.wildcard_resources(stack, grant.resources),
+                f"cross-region inference profile {model} routes requests to its foundation model in any region of "
+                "the profile's geography; the grant names the one model, only for requests made through that profile "
+                "(bedrock:InferenceProfileArn)",
+            )
 
     def add_environment(self, key: str, value: str) -> None:
         """Add a runtime environment variable (checked against the environment quotas)."""
@@ -593,7 +580,11 @@ class AgentCoreAgent(Construct):
 
     def add_to_role_policy(self, statement: iam.PolicyStatement) -> None:
         """Add a statement to the execution role's policy."""
-        self.runtime.add_to_role_policy(statement)
+        self._execution_role.add_to_principal_policy(statement)
+
+    def allow_workload_token_for_user_id(self) -> None:
+        """Allow ``GetWorkloadAccessTokenForUserId`` on the runtime's own workload identity (see the class docs)."""
+        self._permissions.allow_workload_token_for_user_id()
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """Allow ``grantee`` to invoke the agent on any endpoint (runtime ARN and ``ARN/*``)."""
@@ -639,6 +630,11 @@ class AgentCoreAgent(Construct):
     def metric_session_count(self, *, endpoint: str | None = None, **options: Any) -> cloudwatch.Metric:
         """New sessions in the period (Sum); not a gauge of live sessions."""
         return self.metric("SessionCount", endpoint=endpoint, statistic="Sum", **options)
+
+
+def _sid_part(runtime_name: str, address: str) -> str:
+    """A statement id suffix for one agent: its runtime name without underscores, or its construct address."""
+    return address if cdk.Token.is_unresolved(runtime_name) else runtime_name.replace("_", "")
 
 
 def _seconds(value: cdk.Duration | None, planned: int) -> float:

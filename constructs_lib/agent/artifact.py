@@ -17,6 +17,7 @@ from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from constructs_lib._cdk.reporting import report, report_info
+from constructs_lib.agent._execution_role import ArtifactPull
 from constructs_lib.agent._bundling import CodeBundler, measure_bundle
 from constructs_lib.agent._install import PythonTarget
 from constructs_lib.agent.code_package import (
@@ -37,12 +38,37 @@ if TYPE_CHECKING:
     from constructs_lib.agent.agent import AgentCoreAgent
 
 
+#: The id under which the L2 creates an image asset artifact's asset (a child of the runtime).
+_L2_ASSET_ID = "AgentRuntimeArtifact"
+
+
 @dataclass(frozen=True)
 class _BoundArtifact:
     artifact: agentcore.AgentRuntimeArtifact
     facts: ArtifactFacts
     image_repository: AgentImageRepository | None = None
     measurement: PackageMeasurement | None = None
+    repository: ecr.IRepository | None = None
+    """The repository the image is pulled from, when known before the runtime (not for an image asset)."""
+    code_object_arn: str | None = None
+    """The ARN of the direct-code package object."""
+
+    def pull(self, runtime: agentcore.Runtime) -> ArtifactPull:
+        """What ``runtime`` reads to start: the image repository or the code object, and nothing around it.
+
+        An image asset is created by the L2 when the artifact is bound; it is bound here, as the L2 would bind it at
+        synth (under the runtime, as ``AgentRuntimeArtifact``; binding twice is a no-op), so that its repository is
+        known.
+        """
+        if self.code_object_arn is not None:
+            return ArtifactPull(code_object_arn=self.code_object_arn)
+        if self.repository is not None:
+            return ArtifactPull(repository_arn=self.repository.repository_arn)
+        self.artifact.bind(runtime, runtime)
+        asset = runtime.node.find_child(_L2_ASSET_ID)
+        if not isinstance(asset, ecr_assets.DockerImageAsset):
+            raise TypeError(f"the runtime's artifact child is a {type(asset).__name__}, not an image asset")
+        return ArtifactPull(repository_arn=asset.repository.repository_arn)
 
 
 class AgentArtifact:
@@ -125,6 +151,7 @@ class AgentArtifact:
             return _BoundArtifact(
                 agentcore.AgentRuntimeArtifact.from_ecr_repository(repository, tag),
                 ArtifactFacts(ArtifactKind.CONTAINER),
+                repository=repository,
             )
 
         return AgentArtifact(ArtifactKind.CONTAINER, bind, "container image from an ECR repository")
@@ -139,6 +166,7 @@ class AgentArtifact:
                 agentcore.AgentRuntimeArtifact.from_ecr_repository(repository.repository, tag),
                 ArtifactFacts(ArtifactKind.CONTAINER),
                 image_repository=repository,
+                repository=repository.repository,
             )
 
         return AgentArtifact(ArtifactKind.CONTAINER, bind, "container image from an AgentImageRepository")
@@ -162,6 +190,7 @@ class AgentArtifact:
                 agentcore.AgentRuntimeArtifact.from_ecr_repository(repository.repository, tag),
                 ArtifactFacts(ArtifactKind.CONTAINER),
                 image_repository=repository,
+                repository=repository.repository,
             )
 
         return AgentArtifact(ArtifactKind.CONTAINER, bind, "container image from a managed repository")
@@ -192,8 +221,8 @@ class AgentArtifact:
         of another stack), the bundle is neither built nor measured, and an info note
         ``constructs_lib:CodePackageNotMeasured`` says so.
 
-        The execution role reads the package through the AgentCore L2's grant, which covers the CDK asset
-        bucket (the bootstrap bucket that holds content-addressed assets), not only this object.
+        The execution role may read this one object (``s3:GetObject`` on its key in the CDK asset bucket), not the
+        rest of the bucket.
 
         Args:
             directory: the agent's source folder.
@@ -247,6 +276,7 @@ class AgentArtifact:
                     code_unzipped_bytes=None if measurement is None else float(measurement.unzipped_bytes),
                 ),
                 measurement=measurement,
+                code_object_arn=asset.bucket.arn_for_objects(asset.s3_object_key),
             )
 
         return AgentArtifact(ArtifactKind.DIRECT_CODE, bind, f"direct code from {path}")

@@ -13,11 +13,12 @@ works in the background (its ``/ping`` reports ``HealthyBusy``), and ends the st
 the pipeline grants those actions to the agent's role on the state machine.
 
 boto3 only. The client is created lazily with botocore's standard retry mode so that tests can inject
-a stubbed client.
+a stubbed client. ``AgentPipeline`` sets one attempt: InvokeAgentRuntime starts the agent's task, and standard mode
+would also resend after a read timeout or a dropped connection, when the agent may already be running; the step
+retries only the errors AgentCore answers before it runs anything.
 
-Environment (``AgentPipeline`` sets it; the handler has no fallback of its own):
-    AGENTCORE_MAX_ATTEMPTS: botocore ``total_max_attempts`` of the ``bedrock-agentcore`` client (the first call
-        included).
+Environment (``AgentPipeline`` sets it; the handler has no fallback of its own): botocore's ``total_max_attempts`` of
+the ``bedrock-agentcore`` client (``contract.ENV_AGENTCORE_MAX_ATTEMPTS``, the first call included).
 """
 
 from __future__ import annotations
@@ -30,20 +31,25 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-ENV_MAX_ATTEMPTS = "AGENTCORE_MAX_ATTEMPTS"
+try:  # inside the package (tests, other modules)
+    from constructs_lib.handlers import contract
+except ImportError:  # pragma: no cover - in the Lambda package the handlers are top-level modules
+    import contract  # type: ignore[no-redef]
+
 _client: Any = None
 
 
-class StarterConfigurationError(RuntimeError):
+class StarterConfigurationError(contract.ConfigurationError):
     """The function's environment lacks a variable it needs (the construct sets them all)."""
 
 
 def retry_config(environ: Any) -> Config:
-    """botocore's standard retry mode with the attempts the construct chose (``AGENTCORE_MAX_ATTEMPTS``)."""
-    value = environ.get(ENV_MAX_ATTEMPTS)
+    """botocore's standard retry mode with the attempts the construct chose (its environment)."""
+    value = environ.get(contract.ENV_AGENTCORE_MAX_ATTEMPTS)
     if not value:
         raise StarterConfigurationError(
-            f"task token starter: missing environment variable {ENV_MAX_ATTEMPTS} (AgentPipeline sets it)"
+            f"task token starter: missing environment variable {contract.ENV_AGENTCORE_MAX_ATTEMPTS} "
+            "(AgentPipeline sets it)"
         )
     return Config(retries={"mode": "standard", "total_max_attempts": int(value)})
 

@@ -166,6 +166,7 @@ class QuotaName(StrEnum):
     BEDROCK_TOOL_NAME_LENGTH = "bedrock_tool_name_length"
     STEP_FUNCTIONS_EXPRESS_DURATION = "step_functions_express_duration"
     STEP_FUNCTIONS_STATE_NAME_LENGTH = "step_functions_state_name_length"
+    STEP_FUNCTIONS_STATE_MACHINE_NAME_LENGTH = "step_functions_state_machine_name_length"
     STEP_FUNCTIONS_INLINE_MAP_CONCURRENCY = "step_functions_inline_map_concurrency"
     CLOUDWATCH_METRIC_PERIOD = "cloudwatch_metric_period"
     CLOUDWATCH_DASHBOARD_WIDTH = "cloudwatch_dashboard_width"
@@ -566,6 +567,10 @@ _COMMON: tuple[Quota, ...] = (
     ),
     _q(
         _QN.STEP_FUNCTIONS_STATE_NAME_LENGTH, "state name", 80, _U.CHARACTERS, _S.RESOURCE, _N,
+        service="AWS Step Functions",
+    ),
+    _q(
+        _QN.STEP_FUNCTIONS_STATE_MACHINE_NAME_LENGTH, "state machine name", 80, _U.CHARACTERS, _S.RESOURCE, _N,
         service="AWS Step Functions",
     ),
     _q(

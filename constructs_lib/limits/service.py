@@ -18,10 +18,24 @@ NAME_MAX_LENGTH = 48
 #: Runtime and endpoint names as the service accepts them. The CloudFormation schema carries the same pattern without
 #: anchors, so neither cfn-lint nor CDK's template validation rejects ``my-agent``.
 NAME_PATTERN = re.compile(rf"^[a-zA-Z][a-zA-Z0-9_]{{0,{NAME_MAX_LENGTH - 1}}}$")
-#: Capacity provider ARNs as the service issues them: the name, a hyphen and a 10-character id.
+#: Letters and digits the service appends, after a hyphen, to a runtime's or capacity provider's name to make its id
+#: (botocore's ``AgentRuntimeId`` pattern ``<name>-[a-zA-Z0-9]{10}``). A runtime's workload identity carries the same
+#: id, and its log groups start with it.
+ID_SUFFIX_LENGTH = 10
+#: Capacity provider ARNs as the service issues them: the name, a hyphen and the id suffix.
 CAPACITY_PROVIDER_ARN_PATTERN = re.compile(
     r"^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:capacity-provider/"
-    rf"[a-zA-Z][a-zA-Z0-9_]{{0,{NAME_MAX_LENGTH - 1}}}-[a-zA-Z0-9]{{10}}$"
+    rf"[a-zA-Z][a-zA-Z0-9_]{{0,{NAME_MAX_LENGTH - 1}}}-[a-zA-Z0-9]{{{ID_SUFFIX_LENGTH}}}$"
+)
+#: Bedrock model ids an agent may be granted: a foundation model or cross-region inference profile id
+#: (``anthropic.claude-sonnet-4-20250514-v1:0``, ``us.anthropic...``), the id part of botocore's ``FoundationModelArn``
+#: pattern.
+MODEL_ID_PATTERN = re.compile(r"^[a-z0-9-]{1,63}[.]([a-z0-9-]{1,63}[.]){0,2}[a-z0-9-]{1,63}([:][a-z0-9-]{1,63}){0,2}$")
+#: Bedrock ARNs an agent may be granted: models, inference profiles and prompt routers.
+MODEL_ARN_PATTERN = re.compile(
+    r"^arn:aws(-[a-z-]+)?:bedrock:[a-z0-9-]{0,20}:([0-9]{12})?:"
+    r"(foundation-model|inference-profile|application-inference-profile|custom-model|provisioned-model|"
+    r"imported-model|custom-model-deployment|prompt-router|default-prompt-router)/[a-zA-Z0-9-:./]+$"
 )
 #: Names of capacity provider volumes (persistent EBS volumes a runtime mounts); hyphens are allowed here.
 VOLUME_NAME_PATTERN = re.compile(rf"^[a-zA-Z][a-zA-Z0-9_-]{{0,{NAME_MAX_LENGTH - 1}}}$")
@@ -127,7 +141,10 @@ __all__ = [
     "CUSTOM_REQUEST_HEADER_PREFIX",
     "DEFAULT_ENDPOINT",
     "ENVIRONMENT_KEY_PATTERN",
+    "ID_SUFFIX_LENGTH",
     "METRIC_NAMESPACE",
+    "MODEL_ARN_PATTERN",
+    "MODEL_ID_PATTERN",
     "MOUNT_PATH_MAX_LENGTH",
     "MOUNT_PATH_PATTERN",
     "NAME_MAX_LENGTH",

@@ -38,19 +38,30 @@ from constructs_lib.planning.orchestration import (
 # Step Functions names the errors of an AWS SDK integration ``<ServiceName>.<ErrorName>``, both in
 # PascalCase, with the ``Exception`` suffix always present (Step Functions developer guide, "AWS SDK
 # service integrations"); for the ``bedrockagentcore`` integration the service name is
-# ``BedrockAgentCore``. These three are transient: the request was not served and may be sent again.
+# ``BedrockAgentCore``. InvokeAgentRuntime starts the agent's task, so a step retries only the errors AgentCore
+# answers before it runs anything, where sending the request again cannot run the task twice:
+# - ThrottlingException (429): the request rate was refused;
+# - ServiceQuotaExceededException (402): no session could be started (the active-session quota is reached);
+# - RetryableConflictException (409): the session is busy with another request, this one was refused.
+# Never retried: InternalServerException and RuntimeClientError (the agent may have started), States.Timeout and
+# States.TaskFailed of the integration (the caller cannot know how far the agent got).
 RETRYABLE_AGENT_ERRORS: tuple[str, ...] = (
     "BedrockAgentCore.ThrottlingException",
     "BedrockAgentCore.ServiceQuotaExceededException",
     "BedrockAgentCore.RetryableConflictException",
 )
-# The task token starter is a Python Lambda: an AgentCore error it lets through keeps botocore's class
-# name as the Lambda error type (after botocore's own standard-mode retries).
+# The task token starter is a Python Lambda making one InvokeAgentRuntime attempt: an AgentCore error it lets through
+# keeps botocore's class name as the Lambda error type. The same three, for the same reason.
 RETRYABLE_STARTER_ERRORS: tuple[str, ...] = (
     "ThrottlingException",
     "ServiceQuotaExceededException",
     "RetryableConflictException",
 )
+# The Lambda integration's own errors after which the starter did not run: Lambda refused the invoke (429). Its other
+# service errors (Lambda.ServiceException, Lambda.AWSLambdaException, Lambda.SdkClientException,
+# Lambda.ClientExecutionTimeoutException), which CDK's retry_on_service_exceptions would retry, can come after the
+# starter has invoked the agent: they are not retried.
+RETRYABLE_LAMBDA_INVOKE_ERRORS: tuple[str, ...] = ("Lambda.TooManyRequestsException",)
 #: Retry timing of the transient errors: the first wait, its growth factor and the cap on one wait (a policy of
 #: the library, not a limit; the worst case of these waits counts towards the workflow type).
 RETRY_INTERVAL_SECONDS = 2
@@ -437,9 +448,10 @@ class AgentStep(PipelineStep):
             result_path=f"$.{output_key}",
             task_timeout=sfn.Timeout.duration(timeout),
             heartbeat_timeout=sfn.Timeout.duration(self.heartbeat) if self.heartbeat is not None else None,
-            retry_on_service_exceptions=True,
+            # Not CDK's retries of every Lambda service error: some come after the agent was started.
+            retry_on_service_exceptions=False,
         )
-        task.add_retry(**self._retry(RETRYABLE_STARTER_ERRORS))
+        task.add_retry(**self._retry((*RETRYABLE_LAMBDA_INVOKE_ERRORS, *RETRYABLE_STARTER_ERRORS)))
         return task
 
 

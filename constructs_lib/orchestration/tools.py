@@ -78,10 +78,10 @@ def tools_of(agent: AgentCoreAgent) -> list[dict[str, str]]:
 class AgentTool(Construct):
     """Defines a Lambda function registered as a tool of one or more AgentCore agents.
 
-    Resources (when no ``existing_function`` is given): the function (``Function``, ``function`` and
+    Resources (when no ``existing_function`` is given): the function (``Resource``, ``function`` and
     ``node.default_child``; ARM64, X-Ray tracing active) with its own role (``ServiceRole``, no managed policies),
     a log group with a retention (``LogGroup``) and an encrypted, TLS-only SQS dead-letter queue for asynchronous
-    invocations (``DeadLetterQueue``).
+    invocations (``DeadLetterQueue``, retained when the stack deletes it).
 
     Each agent the tool is added to may invoke exactly this function and finds it in its
     ``AGENT_TOOLS`` environment variable (a JSON list of ``{"name", "arn", "description"}``).
@@ -186,6 +186,7 @@ class AgentTool(Construct):
                 # None when the description does not fit: ToolDescriptionTooLong fails synthesis, and Lambda's L2
                 # would otherwise throw first and hide the app's other findings.
                 description=definition.function_description,
+                function_id="Resource",
             )
             self.function = created.function
             self.role = created.role

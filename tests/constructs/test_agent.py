@@ -208,16 +208,26 @@ def test_model_access_is_scoped_to_listed_models(stack: cdk.Stack) -> None:
     assert "*" not in resource
 
 
-def test_inference_profile_grants_profile_and_model(stack: cdk.Stack) -> None:
+def test_inference_profile_grants_profile_and_model_only_through_the_profile(stack: cdk.Stack) -> None:
+    # GIVEN an agent allowed a cross-region inference profile (added twice: idempotent)
     agent = container_agent(stack, models=["us.anthropic.claude-sonnet-4-20250514-v1:0"])
-    agent.add_model("us.anthropic.claude-sonnet-4-20250514-v1:0")  # idempotent
+    agent.add_model("us.anthropic.claude-sonnet-4-20250514-v1:0")
     policies = Template.from_stack(stack).find_resources("AWS::IAM::Policy")
-    statements = [s for p in policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"]
-                  if s.get("Sid", "").startswith("InvokeModel")]
-    assert len(statements) == 1
-    text = json.dumps(statements[0]["Resource"])
-    assert ":inference-profile/us.anthropic.claude-sonnet-4-20250514-v1:0" in text
-    assert ":bedrock:*::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0" in text
+    statements = {s["Sid"]: s for p in policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"]
+                  if s.get("Sid", "").startswith("InvokeModel")}
+    profile = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-20250514-v1:0"
+    actions = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+    # THEN the profile is granted in this account and region
+    assert statements["InvokeModel1"] == {"Sid": "InvokeModel1", "Effect": "Allow", "Action": actions,
+                                          "Resource": profile}
+    # AND its foundation model in any region only for requests that come through this profile (the condition AWS
+    # documents for cross-region inference), never as a direct grant of the model everywhere
+    assert statements["InvokeModel1ThroughProfile"] == {
+        "Sid": "InvokeModel1ThroughProfile", "Effect": "Allow", "Action": actions,
+        "Resource": "arn:aws:bedrock:*::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0",
+        "Condition": {"StringEquals": {"bedrock:InferenceProfileArn": profile}},
+    }
+    assert len(statements) == 2
 
 
 def test_no_model_access_without_models(stack: cdk.Stack) -> None:

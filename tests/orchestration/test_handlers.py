@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
+from constructs_lib.handlers import contract
 from constructs_lib.handlers import task_token_starter as starter
 
 RUNTIME_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/research_agent-AbCdEf1234"
@@ -98,7 +99,7 @@ def test_default_client_uses_botocore_standard_retries_with_the_attempts_the_con
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(starter, "_client", None)
-    monkeypatch.setenv(starter.ENV_MAX_ATTEMPTS, "4")
+    monkeypatch.setenv(contract.ENV_AGENTCORE_MAX_ATTEMPTS, "4")
     created = starter._agentcore()
     assert created.meta.config.retries == {"mode": "standard", "total_max_attempts": 4}
     assert created.meta.service_model.service_name == "bedrock-agentcore"
@@ -107,6 +108,6 @@ def test_default_client_uses_botocore_standard_retries_with_the_attempts_the_con
 def test_fails_to_start_without_the_attempts_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     # The handler has no numeric fallback: a missing variable is a clear start-up error naming it
     monkeypatch.setattr(starter, "_client", None)
-    monkeypatch.delenv(starter.ENV_MAX_ATTEMPTS, raising=False)
-    with pytest.raises(starter.StarterConfigurationError, match=starter.ENV_MAX_ATTEMPTS):
+    monkeypatch.delenv(contract.ENV_AGENTCORE_MAX_ATTEMPTS, raising=False)
+    with pytest.raises(starter.StarterConfigurationError, match=contract.ENV_AGENTCORE_MAX_ATTEMPTS):
         starter._agentcore()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +15,7 @@ from aws_cdk.assertions import Annotations, Match, Template
 from constructs import Construct
 
 from constructs_lib import AgentArtifact, AgentCoreAgent, ConstructsLibValidationError
-from constructs_lib.handlers import task_token_starter
+from constructs_lib.handlers import contract
 from constructs_lib.limits.catalog import EDITION_CONTEXT_KEY
 from constructs_lib.orchestration.pipeline import (
     RETRYABLE_AGENT_ERRORS,
@@ -340,7 +341,7 @@ def test_starter_function_may_invoke_the_asynchronous_agent(stack: cdk.Stack) ->
     Template.from_stack(stack).has_resource_properties("AWS::Lambda::Function", {
         "Handler": "task_token_starter.handler", "Architectures": ["arm64"], "TracingConfig": {"Mode": "Active"},
         # every value the handler needs, which has no fallback of its own
-        "Environment": {"Variables": {task_token_starter.ENV_MAX_ATTEMPTS: str(STARTER_MAX_ATTEMPTS)}},
+        "Environment": {"Variables": {contract.ENV_AGENTCORE_MAX_ATTEMPTS: str(STARTER_MAX_ATTEMPTS)}},
     })
 
 
@@ -605,3 +606,79 @@ def test_map_over_parallel_branches_shares_the_rate_among_them(stack: cdk.Stack)
     step = AgentMap(AgentParallel(AgentStep(a), AgentStep(b)))
     AgentPipeline(stack, "Pipeline", steps=[step])
     assert step.effective_max_concurrency == int(a.plan.session_creation_capacity_per_second // 2)
+
+
+# -- least privilege and one attempt -------------------------------------------------------------------------------
+
+
+def test_the_state_machine_role_is_trusted_by_this_state_machine_only(stack: cdk.Stack) -> None:
+    # GIVEN a pipeline without a name
+    pipeline = two_agent_pipeline(stack)
+    template = Template.from_stack(stack)
+    (machine,) = template.find_resources(STATE_MACHINE).values()
+    name = machine["Properties"]["StateMachineName"]
+    # THEN it has a generated name of the allowed length that carries its type (a type change replaces it under a new
+    # name), known before deployment
+    assert name == pipeline.state_machine_name and name.endswith("-standard") and len(name) <= 80
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", name)
+    # AND its role may be assumed by Step Functions for exactly that state machine of this account
+    role = template.find_resources("AWS::IAM::Role")[
+        stack.get_logical_id(pipeline.role.node.default_child)]  # type: ignore[arg-type]
+    assert machine["Properties"]["RoleArn"] == {"Fn::GetAtt": [stack.get_logical_id(
+        pipeline.role.node.default_child), "Arn"]}  # type: ignore[arg-type]
+    (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust == {
+        "Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"},
+        "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"},
+                      "ArnLike": {"aws:SourceArn": f"arn:aws:states:us-east-1:123456789012:stateMachine:{name}"}},
+    }
+    assert "stateMachine:*" not in json.dumps(template.to_json())
+
+
+def test_a_given_state_machine_name_is_the_one_trusted(stack: cdk.Stack) -> None:
+    pipeline = two_agent_pipeline(stack, state_machine_name="triage-pipeline")
+    role = Template.from_stack(stack).find_resources("AWS::IAM::Role")[
+        stack.get_logical_id(pipeline.role.node.default_child)]  # type: ignore[arg-type]
+    condition = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]
+    expected = "arn:aws:states:us-east-1:123456789012:stateMachine:triage-pipeline"
+    assert condition["ArnLike"]["aws:SourceArn"] == expected
+
+
+def test_an_express_pipeline_is_named_after_its_type(stack: cdk.Stack) -> None:
+    pipeline = two_agent_pipeline(stack, state_machine_type=sfn.StateMachineType.EXPRESS)
+    assert pipeline.state_machine_name.endswith("-express")
+
+
+def test_sdk_steps_retry_only_refusals_that_ran_nothing(stack: cdk.Stack) -> None:
+    # GIVEN a request-response step THEN its one retrier names exactly the three errors AgentCore answers before it runs
+    # anything (never InternalServerException, RuntimeClientError, a timeout or States.ALL)
+    two_agent_pipeline(stack)
+    (retry,) = definition(stack)["States"]["Triage"]["Retry"]
+    assert retry["ErrorEquals"] == ["BedrockAgentCore.ThrottlingException",
+                                    "BedrockAgentCore.ServiceQuotaExceededException",
+                                    "BedrockAgentCore.RetryableConflictException"]
+    assert list(RETRYABLE_AGENT_ERRORS) == retry["ErrorEquals"]
+
+
+def test_callback_steps_do_not_retry_lambda_errors_that_may_follow_a_started_agent(stack: cdk.Stack) -> None:
+    # GIVEN a callback step (the starter Lambda invokes the agent with the task token)
+    async_pipeline(stack)
+    (state,) = [s for s in definition(stack)["States"].values() if s.get("Resource", "").endswith("waitForTaskToken")]
+    # THEN one retrier: Lambda's throttling (the starter did not run) and AgentCore's refusals; none of the Lambda
+    # service errors CDK would retry by default, which can come after the agent was started
+    (retry,) = state["Retry"]
+    assert retry["ErrorEquals"] == ["Lambda.TooManyRequestsException", "ThrottlingException",
+                                    "ServiceQuotaExceededException", "RetryableConflictException"]
+    text = json.dumps(state)
+    for error in ("Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
+                  "Lambda.ClientExecutionTimeoutException", "States.ALL\", \"Retry"):
+        assert error not in text
+
+
+def test_the_starter_makes_one_attempt(stack: cdk.Stack) -> None:
+    async_pipeline(stack)
+    assert STARTER_MAX_ATTEMPTS == 1
+    Template.from_stack(stack).has_resource_properties("AWS::Lambda::Function", {
+        "Handler": "task_token_starter.handler",
+        "Environment": {"Variables": {contract.ENV_AGENTCORE_MAX_ATTEMPTS: "1"}},
+    })
