@@ -56,6 +56,17 @@ def test_function_is_secure_by_default(stack: cdk.Stack) -> None:
     assert all("ManagedPolicyArns" not in r["Properties"] for r in roles.values())
 
 
+def test_the_function_is_the_primary_resource_and_its_dead_letters_are_kept(stack: cdk.Stack) -> None:
+    # GIVEN a tool THEN its function is its Resource (the logical id carries no "Function" segment)
+    created = tool(stack)
+    assert created.function.node.id == "Resource" and created.node.default_child is created.function
+    function_id = stack.get_logical_id(created.function.node.default_child)  # type: ignore[arg-type]
+    assert function_id.startswith("Tool") and not function_id.startswith("ToolFunction")
+    # AND its dead-letter queue, the only record of failed asynchronous events, survives the stack
+    Template.from_stack(stack).has_resource("AWS::SQS::Queue", {"DeletionPolicy": "Retain",
+                                                                "UpdateReplacePolicy": "Retain"})
+
+
 def test_options_reach_the_function(stack: cdk.Stack) -> None:
     tool(stack, runtime=lambda_.Runtime.NODEJS_22_X, memory_size=512, reserved_concurrent_executions=5,
          environment={"TABLE": "orders"}, timeout=cdk.Duration.minutes(2), dead_letter_queue=False)
