@@ -22,6 +22,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct, IValidation
 
+from constructs_lib._cdk.props import PropChecks, check_construct_id
 from constructs_lib._cdk.reporting import report
 from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.agent.agent import AgentCoreAgent
@@ -60,6 +61,15 @@ class ToolSpec:
     code: lambda_.Code
     handler: str
     options: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        checks = PropChecks(code="InvalidToolSpec")
+        checks.string("tool_name", self.tool_name, optional=False)
+        checks.string("description", self.description, optional=False)
+        checks.instance("code", self.code, lambda_.Code, "a lambda_.Code (Code.from_asset(...), ...)", optional=False)
+        checks.string("handler", self.handler, optional=False, allowed="module.function")
+        checks.instance("options", self.options, Mapping, "a mapping of AgentTool keyword arguments", optional=False)
+        checks.raise_if_any()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,6 +119,25 @@ class AgentSpec:
     facade_options: Mapping[str, Any] = field(default_factory=dict)
     session_store_options: Mapping[str, Any] = field(default_factory=dict)
     monitoring_options: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        checks = PropChecks(code="InvalidAgentSpec")
+        # The name becomes a construct id: jsii refuses an empty one, and '/' separates the ids of a path.
+        if checks.string("name", self.name, optional=False) and "/" in self.name:
+            checks.fail("name", self.name, "a construct id without '/'")
+        checks.instance("artifact", self.artifact, AgentArtifact, "an AgentArtifact", optional=False)
+        checks.instance("workload", self.workload, WorkloadProfile, "a WorkloadProfile")
+        checks.string("runtime_name", self.runtime_name)
+        for name in ("endpoints", "models"):
+            checks.sequence_of(name, getattr(self, name), str, "strings", optional=False)
+        checks.instance("compute", self.compute, AgentCompute, "an AgentCompute")
+        checks.sequence_of("tools", self.tools, ToolSpec, "ToolSpec", optional=False)
+        for name in ("facade", "session_store", "monitoring", "archive", "audit_required"):
+            checks.boolean(name, getattr(self, name))
+        checks.boolean("staging", self.staging, optional=True)
+        for name in ("agent_options", "facade_options", "session_store_options", "monitoring_options"):
+            checks.instance(name, getattr(self, name), Mapping, "a mapping of keyword arguments", optional=False)
+        checks.raise_if_any()
 
 
 class AgentPlacement(StrEnum):
@@ -182,7 +211,17 @@ class AgentPlatform(Construct):
         staging_options: Mapping[str, Any] | None = None,
         archive_options: Mapping[str, Any] | None = None,
     ) -> None:
+        check_construct_id(construct_id)
         super().__init__(scope, construct_id)
+        checks = PropChecks(self.node.path)
+        checks.string("alarm_name_prefix", alarm_name_prefix)
+        checks.resource("alarm_topic", alarm_topic, "topic_arn", "an sns.ITopic")
+        for name, flag in (("monitoring", monitoring), ("archive", archive), ("waf", waf)):
+            checks.boolean(name, flag)
+        checks.instance("placement", placement, AgentPlacement, "an AgentPlacement", optional=False)
+        for name, options in (("staging_options", staging_options), ("archive_options", archive_options)):
+            checks.instance(name, options, Mapping, "a mapping of keyword arguments")
+        checks.raise_if_any()
         if not isinstance(agents, Sequence) or not all(isinstance(a, AgentSpec | AgentCoreAgent) for a in agents):
             raise ConstructsLibValidationError(
                 "InvalidProps", f"agents must be a list of AgentSpec or AgentCoreAgent, got {agents!r}", self.node.path

@@ -16,6 +16,7 @@ from constructs import Construct
 
 from constructs_lib._cdk import nag, perms
 from constructs_lib._cdk.names import runtime_name as physical_runtime_name
+from constructs_lib._cdk.props import PropChecks, check_construct_id
 from constructs_lib._cdk.reporting import report, report_once_per_app, report_unresolved, report_warning
 from constructs_lib._cdk.scope import account_of, catalog_for, region_of
 from constructs_lib.agent._network import check_network_configuration
@@ -35,7 +36,7 @@ from constructs_lib.agent.log_groups import DEFAULT_RUNTIME_LOG_RETENTION, Runti
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
 from constructs_lib.limits.service import DEFAULT_ENDPOINT
-from constructs_lib.limits.validation import environment_problems, name_problems
+from constructs_lib.limits.validation import environment_problems, model_problems, name_problems, tag_problems
 from constructs_lib.planning.agent_plan import REGION_UNKNOWN, ArtifactKind, CapacityPlan, LifecycleRequest, RateModel
 from constructs_lib.planning.compute import ComputeFacts, ComputeKind
 from constructs_lib.planning.profile import WorkloadProfile
@@ -179,6 +180,7 @@ class AgentCoreAgent(Construct):
         create_log_groups: bool = True,
         workload_token_for_user_id: bool = False,
     ) -> None:
+        check_construct_id(construct_id)
         super().__init__(scope, construct_id)
         if not isinstance(artifact, AgentArtifact):
             raise ConstructsLibValidationError(
@@ -187,7 +189,13 @@ class AgentCoreAgent(Construct):
                 f"got {type(artifact).__name__}",
                 self.node.path,
             )
-        self._check_prop_types(workload, endpoints, models)
+        self.catalog: QuotaCatalog = catalog_for(self)
+        self._check_props(
+            workload=workload, endpoints=endpoints, models=models, description=description,
+            environment_variables=environment_variables, execution_role=execution_role,
+            idle_runtime_session_timeout=idle_runtime_session_timeout, max_lifetime=max_lifetime,
+            tags=tags, workload_token_for_user_id=workload_token_for_user_id,
+        )
         check_option_types(self.node.path, {
             "platform_version": platform_version, "protocol_configuration": protocol_configuration,
             "authorizer_configuration": authorizer_configuration,
@@ -197,11 +205,11 @@ class AgentCoreAgent(Construct):
         }, logging_configs)
         self._check_log_group_props(create_log_groups, log_retention, log_encryption_key)
         self.compute: AgentCompute = self._checked_compute(compute, network_configuration)
-        self.catalog: QuotaCatalog = catalog_for(self)
         self.region: str | None = region_of(self)
         check_network_configuration(self, network_configuration, self.catalog)
         check_platform_version(self, platform_version, self.region)
         headers = checked_request_headers(self, request_header_configuration, self.catalog)
+        # An empty name is an error (below), never replaced by a generated one.
         self.runtime_name: str = physical_runtime_name(self, runtime_name, suffix=self._runtime_name_suffix())
         self._validate_names(runtime_name, endpoints)
         self._environment: dict[str, str] = dict(environment_variables or {})
@@ -315,17 +323,32 @@ class AgentCoreAgent(Construct):
 
     # -- construction helpers ------------------------------------------------------------------------
 
-    def _check_prop_types(self, workload: Any, endpoints: Any, models: Any) -> None:
-        problems: list[str] = []
-        if workload is not None and not isinstance(workload, WorkloadProfile):
-            problems.append(f"workload must be a WorkloadProfile, got {type(workload).__name__}")
-        for name, value in (("endpoints", endpoints), ("models", models)):
+    def _check_props(self, **props: Any) -> None:
+        """Every prop's type, and the rules the L2 would enforce from inside jsii, before anything reaches it."""
+        checks = PropChecks(self.node.path)
+        checks.instance("workload", props["workload"], WorkloadProfile, "a WorkloadProfile")
+        for name in ("endpoints", "models"):
             # A bare string is a sequence too: "prod" would become four endpoints p, r, o, d.
-            if isinstance(value, str) or not isinstance(value, Sequence):
-                problems.append(f"{name} must be a list of strings, got {value!r}")
-            elif not all(isinstance(item, str) for item in value):
-                problems.append(f"{name} must contain only strings, got {list(value)!r}")
-        raise_all("InvalidProps", problems, self.node.path)
+            checks.sequence_of(name, props[name], str, "strings", optional=False)
+        if checks.string("description", props["description"]):
+            limit = self.catalog.resolve(QuotaName.RUNTIME_DESCRIPTION_LENGTH)
+            description = props["description"]
+            if description is not None and not cdk.Token.is_unresolved(description):
+                if not description:
+                    checks.fail("description", description, "a non-empty string (or None)", code="InvalidDescription")
+                elif len(description) > limit.value:
+                    checks.add("InvalidDescription", [
+                        f"description is {len(description):,} characters, more than {limit.formatted()}, the "
+                        f"{limit.describe()}; shorten it (it is never truncated)"
+                    ])
+        checks.string_map("environment_variables", props["environment_variables"])
+        if checks.string_map("tags", props["tags"]) and props["tags"]:
+            checks.add("InvalidTags", tag_problems(props["tags"], self.catalog))
+        checks.resource("execution_role", props["execution_role"], "role_arn", "an iam.IRole (not its ARN)")
+        checks.duration("idle_runtime_session_timeout", props["idle_runtime_session_timeout"])
+        checks.duration("max_lifetime", props["max_lifetime"])
+        checks.boolean("workload_token_for_user_id", props["workload_token_for_user_id"])
+        checks.raise_if_any()
 
     def _check_log_group_props(
         self, create_log_groups: bool, retention: logs.RetentionDays | None, key: kms.IKey | None
@@ -552,6 +575,7 @@ class AgentCoreAgent(Construct):
             raise ConstructsLibValidationError(
                 "InvalidModelId", f"models must be non-empty model ids or ARNs, got {model!r}", self.node.path
             )
+        raise_all("InvalidModelId", model_problems(model), self.node.path)
         if model in self._models:
             return
         self._models.append(model)
@@ -573,6 +597,9 @@ class AgentCoreAgent(Construct):
 
     def add_environment(self, key: str, value: str) -> None:
         """Add a runtime environment variable (checked against the environment quotas)."""
+        checks = PropChecks(self.node.path)
+        checks.string_map("environment_variables", {key: value})
+        checks.raise_if_any()
         candidate = {**self._environment, key: value}
         raise_all("InvalidEnvironment", environment_problems(candidate, self.catalog), self.node.path)
         self._environment = candidate

@@ -16,6 +16,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
+from constructs_lib._cdk.props import PropChecks
 from constructs_lib._cdk.reporting import report, report_info
 from constructs_lib.agent._execution_role import ArtifactPull
 from constructs_lib.agent._bundling import CodeBundler, measure_bundle
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
     from constructs_lib.agent.agent import AgentCoreAgent
 
 
+#: The code of a factory argument of the wrong type.
+_INVALID = "InvalidArtifact"
 #: The id under which the L2 creates an image asset artifact's asset (a child of the runtime).
 _L2_ASSET_ID = "AgentRuntimeArtifact"
 
@@ -108,6 +111,14 @@ class AgentArtifact:
             expected_image_size: the image size if known (for example from CI); checked against the
                 container image size quota. Default: not checked (the image is built at deploy).
         """
+        checks = PropChecks(code=_INVALID)
+        _check_directory(checks, directory)
+        checks.string("file", file)
+        checks.instance("platform", platform, ecr_assets.Platform, "an ecr_assets.Platform")
+        checks.string_map("build_args", build_args)
+        checks.sequence_of("exclude", exclude, str, "glob patterns (strings)", optional=False)
+        checks.size("expected_image_size", expected_image_size)
+        checks.raise_if_any()
         path = Path(directory)
         dockerfile = file or "Dockerfile"
 
@@ -145,6 +156,10 @@ class AgentArtifact:
             repository: the repository.
             tag: the image tag. Use a unique tag per build: AgentCore pins the image digest per version.
         """
+        checks = PropChecks(code=_INVALID)
+        checks.resource("repository", repository, "repository_arn", "an ecr.IRepository (not its name or URI)",
+                        optional=False)
+        checks.raise_if_any()
 
         def bind(agent: AgentCoreAgent) -> _BoundArtifact:
             _require_tag(tag, agent)
@@ -159,6 +174,9 @@ class AgentArtifact:
     @staticmethod
     def from_image_repository(repository: AgentImageRepository, tag: str) -> AgentArtifact:
         """A container image in an :class:`AgentImageRepository` (push the tag before deploying)."""
+        checks = PropChecks(code=_INVALID)
+        checks.instance("repository", repository, AgentImageRepository, "an AgentImageRepository", optional=False)
+        checks.raise_if_any()
 
         def bind(agent: AgentCoreAgent) -> _BoundArtifact:
             _require_tag(tag, agent)
@@ -236,6 +254,14 @@ class AgentArtifact:
                 for a folder with neither or for the Node.js runtime). Use :meth:`CodeDependencies.none` when the
                 folder already holds its dependencies.
         """
+        checks = PropChecks(code=_INVALID)
+        _check_directory(checks, directory)
+        checks.sequence_of("entrypoint", entrypoint, str, "file names (strings)", optional=False,
+                           code="InvalidEntrypoint")
+        checks.instance("runtime", runtime, agentcore.AgentCoreRuntime, "an agentcore.AgentCoreRuntime")
+        checks.sequence_of("exclude", exclude, str, "glob patterns (strings)", optional=False)
+        checks.boolean("use_default_excludes", use_default_excludes)
+        checks.raise_if_any()
         path = Path(directory)
         patterns = (*(DEFAULT_CODE_EXCLUDES if use_default_excludes else ()), *exclude)
         chosen_dependencies = dependencies if dependencies is not None else CodeDependencies.auto()
@@ -284,6 +310,10 @@ class AgentArtifact:
     def _bind(self, agent: AgentCoreAgent) -> _BoundArtifact:
         result: _BoundArtifact = self._binder(agent)
         return result
+
+
+def _check_directory(checks: PropChecks, directory: Any) -> None:
+    checks.instance("directory", directory, (str, os.PathLike), "a path (str or os.PathLike)", optional=False)
 
 
 def _platform_for(compute: ComputeFacts) -> ecr_assets.Platform:

@@ -18,6 +18,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct, IConstruct
 
 from constructs_lib._cdk import perms
+from constructs_lib._cdk.props import PropChecks, check_construct_id
 from constructs_lib._cdk.reporting import report, report_after_build, warn_unless_retained
 from constructs_lib._cdk.scope import account_of, catalog_for, region_of
 from constructs_lib.agent._operator_policy import (
@@ -38,7 +39,7 @@ from constructs_lib.limits.service import (
     NAME_MAX_LENGTH,
     VOLUME_NAME_PATTERN,
 )
-from constructs_lib.limits.validation import name_problems
+from constructs_lib.limits.validation import name_problems, tag_problems
 from constructs_lib.planning.compute import (
     OPERATING_SYSTEMS,
     ComputeFacts,
@@ -85,6 +86,18 @@ class InstanceVolume:
     throughput_mibps: int | None = None
     snapshot_id: str | None = None
 
+    def __post_init__(self) -> None:
+        checks = PropChecks(code="InvalidVolumes")
+        checks.string("name", self.name, optional=False, pattern=VOLUME_NAME_PATTERN,
+                      allowed="a letter, then letters, digits, '_' or '-'")
+        checks.size("size", self.size, optional=False)
+        checks.string("mount_path", self.mount_path)
+        checks.choice("volume_type", self.volume_type, ec2.EbsDeviceVolumeType)
+        checks.whole_number("iops", self.iops, minimum=1)
+        checks.whole_number("throughput_mibps", self.throughput_mibps, minimum=1)
+        checks.string("snapshot_id", self.snapshot_id)
+        checks.raise_if_any()
+
     @property
     def effective_mount_path(self) -> str:
         """The mount path agents use."""
@@ -105,6 +118,12 @@ class InstanceLifecycle:
 
     idle_instance_timeout: cdk.Duration | None = None
     max_lifetime: cdk.Duration | None = None
+
+    def __post_init__(self) -> None:
+        checks = PropChecks(code="InvalidInstanceLifecycle")
+        checks.duration("idle_instance_timeout", self.idle_instance_timeout)
+        checks.duration("max_lifetime", self.max_lifetime)
+        checks.raise_if_any()
 
 
 @jsii.implements(ec2.IConnectable)
@@ -180,9 +199,16 @@ class AgentCapacityProvider(Construct):
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
         tags: Mapping[str, str] | None = None,
     ) -> None:
+        check_construct_id(construct_id)
         super().__init__(scope, construct_id)
         self.catalog: QuotaCatalog = catalog_for(self)
         self.region: str | None = region_of(self)
+        self._check_props(
+            vpc=vpc, vpc_subnets=vpc_subnets, security_groups=security_groups, volumes=volumes,
+            root_volume_free_space=root_volume_free_space, encryption_key=encryption_key,
+            capacity_provider_name=capacity_provider_name, description=description, removal_policy=removal_policy,
+            tags=tags,
+        )
         stack = cdk.Stack.of(self)
         self.instance_types: tuple[str, ...] = self._checked_instance_types(instance_types)
         self.architecture: InstanceArchitecture = self._resolved_architecture(architecture)
@@ -275,6 +301,26 @@ class AgentCapacityProvider(Construct):
         _register_in_app(self)
 
     # -- construction helpers ------------------------------------------------------------------------
+
+    def _check_props(self, **props: Any) -> None:
+        """The types of the props the other checks do not cover, before anything reaches jsii."""
+        checks = PropChecks(self.node.path)
+        checks.resource("vpc", props["vpc"], "vpc_id", "an ec2.IVpc", optional=False)
+        checks.instance("vpc_subnets", props["vpc_subnets"], ec2.SubnetSelection, "an ec2.SubnetSelection")
+        checks.sequence_of("security_groups", props["security_groups"], object, "ec2.ISecurityGroup")
+        for index, group in enumerate(props["security_groups"] or ()):
+            checks.resource(f"security_groups[{index}]", group, "security_group_id", "an ec2.ISecurityGroup")
+        checks.sequence_of("volumes", props["volumes"], InstanceVolume, "InstanceVolume", optional=False,
+                           code="InvalidVolumes")
+        checks.size("root_volume_free_space", props["root_volume_free_space"])
+        checks.resource("encryption_key", props["encryption_key"], "key_arn", "a kms.IKey")
+        checks.string("capacity_provider_name", props["capacity_provider_name"])
+        limit = self.catalog.resolve(QuotaName.CAPACITY_PROVIDER_DESCRIPTION_LENGTH)
+        checks.string("description", props["description"], max_length=int(limit.value))
+        checks.choice("removal_policy", props["removal_policy"], cdk.RemovalPolicy, optional=False)
+        if checks.string_map("tags", props["tags"]) and props["tags"]:
+            checks.add("InvalidTags", tag_problems(props["tags"], self.catalog))
+        checks.raise_if_any()
 
     def _checked_instance_types(self, instance_types: Sequence[str]) -> tuple[str, ...]:
         if isinstance(instance_types, str) or not isinstance(instance_types, Sequence):

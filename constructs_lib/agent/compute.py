@@ -10,6 +10,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 
+from constructs_lib._cdk.props import PropChecks, describe
 from constructs_lib._cdk.reporting import report, report_unresolved
 from constructs_lib.agent.capacity_provider import AgentCapacityProvider, InstanceLifecycle, InstanceVolume
 from constructs_lib.errors import ConstructsLibValidationError
@@ -97,6 +98,17 @@ class AgentCompute:
             root_volume_free_space: free space on the root volume. Default: the service default.
             capacity_provider: an existing capacity provider (construct or ARN). Default: a new one.
         """
+        checks = PropChecks(code="InvalidCompute")
+        checks.sequence_of("instance_types", instance_types, str, "EC2 instance type names")
+        checks.resource("vpc", vpc, "vpc_id", "an ec2.IVpc")
+        checks.instance("vpc_subnets", vpc_subnets, ec2.SubnetSelection, "an ec2.SubnetSelection")
+        checks.sequence_of("security_groups", security_groups, object, "ec2.ISecurityGroup")
+        checks.sequence_of("volumes", volumes, InstanceVolume, "InstanceVolume", optional=False)
+        checks.instance("instance_lifecycle", instance_lifecycle, InstanceLifecycle, "an InstanceLifecycle")
+        checks.instance("architecture", architecture, InstanceArchitecture, "an InstanceArchitecture")
+        checks.resource("encryption_key", encryption_key, "key_arn", "a kms.IKey")
+        checks.size("root_volume_free_space", root_volume_free_space)
+        checks.raise_if_any()
         own = {
             "vpc": vpc, "vpc_subnets": vpc_subnets, "security_groups": security_groups, "volumes": volumes or None,
             "instance_lifecycle": instance_lifecycle, "encryption_key": encryption_key,
@@ -156,7 +168,7 @@ def _bound_arn(
     if not isinstance(arn, str):
         raise ConstructsLibValidationError(
             "InvalidCapacityProvider",
-            f"capacity_provider must be an AgentCapacityProvider or a capacity provider ARN, got {type(arn).__name__}",
+            f"capacity_provider must be an AgentCapacityProvider or a capacity provider ARN, got {describe(arn)}",
             agent.node.path,
         )
     if cdk.Token.is_unresolved(arn):

@@ -8,10 +8,12 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_lib._cdk.props import PropChecks, check_construct_id
 from constructs_lib._cdk.reporting import report_warning, warn_unless_retained
 from constructs_lib._cdk.scope import catalog_for
 from constructs_lib.errors import ConstructsLibValidationError
 from constructs_lib.limits.catalog import QuotaName
+from constructs_lib.limits.service import ECR_REPOSITORY_NAME_PATTERN
 
 
 class AgentImageRepository(Construct):
@@ -48,7 +50,17 @@ class AgentImageRepository(Construct):
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
         empty_on_delete: bool = False,
     ) -> None:
+        check_construct_id(construct_id)
         super().__init__(scope, construct_id)
+        checks = PropChecks(self.node.path)
+        checks.string("repository_name", repository_name, pattern=ECR_REPOSITORY_NAME_PATTERN,
+                      allowed="an ECR repository name: lowercase letters, digits and . _ - / (2 to 256)")
+        checks.whole_number("max_image_count", max_image_count)
+        checks.duration("untagged_image_expiry", untagged_image_expiry)
+        checks.resource("encryption_key", encryption_key, "key_arn", "a kms.IKey")
+        checks.choice("removal_policy", removal_policy, cdk.RemovalPolicy, optional=False)
+        checks.boolean("empty_on_delete", empty_on_delete)
+        checks.raise_if_any()
         warn_unless_retained(self, removal_policy, "the image repository")
         versions = catalog_for(self).resolve(QuotaName.VERSIONS_PER_AGENT)
         keep = int(versions.value) if max_image_count is None else max_image_count

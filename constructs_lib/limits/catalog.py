@@ -137,11 +137,17 @@ class QuotaName(StrEnum):
     LIFECYCLE_TIMEOUT_MINIMUM = "lifecycle_timeout_minimum"
     ENVIRONMENT_VARIABLES = "environment_variables"
     ENVIRONMENT_VARIABLE_VALUE_LENGTH = "environment_variable_value_length"
+    ENVIRONMENT_VARIABLE_KEY_LENGTH = "environment_variable_key_length"
     CODE_ENTRY_POINTS = "code_entry_points"
     REQUEST_HEADERS_PER_RUNTIME = "request_headers_per_runtime"
     REQUEST_HEADER_NAME_LENGTH = "request_header_name_length"
     RUNTIME_SUBNETS = "runtime_subnets"
     RUNTIME_SECURITY_GROUPS = "runtime_security_groups"
+    RUNTIME_DESCRIPTION_LENGTH = "runtime_description_length"
+    CAPACITY_PROVIDER_DESCRIPTION_LENGTH = "capacity_provider_description_length"
+    TAGS_PER_RESOURCE = "tags_per_resource"
+    TAG_KEY_LENGTH = "tag_key_length"
+    TAG_VALUE_LENGTH = "tag_value_length"
     # Limits of the services the library puts around an agent.
     API_GATEWAY_PAYLOAD = "api_gateway_payload"
     API_GATEWAY_INTEGRATION_TIMEOUT = "api_gateway_integration_timeout"
@@ -460,6 +466,19 @@ _COMMON: tuple[Quota, ...] = (
     # Subnets and SecurityGroups maxItems, as bundled in cfn-lint 1.58; botocore's model says the same).
     _q(_QN.RUNTIME_SUBNETS, "subnets per VPC runtime", 16, _U.COUNT, _S.RESOURCE, _N),
     _q(_QN.RUNTIME_SECURITY_GROUPS, "security groups per VPC runtime", 16, _U.COUNT, _S.RESOURCE, _N),
+    _q(_QN.ENVIRONMENT_VARIABLE_KEY_LENGTH, "environment variable name length", 100, _U.CHARACTERS, _S.RESOURCE, _N),
+    # The API takes 4,096 characters; the stable L2 (aws-cdk-lib 2.275 Runtime) refuses more than 1,200.
+    _q(
+        _QN.RUNTIME_DESCRIPTION_LENGTH, "runtime description length", 1200, _U.CHARACTERS, _S.RESOURCE, _N,
+        note="the aws-cdk-lib Runtime's limit; the API takes 4,096",
+    ),
+    _q(
+        _QN.CAPACITY_PROVIDER_DESCRIPTION_LENGTH, "capacity provider description length", 4096, _U.CHARACTERS,
+        _S.RESOURCE, _N,
+    ),
+    _q(_QN.TAGS_PER_RESOURCE, "tags per resource", 50, _U.COUNT, _S.RESOURCE, _N),
+    _q(_QN.TAG_KEY_LENGTH, "tag key length", 128, _U.CHARACTERS, _S.RESOURCE, _N),
+    _q(_QN.TAG_VALUE_LENGTH, "tag value length", 256, _U.CHARACTERS, _S.RESOURCE, _N),
     _q(
         _QN.API_GATEWAY_PAYLOAD, "payload size", 10 * _MIB, _U.BYTES, _S.INVOCATION, _N,
         service="Amazon API Gateway",

@@ -1,4 +1,5 @@
-"""AgentCore service facts that are not quotas: names, the session id rule, metric and endpoint names.
+"""AgentCore service facts that are not quotas: names, the session id rule, metric and endpoint names; and the name
+rules of the services the library puts around an agent (ECR, S3, API Gateway, WAF, Step Functions, DynamoDB).
 
 The CloudFormation schema and botocore's model state these rules loosely (unanchored patterns, a session id of up to
 256 characters that AgentCore echoes only up to 100); the library states them once, here, as the service enforces them.
@@ -45,6 +46,32 @@ MOUNT_PATH_MAX_LENGTH = 200
 MOUNT_PATH_PATTERN = re.compile(r"^/mnt/[a-zA-Z0-9._-]+/?$")
 #: Keys of runtime environment variables.
 ENVIRONMENT_KEY_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+
+#: Tag keys and values as AgentCore (and AWS tagging generally) accepts them: letters, digits, spaces and ``._:/=+@-``.
+TAG_PATTERN = re.compile(r"^[a-zA-Z0-9\s._:/=+@-]*$")
+#: The tag key prefix AWS reserves for itself.
+RESERVED_TAG_PREFIX = "aws:"
+
+# -- names of the services around an agent (their API references) ----------------------------------------------------
+
+#: ECR repository names: lowercase path segments of letters and digits joined by ``.``, ``_`` or ``-``; 2 to 256.
+ECR_REPOSITORY_NAME_PATTERN = re.compile(
+    r"^(?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$"
+)
+#: S3 bucket names (general purpose): 3 to 63 lowercase letters, digits, ``.`` and ``-``, starting and ending with a
+#: letter or digit.
+S3_BUCKET_NAME_PATTERN = re.compile(r"^(?=.{3,63}$)[a-z0-9][a-z0-9.-]*[a-z0-9]$")
+#: API Gateway stage names: letters, digits and underscores, 1 to 128.
+API_STAGE_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_]{1,128}$")
+#: A regional AWS WAF web ACL ARN, the only kind an API Gateway stage can be associated with.
+WAF_REGIONAL_WEB_ACL_ARN_PATTERN = re.compile(
+    r"^arn:aws(-[a-z-]+)?:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/[a-zA-Z0-9_-]{1,128}/[a-zA-Z0-9-]{1,128}$"
+)
+#: Step Functions state machine names: letters, digits, ``-`` and ``_`` (the library's rule, within the service's),
+#: their length in the quota catalog.
+STATE_MACHINE_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]+$")
+#: DynamoDB table names: 3 to 255 letters, digits, ``_``, ``-`` and ``.``.
+DYNAMODB_TABLE_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_.-]{3,255}$")
 
 #: Header carrying the runtime session id (requests and responses of InvokeAgentRuntime).
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
@@ -136,10 +163,13 @@ RESTRICTED_REQUEST_HEADERS: dict[str, tuple[str, ...]] = {
 RUNTIME_USER_ID_MAX_LENGTH = 1024
 
 __all__ = [
+    "API_STAGE_NAME_PATTERN",
     "AUTHORIZATION_HEADER",
     "CAPACITY_PROVIDER_ARN_PATTERN",
     "CUSTOM_REQUEST_HEADER_PREFIX",
     "DEFAULT_ENDPOINT",
+    "DYNAMODB_TABLE_NAME_PATTERN",
+    "ECR_REPOSITORY_NAME_PATTERN",
     "ENVIRONMENT_KEY_PATTERN",
     "ID_SUFFIX_LENGTH",
     "METRIC_NAMESPACE",
@@ -152,12 +182,17 @@ __all__ = [
     "PLATFORM_VERSION_V2_REGIONS",
     "REQUEST_HEADER_PATTERN",
     "RESERVED_REQUEST_HEADER_PREFIXES",
+    "RESERVED_TAG_PREFIX",
     "RESTRICTED_REQUEST_HEADERS",
     "RUNTIME_LOG_GROUP_PREFIX",
     "RUNTIME_USER_ID_MAX_LENGTH",
+    "S3_BUCKET_NAME_PATTERN",
     "SESSION_HEADER",
     "SESSION_ID_MAX_LENGTH",
     "SESSION_ID_MIN_LENGTH",
     "SESSION_ID_PATTERN",
+    "STATE_MACHINE_NAME_PATTERN",
+    "TAG_PATTERN",
     "VOLUME_NAME_PATTERN",
+    "WAF_REGIONAL_WEB_ACL_ARN_PATTERN",
 ]

@@ -12,10 +12,14 @@ from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
 from constructs_lib.limits.service import (
     CUSTOM_REQUEST_HEADER_PREFIX,
     ENVIRONMENT_KEY_PATTERN,
+    MODEL_ARN_PATTERN,
+    MODEL_ID_PATTERN,
     NAME_MAX_LENGTH,
     REQUEST_HEADER_PATTERN,
     RESERVED_REQUEST_HEADER_PREFIXES,
+    RESERVED_TAG_PREFIX,
     RESTRICTED_REQUEST_HEADERS,
+    TAG_PATTERN,
 )
 
 #: Restricted request headers by lower-case name, with their category.
@@ -53,9 +57,15 @@ def environment_problems(variables: Mapping[str, str], catalog: QuotaCatalog) ->
             f"the {count.describe()}; move configuration to SSM Parameter Store or one JSON variable"
         )
     length = catalog.resolve(QuotaName.ENVIRONMENT_VARIABLE_VALUE_LENGTH)
+    key_length = catalog.resolve(QuotaName.ENVIRONMENT_VARIABLE_KEY_LENGTH)
     for key, value in variables.items():
         if not ENVIRONMENT_KEY_PATTERN.match(key):
             problems.append(f"environment variable name {key!r} must match {ENVIRONMENT_KEY_PATTERN.pattern}")
+        elif not _is_token(key) and len(key) > key_length.value:
+            problems.append(
+                f"environment variable name {key[:40]!r}... is {len(key):,} characters, more than "
+                f"{key_length.formatted()}, the {key_length.describe()}"
+            )
         if isinstance(value, str) and not _is_token(value) and len(value) > length.value:
             problems.append(
                 f"environment variable {key!r} is {len(value):,} characters, more than {length.formatted()}, "
@@ -115,6 +125,53 @@ def request_header_problems(headers: Sequence[str], catalog: QuotaCatalog, param
             )
         seen.setdefault(lower, header)
     return problems
+
+
+def tag_problems(tags: Mapping[str, str], catalog: QuotaCatalog, param: str = "tags") -> list[str]:
+    """Problems with resource tags: count, key and value length and characters, the reserved ``aws:`` prefix."""
+    problems: list[str] = []
+    count = catalog.resolve(QuotaName.TAGS_PER_RESOURCE)
+    if len(tags) > count.value:
+        problems.append(f"{param} has {len(tags)} entries, more than {count.formatted()}, the {count.describe()}")
+    key_length = catalog.resolve(QuotaName.TAG_KEY_LENGTH)
+    value_length = catalog.resolve(QuotaName.TAG_VALUE_LENGTH)
+    allowed = "letters, digits, spaces and ._:/=+@-"
+    for key, value in tags.items():
+        if _is_token(key):
+            continue
+        if not key:
+            problems.append(f"{param} keys must not be empty")
+        elif len(key) > key_length.value:
+            problems.append(f"tag key {key[:40]!r}... is {len(key):,} characters, more than {key_length.formatted()}, "
+                            f"the {key_length.describe()}")
+        if key.lower().startswith(RESERVED_TAG_PREFIX):
+            problems.append(f"tag key {key!r} must not start with {RESERVED_TAG_PREFIX!r}: AWS reserves that prefix")
+        if not TAG_PATTERN.match(key):
+            problems.append(f"tag key {key!r} may contain only {allowed}")
+        if _is_token(value):
+            continue
+        if len(value) > value_length.value:
+            problems.append(f"tag value of {key!r} is {len(value):,} characters, more than "
+                            f"{value_length.formatted()}, the {value_length.describe()}")
+        if not TAG_PATTERN.match(value):
+            problems.append(f"tag value {value!r} of {key!r} may contain only {allowed}")
+    return problems
+
+
+def model_problems(model: str, param: str = "models") -> list[str]:
+    """Problems with a Bedrock model reference: a model or inference profile id, or a Bedrock model ARN."""
+    if _is_token(model):
+        return []
+    if model.startswith("arn:"):
+        if MODEL_ARN_PATTERN.match(model):
+            return []
+        return [f"{param} entry {model!r} is not a Bedrock model, inference profile or prompt router ARN "
+                "(arn:<partition>:bedrock:<region>:<account>:<foundation-model|inference-profile|...>/<id>)"]
+    if MODEL_ID_PATTERN.match(model):
+        return []
+    return [f"{param} entry {model!r} is not a foundation model or inference profile id: lowercase "
+            "<provider>.<model>[:<version>], optionally after a geography (anthropic.claude-sonnet-4-20250514-v1:0, "
+            "us.anthropic.claude-sonnet-4-20250514-v1:0), or a Bedrock ARN"]
 
 
 def _is_token(value: str) -> bool:

@@ -41,6 +41,7 @@ from constructs_lib._cdk import nag
 from constructs_lib._cdk.buckets import access_logs_bucket as _logs_bucket
 from constructs_lib._cdk.buckets import use_bucket_policy_for_access_logs
 from constructs_lib._cdk.functions import DEFAULT_PYTHON_RUNTIME, handler_code
+from constructs_lib._cdk.props import PropChecks, check_construct_id
 from constructs_lib._cdk.reporting import report, report_unresolved, report_warning, warn_unless_retained
 from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.agent.agent import AgentCoreAgent
@@ -184,7 +185,22 @@ class AgentVersionArchive(Construct):
         access_logs_bucket: s3.IBucket | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
     ) -> None:
+        check_construct_id(construct_id)
         super().__init__(scope, construct_id)
+        checks = PropChecks(self.node.path)
+        for name, listed in (("agents", agents), ("audit_required_agents", audit_required_agents)):
+            checks.sequence_of(name, listed, AgentCoreAgent, "AgentCoreAgent", optional=False, code="InvalidAgent")
+        checks.boolean("object_lock", object_lock)
+        checks.instance("object_lock_default_retention", object_lock_default_retention, s3.ObjectLockRetention,
+                        "an s3.ObjectLockRetention")
+        checks.duration("archive_transition_after", archive_transition_after)
+        checks.choice("removal_policy", removal_policy, cdk.RemovalPolicy, optional=False)
+        checks.instance("schedule", schedule, events.Schedule, "an events.Schedule (Schedule.rate(...), ...)")
+        checks.resource("alarm_topic", alarm_topic, "topic_arn", "an sns.ITopic")
+        checks.resource("encryption_key", encryption_key, "key_arn", "a kms.IKey")
+        checks.resource("access_logs_bucket", access_logs_bucket, "bucket_arn", "an s3.IBucket")
+        checks.choice("log_retention", log_retention, logs.RetentionDays, optional=False)
+        checks.raise_if_any()
         warn_unless_retained(self, removal_policy, "the version archive")
         # Server access logs are delivered under a bucket policy for logging.s3.amazonaws.com, not the
         # legacy LogDeliveryWrite ACL, whatever the app's feature flags say (this construct's scope only).

@@ -28,13 +28,15 @@ from constructs import Construct
 
 from constructs_lib._cdk import nag, perms
 from constructs_lib._cdk.functions import DEFAULT_LOG_RETENTION, DEFAULT_PYTHON_RUNTIME, handler_code, secure_function
+from constructs_lib._cdk.props import PropChecks, check_construct_id
 from constructs_lib._cdk.reporting import report, report_unresolved
 from constructs_lib._cdk.roles import service_role
 from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.agent.agent import AgentCoreAgent
-from constructs_lib.errors import ConstructsLibValidationError
+from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.handlers import contract
 from constructs_lib.limits.catalog import QuotaName
+from constructs_lib.limits.service import STATE_MACHINE_NAME_PATTERN
 from constructs_lib.orchestration.steps import (
     ERROR_PATH,
     FAILED_STEP_PATH,
@@ -51,7 +53,12 @@ from constructs_lib.orchestration.steps import (
     StepPayload,
     _Block,
 )
-from constructs_lib.planning.orchestration import WorkflowType, state_name_findings, workflow_fit
+from constructs_lib.planning.orchestration import (
+    WorkflowType,
+    pipeline_timeout_problems,
+    state_name_findings,
+    workflow_fit,
+)
 
 __all__ = [
     "ERROR_PATH",
@@ -144,10 +151,14 @@ class AgentPipeline(Construct):
         state_machine_name: str | None = None,
         comment: str | None = None,
     ) -> None:
+        check_construct_id(construct_id)
         super().__init__(scope, construct_id)
-        if not steps:
-            raise ConstructsLibValidationError("EmptyPipeline", "steps must list at least one step", self.node.path)
         self.catalog = catalog_for(self)
+        self._check_props(
+            steps=steps, state_machine_type=state_machine_type, log_level=log_level,
+            include_execution_data=include_execution_data, log_retention=log_retention,
+            tracing_enabled=tracing_enabled, timeout=timeout, state_machine_name=state_machine_name, comment=comment,
+        )
         self.region = region_of(self)
         self.task_token_starter: lambda_.Function | None = None
         states_scope = Construct(self, "States")
@@ -158,6 +169,9 @@ class AgentPipeline(Construct):
         rendered = AgentSequence(*steps)._render(ctx, _Block("Pipeline"))
         #: The longest run the steps can take, in seconds (``inf`` when a map has no ``expected_items``).
         self.longest_run_seconds: float = rendered.expected_seconds
+        if timeout is not None and not timeout.is_unresolved():
+            raise_all("PipelineTimeoutShorterThanSteps",
+                      pipeline_timeout_problems(float(timeout.to_seconds()), ctx.step_timeouts), self.node.path)
         self.agents: list[AgentCoreAgent] = _unique([*ctx.request_agents, *ctx.callback_agents])
         self.request_agents: list[AgentCoreAgent] = _unique(ctx.request_agents)
         self.callback_agents: list[AgentCoreAgent] = _unique(ctx.callback_agents)
@@ -205,6 +219,27 @@ class AgentPipeline(Construct):
         self._acknowledge()
 
     # -- construction helpers ------------------------------------------------------------------------
+
+    def _check_props(self, **props: Any) -> None:
+        """Every prop's type and the state machine name's rule, before anything reaches jsii."""
+        steps = props["steps"]
+        if isinstance(steps, Sequence) and not isinstance(steps, str) and not steps:
+            raise ConstructsLibValidationError("EmptyPipeline", "steps must list at least one step", self.node.path)
+        checks = PropChecks(self.node.path)
+        checks.sequence_of("steps", steps, PipelineStep,
+                           "AgentStep, AgentSequence, AgentParallel or AgentMap (wrap an agent: AgentStep(agent))",
+                           optional=False, code="InvalidStep")
+        checks.choice("state_machine_type", props["state_machine_type"], sfn.StateMachineType)
+        checks.choice("log_level", props["log_level"], sfn.LogLevel)
+        checks.boolean("include_execution_data", props["include_execution_data"])
+        checks.choice("log_retention", props["log_retention"], logs.RetentionDays)
+        checks.boolean("tracing_enabled", props["tracing_enabled"])
+        checks.duration("timeout", props["timeout"])
+        longest = int(self.catalog.value(QuotaName.STEP_FUNCTIONS_STATE_MACHINE_NAME_LENGTH))
+        checks.string("state_machine_name", props["state_machine_name"], pattern=STATE_MACHINE_NAME_PATTERN,
+                      max_length=longest, allowed="letters, digits, '-' and '_'")
+        checks.string("comment", props["comment"], empty=True)
+        checks.raise_if_any()
 
     def _generated_name(self) -> str:
         suffix = f"{_GENERATED_NAME_SEPARATOR}{self.state_machine_type.value.lower()}"

@@ -22,9 +22,11 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from constructs_lib._cdk import perms
+from constructs_lib._cdk.props import PropChecks
 from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError
 from constructs_lib.limits.catalog import QuotaCatalog
+from constructs_lib.limits.service import DEFAULT_ENDPOINT
 from constructs_lib.planning.agent_plan import InvocationMode, session_creation_quota
 from constructs_lib.planning.findings import Finding
 from constructs_lib.planning.orchestration import (
@@ -171,14 +173,25 @@ class RenderContext:
     request_agents: list[AgentCoreAgent] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     unchecked: list[Unchecked] = field(default_factory=list)
+    step_timeouts: list[tuple[str, float]] = field(default_factory=list)
+    """Each agent step's state name and concrete timeout in seconds (for the pipeline timeout check)."""
 
-    def unique(self, name: str, origin: str) -> str:
+    def unique(self, name: str, origin: str, *, explicit: bool = False) -> str:
         """``name``, or ``name`` with the smallest number suffix not yet used (state names are global).
 
         Args:
             name: the wanted state name.
             origin: what it comes from, in the user's words (``"step name 'Triage'"``).
+            explicit: the user chose the name: it is used as given, or refused when taken (``DuplicateStepName``),
+                never renamed. Default names and the states derived from names are numbered instead.
         """
+        if explicit and name in self.names:
+            raise ConstructsLibValidationError(
+                "DuplicateStepName",
+                f"{origin} is already used by {self.names[name]}: state names must be unique in a pipeline, so give "
+                "each step, parallel and map its own name (a default name is numbered; a given one is never renamed)",
+                self.path,
+            )
         candidate, n = name, 2
         while candidate in self.names:
             candidate, n = f"{name}{n}", n + 1
@@ -214,9 +227,14 @@ def _salt(outer: _Block, name: str) -> str:
     return f"{outer.session_salt}/{name}" if outer.session_salt else name
 
 
-def _as_step(value: PipelineStep | Sequence[PipelineStep]) -> PipelineStep:
+def _as_step(value: PipelineStep | Sequence[PipelineStep], prop: str) -> PipelineStep:
+    """A step, or a list of steps run in sequence; anything else (an agent, a string) is an error naming ``prop``."""
     if isinstance(value, PipelineStep):
         return value
+    checks = PropChecks(code="InvalidStep")
+    allowed = "AgentStep, AgentSequence, AgentParallel or AgentMap (wrap an agent: AgentStep(agent))"
+    checks.sequence_of(prop, value, PipelineStep, allowed, optional=False)
+    checks.raise_if_any()
     return AgentSequence(*value)
 
 
@@ -281,13 +299,23 @@ class AgentStep(PipelineStep):
             raise ConstructsLibValidationError(
                 "InvalidStep", f"agent must be an AgentCoreAgent, got {type(agent).__name__}"
             )
-        if max_attempts < 1:
-            raise ConstructsLibValidationError("InvalidStep", f"max_attempts must be at least 1, got {max_attempts}")
+        checks = PropChecks(agent.node.path, code="InvalidStep")
+        checks.instance("payload", payload, StepPayload, "a StepPayload (StepPayload.from_state(...) or from_template)")
+        checks.string("qualifier", qualifier)
+        checks.instance("integration", integration, StepIntegration, "a StepIntegration")
+        checks.duration("timeout", timeout)
+        checks.duration("heartbeat", heartbeat)
+        checks.boolean("parse_json_response", parse_json_response)
+        checks.whole_number("max_attempts", max_attempts, optional=False, minimum=1)
+        checks.raise_if_any()
         self.agent = agent
+        #: Whether the state name was given (then it is used as given, never renamed).
+        self.name_given = name is not None
         self.name = _checked_name("name", name) or "Invoke" + re.sub(r"[^A-Za-z0-9_]", "", agent.node.id)
         self.payload = payload or StepPayload.from_state()
         self.output_key = _checked_name("output_key", output_key)
-        self.qualifier = qualifier or agent.default_qualifier
+        self.qualifier = agent.default_qualifier if qualifier is None else qualifier
+        _check_qualifier(agent, self.qualifier)
         self.integration = integration or (
             StepIntegration.CALLBACK
             if agent.plan.mode is InvocationMode.ASYNCHRONOUS
@@ -319,7 +347,7 @@ class AgentStep(PipelineStep):
 
     def _render(self, ctx: RenderContext, block: _Block) -> Rendered:
         origin = f"step name {self.name!r}"
-        name = ctx.unique(self.name, origin)
+        name = ctx.unique(self.name, origin, explicit=self.name_given)
         output_key = self.output_key or name
         callback = self.integration is StepIntegration.CALLBACK
         plan = self.agent.plan
@@ -347,6 +375,8 @@ class AgentStep(PipelineStep):
         # A token timeout is rendered as given; a concrete one as the plan says (the request or the default).
         timeout = self.timeout if fit.timeout_seconds is None else cdk.Duration.seconds(fit.timeout_seconds)
         assert timeout is not None  # step_fit returns no timeout only for a requested token
+        if fit.timeout_seconds is not None:
+            ctx.step_timeouts.append((name, float(fit.timeout_seconds)))
         arn = self.agent.agent_runtime_arn
         session = self._session_id(block)
         if callback:
@@ -465,7 +495,7 @@ class AgentSequence(PipelineStep):
     def __init__(self, *steps: PipelineStep | Sequence[PipelineStep]) -> None:
         if not steps:
             raise ConstructsLibValidationError("EmptyPipeline", "a sequence needs at least one step")
-        self.steps = [_as_step(s) for s in steps]
+        self.steps = [_as_step(s, "steps") for s in steps]
 
     def _render(self, ctx: RenderContext, block: _Block) -> Rendered:
         rendered = [s._render(ctx, block) for s in self.steps]
@@ -496,13 +526,14 @@ class AgentParallel(PipelineStep):
     ) -> None:
         if not branches:
             raise ConstructsLibValidationError("EmptyPipeline", "a parallel step needs at least one branch")
-        self.branches = [_as_step(b) for b in branches]
+        self.branches = [_as_step(b, "branches") for b in branches]
+        self.name_given = name is not None
         self.name = _checked_name("name", name) or "Parallel"
         self.output_key = _checked_name("output_key", output_key)
 
     def _render(self, ctx: RenderContext, block: _Block) -> Rendered:
         origin = f"parallel step name {self.name!r}"
-        name = ctx.unique(self.name, origin)
+        name = ctx.unique(self.name, origin, explicit=self.name_given)
         parallel = sfn.Parallel(ctx.scope, name, result_path=f"$.{self.output_key or name}")
         longest, fan_out, known = 0.0, 0.0, True
         for index, branch in enumerate(self.branches, start=1):
@@ -552,6 +583,15 @@ class AgentMap(PipelineStep):
         name: str | None = None,
         output_key: str | None = None,
     ) -> None:
+        checks = PropChecks(code="InvalidStep")
+        checks.string("items_path", items_path, optional=False, code="InvalidItemsPath")
+        if isinstance(items_path, str) and not cdk.Token.is_unresolved(items_path) and not items_path.startswith("$"):
+            checks.fail("items_path", items_path, "a JsonPath starting with $ (for example $.items)",
+                        code="InvalidItemsPath")
+        checks.whole_number("max_concurrency", max_concurrency, minimum=0, code="InvalidMaxConcurrency")
+        checks.whole_number("expected_items", expected_items, minimum=0)
+        checks.instance("item_fields", item_fields, Mapping, "a mapping of field names to values")
+        checks.raise_if_any()
         reserved = sorted({MAP_ITEM_KEY, MAP_INDEX_KEY, MAP_SESSION_SCOPE_KEY} & set(item_fields or {}))
         if reserved:
             raise ConstructsLibValidationError(
@@ -565,11 +605,12 @@ class AgentMap(PipelineStep):
             raise ConstructsLibValidationError(
                 "InvalidStep", f"expected_items must not be negative, got {expected_items}"
             )
-        self.step = _as_step(step)
+        self.step = _as_step(step, "step")
         self.items_path = items_path
         self.max_concurrency = max_concurrency
         self.expected_items = expected_items
         self.item_fields = dict(item_fields or {})
+        self.name_given = name is not None
         self.name = _checked_name("name", name) or "Map"
         self.output_key = _checked_name("output_key", output_key)
         #: The concurrency chosen when the pipeline was rendered (``None`` while unrendered, or for a token).
@@ -577,7 +618,7 @@ class AgentMap(PipelineStep):
 
     def _render(self, ctx: RenderContext, block: _Block) -> Rendered:
         origin = f"map name {self.name!r}"
-        name = ctx.unique(self.name, origin)
+        name = ctx.unique(self.name, origin, explicit=self.name_given)
         selector: dict[str, Any] = {
             **self.item_fields,
             MAP_ITEM_KEY: sfn.JsonPath.string_at("$$.Map.Item.Value"),
@@ -625,6 +666,20 @@ class AgentMap(PipelineStep):
         state.item_processor(rendered.chain)
         state.add_catch(ctx.failure_path(block, name, origin), errors=[sfn.Errors.ALL], result_path=ERROR_PATH)
         return Rendered(sfn.Chain.start(state), fit.expected_seconds, fit.fan_out, fit.fan_out_known)
+
+
+def _check_qualifier(agent: AgentCoreAgent, qualifier: str) -> None:
+    """The qualifier is an endpoint of the agent (``DEFAULT`` or a named one), or a token (not checked)."""
+    if isinstance(qualifier, str) and cdk.Token.is_unresolved(qualifier):
+        return
+    known = [DEFAULT_ENDPOINT, *agent.endpoints]
+    if qualifier not in known:
+        raise ConstructsLibValidationError(
+            "UnknownQualifier",
+            f"qualifier {qualifier!r} is not an endpoint of agent {agent.runtime_name}: use one of "
+            f"{', '.join(known)} (add the endpoint to the agent before the step: endpoints=[...] or add_endpoint)",
+            agent.node.path,
+        )
 
 
 def _concrete(value: int | None) -> bool:

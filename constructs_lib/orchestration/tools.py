@@ -29,6 +29,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from constructs_lib._cdk.functions import DEFAULT_LOG_RETENTION, DEFAULT_PYTHON_RUNTIME, secure_function
+from constructs_lib._cdk.props import PropChecks, check_construct_id
 from constructs_lib._cdk.reporting import report, report_unresolved
 from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.agent.agent import AgentCoreAgent
@@ -130,7 +131,21 @@ class AgentTool(Construct):
         dead_letter_queue: bool = True,
         existing_function: lambda_.IFunction | None = None,
     ) -> None:
+        check_construct_id(construct_id)
         super().__init__(scope, construct_id)
+        checks = PropChecks(self.node.path)
+        checks.instance("code", code, lambda_.Code, "a lambda_.Code (Code.from_asset(...), ...)")
+        checks.string("handler", handler, allowed="module.function")
+        checks.instance("runtime", runtime, lambda_.Runtime, "a lambda_.Runtime")
+        checks.sequence_of("agents", agents, AgentCoreAgent, "AgentCoreAgent", optional=False)
+        checks.duration("timeout", timeout)
+        checks.whole_number("memory_size", memory_size, minimum=1)
+        checks.whole_number("reserved_concurrent_executions", reserved_concurrent_executions, minimum=0)
+        checks.string_map("environment", environment)
+        checks.choice("log_retention", log_retention, logs.RetentionDays)
+        checks.boolean("dead_letter_queue", dead_letter_queue)
+        checks.resource("existing_function", existing_function, "function_arn", "a lambda_.IFunction")
+        checks.raise_if_any()
         self.catalog = catalog_for(self)
         self.region = region_of(self)
         name_known = not (isinstance(tool_name, str) and cdk.Token.is_unresolved(tool_name))

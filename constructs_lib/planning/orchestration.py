@@ -172,6 +172,23 @@ def step_fit(
     return StepFit(timeout, run + retry_wait_seconds, tuple(findings), tuple(unchecked))
 
 
+def pipeline_timeout_problems(timeout_seconds: float, step_timeouts: Sequence[tuple[str, float]]) -> list[str]:
+    """Problems of a pipeline timeout shorter than one of its steps' timeouts: that step could be cut while within
+    its own limit.
+
+    Args:
+        timeout_seconds: the pipeline's execution timeout.
+        step_timeouts: each step's state name and timeout in seconds (as rendered).
+    """
+    return [
+        f"timeout {timeout_seconds:g} s is shorter than step {name}'s timeout {seconds:g} s, so the execution could "
+        f"end while the step is within its own limit; give the pipeline a timeout of at least the longest run of its "
+        f"steps, or give step {name} a shorter timeout"
+        for name, seconds in step_timeouts
+        if seconds > timeout_seconds
+    ]
+
+
 def state_name_findings(catalog: QuotaCatalog, names: Sequence[tuple[str, str]]) -> list[Finding]:
     """``StateNameTooLong`` for each rendered state name beyond the Step Functions state-name limit.
 
@@ -605,6 +622,7 @@ __all__ = [
     "WorkflowFit",
     "WorkflowType",
     "map_fit",
+    "pipeline_timeout_problems",
     "retry_wait_budget_seconds",
     "state_name_findings",
     "step_fit",

@@ -46,7 +46,7 @@ class WorkloadProfile:
             chooses the invocation mode. Default: short tasks, synchronous invocation.
         peak_requests_per_second: peak invocations per second across the agent's endpoints.
             Default: not stated; the plan offers the whole capacity the quota allows.
-        peak_concurrent_sessions: peak number of sessions alive at once. Default: not stated.
+        peak_concurrent_sessions: peak number of sessions alive at once, a whole number. Default: not stated.
         new_sessions_per_second: peak rate of new sessions. Default: not stated.
         max_payload: largest request payload (``Size``). Default: not stated, no payload check.
         max_response: largest answer of one invocation (``Size``), for front doors that buffer answers.
@@ -101,8 +101,10 @@ class WorkloadProfile:
             _check_number(name, getattr(self, name), problems)
         if self.endpoints is not None and (not float(self.endpoints).is_integer() or self.endpoints < 1):
             problems.append(f"endpoints must be a whole number of at least 1, got {self.endpoints!r}")
-        if _is_fractional(self.gpus_per_session):
-            problems.append(f"gpus_per_session must be a whole number, got {self.gpus_per_session!r}")
+        # Counts of things are whole numbers: a fractional one is an error, never rounded.
+        for name in ("gpus_per_session", "peak_concurrent_sessions"):
+            if _is_fractional(getattr(self, name)):
+                problems.append(f"{name} must be a whole number, got {getattr(self, name)!r}")
         if problems:
             raise ConstructsLibValidationError("InvalidWorkloadProfile", "; ".join(problems))
         object.__setattr__(self, "_normalized", normalized)

@@ -56,10 +56,11 @@ from constructs import Construct
 
 from constructs_lib._cdk import nag
 from constructs_lib._cdk.functions import DEFAULT_LOG_RETENTION
+from constructs_lib._cdk.props import PropChecks
 from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.handlers import contract
-from constructs_lib.limits.service import SESSION_ID_PATTERN
+from constructs_lib.limits.service import API_STAGE_NAME_PATTERN, SESSION_ID_PATTERN, WAF_REGIONAL_WEB_ACL_ARN_PATTERN
 from constructs_lib.planning.serving import RestFit, rest_fit
 from constructs_lib.serving._facade_base import FacadeCore, SharedFacadeProps
 from constructs_lib.serving._grants import acknowledgment_target
@@ -175,6 +176,26 @@ class AgentApiFacade(SharedFacadeProps, Construct):
         send_runtime_user_id: bool = True,
     ) -> None:
         super().__init__(scope, construct_id)
+        # Types and names first, before anything reaches jsii (constructs_lib._cdk.props).
+        checks = PropChecks(self.node.path)
+        checks.instance("auth", auth, FacadeAuth, "a FacadeAuth (FacadeAuth.iam(), .cognito(...), ...)")
+        for name, flag in (("jobs", jobs), ("invoke_route", invoke_route), ("streaming", streaming)):
+            checks.boolean(name, flag, optional=True)
+        checks.boolean("enable_waf", enable_waf)
+        checks.boolean("cloud_watch_role", cloud_watch_role)
+        checks.duration("job_time_to_live", job_time_to_live)
+        if not enable_waf:  # with both, ConflictingWafOptions (below) says what to do
+            checks.string(
+                "waf_web_acl_arn", waf_web_acl_arn, pattern=WAF_REGIONAL_WEB_ACL_ARN_PATTERN,
+                code="InvalidWafWebAclArn",
+                allowed="a regional web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>)",
+            )
+        checks.string("stage_name", stage_name, optional=False, pattern=API_STAGE_NAME_PATTERN,
+                      allowed="letters, digits and underscores, 1 to 128", code="InvalidStageName")
+        checks.choice("log_retention", log_retention, logs.RetentionDays, optional=False)
+        checks.choice("logging_level", logging_level, apigw.MethodLoggingLevel, optional=False)
+        checks.string("api_name", api_name)
+        checks.raise_if_any()
         core = FacadeCore(
             self, agent=agent, auth=auth, supported_auth=tuple(AuthKind), qualifier=qualifier,
             throttle_rate_limit=throttle_rate_limit, throttle_burst_limit=throttle_burst_limit, staging=staging,

@@ -9,6 +9,8 @@ import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
 
+from constructs_lib._cdk.props import PropChecks
+
 
 class AuthKind(StrEnum):
     """The kinds of :class:`FacadeAuth`."""
@@ -46,6 +48,18 @@ class FacadeAuth:
         results_cache_ttl: cdk.Duration | None = None,
         scopes: Sequence[str] | None = None,
     ) -> None:
+        # Types first, before anything reaches jsii (constructs_lib._cdk.props).
+        checks = PropChecks()
+        checks.instance("kind", kind, AuthKind, "an AuthKind (use a FacadeAuth factory)", optional=False)
+        checks.sequence_of("user_pools", user_pools, object, "cognito.IUserPool", optional=False)
+        for pool in user_pools if isinstance(user_pools, Sequence) else ():
+            checks.resource("user_pool", pool, "user_pool_id", "a cognito.IUserPool", optional=False)
+        checks.resource("function", function, "function_arn", "a lambda_.IFunction (not its ARN)")
+        if not (isinstance(identity_source, str) or identity_source is None):
+            checks.sequence_of("identity_source", identity_source, str, "identity sources (strings)")
+        checks.duration("results_cache_ttl", results_cache_ttl)
+        checks.sequence_of("scopes", scopes, str, "strings")
+        checks.raise_if_any()
         self.kind = kind
         self.user_pools = list(user_pools)
         self.function = function

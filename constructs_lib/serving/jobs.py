@@ -45,6 +45,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_lib._cdk.props import PropChecks
 from constructs_lib._cdk.reporting import report, report_unresolved, warn_unless_retained
 from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.agent.agent import AgentCoreAgent
@@ -99,6 +100,11 @@ class AgentJobs(Construct):
         idempotency_key_lifetime: cdk.Duration | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        checks = PropChecks(self.node.path)  # types first, before anything reaches jsii (constructs_lib._cdk.props)
+        checks.duration("time_to_live", time_to_live)
+        checks.resource("encryption_key", encryption_key, "key_arn", "a kms.IKey")
+        checks.choice("removal_policy", removal_policy, cdk.RemovalPolicy, optional=False)
+        checks.raise_if_any()
         warn_unless_retained(self, removal_policy, "the job table")
         self.time_to_live: cdk.Duration = time_to_live or cdk.Duration.days(7)
         self.idempotency_key_lifetime: cdk.Duration = idempotency_key_lifetime or cdk.Duration.days(1)

@@ -32,12 +32,14 @@ from constructs import Construct
 
 from constructs_lib._cdk import nag
 from constructs_lib._cdk.buckets import access_logs_bucket, use_bucket_policy_for_access_logs
+from constructs_lib._cdk.props import PropChecks
 from constructs_lib._cdk.reporting import report, report_unresolved, warn_unless_retained
 from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.handlers import contract
 from constructs_lib.limits.catalog import Unit, format_value
+from constructs_lib.limits.service import S3_BUCKET_NAME_PATTERN
 from constructs_lib.planning.serving import default_staged_object_bytes, staging_findings
 from constructs_lib.serving._grants import acknowledgment_target
 from constructs_lib.serving._values import whole_number_text
@@ -120,6 +122,16 @@ class PayloadStaging(Construct):
         bucket_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        checks = PropChecks(self.node.path)  # types first, before anything reaches jsii (constructs_lib._cdk.props)
+        checks.duration("url_expiry", url_expiry)
+        checks.size("max_object_size", max_object_size)
+        checks.duration("object_expiry", object_expiry)
+        checks.resource("encryption_key", encryption_key, "key_arn", "a kms.IKey")
+        checks.choice("removal_policy", removal_policy, cdk.RemovalPolicy, optional=False)
+        checks.resource("server_access_logs_bucket", server_access_logs_bucket, "bucket_arn", "an s3.IBucket")
+        checks.string("bucket_name", bucket_name, pattern=S3_BUCKET_NAME_PATTERN,
+                      allowed="an S3 bucket name: 3 to 63 lowercase letters, digits, '.' and '-'")
+        checks.raise_if_any()
         warn_unless_retained(self, removal_policy, "the staging bucket")
         # Grant S3 log delivery through a bucket policy scoped to the source bucket and account, not the
         # legacy LogDeliveryWrite ACL (which would need ACLs enabled on the logs bucket). Set here, before

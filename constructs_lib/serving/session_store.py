@@ -35,9 +35,11 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_lib._cdk.props import PropChecks
 from constructs_lib._cdk.reporting import report_warning, warn_unless_retained
 from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError
+from constructs_lib.limits.service import DYNAMODB_TABLE_NAME_PATTERN
 
 #: The environment variable that carries the table name into the agent.
 SESSION_TABLE_ENV = "AGENT_SESSION_TABLE"
@@ -110,6 +112,18 @@ class AgentSessionStore(Construct):
         deletion_protection: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
+        checks = PropChecks(self.node.path)  # types first, before anything reaches jsii (constructs_lib._cdk.props)
+        checks.string("table_name", table_name, pattern=DYNAMODB_TABLE_NAME_PATTERN,
+                      allowed="a DynamoDB table name: 3 to 255 letters, digits, '_', '-' and '.'")
+        checks.resource("encryption_key", encryption_key, "key_arn", "a kms.IKey")
+        checks.choice("billing_mode", billing_mode, dynamodb.BillingMode, optional=False)
+        checks.whole_number("read_capacity", read_capacity, minimum=1)
+        checks.whole_number("write_capacity", write_capacity, minimum=1)
+        checks.string("time_to_live_attribute", time_to_live_attribute, optional=False)
+        checks.choice("removal_policy", removal_policy, cdk.RemovalPolicy, optional=False)
+        checks.boolean("point_in_time_recovery", point_in_time_recovery)
+        checks.boolean("deletion_protection", deletion_protection)
+        checks.raise_if_any()
         warn_unless_retained(self, removal_policy, "the session table")
         if billing_mode == dynamodb.BillingMode.PAY_PER_REQUEST and (
             read_capacity is not None or write_capacity is not None

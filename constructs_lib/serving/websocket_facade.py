@@ -51,10 +51,12 @@ from constructs import Construct
 
 from constructs_lib._cdk import nag
 from constructs_lib._cdk.functions import DEFAULT_LOG_RETENTION
+from constructs_lib._cdk.props import PropChecks
 from constructs_lib._cdk.reporting import report_unresolved
 from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.errors import raise_all
 from constructs_lib.handlers import contract
+from constructs_lib.limits.service import API_STAGE_NAME_PATTERN
 from constructs_lib.planning.findings import Finding
 from constructs_lib.planning.serving import WebSocketFit, connection_record_findings, websocket_fit
 from constructs_lib.serving._facade_base import FacadeCore, SharedFacadeProps
@@ -153,6 +155,16 @@ class AgentWebSocketFacade(SharedFacadeProps, Construct):
         send_runtime_user_id: bool = True,
     ) -> None:
         super().__init__(scope, construct_id)
+        # Types and names first, before anything reaches jsii (constructs_lib._cdk.props).
+        checks = PropChecks(self.node.path)
+        checks.instance("auth", auth, FacadeAuth, "a FacadeAuth (FacadeAuth.iam(), .lambda_authorizer(...), ...)")
+        checks.string("stage_name", stage_name, optional=False, pattern=API_STAGE_NAME_PATTERN,
+                      allowed="letters, digits and underscores, 1 to 128", code="InvalidStageName")
+        checks.duration("connection_record_ttl", connection_record_ttl)
+        checks.choice("log_retention", log_retention, logs.RetentionDays, optional=False)
+        checks.choice("removal_policy", removal_policy, cdk.RemovalPolicy, optional=False)
+        checks.string("api_name", api_name)
+        checks.raise_if_any()
         core = FacadeCore(
             self, agent=agent, auth=auth, supported_auth=(AuthKind.IAM, AuthKind.LAMBDA, AuthKind.NONE),
             qualifier=qualifier, throttle_rate_limit=throttle_rate_limit, throttle_burst_limit=throttle_burst_limit,

@@ -579,8 +579,8 @@ def test_adjustable_quota_warns_only_beyond_it(
     [
         ({"endpoints": "prod"}, "endpoints must be a list of strings, got 'prod'"),
         ({"models": "anthropic.claude-sonnet-4"}, "models must be a list of strings"),
-        ({"endpoints": ["prod", 3]}, "endpoints must contain only strings"),
-        ({"workload": {"longest_task": 40}}, "workload must be a WorkloadProfile, got dict"),
+        ({"endpoints": ["prod", 3]}, "endpoints\\[1\\] must be one of a list of strings, got 3"),
+        ({"workload": {"longest_task": 40}}, "workload must be a WorkloadProfile, got {'longest_task': 40} \\(dict\\)"),
     ],
 )
 def test_fails_when_props_have_the_wrong_type(stack: cdk.Stack, kwargs: dict[str, object], fragment: str) -> None:
