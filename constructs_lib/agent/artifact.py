@@ -18,8 +18,8 @@ from constructs import Construct
 
 from constructs_lib._cdk.props import PropChecks
 from constructs_lib._cdk.reporting import report, report_info
-from constructs_lib.agent._execution_role import ArtifactPull
 from constructs_lib.agent._bundling import CodeBundler, measure_bundle
+from constructs_lib.agent._execution_role import ArtifactPull
 from constructs_lib.agent._install import PythonTarget
 from constructs_lib.agent.code_package import (
     DEFAULT_CODE_EXCLUDES,

@@ -9,6 +9,7 @@ of this module's own, so pip runs a handful of times per test run.
 from __future__ import annotations
 
 import dataclasses
+import json
 import struct
 import time
 from collections.abc import Callable, Iterator
@@ -152,7 +153,7 @@ def test_fails_when_the_bundle_exceeds_the_package_quota_though_the_code_alone_f
     assert as_is.node.validate() == []
 
 
-def test_the_runtime_points_at_the_bundled_asset_and_reads_it_from_the_asset_bucket(bundled: AgentCoreAgent) -> None:
+def test_the_runtime_points_at_the_bundled_asset_and_reads_only_that_object(bundled: AgentCoreAgent) -> None:
     template = Template.from_stack(cdk.Stack.of(bundled))
     asset = bundled.node.find_child("CodeAsset")
     template.has_resource_properties(RUNTIME, {
@@ -161,11 +162,15 @@ def test_the_runtime_points_at_the_bundled_asset_and_reads_it_from_the_asset_buc
                             "Prefix": f"{asset.asset_hash}.zip"}},  # type: ignore[attr-defined]
             "EntryPoint": ["main.py"], "Runtime": "PYTHON_3_12"}},
     })
+    # The execution role reads the bundled package object, not the rest of the asset bucket
     template.has_resource_properties("AWS::IAM::Policy", {"PolicyDocument": {"Statement": Match.array_with([
-        Match.object_like({"Action": Match.array_with(["s3:GetObject*"]), "Effect": "Allow", "Resource": [
-            Match.string_like_regexp("s3:::cdk-hnb659fds-assets-123456789012-us-east-1$"),
-            Match.string_like_regexp("s3:::cdk-hnb659fds-assets-123456789012-us-east-1/\\*$")]}),
+        Match.object_like({"Sid": "ReadAgentCode", "Action": "s3:GetObject", "Effect": "Allow",
+                           "Resource": "arn:aws:s3:::cdk-hnb659fds-assets-123456789012-us-east-1/"
+                                       f"{asset.asset_hash}.zip"}),  # type: ignore[attr-defined]
     ])}})
+    policies = json.dumps(template.find_resources("AWS::IAM::Policy"))
+    for broad in ("s3:GetObject*", "s3:List*", "assets-123456789012-us-east-1/*"):
+        assert broad not in policies
 
 
 def test_markers_are_evaluated_for_the_target_not_the_build_machine(tmp_path: Path, pip_runs: list[Any]) -> None:

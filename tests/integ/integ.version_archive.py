@@ -3,7 +3,8 @@
 A direct-code agent archived by ``AgentVersionArchive``. The archiver runs on CloudTrail events (which need a trail
 in the account) and on a daily sweep; the assertions start the sweep at once, with the schedule's own input, then read
 the document of the runtime's deployed version (``agents/<runtimeId>/versions/<version>.json``) and expect the
-runtime's id, version and name in it. The archive's buckets keep the library's RETAIN (they hold objects
+runtime's id, version and name in it, settled (``READY``) and in the document layout of schema 2 (environment values
+as digests). The archive's buckets keep the library's RETAIN (they hold objects
 CloudFormation cannot delete); the runner lists them after the destroy.
 """
 
@@ -37,9 +38,11 @@ document = test.assertions.aws_api_call("S3", "getObject", {
 })
 document.expect(integ.ExpectedResult.object_like({
     "ContentType": "application/json",
-    "Metadata": {"configuration-sha256": integ.Match.string_like_regexp("^[0-9a-f]{64}$")},
+    "Metadata": {"configuration-sha256": integ.Match.string_like_regexp("^[0-9a-f]{64}$"),
+                 "schema-version": "2", "runtime-status": "READY"},
     "Body": integ.Match.serialized_json(integ.Match.object_like({
-        "schema_version": 1,
+        "schema_version": 2,
+        "status": "READY",
         "agent_runtime_id": agent.agent_runtime_id,
         "agent_runtime_version": agent.agent_runtime_version,
         "configuration": {
