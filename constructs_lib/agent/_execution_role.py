@@ -26,12 +26,10 @@ from constructs import Construct
 
 from constructs_lib._cdk import nag, perms
 from constructs_lib._cdk.roles import service_role
-from constructs_lib.limits.service import ID_SUFFIX_LENGTH
+from constructs_lib.limits.service import ID_SUFFIX_LENGTH, RUNTIME_LOG_GROUP_PREFIX
 
 #: The service principal of AgentCore.
 SERVICE_PRINCIPAL = "bedrock-agentcore.amazonaws.com"
-#: The prefix of every runtime log group.
-LOG_GROUP_PREFIX = "/aws/bedrock-agentcore/runtimes/"
 #: The workload identity directory every runtime's identity lives in.
 WORKLOAD_IDENTITY_DIRECTORY = "workload-identity-directory/default"
 #: How long one assumption of the role may last (the L2's choice, kept: a session may run for hours).
@@ -179,7 +177,7 @@ class RuntimePermissions:
         if endpoint in self._endpoints:
             return
         self._endpoints.append(endpoint)
-        group = self._arn("logs", f"log-group:{LOG_GROUP_PREFIX}{self._runtime_id}-{endpoint}")
+        group = self._arn("logs", f"log-group:{RUNTIME_LOG_GROUP_PREFIX}{self._runtime_id}-{endpoint}")
         self._groups.add_resources(group, f"{group}:*")
         self._streams.add_resources(f"{group}:log-stream:*")
         if self._logs_acknowledged:

@@ -19,6 +19,7 @@ from constructs_lib._cdk.names import runtime_name as physical_runtime_name
 from constructs_lib._cdk.props import PropChecks, check_construct_id
 from constructs_lib._cdk.reporting import report, report_once_per_app, report_unresolved, report_warning
 from constructs_lib._cdk.scope import account_of, catalog_for, region_of
+from constructs_lib.agent._execution_role import RuntimePermissions, new_execution_role, policy_free_view
 from constructs_lib.agent._network import check_network_configuration
 from constructs_lib.agent._runtime_options import (
     check_authorization_header,
@@ -26,7 +27,6 @@ from constructs_lib.agent._runtime_options import (
     check_platform_version,
     checked_request_headers,
 )
-from constructs_lib.agent._execution_role import RuntimePermissions, new_execution_role, policy_free_view
 from constructs_lib.agent.artifact import AgentArtifact
 from constructs_lib.agent.capacity_provider import AgentCapacityProvider, InstanceVolume
 from constructs_lib.agent.code_package import PackageMeasurement
@@ -55,13 +55,14 @@ class AgentCoreAgent(Construct):
     The agent is an ``iam.IGrantable``: ``table.grant_read_data(agent)`` grants its execution role.
 
     Resources: the stable L2 ``Runtime`` (``runtime``, child ``Resource`` and ``node.default_child``), its execution
-    role (``role``, child ``ExecutionRole``, unless one is given), one ``RuntimeEndpoint`` per named endpoint following the deployed version (``endpoints``, under
-    ``Endpoints/<name>``), one log group per endpoint, ``DEFAULT`` included, under the name AgentCore writes the
-    endpoint's logs to (``log_groups``, under ``LogGroups/<endpoint>``: see :class:`RuntimeLogGroups`), for
-    :meth:`AgentArtifact.from_managed_repository` an :class:`AgentImageRepository`, and for
-    ``AgentCompute.instances(...)`` without ``capacity_provider`` an :class:`AgentCapacityProvider`
-    (``CapacityProvider``). With ``tracing_enabled`` or ``logging_configs`` the L2 adds CloudWatch Logs delivery
-    resources (a delivery source, destination and delivery per log type and destination, under ``Resource``).
+    role (``role``, child ``ExecutionRole``, unless one is given), one ``RuntimeEndpoint`` per named endpoint
+    following the deployed version (``endpoints``, under ``Endpoints/<name>``), one log group per endpoint,
+    ``DEFAULT`` included, under the name AgentCore writes the endpoint's logs to (``log_groups``, under
+    ``LogGroups/<endpoint>``: see :class:`RuntimeLogGroups`), for :meth:`AgentArtifact.from_managed_repository` an
+    :class:`AgentImageRepository`, and for ``AgentCompute.instances(...)`` without ``capacity_provider`` an
+    :class:`AgentCapacityProvider` (``CapacityProvider``). With ``tracing_enabled`` or ``logging_configs`` the L2 adds
+    CloudWatch Logs delivery resources (a delivery source, destination and delivery per log type and destination,
+    under ``Resource``).
 
     On Instances compute the runtime's capacity provider, volume mounts and lifecycle are written to the L1
     ``CfnRuntime`` (the L2 has no capacity-provider props and caps lifecycle values at the microVM limit), and the
