@@ -253,6 +253,9 @@ class FacadeCore:
             actions.append(perms.INVOKE_AGENT_RUNTIME)
             if self.send_runtime_user_id:
                 actions.append(perms.INVOKE_AGENT_RUNTIME_FOR_USER)
+                # An invocation for a user makes AgentCore fetch the user's workload access token with the agent's
+                # execution role: allow it, on the agent's own workload identity only.
+                self.agent.allow_workload_token_for_user_id()
         if stops_sessions:
             actions.append(STOP_RUNTIME_SESSION)
         if actions:

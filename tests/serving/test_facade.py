@@ -497,3 +497,17 @@ def test_a_token_throttle_is_not_checked(stack: cdk.Stack) -> None:
     Template.from_stack(stack).has_resource_properties(
         "AWS::ApiGateway::UsagePlan", {"Throttle": Match.object_like({"RateLimit": {"Ref": "Rate"}})}
     )
+
+
+@pytest.mark.parametrize("send", [True, False])
+def test_a_facade_that_invokes_for_users_lets_the_agent_get_their_workload_tokens(stack: cdk.Stack, send: bool) -> None:
+    # GIVEN an agent behind a facade that sends (or does not send) the caller as runtimeUserId
+    from tests.serving._fixtures import make_agent
+
+    agent = make_agent(stack)
+    AgentApiFacade(stack, "Api", agent=agent, send_runtime_user_id=send)
+    # THEN the agent's role may get workload tokens for user ids exactly when the facade sends them
+    policies = Template.from_stack(stack).find_resources("AWS::IAM::Policy")
+    text = json.dumps([p for p in policies.values() if agent.role.node.path.split("/")[-1] in json.dumps(p)])
+    assert ("GetWorkloadAccessTokenForUserId" in text) is send
+    assert "workload-identity/*" not in json.dumps(Template.from_stack(stack).to_json())
