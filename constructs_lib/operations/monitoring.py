@@ -43,6 +43,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from constructs_lib._cdk.names import default_alarm_name_prefix, watch_unique_names
+from constructs_lib._cdk.props import PropChecks, check_construct_id
 from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.errors import raise_all
@@ -134,7 +135,16 @@ class AgentMonitoring(Construct):
         session_creation_thresholds: Mapping[str, float] | None = None,
         period: cdk.Duration | None = None,
     ) -> None:
+        check_construct_id(construct_id)
         super().__init__(scope, construct_id)
+        checks = PropChecks(self.node.path)
+        checks.string("alarm_name_prefix", alarm_name_prefix, empty=True)  # its rules: _prefix_problems
+        checks.resource("alarm_topic", alarm_topic, "topic_arn", "an sns.ITopic")
+        checks.sequence_of("agents", agents, AgentCoreAgent, "AgentCoreAgent", optional=False, code="InvalidAgent")
+        checks.string("dashboard_name", dashboard_name)
+        checks.duration("dashboard_interval", dashboard_interval)
+        checks.duration("period", period)
+        checks.raise_if_any()
         self.catalog = catalog_for(self)
         self.region: str | None = region_of(self)
         watch_unique_names(self)

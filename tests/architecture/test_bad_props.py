@@ -50,7 +50,6 @@ from constructs_lib import (
     WorkloadProfile,
 )
 from tests.conftest import ENV, RESEARCH_CODE, SUPPORT_IMAGE
-from tests.harness.known_issues import issue_10
 
 CODE = lambda_.Code.from_inline("def handler(event, context):\n    return event\n")
 MODEL = "anthropic.claude-sonnet-4-20250514-v1:0"
@@ -427,13 +426,6 @@ def test_the_table_covers_every_public_construct_and_props_class() -> None:
     assert len(CASES) >= 82 and len({case.id for case in CASES}) == len(CASES)
 
 
-#: Rows that construct's module still gets wrong: it is being changed by another session (operations/monitoring.py);
-#: each is a strict expected failure, so the change that fixes it must drop it from here.
-KNOWN = {
-    "monitoring-agents-none": "AgentMonitoring(agents=[None]) raises AttributeError (operations/monitoring.py)",
-    "monitoring-period-int": "AgentMonitoring(period=60) reaches jsii (operations/monitoring.py)",
-}
-
 
 def outcome(case: Bad) -> ConstructsLibValidationError:
     """The validation error ``case`` raises; anything else (acceptance, another exception) is an AssertionError."""
@@ -447,9 +439,7 @@ def outcome(case: Bad) -> ConstructsLibValidationError:
     raise AssertionError(f"{case.id}: accepted silently")
 
 
-@pytest.mark.parametrize("case", [
-    pytest.param(case, id=case.id, marks=[issue_10(KNOWN[case.id])] if case.id in KNOWN else []) for case in CASES
-])
+@pytest.mark.parametrize("case", [pytest.param(case, id=case.id) for case in CASES])
 def test_a_bad_prop_is_a_clear_validation_error(case: Bad) -> None:
     # GIVEN a fresh stack WHEN the construct is built with the bad input
     error = outcome(case)
