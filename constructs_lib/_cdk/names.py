@@ -29,6 +29,7 @@ from constructs import Construct, IConstruct, IValidation
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
 from constructs_lib.limits.names import (
     ALARM_NAME_CHARACTERS,
+    API_NAME_CHARACTERS,
     SHARED_NAMESPACE,
     UNIQUE_NAME_RULES_BY_TYPE,
     NameRule,
@@ -104,6 +105,15 @@ def default_alarm_name_prefix(scope: IConstruct, catalog: QuotaCatalog) -> str:
     """
     limit = int(catalog.value(QuotaName.CLOUDWATCH_ALARM_NAME_LENGTH))
     return derived_name(scope, max_length=limit // _ALARM_PREFIX_SHARE, allowed=ALARM_NAME_CHARACTERS, separator="-")
+
+
+def api_name(scope: IConstruct, catalog: QuotaCatalog) -> str:
+    """The default name of a REST or WebSocket API: its stack name and path, within API Gateway's name length.
+
+    Unique per account and region, so the ``ApiName`` dimension of API Gateway's metrics tells two facades apart.
+    """
+    limit = int(catalog.value(QuotaName.API_GATEWAY_API_NAME_LENGTH))
+    return derived_name(scope, max_length=limit, allowed=API_NAME_CHARACTERS, separator="-")
 
 
 def alarm_name_part(scope: IConstruct, catalog: QuotaCatalog) -> str:

@@ -141,6 +141,10 @@ class QuotaName(StrEnum):
     CODE_ENTRY_POINTS = "code_entry_points"
     REQUEST_HEADERS_PER_RUNTIME = "request_headers_per_runtime"
     REQUEST_HEADER_NAME_LENGTH = "request_header_name_length"
+    # Names and keys the front doors set or accept (service API models), same in every edition.
+    API_GATEWAY_API_NAME_LENGTH = "api_gateway_api_name_length"
+    S3_OBJECT_KEY_LENGTH = "s3_object_key_length"
+    WAF_METRIC_NAME_LENGTH = "waf_metric_name_length"
     RUNTIME_SUBNETS = "runtime_subnets"
     RUNTIME_SECURITY_GROUPS = "runtime_security_groups"
     RUNTIME_DESCRIPTION_LENGTH = "runtime_description_length"
@@ -462,6 +466,22 @@ _COMMON: tuple[Quota, ...] = (
     # maxLength, as bundled in cfn-lint 1.58).
     _q(_QN.REQUEST_HEADERS_PER_RUNTIME, "request headers forwarded per runtime", 20, _U.COUNT, _S.RESOURCE, _N),
     _q(_QN.REQUEST_HEADER_NAME_LENGTH, "request header name", 256, _U.CHARACTERS, _S.RESOURCE, _N),
+    _q(
+        _QN.API_GATEWAY_API_NAME_LENGTH, "API name", 128, _U.CHARACTERS, _S.RESOURCE, _N,
+        service="Amazon API Gateway",
+        note="source: botocore's apigatewayv2 model (CreateApi Name, 1 to 128); the REST API model sets no bound, "
+        "so the library keeps REST API names within the same length",
+    ),
+    _q(
+        _QN.S3_OBJECT_KEY_LENGTH, "object key name", 1024, _U.BYTES, _S.RESOURCE, _N, service="Amazon S3",
+        note="source: Amazon S3 user guide, 'Naming Amazon S3 objects': up to 1,024 bytes of UTF-8",
+    ),
+    _q(
+        _QN.WAF_METRIC_NAME_LENGTH, "web ACL metric name (VisibilityConfig MetricName)", 128, _U.CHARACTERS,
+        _S.RESOURCE, _N, service="AWS WAF",
+        note="source: AWS WAF API reference, VisibilityConfig: 'The name can be up to 128 characters long' (the API "
+        "model accepts 255)",
+    ),
     # A VPC runtime's network configuration (CloudFormation schema of AWS::BedrockAgentCore::Runtime, VpcConfig
     # Subnets and SecurityGroups maxItems, as bundled in cfn-lint 1.58; botocore's model says the same).
     _q(_QN.RUNTIME_SUBNETS, "subnets per VPC runtime", 16, _U.COUNT, _S.RESOURCE, _N),

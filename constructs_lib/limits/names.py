@@ -74,9 +74,12 @@ SHARED_NAMESPACE: dict[str, str] = {"AWS::CloudWatch::CompositeAlarm": "AWS::Clo
 
 #: Characters CloudWatch alarm names may contain as the library writes them (ASCII letters, digits, ``_ . -``).
 ALARM_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+#: The characters the library uses in derived API Gateway API names (any are allowed; these read well everywhere).
+API_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 
 __all__ = [
     "ALARM_NAME_CHARACTERS",
+    "API_NAME_CHARACTERS",
     "SHARED_NAMESPACE",
     "UNIQUE_NAME_RULES",
     "UNIQUE_NAME_RULES_BY_TYPE",

@@ -56,10 +56,12 @@ from constructs import Construct
 
 from constructs_lib._cdk import nag
 from constructs_lib._cdk.functions import DEFAULT_LOG_RETENTION
+from constructs_lib._cdk.names import api_name as default_api_name
 from constructs_lib._cdk.props import PropChecks
 from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.handlers import contract
+from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
 from constructs_lib.limits.service import API_STAGE_NAME_PATTERN, SESSION_ID_PATTERN, WAF_REGIONAL_WEB_ACL_ARN_PATTERN
 from constructs_lib.planning.serving import RestFit, rest_fit
 from constructs_lib.serving._facade_base import FacadeCore, SharedFacadeProps
@@ -74,16 +76,26 @@ _PROXY_FILES = ("invoke_proxy.py", "agent_calls.py", "caller.py", "clients.py", 
 #: The streaming wrapper, as the Lambda runtime sees it.
 _STREAM_WRAPPER = "/var/task/invoke_proxy_stream.sh"
 
-#: The request body model used unless ``request_schema`` is given (JSON Schema draft 4).
-DEFAULT_REQUEST_SCHEMA: Mapping[str, Any] = {
-    "type": "object",
-    "required": ["prompt"],
-    "properties": {
-        "prompt": {"type": "string", "minLength": 1},
-        "sessionId": {"type": "string", "pattern": SESSION_ID_PATTERN.pattern},
-        "payloadKey": {"type": "string", "minLength": 1, "maxLength": 1024},
-    },
-}
+
+
+def default_request_schema(catalog: QuotaCatalog) -> Mapping[str, Any]:
+    """The request body model used unless ``request_schema`` is given (JSON Schema draft 4).
+
+    ``payloadKey`` is an S3 object key, within S3's key length (quota ``s3_object_key_length``).
+    """
+    return {
+        "type": "object",
+        "required": ["prompt"],
+        "properties": {
+            "prompt": {"type": "string", "minLength": 1},
+            "sessionId": {"type": "string", "pattern": SESSION_ID_PATTERN.pattern},
+            "payloadKey": {
+                "type": "string", "minLength": 1,
+                "maxLength": int(catalog.value(QuotaName.S3_OBJECT_KEY_LENGTH)),
+            },
+        },
+    }
+
 _UPLOAD_SCHEMA: Mapping[str, Any] = {
     "type": "object",
     "properties": {
@@ -202,7 +214,7 @@ class AgentApiFacade(SharedFacadeProps, Construct):
             send_runtime_user_id=send_runtime_user_id,
         )
         self._core = core
-        self.request_schema: Mapping[str, Any] = request_schema or DEFAULT_REQUEST_SCHEMA
+        self.request_schema: Mapping[str, Any] = request_schema or default_request_schema(agent.catalog)
         if waf_web_acl_arn is not None and enable_waf:
             raise ConstructsLibValidationError(
                 "ConflictingWafOptions", "provide waf_web_acl_arn or enable_waf, not both", self.node.path
@@ -301,7 +313,7 @@ class AgentApiFacade(SharedFacadeProps, Construct):
         return apigw.RestApi(
             self,
             "Resource",
-            rest_api_name=name,
+            rest_api_name=name or default_api_name(self, self.agent.catalog),
             description=f"API facade of AgentCore agent {self.agent.runtime_name}",
             # Regional: a stream may idle longer than at the edge, and the integration timeout can be raised.
             endpoint_configuration=apigw.EndpointConfiguration(types=[apigw.EndpointType.REGIONAL]),
@@ -401,7 +413,7 @@ class AgentApiFacade(SharedFacadeProps, Construct):
 
     def _waf(self, web_acl_arn: str | None, enable: bool) -> None:
         if enable:
-            self.web_acl = _managed_rules_web_acl(self)
+            self.web_acl = _managed_rules_web_acl(self, self.agent.catalog)
             web_acl_arn = self.web_acl.attr_arn
         if web_acl_arn is not None:
             wafv2.CfnWebACLAssociation(self, "WebAclAssociation", resource_arn=self.stage.stage_arn,
@@ -494,7 +506,9 @@ def _schema_problems(schema: Any) -> list[str]:
     return problems
 
 
-def _managed_rules_web_acl(scope: Construct) -> wafv2.CfnWebACL:
+def _managed_rules_web_acl(scope: Construct, catalog: QuotaCatalog) -> wafv2.CfnWebACL:
+    metric_name_length = int(catalog.value(QuotaName.WAF_METRIC_NAME_LENGTH))
+
     def managed(name: str, priority: int, overrides: tuple[str, ...] = ()) -> wafv2.CfnWebACL.RuleProperty:
         return wafv2.CfnWebACL.RuleProperty(
             name=name,
@@ -528,10 +542,10 @@ def _managed_rules_web_acl(scope: Construct) -> wafv2.CfnWebACL:
             managed("AWSManagedRulesKnownBadInputsRuleSet", 1),
         ],
         visibility_config=wafv2.CfnWebACL.VisibilityConfigProperty(
-            cloud_watch_metrics_enabled=True, metric_name=cdk.Names.unique_id(scope)[-128:],
+            cloud_watch_metrics_enabled=True, metric_name=cdk.Names.unique_id(scope)[-metric_name_length:],
             sampled_requests_enabled=True,
         ),
     )
 
 
-__all__ = ["DEFAULT_REQUEST_SCHEMA", "AgentApiFacade"]
+__all__ = ["AgentApiFacade", "default_request_schema"]

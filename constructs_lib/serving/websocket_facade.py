@@ -51,6 +51,7 @@ from constructs import Construct
 
 from constructs_lib._cdk import nag
 from constructs_lib._cdk.functions import DEFAULT_LOG_RETENTION
+from constructs_lib._cdk.names import api_name as default_api_name
 from constructs_lib._cdk.props import PropChecks
 from constructs_lib._cdk.reporting import report_unresolved
 from constructs_lib.agent.agent import AgentCoreAgent
@@ -197,7 +198,7 @@ class AgentWebSocketFacade(SharedFacadeProps, Construct):
         self.api = apigwv2.WebSocketApi(
             self,
             "Resource",
-            api_name=api_name,
+            api_name=api_name or default_api_name(self, agent.catalog),
             description=f"WebSocket facade of AgentCore agent {agent.runtime_name}",
             connect_route_options=apigwv2.WebSocketRouteOptions(
                 integration=integration, authorizer=self._authorizer()

@@ -511,3 +511,26 @@ def test_a_facade_that_invokes_for_users_lets_the_agent_get_their_workload_token
     text = json.dumps([p for p in policies.values() if agent.role.node.path.split("/")[-1] in json.dumps(p)])
     assert ("GetWorkloadAccessTokenForUserId" in text) is send
     assert "workload-identity/*" not in json.dumps(Template.from_stack(stack).to_json())
+
+
+def test_two_facades_get_api_names_of_their_own_so_their_metrics_are_apart() -> None:
+    # GIVEN two stages of one stack class, each with two REST facades and none naming its API
+    app = cdk.App()
+    stacks = [cdk.Stack(app, f"MyStack-{stage}", env=ENV) for stage in ("dev", "staging")]
+    for stack in stacks:
+        shared = agent(stack, name=f"chat_{stack.stack_name[len('MyStack-'):]}")
+        for facade_id in ("Chat", "Support"):
+            AgentApiFacade(stack, facade_id, agent=shared)
+    names = [
+        api["Properties"]["Name"]
+        for stack in stacks
+        for api in Template.from_stack(stack).find_resources("AWS::ApiGateway::RestApi").values()
+    ]
+    # THEN every API has its own name (API Gateway's ApiName metric dimension), derived from stack and path
+    assert sorted(names) == ["MyStack-dev-Chat", "MyStack-dev-Support", "MyStack-staging-Chat",
+                             "MyStack-staging-Support"]
+
+
+def test_a_named_api_keeps_its_name(stack: cdk.Stack) -> None:
+    AgentApiFacade(stack, "Api", agent=agent(stack), api_name="chat-api")
+    Template.from_stack(stack).has_resource_properties("AWS::ApiGateway::RestApi", {"Name": "chat-api"})

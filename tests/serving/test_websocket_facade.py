@@ -416,3 +416,11 @@ def test_token_throttle_skips_the_plan_check_with_an_info(stack: cdk.Stack) -> N
         r"\[TokenNotChecked\] throttle_rate_limit or throttle_burst_limit is an unresolved token"
     ))
     annotations.has_no_warning(PATH, Match.any_value())
+
+
+def test_the_websocket_api_name_is_derived_from_the_stack_and_path(stack: cdk.Stack) -> None:
+    # GIVEN a WebSocket facade that names no API WHEN synthesized THEN its name is unique per stack and path
+    _facade(stack)
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::ApiGatewayV2::Api", {"Name": "TestStack-WebSocket", "ProtocolType": "WEBSOCKET"}
+    )
