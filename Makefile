@@ -52,7 +52,7 @@ bench: setup
 report: setup
 	$(PY) -m constructs_lib report
 
-## Refresh the README's limits table from the quota catalog.
+## Refresh the generated docs: the limits table of docs/limits.md (quota catalog), the README's diagram (reference app).
 docs: setup
 	$(PY) -m constructs_lib.report.limits_table
 	$(PY) -m constructs_lib.report.readme_diagram

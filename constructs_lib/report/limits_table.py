@@ -1,4 +1,4 @@
-"""Documentation generated from the code: the README's limits table comes from the quota catalog."""
+"""Documentation generated from the code: the limits table of docs/limits.md comes from the quota catalog."""
 
 from __future__ import annotations
 
@@ -31,7 +31,11 @@ def limits_markdown() -> str:
     return "\n".join(lines)
 
 
-def render_readme(text: str) -> str:
+#: The page that holds the limits table, relative to the repository root.
+LIMITS_PAGE = "docs/limits.md"
+
+
+def render_page(text: str) -> str:
     """``text`` with the block between the limits markers replaced by the current table."""
     start = text.index(LIMITS_BEGIN) + len(LIMITS_BEGIN)
     end = text.index(LIMITS_END)
@@ -41,6 +45,6 @@ def render_readme(text: str) -> str:
 if __name__ == "__main__":
     from pathlib import Path
 
-    readme = Path(__file__).resolve().parents[2] / "README.md"
-    readme.write_text(render_readme(readme.read_text()))
-    print(f"updated {readme}")
+    page = Path(__file__).resolve().parents[2] / LIMITS_PAGE
+    page.write_text(render_page(page.read_text()))
+    print(f"updated {page}")
