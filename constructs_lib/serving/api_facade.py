@@ -140,6 +140,8 @@ class AgentApiFacade(SharedFacadeProps, Construct):
             synth error ``PayloadStagingRequired``). Default: no staging.
         jobs: expose the asynchronous job API. Default: True when the agent is planned asynchronous.
         job_time_to_live: how long job records are kept. Default: the :class:`AgentJobs` default.
+        idempotency_key_lifetime: how long ``POST /jobs`` remembers an ``Idempotency-Key``. Default: the
+            :class:`AgentJobs` default.
         invoke_route: expose ``POST /invoke``. Default: True unless the agent is planned asynchronous.
         streaming: stream ``POST /invoke`` responses. Default: True when the agent is planned streaming.
         qualifier: the agent endpoint to invoke. Default: ``agent.default_qualifier``.
@@ -175,6 +177,7 @@ class AgentApiFacade(SharedFacadeProps, Construct):
         staging: PayloadStaging | None = None,
         jobs: bool | None = None,
         job_time_to_live: cdk.Duration | None = None,
+        idempotency_key_lifetime: cdk.Duration | None = None,
         invoke_route: bool | None = None,
         streaming: bool | None = None,
         qualifier: str | None = None,
@@ -196,6 +199,7 @@ class AgentApiFacade(SharedFacadeProps, Construct):
         checks.boolean("enable_waf", enable_waf)
         checks.boolean("cloud_watch_role", cloud_watch_role)
         checks.duration("job_time_to_live", job_time_to_live)
+        checks.duration("idempotency_key_lifetime", idempotency_key_lifetime)
         if not enable_waf:  # with both, ConflictingWafOptions (below) says what to do
             checks.string(
                 "waf_web_acl_arn", waf_web_acl_arn, pattern=WAF_REGIONAL_WEB_ACL_ARN_PATTERN,
@@ -236,7 +240,9 @@ class AgentApiFacade(SharedFacadeProps, Construct):
 
         self.jobs: AgentJobs | None = None
         if self.jobs_enabled:
-            self.jobs = AgentJobs(self, "Jobs", time_to_live=job_time_to_live)
+            self.jobs = AgentJobs(
+                self, "Jobs", time_to_live=job_time_to_live, idempotency_key_lifetime=idempotency_key_lifetime
+            )
             self.jobs.bind(agent)
         self.proxy_function: lambda_.Function = self._proxy(log_retention)
 

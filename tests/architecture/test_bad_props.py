@@ -273,6 +273,8 @@ CASES: list[Bad] = [
         "InvalidRequestSchema", ("request_schema", "JSON Schema object", "str")),
     Bad("api-job-ttl-int", lambda s: AgentApiFacade(s, "Api", agent=agent(s), job_time_to_live=3600), "InvalidProps",
         ("job_time_to_live", "3600", "aws_cdk.Duration")),
+    Bad("api-idempotency-int", lambda s: AgentApiFacade(s, "Api", agent=agent(s), idempotency_key_lifetime=60),
+        "InvalidProps", ("idempotency_key_lifetime", "60", "aws_cdk.Duration")),
     Bad("api-log-retention-int", lambda s: AgentApiFacade(s, "Api", agent=agent(s), log_retention=30), "InvalidProps",
         ("log_retention", "30", "RetentionDays")),
     Bad("api-jobs-string", lambda s: AgentApiFacade(s, "Api", agent=agent(s), jobs="yes"), "InvalidProps",

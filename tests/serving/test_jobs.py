@@ -131,6 +131,18 @@ def test_jobs_can_be_opted_in_for_a_synchronous_agent(stack: cdk.Stack) -> None:
     assert paths == {"jobs", "{jobId}"}
 
 
+def test_the_facade_passes_the_idempotency_key_lifetime_to_its_jobs(stack: cdk.Stack) -> None:
+    # GIVEN a facade with jobs that remembers idempotency keys for two hours
+    chat = AgentCoreAgent(stack, "Chat", runtime_name="chat", artifact=AgentArtifact.from_code(RESEARCH_CODE),
+                          workload=WorkloadProfile(longest_task=cdk.Duration.minutes(5)))
+    api = AgentApiFacade(stack, "Api", agent=chat, jobs=True, invoke_route=False,
+                         idempotency_key_lifetime=cdk.Duration.hours(2))
+    # THEN its jobs and its proxy use that lifetime
+    assert api.jobs is not None and api.jobs.idempotency_key_lifetime.to_seconds() == 7200
+    Template.from_stack(stack).has_resource_properties("AWS::Lambda::Function", {"Environment": {
+        "Variables": Match.object_like({"IDEMPOTENCY_TTL_SECONDS": "7200"})}})
+
+
 def test_fails_when_the_idempotency_key_lifetime_is_not_positive(stack: cdk.Stack) -> None:
     with pytest.raises(ConstructsLibValidationError, match="idempotency_key_lifetime") as exc:
         AgentJobs(stack, "Jobs", idempotency_key_lifetime=cdk.Duration.seconds(0))
