@@ -31,6 +31,7 @@ from constructs_lib.planning.compute import (
     session_lifetime_quota,
 )
 from constructs_lib.planning.findings import Finding, Severity
+from constructs_lib.planning.inline import rest_inline_limit
 from constructs_lib.planning.profile import WorkloadProfile
 
 #: Code of the info note for a plan made without a concrete region (reported once per app, not per agent).
@@ -115,7 +116,7 @@ class CapacityPlan:
         session_creation_capacity_per_second: new sessions per second the quota allows.
         active_session_capacity: active session workloads allowed in the region.
         session_share: peak concurrent sessions over ``active_session_capacity``.
-        payload_staging_required: payloads exceed what API Gateway carries inline and go through S3.
+        payload_staging_required: payloads exceed what a REST facade's proxy takes inline and go through S3.
         api_throttle_rate: steady-state requests per second a facade should allow.
         api_throttle_burst: burst a facade should allow.
         compute: the compute the plan was made for (microVM or Instances, with the capacity provider's facts).
@@ -583,18 +584,18 @@ class _Planner:
 
     def plan_staging(self) -> bool:
         payload = self.p.max_payload_bytes
-        inline = self.q(QuotaName.API_GATEWAY_PAYLOAD)
-        if payload is None or payload <= inline.value:
+        inline = rest_inline_limit(self.catalog, self.region)
+        if payload is None or payload <= inline.bytes:
             return False
         self.findings.append(
             Finding(
                 Severity.INFO,
                 "PayloadStagingRequired",
-                f"max_payload {format_value(payload, Unit.BYTES)} exceeds {inline.formatted()}, the "
-                f"{inline.describe()}; payloads above it are passed through S3 (PayloadStaging)",
-                inline.quota.name,
+                f"max_payload {format_value(payload, Unit.BYTES)} exceeds {inline.describe()}, the most a REST "
+                "facade's proxy takes inline; payloads above it are passed through S3 (PayloadStaging)",
+                inline.quota.quota.name,
                 payload,
-                inline.value,
+                inline.bytes,
             )
         )
         return True

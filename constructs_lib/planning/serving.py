@@ -18,13 +18,17 @@ from dataclasses import dataclass
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName, ResolvedQuota, Unit, format_value
 from constructs_lib.planning.agent_plan import CapacityPlan, InvocationMode
 from constructs_lib.planning.findings import Finding, Severity
+from constructs_lib.planning.inline import (
+    BASE64_GROWTH,
+    InlineLimit,
+    response_limit,
+    rest_inline_limit,
+    websocket_inline_limit,
+)
 
 #: Seconds a proxy keeps, after its AgentCore client's read timeout, to answer the client with a mapped timeout
 #: before its own deadline (the integration or function timeout) cuts the request. A choice of the library.
 PROXY_ANSWER_MARGIN_SECONDS = 3.0
-#: How much larger a body is once base64-encoded (4 characters for every 3 bytes): API Gateway passes a binary body,
-#: and a proxy returns a binary answer, base64-encoded inside the Lambda payload. A fact of the encoding.
-BASE64_GROWTH = 4 / 3
 #: The part of API Gateway's idle timeout for streamed responses after which the proxy sends a keep-alive on a silent
 #: stream (half: a keep-alive is due well before the stream would be cut). A choice of the library.
 KEEPALIVE_FRACTION = 0.5
@@ -124,28 +128,7 @@ class WebSocketFit:
     findings: tuple[Finding, ...]
 
 
-@dataclass(frozen=True)
-class InlineLimit:
-    """The largest payload that reaches a proxy inline on one front door, and the quota that sets it.
 
-    Attributes:
-        bytes: the limit in bytes.
-        quota: the quota that binds.
-        base64: the limit is the quota less the third that base64 adds (:data:`BASE64_GROWTH`).
-    """
-
-    bytes: float
-    quota: ResolvedQuota
-    base64: bool
-
-    def describe(self) -> str:
-        """The limit and where it comes from, for messages."""
-        if self.base64:
-            return (
-                f"{format_value(self.bytes, Unit.BYTES)} ({self.quota.formatted()}, the {self.quota.describe()}, less "
-                "the third base64 encoding adds)"
-            )
-        return f"{self.quota.formatted()}, the {self.quota.describe()}"
 
 
 def _exceeds(severity: Severity, code: str, what: str, asked: float, quota: ResolvedQuota, way_out: str) -> Finding:
@@ -229,35 +212,6 @@ def throttle_findings(
     return findings
 
 
-def _smallest_inline(*limits: InlineLimit) -> InlineLimit:
-    return min(limits, key=lambda limit: limit.bytes)
-
-
-def _inline(quota: ResolvedQuota, *, base64: bool = False) -> InlineLimit:
-    return InlineLimit(quota.value / BASE64_GROWTH if base64 else quota.value, quota, base64)
-
-
-def rest_inline_limit(catalog: QuotaCatalog, region: str | None) -> InlineLimit:
-    """The largest request body a REST facade's proxy takes inline: the smallest limit on the path.
-
-    API Gateway's payload size, and Lambda's synchronous request payload less the third base64 adds (a body API
-    Gateway passes base64-encoded, as it does for binary media types): the smaller one binds.
-    """
-    return _smallest_inline(
-        _inline(catalog.resolve(QuotaName.API_GATEWAY_PAYLOAD, region)),
-        _inline(catalog.resolve(QuotaName.LAMBDA_SYNC_REQUEST_PAYLOAD, region), base64=True),
-    )
-
-
-def websocket_inline_limit(catalog: QuotaCatalog, region: str | None) -> InlineLimit:
-    """The largest client message a WebSocket facade takes inline: API Gateway's WebSocket message size, or the
-    asynchronous invocation payload that hands it to the relay (less base64's third for a binary message)."""
-    return _smallest_inline(
-        _inline(catalog.resolve(QuotaName.API_GATEWAY_WEBSOCKET_MESSAGE_SIZE, region)),
-        _inline(catalog.resolve(QuotaName.LAMBDA_ASYNC_PAYLOAD, region), base64=True),
-    )
-
-
 def rest_staging_required(plan: CapacityPlan, catalog: QuotaCatalog, region: str | None) -> bool:
     """Whether the agent's payloads exceed what a REST facade takes inline, so that they must go through staging."""
     payload = plan.profile.max_payload_bytes
@@ -289,12 +243,6 @@ def _staging_findings(plan: CapacityPlan, inline: InlineLimit, *, staging: bool,
             inline.bytes,
         )
     ]
-
-
-def response_limit(catalog: QuotaCatalog, region: str | None) -> InlineLimit:
-    """The largest buffered answer a REST proxy returns inline: Lambda's synchronous response payload, less the
-    third base64 adds (binary answers travel base64-encoded in the proxy response)."""
-    return _inline(catalog.resolve(QuotaName.LAMBDA_SYNC_RESPONSE_PAYLOAD, region), base64=True)
 
 
 def answer_findings(plan: CapacityPlan, catalog: QuotaCatalog, region: str | None, *, staging: bool) -> list[Finding]:

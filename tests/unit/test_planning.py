@@ -361,3 +361,12 @@ def test_short_max_lifetime_alone_shortens_the_default_idle_timeout() -> None:
     result = plan(lifecycle=LifecycleRequest(max_lifetime_seconds=600))
     assert not result.errors
     assert (result.idle_runtime_session_timeout_seconds, result.max_lifetime_seconds) == (600, 600)
+
+
+def test_staging_is_required_above_what_a_rest_proxy_takes_inline_not_api_gateways_ten_mib() -> None:
+    # GIVEN payloads of 8 MiB: within API Gateway's payload size, above Lambda's synchronous payload less base64
+    result = plan(WorkloadProfile(max_payload=cdk.Size.mebibytes(8)))
+    # THEN the plan says they go through staging, naming Lambda's quota
+    assert result.payload_staging_required
+    finding = result.finding("PayloadStagingRequired")
+    assert finding is not None and finding.quota == QuotaName.LAMBDA_SYNC_REQUEST_PAYLOAD
