@@ -70,26 +70,41 @@ EOF
 cdk synth --quiet --output cdk.out > synth.log 2>&1 || { cat synth.log; exit 1; }
 if grep -E "^(WARNING|ERROR)" synth.log; then cat synth.log; echo "the smoke app must synthesize without findings"; exit 1; fi
 
-echo "-- the synthesized assets hold the handlers from the installed package"
+echo "-- the synthesized assets hold the handlers from the installed package; the two stages share no name"
 "$WORK/venv/bin/python" -I - "$WORK/app/cdk.out" <<'EOF'
 import json, os, sys
 from pathlib import Path
 
 out = Path(sys.argv[1])
-template = json.loads((out / "WheelSmoke.template.json").read_text())
-resources = template["Resources"].values()
-functions = [r for r in resources if r["Type"] == "AWS::Lambda::Function"]
-assert functions, "no Lambda function synthesized"
-asset_files = {}
-for function in functions:
-    asset = out / function["Metadata"]["aws:asset:path"]
-    asset_files.update({p.name: p for p in asset.iterdir()})
-expected = {"invoke_proxy.py", "staging_urls.py", "invoke_proxy_stream.sh"}
-assert expected <= set(asset_files), f"facade assets hold {sorted(asset_files)}, expected {sorted(expected)}"
-assert os.access(asset_files["invoke_proxy_stream.sh"], os.X_OK), "invoke_proxy_stream.sh lost its executable bit"
-runtimes = [r for r in resources if r["Type"] == "AWS::BedrockAgentCore::Runtime"]
-assert len(runtimes) == 1 and "CodeConfiguration" in runtimes[0]["Properties"]["AgentRuntimeArtifact"]
-assert any(r["Type"] == "AWS::CloudWatch::Alarm" for r in resources), "no alarm synthesized"
-print(f"   {len(template['Resources'])} resources; {len(functions)} functions with {sorted(asset_files)}")
+# Properties that are physical names AWS requires to be unique per account and region (API names: per metric).
+NAMES = {"AWS::BedrockAgentCore::Runtime": "AgentRuntimeName", "AWS::CloudWatch::Alarm": "AlarmName",
+         "AWS::CloudWatch::Dashboard": "DashboardName", "AWS::DynamoDB::Table": "TableName",
+         "AWS::Lambda::Function": "FunctionName", "AWS::Logs::LogGroup": "LogGroupName",
+         "AWS::ApiGateway::RestApi": "Name", "AWS::WAFv2::WebACL": "Name"}
+names = {}
+for stage in ("MyStack-dev", "MyStack-staging"):
+    template = json.loads((out / f"{stage}.template.json").read_text())
+    resources = template["Resources"].values()
+    functions = [r for r in resources if r["Type"] == "AWS::Lambda::Function"]
+    assert functions, f"{stage}: no Lambda function synthesized"
+    asset_files = {}
+    for function in functions:
+        asset = out / function["Metadata"]["aws:asset:path"]
+        asset_files.update({p.name: p for p in asset.iterdir()})
+    expected = {"invoke_proxy.py", "staging_urls.py", "invoke_proxy_stream.sh"}
+    assert expected <= set(asset_files), f"facade assets hold {sorted(asset_files)}, expected {sorted(expected)}"
+    assert os.access(asset_files["invoke_proxy_stream.sh"], os.X_OK), "invoke_proxy_stream.sh lost its executable bit"
+    runtimes = [r for r in resources if r["Type"] == "AWS::BedrockAgentCore::Runtime"]
+    assert len(runtimes) == 1 and "CodeConfiguration" in runtimes[0]["Properties"]["AgentRuntimeArtifact"]
+    assert any(r["Type"] == "AWS::CloudWatch::Alarm" for r in resources), "no alarm synthesized"
+    for resource in resources:
+        prop = NAMES.get(resource["Type"])
+        value = resource.get("Properties", {}).get(prop) if prop else None
+        if isinstance(value, str):  # a name joined from a runtime id is unique once deployed
+            names.setdefault(json.dumps([resource["Type"], value], sort_keys=True), []).append(stage)
+    print(f"   {stage}: {len(template['Resources'])} resources; {len(functions)} functions with {sorted(asset_files)}")
+shared = sorted(name for name, stages in names.items() if len(stages) > 1)
+assert not shared, f"names used by both stages: {shared}"
+print(f"   {len(names)} physical names, none shared by the two stages")
 EOF
 echo "wheel smoke passed"
