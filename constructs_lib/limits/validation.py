@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
 from constructs_lib.limits.service import (
     CUSTOM_REQUEST_HEADER_PREFIX,
+    DEFAULT_ENDPOINT,
     ENVIRONMENT_KEY_PATTERN,
     MODEL_ARN_PATTERN,
     MODEL_ID_PATTERN,
@@ -44,6 +45,20 @@ def name_problems(name: str, param: str) -> list[str]:
             f"{param} may contain only letters, digits and underscores, got {name!r} "
             f"(offending: {' '.join(repr(c) for c in bad)}){hint}"
         )
+    return problems
+
+
+def endpoint_name_problems(names: Sequence[str]) -> list[str]:
+    """Problems with the named endpoints of one runtime, all at once: each name, ``DEFAULT``, names listed twice."""
+    problems: list[str] = []
+    seen: set[str] = set()
+    for name in names:
+        problems += name_problems(name, "endpoint name")
+        if name == DEFAULT_ENDPOINT:
+            problems.append(f"endpoint name {DEFAULT_ENDPOINT!r} is reserved: every runtime already has it")
+        if name in seen:
+            problems.append(f"endpoint name {name!r} is listed twice")
+        seen.add(name)
     return problems
 
 

@@ -36,6 +36,10 @@ from constructs_lib.planning.profile import WorkloadProfile
 
 #: Code of the info note for a plan made without a concrete region (reported once per app, not per agent).
 REGION_UNKNOWN = "RegionUnknown"
+#: Code of the info note for a plan made without knowing the artifact kind (an adopted runtime), where it matters.
+ARTIFACT_KIND_UNKNOWN = "ArtifactKindUnknown"
+#: Code of the info note for an adopted runtime whose lifecycle the app cannot see (planned on AgentCore's defaults).
+RUNTIME_LIFECYCLE_ASSUMED = "RuntimeLifecycleAssumed"
 #: How far ahead the versions projection looks when versions are never deleted automatically (a planning horizon,
 #: not a quota: an agent that fills its versions quota within a year needs a retention practice).
 VERSION_PROJECTION_DAYS = 365
@@ -57,6 +61,13 @@ class ArtifactKind(StrEnum):
 
     CONTAINER = "container"
     DIRECT_CODE = "direct_code"
+    UNKNOWN = "unknown"
+    """Not known at synth (a runtime adopted with ``AgentCoreAgent.from_runtime`` without its kind): planned against
+    the more restrictive quota of the known kinds."""
+
+
+#: The artifact kinds AgentCore has, each with its own quotas (``UNKNOWN`` stands for either).
+KNOWN_ARTIFACT_KINDS = (ArtifactKind.CONTAINER, ArtifactKind.DIRECT_CODE)
 
 
 class RateModel(StrEnum):
@@ -87,10 +98,23 @@ class ArtifactFacts:
 
 @dataclass(frozen=True)
 class LifecycleRequest:
-    """Lifecycle values a user sets explicitly instead of taking the plan's (seconds)."""
+    """Lifecycle values a user sets explicitly instead of taking the plan's (seconds).
+
+    Attributes:
+        idle_runtime_session_timeout_seconds: the idle timeout set, if any.
+        max_lifetime_seconds: the maximum session lifetime set, if any.
+        existing: the runtime exists already and keeps its own lifecycle (an adopted runtime): a value it does not
+            set is AgentCore's default (``SERVICE_DEFAULTS``), not the plan's to choose, and the plan checks the
+            workload against what the runtime runs with.
+        known: with ``existing``, whether the values are the runtime's own; ``False`` for an imported runtime whose
+            lifecycle the app cannot see (planned on AgentCore's defaults, with the info note
+            ``RuntimeLifecycleAssumed``).
+    """
 
     idle_runtime_session_timeout_seconds: float | None = None
     max_lifetime_seconds: float | None = None
+    existing: bool = False
+    known: bool = True
 
 
 @dataclass(frozen=True)
@@ -199,8 +223,10 @@ def session_creation_quota(catalog: QuotaCatalog, region: str | None, kind: Arti
     """The new-session creation quota that applies to an agent of artifact ``kind``.
 
     Edition 2026-03 has one quota per artifact kind and endpoint; 2026-09 has one account pool for all kinds (both
-    names resolve to it).
+    names resolve to it). An ``UNKNOWN`` kind gets the more restrictive of the known kinds' quotas.
     """
+    if kind is ArtifactKind.UNKNOWN:
+        return account_session_creation_quota(catalog, region)
     name = (
         QuotaName.SESSION_CREATION_RATE_DIRECT_CODE
         if kind is ArtifactKind.DIRECT_CODE
@@ -214,7 +240,28 @@ def account_session_creation_quota(catalog: QuotaCatalog, region: str | None) ->
 
     Returns the smaller of the per-kind values, which is the pool itself where both name one pool.
     """
-    return min((session_creation_quota(catalog, region, kind) for kind in ArtifactKind), key=lambda q: q.per_second)
+    return min(
+        (session_creation_quota(catalog, region, kind) for kind in KNOWN_ARTIFACT_KINDS), key=lambda q: q.per_second
+    )
+
+
+def endpoint_shortfall_findings(plan: CapacityPlan, catalog: QuotaCatalog, named_endpoints: int) -> list[Finding]:
+    """A warning when the invoke rate is counted per endpoint (2026-03) and the agent declares fewer endpoints
+    (``DEFAULT`` and ``named_endpoints``) than its peak rate needs."""
+    declared = 1 + named_endpoints
+    if plan.rate_model is not RateModel.PER_ENDPOINT or plan.endpoints_for_throughput <= declared:
+        return []
+    invoke = catalog.resolve(QuotaName.INVOKE_RATE, plan.region)
+    return [
+        Finding(
+            Severity.WARNING,
+            "EndpointsBelowThroughputPlan",
+            f"peak_requests_per_second {plan.profile.peak_requests_per_second:g} needs "
+            f"{plan.endpoints_for_throughput} endpoints at {invoke.formatted()} each under the "
+            f"{invoke.describe()}, but the agent declares {declared} (DEFAULT and {named_endpoints} named); "
+            "add endpoints (endpoints=[...]) and spread traffic across them",
+        )
+    ]
 
 
 class _Planner:
@@ -414,7 +461,7 @@ class _Planner:
             # A background task keeps its session alive by reporting HealthyBusy; the session may live
             # no longer than max_lifetime, so give it the whole session lifetime of its compute.
             max_lifetime = maximum.value if instance_limit is None else instance_limit
-        requested = self.lifecycle
+        requested = self.existing_lifecycle() if self.lifecycle.existing else self.lifecycle
         for name, value in (
             ("idle_runtime_session_timeout", requested.idle_runtime_session_timeout_seconds),
             ("max_lifetime", requested.max_lifetime_seconds),
@@ -458,14 +505,37 @@ class _Planner:
         task = self.p.longest_task_seconds
         longest_allowed = maximum.value if instance_limit is None else instance_limit
         if task is not None and task > max_lifetime and task <= longest_allowed:
+            setting = "the runtime's max_lifetime where it is defined" if requested.existing else "max_lifetime"
             self.findings.append(
                 Finding(Severity.ERROR, "MaxLifetimeBelowLongestTask",
                         f"max_lifetime {format_value(max_lifetime, Unit.SECONDS)} is shorter than longest_task "
-                        f"{format_value(task, Unit.SECONDS)}: sessions would be ended mid-task; raise max_lifetime "
+                        f"{format_value(task, Unit.SECONDS)}: sessions would be ended mid-task; raise {setting} "
                         f"to at least the longest task (at most {format_value(longest_allowed, Unit.SECONDS)})",
                         None, task, max_lifetime)
             )
         return int(math.ceil(idle)), int(math.ceil(max_lifetime))
+
+    def existing_lifecycle(self) -> LifecycleRequest:
+        """The lifecycle an existing runtime runs with: the values it sets, AgentCore's defaults for the others (an
+        info note when the app cannot see them)."""
+        given = self.lifecycle
+        idle = given.idle_runtime_session_timeout_seconds
+        max_lifetime = given.max_lifetime_seconds
+        if not given.known:
+            self.findings.append(
+                Finding(Severity.INFO, RUNTIME_LIFECYCLE_ASSUMED,
+                        "the runtime is imported, so its lifecycle is not visible to this app: the workload is "
+                        "checked against AgentCore's defaults (idle_runtime_session_timeout "
+                        f"{format_value(SERVICE_DEFAULTS.idle_runtime_session_timeout_seconds, Unit.SECONDS)}, "
+                        f"max_lifetime {format_value(SERVICE_DEFAULTS.max_lifetime_seconds, Unit.SECONDS)}); give "
+                        "lifecycle=LifecycleConfiguration(...) to from_runtime when the runtime sets others")
+            )
+        return LifecycleRequest(
+            float(SERVICE_DEFAULTS.idle_runtime_session_timeout_seconds) if idle is None else idle,
+            float(SERVICE_DEFAULTS.max_lifetime_seconds) if max_lifetime is None else max_lifetime,
+            existing=True,
+            known=given.known,
+        )
 
     def check_payloads(self) -> None:
         if quota := self.exceeds(self.p.max_payload_bytes, QuotaName.REQUEST_PAYLOAD):
@@ -524,6 +594,7 @@ class _Planner:
 
     def plan_session_creation(self) -> float:
         quota = session_creation_quota(self.catalog, self.region, self.artifact.kind)
+        self.note_unknown_artifact_kind(quota)
         name = quota.quota.name
         asked = self.p.new_sessions_per_second
         if asked is not None and asked > quota.per_second:
@@ -540,6 +611,28 @@ class _Planner:
                 )
             )
         return quota.per_second
+
+    def note_unknown_artifact_kind(self, planned: ResolvedQuota) -> None:
+        """An info note when the kind is unknown and the known kinds' session-creation quotas differ (2026-03)."""
+        if self.artifact.kind is not ArtifactKind.UNKNOWN:
+            return
+        per_kind = {kind: session_creation_quota(self.catalog, self.region, kind) for kind in KNOWN_ARTIFACT_KINDS}
+        if len({quota.per_second for quota in per_kind.values()}) == 1:
+            return  # one pool for every kind: the kind changes nothing
+        others = ", ".join(f"{q.formatted()} ({q.quota.label})" for q in per_kind.values() if q is not planned)
+        self.findings.append(
+            Finding(
+                Severity.INFO,
+                ARTIFACT_KIND_UNKNOWN,
+                f"the artifact kind is unknown, so new sessions are planned against the more restrictive "
+                f"session-creation quota, {planned.formatted()}, the {planned.describe()} (the other: {others}); "
+                "give artifact_kind=ArtifactKind.CONTAINER or ArtifactKind.DIRECT_CODE to plan against the agent's "
+                "own",
+                planned.quota.name,
+                None,
+                planned.value,
+            )
+        )
 
     def plan_sessions(self) -> tuple[float, float]:
         quota = self.q(QuotaName.ACTIVE_SESSION_WORKLOADS)
@@ -601,9 +694,11 @@ class _Planner:
         return True
 
 
-
 __all__ = [
+    "ARTIFACT_KIND_UNKNOWN",
+    "KNOWN_ARTIFACT_KINDS",
     "REGION_UNKNOWN",
+    "RUNTIME_LIFECYCLE_ASSUMED",
     "VERSION_PROJECTION_DAYS",
     "ArtifactFacts",
     "ArtifactKind",
@@ -612,5 +707,6 @@ __all__ = [
     "LifecycleRequest",
     "RateModel",
     "account_session_creation_quota",
+    "endpoint_shortfall_findings",
     "session_creation_quota",
 ]

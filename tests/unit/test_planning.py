@@ -11,8 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from constructs_lib.errors import ConstructsLibValidationError
-from constructs_lib.limits.catalog import QuotaCatalog, QuotaEdition, QuotaName
+from constructs_lib.limits.catalog import SERVICE_DEFAULTS, QuotaCatalog, QuotaEdition, QuotaName
 from constructs_lib.planning.agent_plan import (
+    ARTIFACT_KIND_UNKNOWN,
+    KNOWN_ARTIFACT_KINDS,
+    RUNTIME_LIFECYCLE_ASSUMED,
     VERSION_PROJECTION_DAYS,
     ArtifactFacts,
     ArtifactKind,
@@ -370,3 +373,47 @@ def test_staging_is_required_above_what_a_rest_proxy_takes_inline_not_api_gatewa
     assert result.payload_staging_required
     finding = result.finding("PayloadStagingRequired")
     assert finding is not None and finding.quota == QuotaName.LAMBDA_SYNC_REQUEST_PAYLOAD
+
+
+# -- an existing runtime (AgentCoreAgent.from_runtime): its lifecycle is checked, never chosen -------------------------
+
+lifecycle_values = st.none() | st.integers(min_value=60, max_value=8 * 3600)
+
+
+@settings(max_examples=300, deadline=None)
+@given(profile=profiles, catalog=catalogs, idle=lifecycle_values, max_lifetime=lifecycle_values,
+       known=st.booleans())
+def test_property_an_existing_runtime_keeps_its_lifecycle(
+    profile: WorkloadProfile, catalog: QuotaCatalog, idle: int | None, max_lifetime: int | None, known: bool
+) -> None:
+    # GIVEN the lifecycle an existing runtime runs with (what it sets; nothing when imported and not told)
+    given_idle, given_max = (idle, max_lifetime) if known else (None, None)
+    result = CapacityPlan.derive(
+        profile, catalog=catalog, region="us-east-1",
+        lifecycle=LifecycleRequest(given_idle, given_max, existing=True, known=known),
+    )
+    # THEN the plan's lifecycle is the runtime's, AgentCore's default for what it leaves unset, whatever the workload
+    defaults = SERVICE_DEFAULTS.idle_runtime_session_timeout_seconds, SERVICE_DEFAULTS.max_lifetime_seconds
+    expected_idle = defaults[0] if given_idle is None else given_idle
+    expected_max = defaults[1] if given_max is None else given_max
+    assert (result.idle_runtime_session_timeout_seconds, result.max_lifetime_seconds) == (expected_idle, expected_max)
+    # AND a task the runtime ends early is an error on that lifecycle, never a lifecycle changed to fit it
+    task = profile.longest_task_seconds
+    fits_compute = task is not None and task <= catalog.value(QuotaName.ASYNCHRONOUS_JOB_DURATION)
+    assert (result.finding("MaxLifetimeBelowLongestTask") is not None) == (
+        fits_compute and task is not None and task > expected_max)
+    # AND the note that the lifecycle was assumed appears exactly when the app could not see it
+    assert (result.finding(RUNTIME_LIFECYCLE_ASSUMED) is not None) is (not known)
+
+
+@settings(max_examples=100, deadline=None)
+@given(profile=profiles, catalog=catalogs, region=regions)
+def test_property_an_unknown_artifact_kind_plans_on_the_smaller_session_quota(
+    profile: WorkloadProfile, catalog: QuotaCatalog, region: str | None
+) -> None:
+    unknown = CapacityPlan.derive(profile, catalog=catalog, region=region, artifact=ArtifactFacts(ArtifactKind.UNKNOWN))
+    known = [CapacityPlan.derive(profile, catalog=catalog, region=region, artifact=ArtifactFacts(kind))
+             for kind in KNOWN_ARTIFACT_KINDS]
+    rates = [plan_.session_creation_capacity_per_second for plan_ in known]
+    assert unknown.session_creation_capacity_per_second == min(rates)
+    assert (unknown.finding(ARTIFACT_KIND_UNKNOWN) is not None) == (len(set(rates)) > 1)
