@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from constructs_lib.agent.compute import AgentCompute
     from constructs_lib.agent.dependencies import CodeDependencies
     from constructs_lib.agent.image_repository import AgentImageRepository
+    from constructs_lib.agent.interface import IAgentCoreAgent
     from constructs_lib.checks import AgentCoreChecks
     from constructs_lib.errors import ConstructsLibValidationError
     from constructs_lib.limits.catalog import QuotaCatalog, QuotaEdition, QuotaName
@@ -83,6 +84,7 @@ _EXPORTS: dict[str, str] = {
     "ConstructsLibValidationError": "constructs_lib.errors",
     "FacadeAuth": "constructs_lib.serving.auth",
     "Finding": "constructs_lib.planning.findings",
+    "IAgentCoreAgent": "constructs_lib.agent.interface",
     "InstanceArchitecture": "constructs_lib.limits.instance_types",
     "InstanceLifecycle": "constructs_lib.agent.capacity_provider",
     "InstanceVolume": "constructs_lib.agent.capacity_provider",
@@ -133,6 +135,7 @@ __all__ = [
     "ConstructsLibValidationError",
     "FacadeAuth",
     "Finding",
+    "IAgentCoreAgent",
     "InstanceArchitecture",
     "InstanceLifecycle",
     "InstanceVolume",

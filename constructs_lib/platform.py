@@ -28,6 +28,7 @@ from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.agent.artifact import AgentArtifact
 from constructs_lib.agent.compute import AgentCompute
+from constructs_lib.agent.interface import IAgentCoreAgent, require_agent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.limits.catalog import QuotaName
 from constructs_lib.operations.monitoring import AgentMonitoring
@@ -161,7 +162,7 @@ class PlatformAgent:
         scope: the group (a construct, or a nested stack) holding what the platform built for the agent.
     """
 
-    agent: AgentCoreAgent
+    agent: IAgentCoreAgent
     scope: Construct
     facade: AgentApiFacade | None = None
     session_store: AgentSessionStore | None = None
@@ -182,8 +183,8 @@ class AgentPlatform(Construct):
     Args:
         scope: parent construct.
         construct_id: construct id.
-        agents: the agents, as specs the platform builds or existing :class:`AgentCoreAgent` objects it
-            equips with platform defaults.
+        agents: the agents, as specs the platform builds or existing agents it equips with platform defaults
+            (:class:`AgentCoreAgent` objects, or runtimes adopted with :meth:`AgentCoreAgent.from_runtime`).
         alarm_name_prefix: prefix of alarm names. Default: the stack name and the monitoring's construct path
             (``MyStack-dev-Platform-Monitoring``), unique per stack.
         alarm_topic: where alarms go. Default: a new encrypted topic.
@@ -201,7 +202,7 @@ class AgentPlatform(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        agents: Sequence[AgentSpec | AgentCoreAgent],
+        agents: Sequence[AgentSpec | IAgentCoreAgent],
         alarm_name_prefix: str | None = None,
         alarm_topic: sns.ITopic | None = None,
         monitoring: bool = True,
@@ -222,10 +223,13 @@ class AgentPlatform(Construct):
         for name, options in (("staging_options", staging_options), ("archive_options", archive_options)):
             checks.instance(name, options, Mapping, "a mapping of keyword arguments")
         checks.raise_if_any()
-        if not isinstance(agents, Sequence) or not all(isinstance(a, AgentSpec | AgentCoreAgent) for a in agents):
+        if isinstance(agents, str) or not isinstance(agents, Sequence):
             raise ConstructsLibValidationError(
-                "InvalidProps", f"agents must be a list of AgentSpec or AgentCoreAgent, got {agents!r}", self.node.path
+                "InvalidProps", f"agents must be a list of AgentSpec or agents, got {agents!r}", self.node.path
             )
+        for index, item in enumerate(agents):
+            if not isinstance(item, AgentSpec):
+                require_agent(item, f"agents[{index}]", self.node.path, alternative="an AgentSpec", code="InvalidProps")
         if not agents:
             raise ConstructsLibValidationError("NoAgents", "agents must list at least one agent", self.node.path)
         self._check_unique_names(agents)
@@ -280,7 +284,7 @@ class AgentPlatform(Construct):
 
     # -- construction ---------------------------------------------------------------------------------
 
-    def _check_unique_names(self, agents: Sequence[AgentSpec | AgentCoreAgent]) -> None:
+    def _check_unique_names(self, agents: Sequence[AgentSpec | IAgentCoreAgent]) -> None:
         names = [a.name if isinstance(a, AgentSpec) else a.node.id for a in agents]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
@@ -291,7 +295,7 @@ class AgentPlatform(Construct):
 
     def _check_options(
         self,
-        agents: Sequence[AgentSpec | AgentCoreAgent],
+        agents: Sequence[AgentSpec | IAgentCoreAgent],
         staging_options: Mapping[str, Any],
         archive_options: Mapping[str, Any],
     ) -> None:
@@ -410,7 +414,7 @@ class AgentPlatform(Construct):
 
     # -- public API -----------------------------------------------------------------------------------
 
-    def agent(self, name: str) -> AgentCoreAgent:
+    def agent(self, name: str) -> IAgentCoreAgent:
         """The agent called ``name``."""
         try:
             return self.agents[name].agent

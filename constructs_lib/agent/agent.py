@@ -8,7 +8,6 @@ from typing import Any
 import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_bedrockagentcore as agentcore
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -17,34 +16,44 @@ from constructs import Construct
 from constructs_lib._cdk import nag, perms
 from constructs_lib._cdk.names import runtime_name as physical_runtime_name
 from constructs_lib._cdk.props import PropChecks, check_construct_id
-from constructs_lib._cdk.reporting import report, report_once_per_app, report_unresolved, report_warning
-from constructs_lib._cdk.scope import account_of, catalog_for, region_of
+from constructs_lib._cdk.reporting import report_unresolved, report_warning
+from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.agent._execution_role import RuntimePermissions, new_execution_role, policy_free_view
 from constructs_lib.agent._network import check_network_configuration
+from constructs_lib.agent._plan_report import plan_record, report_plan
+from constructs_lib.agent._runtime_access import RuntimeAccess
 from constructs_lib.agent._runtime_options import (
     check_authorization_header,
     check_option_types,
     check_platform_version,
     checked_request_headers,
 )
+from constructs_lib.agent.adopted import AdoptedAgent
 from constructs_lib.agent.artifact import AgentArtifact
 from constructs_lib.agent.capacity_provider import AgentCapacityProvider, InstanceVolume
 from constructs_lib.agent.code_package import PackageMeasurement
 from constructs_lib.agent.compute import AgentCompute
 from constructs_lib.agent.image_repository import AgentImageRepository
+from constructs_lib.agent.interface import IAgentCoreAgent
 from constructs_lib.agent.log_groups import DEFAULT_RUNTIME_LOG_RETENTION, RuntimeLogGroups
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
 from constructs_lib.limits.service import DEFAULT_ENDPOINT
-from constructs_lib.limits.validation import environment_problems, model_problems, name_problems, tag_problems
-from constructs_lib.planning.agent_plan import REGION_UNKNOWN, ArtifactKind, CapacityPlan, LifecycleRequest, RateModel
+from constructs_lib.limits.validation import (
+    endpoint_name_problems,
+    environment_problems,
+    model_problems,
+    name_problems,
+    tag_problems,
+)
+from constructs_lib.planning.agent_plan import ArtifactKind, CapacityPlan, LifecycleRequest
 from constructs_lib.planning.compute import ComputeFacts, ComputeKind
 from constructs_lib.planning.profile import WorkloadProfile
 from constructs_lib.planning.record import PLAN_METADATA_KEY, PlanRecord
 
 
 @jsii.implements(iam.IGrantable)
-class AgentCoreAgent(Construct):
+class AgentCoreAgent(RuntimeAccess, Construct):
     """Defines an AgentCore Runtime planned against the quota catalog, with endpoints and model access.
 
     The agent derives a :class:`CapacityPlan` from its workload profile, the quota edition and the
@@ -314,13 +323,54 @@ class AgentCoreAgent(Construct):
         for model in models:
             self.add_model(model)
 
-        report(self, [f for f in self.plan.findings if f.code != REGION_UNKNOWN])
-        for finding in self.plan.findings:
-            if finding.code == REGION_UNKNOWN:
-                report_once_per_app(self, finding)
+        report_plan(self, self.plan, self.catalog, len(self.endpoints))
         self._record_plan()
-        self._check_throughput_endpoints()
         self._planned = True
+
+    @staticmethod
+    def from_runtime(
+        scope: Construct,
+        construct_id: str,
+        *,
+        runtime: agentcore.IBedrockAgentRuntime,
+        workload: WorkloadProfile | None = None,
+        endpoints: Sequence[str | agentcore.IRuntimeEndpoint] = (),
+        artifact_kind: ArtifactKind | None = None,
+        lifecycle: agentcore.LifecycleConfiguration | None = None,
+        role: iam.IRole | None = None,
+    ) -> IAgentCoreAgent:
+        """Adopt an existing runtime: an agent every construct of the library accepts, planned on ``workload``.
+
+        ``runtime`` is an aws-cdk-lib ``aws_bedrockagentcore.Runtime`` of this app or an imported one
+        (``Runtime.from_agent_runtime_attributes``). The agent (an :class:`~constructs_lib.agent.adopted.AdoptedAgent`
+        under ``scope/construct_id``) creates no resource of its own; its plan's findings are reported on it, grants to
+        it go to the runtime's execution role, invoke grants and metrics through the runtime. An imported runtime's
+        environment cannot be changed from this app, and its plan record reaches the in-process report only (see
+        :class:`~constructs_lib.agent.adopted.AdoptedAgent` for the details).
+
+        Args:
+            scope: parent construct.
+            construct_id: construct id.
+            runtime: the runtime to adopt, in the region of the scope's stack.
+            workload: what the agent needs (required: the plan checks it against the quotas and the runtime's
+                lifecycle).
+            endpoints: the runtime's named endpoints besides ``DEFAULT``, as names or endpoint constructs. Default:
+                none.
+            artifact_kind: ``ArtifactKind.CONTAINER`` or ``ArtifactKind.DIRECT_CODE``. Default: unknown, planned
+                against the more restrictive session-creation quota (info note ``ArtifactKindUnknown`` where the
+                kinds' quotas differ).
+            lifecycle: an imported runtime's lifecycle. Default: AgentCore's defaults (info note
+                ``RuntimeLifecycleAssumed``); a runtime of this app is read.
+            role: the execution role of an imported runtime, instead of its ``role``. Default: the runtime's role.
+
+        Raises:
+            ConstructsLibValidationError: ``InvalidProps``, ``MissingWorkload``, ``InvalidEndpointName``,
+                ``ForeignEndpoint``, ``RuntimeInOtherRegion``, ``RuntimeAlreadyPlanned``.
+        """
+        return AdoptedAgent(
+            scope, construct_id, runtime=runtime, workload=workload, endpoints=endpoints,
+            artifact_kind=artifact_kind, lifecycle=lifecycle, role=role,
+        )
 
     # -- construction helpers ------------------------------------------------------------------------
 
@@ -432,43 +482,12 @@ class AgentCoreAgent(Construct):
             report_unresolved(self, "runtime_name", "the runtime name rule")
         elif runtime_name is not None:
             raise_all("InvalidRuntimeName", name_problems(runtime_name, "runtime_name"), self.node.path)
-        endpoint_problems: list[str] = []
-        seen: set[str] = set()
-        for name in endpoints:
-            endpoint_problems += name_problems(name, "endpoint name")
-            if name == DEFAULT_ENDPOINT:
-                endpoint_problems.append("endpoint name 'DEFAULT' is reserved: every runtime already has it")
-            if name in seen:
-                endpoint_problems.append(f"endpoint name {name!r} is listed twice")
-            seen.add(name)
-        raise_all("InvalidEndpointName", endpoint_problems, self.node.path)
-
-
-    def _check_throughput_endpoints(self) -> None:
-        plan = self.plan
-        declared = 1 + len(self.endpoints)
-        if plan.rate_model is RateModel.PER_ENDPOINT and plan.endpoints_for_throughput > declared:
-            invoke = self.catalog.resolve(QuotaName.INVOKE_RATE, self.region)
-            self._warn(
-                "EndpointsBelowThroughputPlan",
-                f"peak_requests_per_second {plan.profile.peak_requests_per_second:g} needs "
-                f"{plan.endpoints_for_throughput} endpoints at {invoke.formatted()} each under the "
-                f"{invoke.describe()}, but the agent declares {declared} (DEFAULT and {len(self.endpoints)} named); "
-                "add endpoints (endpoints=[...]) and spread traffic across them",
-            )
+        raise_all("InvalidEndpointName", endpoint_name_problems(endpoints), self.node.path)
 
     @property
     def plan_record(self) -> PlanRecord:
         """The plan as recorded in the template (``Metadata.constructs_lib:plan`` of the runtime) and reported."""
-        return PlanRecord.of(
-            self.plan,
-            path=self.node.path,
-            runtime_name=self.runtime_name,
-            account=account_of(self),
-            catalog=self.catalog,
-            artifact=self.artifact_kind.value,
-            endpoints=[DEFAULT_ENDPOINT, *self.endpoints],
-        )
+        return plan_record(self)
 
     def _record_plan(self) -> None:
         # The plan travels with the template, so a synthesized app can be reported on without its code.
@@ -490,16 +509,6 @@ class AgentCoreAgent(Construct):
         return self._execution_role
 
     @property
-    def agent_runtime_arn(self) -> str:
-        """ARN of the runtime."""
-        return self.runtime.agent_runtime_arn
-
-    @property
-    def agent_runtime_id(self) -> str:
-        """Id of the runtime."""
-        return self.runtime.agent_runtime_id
-
-    @property
     def agent_runtime_version(self) -> str:
         """The version the deployment created (``GetAtt AgentRuntimeVersion``)."""
         # Always set on a runtime this construct creates (only imported runtimes lack it).
@@ -519,11 +528,6 @@ class AgentCoreAgent(Construct):
     def models(self) -> list[str]:
         """Model ids and ARNs the agent may invoke."""
         return list(self._models)
-
-    @property
-    def default_qualifier(self) -> str:
-        """The endpoint clients should invoke: the first named endpoint, or ``DEFAULT``."""
-        return next(iter(self.endpoints), DEFAULT_ENDPOINT)
 
     def add_endpoint(
         self, name: str, *, version: str | None = None, description: str | None = None
@@ -613,51 +617,6 @@ class AgentCoreAgent(Construct):
     def allow_workload_token_for_user_id(self) -> None:
         """Allow ``GetWorkloadAccessTokenForUserId`` on the runtime's own workload identity (see the class docs)."""
         self._permissions.allow_workload_token_for_user_id()
-
-    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Allow ``grantee`` to invoke the agent on any endpoint (runtime ARN and ``ARN/*``)."""
-        return self.runtime.grant_invoke(grantee)
-
-    def metric(
-        self, metric_name: str, *, endpoint: str | None = None, **options: Any
-    ) -> cloudwatch.Metric:
-        """A runtime metric in ``AWS/Bedrock-AgentCore`` for one endpoint (default: ``DEFAULT``)."""
-        qualifier = endpoint or DEFAULT_ENDPOINT
-        dimensions = {
-            "Operation": "InvokeAgentRuntime",
-            "Name": f"{self.runtime_name}::{qualifier}",
-            "Resource": self.agent_runtime_arn,
-        }
-        return self.runtime.metric(metric_name, dimensions_map=dimensions, **options)
-
-    def metric_invocations(self, *, endpoint: str | None = None, **options: Any) -> cloudwatch.Metric:
-        """Invocations (Sum)."""
-        return self.metric("Invocations", endpoint=endpoint, statistic="Sum", **options)
-
-    def metric_throttles(self, *, endpoint: str | None = None, **options: Any) -> cloudwatch.Metric:
-        """Throttled invocations (Sum)."""
-        return self.metric("Throttles", endpoint=endpoint, statistic="Sum", **options)
-
-    def metric_system_errors(self, *, endpoint: str | None = None, **options: Any) -> cloudwatch.Metric:
-        """Server-side errors (Sum)."""
-        return self.metric("SystemErrors", endpoint=endpoint, statistic="Sum", **options)
-
-    def metric_user_errors(self, *, endpoint: str | None = None, **options: Any) -> cloudwatch.Metric:
-        """Client-side errors (Sum)."""
-        return self.metric("UserErrors", endpoint=endpoint, statistic="Sum", **options)
-
-    def metric_total_errors(self, *, endpoint: str | None = None, **options: Any) -> cloudwatch.Metric:
-        """All errors (Sum)."""
-        return self.metric("TotalErrors", endpoint=endpoint, statistic="Sum", **options)
-
-    def metric_latency(self, *, endpoint: str | None = None, **options: Any) -> cloudwatch.Metric:
-        """Invocation latency in milliseconds (Average unless ``statistic`` is given)."""
-        options.setdefault("statistic", "Average")
-        return self.metric("Latency", endpoint=endpoint, **options)
-
-    def metric_session_count(self, *, endpoint: str | None = None, **options: Any) -> cloudwatch.Metric:
-        """New sessions in the period (Sum); not a gauge of live sessions."""
-        return self.metric("SessionCount", endpoint=endpoint, statistic="Sum", **options)
 
 
 def _sid_part(runtime_name: str, address: str) -> str:

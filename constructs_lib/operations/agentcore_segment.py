@@ -37,7 +37,7 @@ from constructs import IConstruct
 
 from constructs_lib._cdk.reporting import report
 from constructs_lib._cdk.scope import catalog_for, region_of
-from constructs_lib.agent.agent import AgentCoreAgent
+from constructs_lib.agent.interface import IAgentCoreAgent, require_agent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.limits.catalog import QuotaName
 from constructs_lib.limits.names import ALARM_NAME_CHARACTERS
@@ -141,7 +141,7 @@ class AgentCoreMonitoring(cmc.Monitoring):
         self,
         scope: cmc.MonitoringScope,
         *,
-        agents: Sequence[AgentCoreAgent] = (),
+        agents: Sequence[IAgentCoreAgent] = (),
         active_session_thresholds: Mapping[str, float] | None = None,
         invoke_rate_thresholds: Mapping[str, float] | None = None,
         session_creation_thresholds: Mapping[str, float] | None = None,
@@ -168,7 +168,7 @@ class AgentCoreMonitoring(cmc.Monitoring):
 
         self._level_alarms: list[tuple[cloudwatch.AlarmBase, str]] = []
         self._widgets: list[cloudwatch.IWidget] = []
-        self._monitored: dict[str, AgentCoreAgent] = {}
+        self._monitored: dict[str, IAgentCoreAgent] = {}
         self._pool_alarmed = False
         self._session_pool_alarmed = False
         self._graph_keys = 0
@@ -203,7 +203,7 @@ class AgentCoreMonitoring(cmc.Monitoring):
         return [alarm for alarm, level in self._level_alarms if level == disambiguator]
 
     @property
-    def monitored_agents(self) -> list[AgentCoreAgent]:
+    def monitored_agents(self) -> list[IAgentCoreAgent]:
         """The agents monitored so far."""
         return list(self._monitored.values())
 
@@ -269,7 +269,7 @@ class AgentCoreMonitoring(cmc.Monitoring):
                 ),
             )
 
-    def _alarm_invoke_pool(self, agent: AgentCoreAgent) -> None:
+    def _alarm_invoke_pool(self, agent: IAgentCoreAgent) -> None:
         """Edition 2026-09: one alarm on the account's aggregated invocations against the shared pool."""
         if self._pool_alarmed or not self._invoke.levels:
             return
@@ -288,7 +288,7 @@ class AgentCoreMonitoring(cmc.Monitoring):
             _per_second(metric, "invocations/s (all agents)", "pool", self.period)
         )
 
-    def _alarm_session_pool(self, agent: AgentCoreAgent) -> None:
+    def _alarm_session_pool(self, agent: IAgentCoreAgent) -> None:
         """Edition 2026-09: the new sessions of every agent together against the account's creation pool.
 
         Each agent's own ``NewSessions`` alarm compares that agent alone with the quota; agents that are
@@ -368,7 +368,7 @@ class AgentCoreMonitoring(cmc.Monitoring):
 
     def monitor_agent(
         self,
-        agent: AgentCoreAgent,
+        agent: IAgentCoreAgent,
         *,
         throttles: Mapping[str, float] | None = None,
         system_errors: Mapping[str, float] | None = None,
@@ -406,6 +406,7 @@ class AgentCoreMonitoring(cmc.Monitoring):
                 agent, ``InvalidMonitoringConfiguration`` for levels out of range or unknown endpoints.
         """
         path = self.findings_scope.node.path
+        require_agent(agent, "agent", path)
         if agent.runtime_name in self._monitored:
             raise ConstructsLibValidationError(
                 "AgentAlreadyMonitored",
@@ -456,7 +457,7 @@ class _AgentAlarms:
     def __init__(
         self,
         segment: AgentCoreMonitoring,
-        agent: AgentCoreAgent,
+        agent: IAgentCoreAgent,
         endpoints: list[str],
         levels: Mapping[str, Mapping[str, float]],
     ) -> None:

@@ -45,7 +45,7 @@ from constructs import Construct
 from constructs_lib._cdk.names import default_alarm_name_prefix, watch_unique_names
 from constructs_lib._cdk.props import PropChecks, check_construct_id
 from constructs_lib._cdk.scope import catalog_for, region_of
-from constructs_lib.agent.agent import AgentCoreAgent
+from constructs_lib.agent.interface import INVALID_AGENT, IAgentCoreAgent, check_agents
 from constructs_lib.errors import raise_all
 from constructs_lib.limits.names import ALARM_NAME_CHARACTERS
 from constructs_lib.operations import front_doors
@@ -127,7 +127,7 @@ class AgentMonitoring(Construct):
         *,
         alarm_name_prefix: str | None = None,
         alarm_topic: sns.ITopic | None = None,
-        agents: Sequence[AgentCoreAgent] = (),
+        agents: Sequence[IAgentCoreAgent] = (),
         dashboard_name: str | None = None,
         dashboard_interval: cdk.Duration | None = None,
         active_session_thresholds: Mapping[str, float] | None = None,
@@ -140,7 +140,7 @@ class AgentMonitoring(Construct):
         checks = PropChecks(self.node.path)
         checks.string("alarm_name_prefix", alarm_name_prefix, empty=True)  # its rules: _prefix_problems
         checks.resource("alarm_topic", alarm_topic, "topic_arn", "an sns.ITopic")
-        checks.sequence_of("agents", agents, AgentCoreAgent, "AgentCoreAgent", optional=False, code="InvalidAgent")
+        check_agents(checks, "agents", agents, code=INVALID_AGENT)
         checks.string("dashboard_name", dashboard_name)
         checks.duration("dashboard_interval", dashboard_interval)
         checks.duration("period", period)
@@ -235,7 +235,7 @@ class AgentMonitoring(Construct):
         return [created.alarm for created in self.facade.created_alarms_with_disambiguator(disambiguator)]
 
     @property
-    def monitored_agents(self) -> list[AgentCoreAgent]:
+    def monitored_agents(self) -> list[IAgentCoreAgent]:
         """The agents monitored so far."""
         return self.agentcore.monitored_agents
 
@@ -243,7 +243,7 @@ class AgentMonitoring(Construct):
 
     def monitor_agent(
         self,
-        agent: AgentCoreAgent,
+        agent: IAgentCoreAgent,
         *,
         throttles: Mapping[str, float] | None = None,
         system_errors: Mapping[str, float] | None = None,

@@ -44,8 +44,8 @@ from constructs_lib._cdk.functions import DEFAULT_PYTHON_RUNTIME, handler_code
 from constructs_lib._cdk.props import PropChecks, check_construct_id
 from constructs_lib._cdk.reporting import report, report_unresolved, report_warning, warn_unless_retained
 from constructs_lib._cdk.scope import catalog_for, region_of
-from constructs_lib.agent.agent import AgentCoreAgent
-from constructs_lib.errors import ConstructsLibValidationError, raise_all
+from constructs_lib.agent.interface import INVALID_AGENT, IAgentCoreAgent, check_agents, require_agent
+from constructs_lib.errors import raise_all
 from constructs_lib.handlers import contract
 from constructs_lib.limits.catalog import QuotaName
 from constructs_lib.planning.operations import archive_projection, archive_transition_problems, sweep_interval_seconds
@@ -85,19 +85,20 @@ _ARCHIVED_BY = "_constructs_lib_archived_by"
 _AUDIT_REQUIRED = "_constructs_lib_audit_required"
 
 
-def mark_audit_required(agent: AgentCoreAgent) -> None:
+def mark_audit_required(agent: IAgentCoreAgent) -> None:
     """Mark an agent as needing an audit trail of its versions.
 
     At synth, an agent so marked that no :class:`AgentVersionArchive` archives gets the acknowledgeable
     warning ``constructs_lib:AuditedAgentNotArchived``.
     """
+    require_agent(agent, "agent", None)
     if getattr(agent, _AUDIT_REQUIRED, False):
         return
     setattr(agent, _AUDIT_REQUIRED, True)
     agent.node.add_validation(_AuditCoverage(agent))
 
 
-def is_audit_required(agent: AgentCoreAgent) -> bool:
+def is_audit_required(agent: IAgentCoreAgent) -> bool:
     """Whether :func:`mark_audit_required` was called for ``agent``."""
     return bool(getattr(agent, _AUDIT_REQUIRED, False))
 
@@ -106,7 +107,7 @@ def is_audit_required(agent: AgentCoreAgent) -> bool:
 class _AuditCoverage:
     """Reports, once the app is built, an audited agent that no archive covers (a warning, not an error)."""
 
-    def __init__(self, agent: AgentCoreAgent) -> None:
+    def __init__(self, agent: IAgentCoreAgent) -> None:
         self._agent = agent
         self._reported = False
 
@@ -173,13 +174,13 @@ class AgentVersionArchive(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        agents: Sequence[AgentCoreAgent] = (),
+        agents: Sequence[IAgentCoreAgent] = (),
         object_lock: bool = False,
         object_lock_default_retention: s3.ObjectLockRetention | None = None,
         archive_transition_after: cdk.Duration | None = None,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
         schedule: events.Schedule | None = None,
-        audit_required_agents: Sequence[AgentCoreAgent] = (),
+        audit_required_agents: Sequence[IAgentCoreAgent] = (),
         alarm_topic: sns.ITopic | None = None,
         encryption_key: kms.IKey | None = None,
         access_logs_bucket: s3.IBucket | None = None,
@@ -189,7 +190,7 @@ class AgentVersionArchive(Construct):
         super().__init__(scope, construct_id)
         checks = PropChecks(self.node.path)
         for name, listed in (("agents", agents), ("audit_required_agents", audit_required_agents)):
-            checks.sequence_of(name, listed, AgentCoreAgent, "AgentCoreAgent", optional=False, code="InvalidAgent")
+            check_agents(checks, name, listed, code=INVALID_AGENT)
         checks.boolean("object_lock", object_lock)
         checks.instance("object_lock_default_retention", object_lock_default_retention, s3.ObjectLockRetention,
                         "an s3.ObjectLockRetention")
@@ -208,7 +209,7 @@ class AgentVersionArchive(Construct):
         self.catalog = catalog_for(self)
         self.region: str | None = region_of(self)
         self.schedule: events.Schedule = schedule or events.Schedule.rate(cdk.Duration.days(1))
-        self._agents: dict[str, AgentCoreAgent] = {}
+        self._agents: dict[str, IAgentCoreAgent] = {}
         transition_after = archive_transition_after or cdk.Duration.days(30)
         if transition_after.is_unresolved():
             report_unresolved(self, "archive_transition_after", "S3 lifecycle rules' whole days")
@@ -430,7 +431,7 @@ class AgentVersionArchive(Construct):
     # -- agents ------------------------------------------------------------------------------------
 
     @property
-    def archived_agents(self) -> list[AgentCoreAgent]:
+    def archived_agents(self) -> list[IAgentCoreAgent]:
         """The agents this archive covers."""
         return list(self._agents.values())
 
@@ -439,16 +440,13 @@ class AgentVersionArchive(Construct):
         """The key of one version's document (``agents/<runtimeId>/versions/<version>.json``)."""
         return f"{ARCHIVE_PREFIX}{agent_runtime_id}/versions/{version}.json"
 
-    def add_agent(self, agent: AgentCoreAgent) -> None:
+    def add_agent(self, agent: IAgentCoreAgent) -> None:
         """Archive every version of ``agent``: read access to its runtime, and its id in the sweep list.
 
         Warns (``constructs_lib:VersionArchiveFallsBehind``) when the agent's deployments would fill the
         versions-per-agent quota between two sweeps, so a missed event could lose versions.
         """
-        if not isinstance(agent, AgentCoreAgent):
-            raise ConstructsLibValidationError(
-                "InvalidAgent", f"agents must be AgentCoreAgent instances, got {type(agent).__name__}", self.node.path
-            )
+        require_agent(agent, "agents", self.node.path)
         if agent.runtime_name in self._agents:
             return
         self._agents[agent.runtime_name] = agent
@@ -474,7 +472,7 @@ class AgentVersionArchive(Construct):
         """
         return self.environment_digest_key.grant(grantee, VERIFY_MAC)
 
-    def _check_keeps_up(self, agent: AgentCoreAgent) -> None:
+    def _check_keeps_up(self, agent: IAgentCoreAgent) -> None:
         rate = agent.plan.profile.deployments_per_day
         if not rate:
             return

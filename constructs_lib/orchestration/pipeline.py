@@ -32,7 +32,7 @@ from constructs_lib._cdk.props import PropChecks, check_construct_id
 from constructs_lib._cdk.reporting import report, report_unresolved
 from constructs_lib._cdk.roles import service_role
 from constructs_lib._cdk.scope import catalog_for, region_of
-from constructs_lib.agent.agent import AgentCoreAgent
+from constructs_lib.agent.interface import IAgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.handlers import contract
 from constructs_lib.limits.catalog import QuotaName
@@ -172,9 +172,9 @@ class AgentPipeline(Construct):
         if timeout is not None and not timeout.is_unresolved():
             raise_all("PipelineTimeoutShorterThanSteps",
                       pipeline_timeout_problems(float(timeout.to_seconds()), ctx.step_timeouts), self.node.path)
-        self.agents: list[AgentCoreAgent] = _unique([*ctx.request_agents, *ctx.callback_agents])
-        self.request_agents: list[AgentCoreAgent] = _unique(ctx.request_agents)
-        self.callback_agents: list[AgentCoreAgent] = _unique(ctx.callback_agents)
+        self.agents: list[IAgentCoreAgent] = _unique([*ctx.request_agents, *ctx.callback_agents])
+        self.request_agents: list[IAgentCoreAgent] = _unique(ctx.request_agents)
+        self.callback_agents: list[IAgentCoreAgent] = _unique(ctx.callback_agents)
         fit = workflow_fit(
             self.catalog,
             self.region,
@@ -378,14 +378,13 @@ class AgentPipeline(Construct):
         return self.state_machine.metric_time(**options)
 
 
-def _runtime_finding(stack: cdk.Stack, agent: AgentCoreAgent) -> str:
-    """The IAM5 finding id of ``<runtime ARN>/*`` as cdk-nag prints it."""
-    logical_id = stack.resolve(stack.get_logical_id(agent.runtime.node.default_child))  # type: ignore[arg-type]
-    return f"Resource::<{logical_id}.AgentRuntimeArn>/*"
+def _runtime_finding(stack: cdk.Stack, agent: IAgentCoreAgent) -> str:
+    """The IAM5 finding id of ``<runtime ARN>/*`` as cdk-nag prints it (a runtime of the app, or an imported one)."""
+    return f"Resource::{nag.flatten(stack, f'{agent.agent_runtime_arn}/*')}"
 
 
-def _unique(agents: list[AgentCoreAgent]) -> list[AgentCoreAgent]:
-    seen: list[AgentCoreAgent] = []
+def _unique(agents: list[IAgentCoreAgent]) -> list[IAgentCoreAgent]:
+    seen: list[IAgentCoreAgent] = []
     for agent in agents:
         if not any(a is agent for a in seen):
             seen.append(agent)

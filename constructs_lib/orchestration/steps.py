@@ -23,7 +23,7 @@ from constructs import Construct
 
 from constructs_lib._cdk import perms
 from constructs_lib._cdk.props import PropChecks
-from constructs_lib.agent.agent import AgentCoreAgent
+from constructs_lib.agent.interface import IAgentCoreAgent, require_agent
 from constructs_lib.errors import ConstructsLibValidationError
 from constructs_lib.limits.catalog import QuotaCatalog
 from constructs_lib.limits.service import DEFAULT_ENDPOINT
@@ -169,8 +169,8 @@ class RenderContext:
     starter: Callable[[], lambda_.IFunction]
     names: dict[str, str] = field(default_factory=dict)
     """Every state name rendered, with what it comes from (for the state-name check)."""
-    callback_agents: list[AgentCoreAgent] = field(default_factory=list)
-    request_agents: list[AgentCoreAgent] = field(default_factory=list)
+    callback_agents: list[IAgentCoreAgent] = field(default_factory=list)
+    request_agents: list[IAgentCoreAgent] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     unchecked: list[Unchecked] = field(default_factory=list)
     step_timeouts: list[tuple[str, float]] = field(default_factory=list)
@@ -283,7 +283,7 @@ class AgentStep(PipelineStep):
 
     def __init__(
         self,
-        agent: AgentCoreAgent,
+        agent: IAgentCoreAgent,
         *,
         name: str | None = None,
         payload: StepPayload | None = None,
@@ -295,10 +295,7 @@ class AgentStep(PipelineStep):
         parse_json_response: bool = False,
         max_attempts: int = 6,
     ) -> None:
-        if not isinstance(agent, AgentCoreAgent):
-            raise ConstructsLibValidationError(
-                "InvalidStep", f"agent must be an AgentCoreAgent, got {type(agent).__name__}"
-            )
+        require_agent(agent, "agent", None, code="InvalidStep")
         checks = PropChecks(agent.node.path, code="InvalidStep")
         checks.instance("payload", payload, StepPayload, "a StepPayload (StepPayload.from_state(...) or from_template)")
         checks.string("qualifier", qualifier)
@@ -668,7 +665,7 @@ class AgentMap(PipelineStep):
         return Rendered(sfn.Chain.start(state), fit.expected_seconds, fit.fan_out, fit.fan_out_known)
 
 
-def _check_qualifier(agent: AgentCoreAgent, qualifier: str) -> None:
+def _check_qualifier(agent: IAgentCoreAgent, qualifier: str) -> None:
     """The qualifier is an endpoint of the agent (``DEFAULT`` or a named one), or a token (not checked)."""
     if isinstance(qualifier, str) and cdk.Token.is_unresolved(qualifier):
         return

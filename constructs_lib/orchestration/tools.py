@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -32,7 +32,7 @@ from constructs_lib._cdk.functions import DEFAULT_LOG_RETENTION, DEFAULT_PYTHON_
 from constructs_lib._cdk.props import PropChecks, check_construct_id
 from constructs_lib._cdk.reporting import report, report_unresolved
 from constructs_lib._cdk.scope import catalog_for, region_of
-from constructs_lib.agent.agent import AgentCoreAgent
+from constructs_lib.agent.interface import IAgentCoreAgent, check_agents, require_agent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.limits.catalog import QuotaName
 from constructs_lib.planning.findings import Finding
@@ -60,17 +60,17 @@ _REGISTRY_ID = "AgentToolRegistry"
 class _ToolRegistry(Construct):
     """The tools of one agent, kept under the agent so that each app and agent has its own list."""
 
-    def __init__(self, agent: AgentCoreAgent) -> None:
-        super().__init__(agent, _REGISTRY_ID)
+    def __init__(self, agent: IAgentCoreAgent) -> None:
+        super().__init__(cast(Construct, agent), _REGISTRY_ID)  # every agent is a construct (require_agent)
         self.entries: list[ToolEntry] = []
 
     @staticmethod
-    def of(agent: AgentCoreAgent) -> _ToolRegistry:
+    def of(agent: IAgentCoreAgent) -> _ToolRegistry:
         existing = agent.node.try_find_child(_REGISTRY_ID)
         return existing if isinstance(existing, _ToolRegistry) else _ToolRegistry(agent)
 
 
-def tools_of(agent: AgentCoreAgent) -> list[dict[str, str]]:
+def tools_of(agent: IAgentCoreAgent) -> list[dict[str, str]]:
     """The tools bound to ``agent`` (name, ARN and description), in registration order."""
     existing = agent.node.try_find_child(_REGISTRY_ID)
     return [e.as_json() for e in existing.entries] if isinstance(existing, _ToolRegistry) else []
@@ -122,7 +122,7 @@ class AgentTool(Construct):
         code: lambda_.Code | None = None,
         handler: str | None = None,
         runtime: lambda_.Runtime | None = None,
-        agents: Sequence[AgentCoreAgent] = (),
+        agents: Sequence[IAgentCoreAgent] = (),
         timeout: cdk.Duration | None = None,
         memory_size: int | None = None,
         reserved_concurrent_executions: int | None = None,
@@ -137,7 +137,7 @@ class AgentTool(Construct):
         checks.instance("code", code, lambda_.Code, "a lambda_.Code (Code.from_asset(...), ...)")
         checks.string("handler", handler, allowed="module.function")
         checks.instance("runtime", runtime, lambda_.Runtime, "a lambda_.Runtime")
-        checks.sequence_of("agents", agents, AgentCoreAgent, "AgentCoreAgent", optional=False)
+        check_agents(checks, "agents", agents)
         checks.duration("timeout", timeout)
         checks.whole_number("memory_size", memory_size, minimum=1)
         checks.whole_number("reserved_concurrent_executions", reserved_concurrent_executions, minimum=0)
@@ -208,7 +208,7 @@ class AgentTool(Construct):
             self.log_group = created.log_group
             self.dead_letter_queue = created.dead_letter_queue
             self.node.default_child = created.function
-        self.agents: list[AgentCoreAgent] = []
+        self.agents: list[IAgentCoreAgent] = []
         for agent in agents:
             self.add_to_agent(agent)
 
@@ -230,7 +230,7 @@ class AgentTool(Construct):
 
     # -- public API --------------------------------------------------------------------------------
 
-    def add_to_agent(self, agent: AgentCoreAgent) -> iam.Grant:
+    def add_to_agent(self, agent: IAgentCoreAgent) -> iam.Grant:
         """Give ``agent`` this tool: :meth:`bind` it (list it in ``AGENT_TOOLS``) and :meth:`grant_invoke` it.
 
         Args:
@@ -239,10 +239,11 @@ class AgentTool(Construct):
         Returns:
             The grant of ``lambda:InvokeFunction`` on this function's ARN to the agent's role.
         """
+        require_agent(agent, "agent", self.node.path, grants=True)
         self.bind(agent)
         return self.grant_invoke(agent)
 
-    def bind(self, agent: AgentCoreAgent) -> None:
+    def bind(self, agent: IAgentCoreAgent) -> None:
         """List the tool in ``agent``'s ``AGENT_TOOLS`` environment variable; grants nothing.
 
         The agent also needs :meth:`grant_invoke` to call the tool (:meth:`add_to_agent` does both).
@@ -255,6 +256,7 @@ class AgentTool(Construct):
         Raises:
             ConstructsLibValidationError: ``DuplicateToolName`` when the agent already has a tool of this name.
         """
+        require_agent(agent, "agent", self.node.path)
         registry = _ToolRegistry.of(agent)
         if any(entry.name == self.tool_name for entry in registry.entries):
             raise ConstructsLibValidationError(

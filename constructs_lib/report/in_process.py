@@ -9,19 +9,21 @@ import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 import aws_cdk as cdk
 from constructs import IConstruct
 
-from constructs_lib.agent.agent import AgentCoreAgent
+from constructs_lib.agent.interface import IAgentCoreAgent, is_agent
 from constructs_lib.planning.account import PlanInputs, RegionalCapacityReport, plan_regions
 from constructs_lib.planning.agent_plan import ArtifactFacts, LifecycleRequest
 from constructs_lib.report.capacity import CapacityReport, build_report_from_records
 
 
-def find_agents(scope: IConstruct) -> list[AgentCoreAgent]:
-    """Every :class:`AgentCoreAgent` under ``scope``, in construct-tree order."""
-    return [c for c in scope.node.find_all() if isinstance(c, AgentCoreAgent)]
+def find_agents(scope: IConstruct) -> list[IAgentCoreAgent]:
+    """Every agent under ``scope`` (each :class:`~constructs_lib.agent.agent.AgentCoreAgent` and adopted runtime), in
+    construct-tree order."""
+    return [cast(IAgentCoreAgent, c) for c in scope.node.find_all() if is_agent(c)]
 
 
 def build_report(scope: IConstruct) -> CapacityReport:
@@ -45,7 +47,7 @@ def plan_agents_in_regions(scope: IConstruct, regions: Sequence[str | None]) -> 
     )
 
 
-def _plan_inputs(agent: AgentCoreAgent) -> PlanInputs:
+def _plan_inputs(agent: IAgentCoreAgent) -> PlanInputs:
     measured = agent.package_measurement
     return PlanInputs(
         artifact=ArtifactFacts(

@@ -17,7 +17,7 @@ from constructs_lib.report.capacity import CapacityReport
 
 #: Severities from the worst down, the order findings are counted and listed in.
 SEVERITY_ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
-_ARTIFACTS = {"container": "container image", "direct_code": "direct code"}
+_ARTIFACTS = {"container": "container image", "direct_code": "direct code", "unknown": "artifact kind unknown"}
 
 
 @dataclass(frozen=True)

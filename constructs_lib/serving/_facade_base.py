@@ -21,7 +21,7 @@ from constructs import Construct
 from constructs_lib._cdk import perms
 from constructs_lib._cdk.functions import DEFAULT_PYTHON_RUNTIME, handler_code, powertools_layer, secure_function
 from constructs_lib._cdk.reporting import report, report_unresolved, report_warning
-from constructs_lib.agent.agent import AgentCoreAgent
+from constructs_lib.agent.interface import IAgentCoreAgent, require_agent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.handlers import contract
 from constructs_lib.limits.service import (
@@ -68,7 +68,8 @@ class FacadeCore:
         send_runtime_user_id: send the caller as ``runtimeUserId``.
 
     Raises:
-        ConstructsLibValidationError: ``InvalidProps`` (agent, staging or send_runtime_user_id of the wrong type),
+        ConstructsLibValidationError: ``InvalidAgent`` (agent), ``InvalidProps`` (staging or send_runtime_user_id of
+            the wrong type),
             ``UnsupportedAuth``, ``UnknownQualifier``, ``InvalidThrottle``.
     """
 
@@ -76,7 +77,7 @@ class FacadeCore:
         self,
         facade: Construct,
         *,
-        agent: AgentCoreAgent,
+        agent: IAgentCoreAgent,
         auth: FacadeAuth | None,
         supported_auth: Sequence[AuthKind],
         qualifier: str | None,
@@ -87,10 +88,7 @@ class FacadeCore:
     ) -> None:
         self.facade = facade
         path = facade.node.path
-        if not isinstance(agent, AgentCoreAgent):
-            raise ConstructsLibValidationError(
-                "InvalidProps", f"agent must be an AgentCoreAgent, got {type(agent).__name__}", path
-            )
+        require_agent(agent, "agent", path, code="InvalidProps")
         if staging is not None and not isinstance(staging, PayloadStaging):
             raise ConstructsLibValidationError(
                 "InvalidProps", f"staging must be a PayloadStaging, got {type(staging).__name__}", path
@@ -292,7 +290,7 @@ class SharedFacadeProps:
     _core: FacadeCore
 
     @property
-    def agent(self) -> AgentCoreAgent:
+    def agent(self) -> IAgentCoreAgent:
         """The agent the facade serves."""
         return self._core.agent
 

@@ -58,7 +58,7 @@ from constructs_lib._cdk import nag
 from constructs_lib._cdk.functions import DEFAULT_LOG_RETENTION
 from constructs_lib._cdk.names import api_name as default_api_name
 from constructs_lib._cdk.props import PropChecks
-from constructs_lib.agent.agent import AgentCoreAgent
+from constructs_lib.agent.interface import IAgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.handlers import contract
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
@@ -169,7 +169,7 @@ class AgentApiFacade(SharedFacadeProps, Construct):
         scope: Construct,
         construct_id: str,
         *,
-        agent: AgentCoreAgent,
+        agent: IAgentCoreAgent,
         auth: FacadeAuth | None = None,
         throttle_rate_limit: float | None = None,
         throttle_burst_limit: int | None = None,

@@ -48,7 +48,7 @@ from constructs import Construct
 from constructs_lib._cdk.props import PropChecks
 from constructs_lib._cdk.reporting import report, report_unresolved, warn_unless_retained
 from constructs_lib._cdk.scope import catalog_for, region_of
-from constructs_lib.agent.agent import AgentCoreAgent
+from constructs_lib.agent.interface import IAgentCoreAgent, require_agent
 from constructs_lib.errors import ConstructsLibValidationError
 from constructs_lib.handlers import contract
 from constructs_lib.planning.serving import job_record_findings
@@ -171,12 +171,13 @@ class AgentJobs(Construct):
         if any). Grants only; :meth:`bind` also tells an agent the table's name."""
         return self.table.grant(grantee, *AGENT_ACTIONS)
 
-    def bind(self, agent: AgentCoreAgent) -> iam.Grant:
+    def bind(self, agent: IAgentCoreAgent) -> iam.Grant:
         """Let ``agent`` report its jobs: :meth:`grant_report`, and ``AGENT_JOBS_TABLE_NAME`` in its environment.
 
         Returns:
             the grant of :meth:`grant_report`.
         """
+        require_agent(agent, "agent", self.node.path, grants=True)
         grant = self.grant_report(agent)
         agent.add_environment(AGENT_ENV_TABLE_NAME, self.table.table_name)
         return grant

@@ -35,7 +35,7 @@ from constructs_lib._cdk.buckets import access_logs_bucket, use_bucket_policy_fo
 from constructs_lib._cdk.props import PropChecks
 from constructs_lib._cdk.reporting import report, report_unresolved, warn_unless_retained
 from constructs_lib._cdk.scope import catalog_for, region_of
-from constructs_lib.agent.agent import AgentCoreAgent
+from constructs_lib.agent.interface import IAgentCoreAgent, require_agent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.handlers import contract
 from constructs_lib.limits.catalog import Unit, format_value
@@ -220,11 +220,11 @@ class PayloadStaging(Construct):
 
     # -- key layout ----------------------------------------------------------------------------------
 
-    def input_prefix(self, agent: AgentCoreAgent) -> str:
+    def input_prefix(self, agent: IAgentCoreAgent) -> str:
         """The key prefix of ``agent``'s inputs: ``inputs/<runtime_name>/``."""
         return f"{INPUTS_PREFIX}{agent.runtime_name}/"
 
-    def output_prefix(self, agent: AgentCoreAgent) -> str:
+    def output_prefix(self, agent: IAgentCoreAgent) -> str:
         """The key prefix of ``agent``'s outputs: ``outputs/<runtime_name>/``."""
         return f"{OUTPUTS_PREFIX}{agent.runtime_name}/"
 
@@ -243,7 +243,7 @@ class PayloadStaging(Construct):
         """``max_object_size`` in bytes."""
         return int(self.max_object_size.to_bytes())
 
-    def environment_for_proxy(self, agent: AgentCoreAgent) -> dict[str, str]:
+    def environment_for_proxy(self, agent: IAgentCoreAgent) -> dict[str, str]:
         """Environment variables a proxy Lambda that serves ``agent`` needs to hand out pre-signed URLs.
 
         Read them in the handler with :meth:`constructs_lib.handlers.staging_urls.StagingConfig.from_environment`
@@ -270,7 +270,7 @@ class PayloadStaging(Construct):
         logical_id = cdk.Stack.of(self).get_logical_id(self.bucket.node.default_child)  # type: ignore[arg-type]
         return f"Resource::<{logical_id}.Arn>/{prefix}*"
 
-    def grant_presign_upload(self, grantee: iam.IGrantable, *, agent: AgentCoreAgent | None = None) -> iam.Grant:
+    def grant_presign_upload(self, grantee: iam.IGrantable, *, agent: IAgentCoreAgent | None = None) -> iam.Grant:
         """Allow ``grantee`` (a proxy) to sign upload URLs: ``s3:PutObject`` on the inputs prefix.
 
         A pre-signed URL carries the signer's permissions, so the signer needs the permission the URL
@@ -297,7 +297,7 @@ class PayloadStaging(Construct):
         self._acknowledge_key_grant(grantee)
         return grant
 
-    def grant_presign_download(self, grantee: iam.IGrantable, *, agent: AgentCoreAgent | None = None) -> iam.Grant:
+    def grant_presign_download(self, grantee: iam.IGrantable, *, agent: IAgentCoreAgent | None = None) -> iam.Grant:
         """Allow ``grantee`` (a proxy) to sign download URLs: ``s3:GetObject`` on the outputs and inputs prefixes.
 
         Args:
@@ -324,7 +324,7 @@ class PayloadStaging(Construct):
         self._acknowledge_key_grant(grantee)
         return grant
 
-    def grant_stage_answers(self, grantee: iam.IGrantable, *, agent: AgentCoreAgent) -> iam.Grant:
+    def grant_stage_answers(self, grantee: iam.IGrantable, *, agent: IAgentCoreAgent) -> iam.Grant:
         """Allow ``grantee`` (a REST proxy) to store buffered answers too large to return, under
         ``outputs/<runtime_name>/*`` of the one agent it serves (it hands them out with pre-signed downloads)."""
         prefix = self.output_prefix(agent)
@@ -341,16 +341,17 @@ class PayloadStaging(Construct):
         self._acknowledge_key_grant(grantee)
         return grant
 
-    def grant_agent_access(self, agent: AgentCoreAgent) -> iam.Grant:
+    def grant_agent_access(self, agent: IAgentCoreAgent) -> iam.Grant:
         """Let ``agent`` read ``inputs/<runtime_name>/*`` and write ``outputs/<runtime_name>/*`` only (grants only:
         :meth:`bind` also tells the agent where they are).
 
         Args:
-            agent: an :class:`~constructs_lib.agent.agent.AgentCoreAgent`.
+            agent: the agent (an :class:`~constructs_lib.agent.agent.AgentCoreAgent`, or an adopted runtime).
 
         Returns:
             the grant of the output statement (the input statement is added the same way).
         """
+        require_agent(agent, "agent", self.node.path, grants=True)
         inputs, outputs = self.input_prefix(agent), self.output_prefix(agent)
         iam.Grant.add_to_principal(
             grantee=agent, actions=list(AGENT_INPUT_ACTIONS), resource_arns=[self._objects(inputs)]
@@ -368,7 +369,7 @@ class PayloadStaging(Construct):
         self._acknowledge_key_grant(agent)
         return grant
 
-    def bind(self, agent: AgentCoreAgent) -> iam.Grant:
+    def bind(self, agent: IAgentCoreAgent) -> iam.Grant:
         """Give ``agent`` its staging prefixes: :meth:`grant_agent_access`, and the bucket name
         (``PAYLOAD_STAGING_BUCKET``) and its prefixes (``PAYLOAD_STAGING_INPUT_PREFIX``,
         ``PAYLOAD_STAGING_OUTPUT_PREFIX``) in its environment. A facade with ``staging`` calls it; binding twice is

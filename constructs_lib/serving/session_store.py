@@ -37,7 +37,7 @@ from constructs import Construct
 
 from constructs_lib._cdk.props import PropChecks
 from constructs_lib._cdk.reporting import report_warning, warn_unless_retained
-from constructs_lib.agent.agent import AgentCoreAgent
+from constructs_lib.agent.interface import IAgentCoreAgent, require_agent
 from constructs_lib.errors import ConstructsLibValidationError
 from constructs_lib.limits.service import DYNAMODB_TABLE_NAME_PATTERN
 
@@ -177,13 +177,14 @@ class AgentSessionStore(Construct):
         """ARN of the table."""
         return self.table.table_arn
 
-    def bind(self, agent: AgentCoreAgent) -> iam.Grant:
+    def bind(self, agent: IAgentCoreAgent) -> iam.Grant:
         """Give ``agent`` its conversation store: :meth:`grant_read_write`, and the table name in its environment
         (``AGENT_SESSION_TABLE``).
 
         Returns:
             the grant of :meth:`grant_read_write`.
         """
+        require_agent(agent, "agent", self.node.path, grants=True)
         grant = self.grant_read_write(agent)
         agent.add_environment(SESSION_TABLE_ENV, self.table.table_name)
         return grant

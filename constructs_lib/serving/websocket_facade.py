@@ -54,7 +54,7 @@ from constructs_lib._cdk.functions import DEFAULT_LOG_RETENTION
 from constructs_lib._cdk.names import api_name as default_api_name
 from constructs_lib._cdk.props import PropChecks
 from constructs_lib._cdk.reporting import report_unresolved
-from constructs_lib.agent.agent import AgentCoreAgent
+from constructs_lib.agent.interface import IAgentCoreAgent
 from constructs_lib.errors import raise_all
 from constructs_lib.handlers import contract
 from constructs_lib.limits.service import API_STAGE_NAME_PATTERN
@@ -111,7 +111,7 @@ class AgentWebSocketFacade(SharedFacadeProps, Construct):
     Args:
         scope: parent construct.
         construct_id: construct id.
-        agent: the :class:`~constructs_lib.agent.agent.AgentCoreAgent` to front.
+        agent: the agent to front (an :class:`~constructs_lib.agent.agent.AgentCoreAgent`, or an adopted runtime).
         auth: how ``$connect`` is authenticated: ``FacadeAuth.iam()``, ``FacadeAuth.lambda_authorizer(...)`` (a
             REQUEST authorizer) or ``FacadeAuth.none()`` (warning ``constructs_lib:UnauthenticatedApi``).
             Default: IAM.
@@ -142,7 +142,7 @@ class AgentWebSocketFacade(SharedFacadeProps, Construct):
         scope: Construct,
         construct_id: str,
         *,
-        agent: AgentCoreAgent,
+        agent: IAgentCoreAgent,
         auth: FacadeAuth | None = None,
         stage_name: str = "prod",
         qualifier: str | None = None,

@@ -16,8 +16,10 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 
 from constructs_lib import (
@@ -106,6 +108,51 @@ def spec(**kwargs: Any) -> AgentSpec:
 
 def platform(stack: cdk.Stack, *specs: Any, **kwargs: Any) -> AgentPlatform:
     return AgentPlatform(stack, "Platform", agents=list(specs) or [spec()], **kwargs)
+
+
+IMPORTED_ARN = f"arn:aws:bedrock-agentcore:{ENV.region}:{ENV.account}:runtime/imported_agent-AbCdE12345"
+ONE_HOUR = agentcore.LifecycleConfiguration(max_lifetime=cdk.Duration.hours(1))
+
+
+def imported(stack: cdk.Stack, region: str | None = None) -> agentcore.IBedrockAgentRuntime:
+    arn = IMPORTED_ARN.replace(f":{ENV.region}:", f":{region}:") if region else IMPORTED_ARN
+    return agentcore.Runtime.from_agent_runtime_attributes(
+        stack, "Imported", agent_runtime_arn=arn, agent_runtime_id=arn.rsplit("/", 1)[-1],
+        agent_runtime_name="imported_agent", role_arn=f"arn:aws:iam::{ENV.account}:role/imported",
+    )
+
+
+def l2_runtime(stack: cdk.Stack) -> agentcore.Runtime:
+    return agentcore.Runtime(
+        stack, "Existing", runtime_name="existing_agent",
+        agent_runtime_artifact=agentcore.AgentRuntimeArtifact.from_image_uri(
+            f"{ENV.account}.dkr.ecr.{ENV.region}.amazonaws.com/existing:1"),
+    )
+
+
+def adopt(stack: cdk.Stack, **kwargs: Any) -> Any:
+    if "runtime" not in kwargs:
+        kwargs["runtime"] = imported(stack)
+    kwargs.setdefault("workload", WorkloadProfile())
+    return AgentCoreAgent.from_runtime(stack, "Adopted", **kwargs)
+
+
+def adopt_twice(stack: cdk.Stack) -> Any:
+    runtime = l2_runtime(stack)
+    AgentCoreAgent.from_runtime(stack, "First", runtime=runtime, workload=WorkloadProfile())
+    return AgentCoreAgent.from_runtime(stack, "Second", runtime=runtime, workload=WorkloadProfile())
+
+
+def foreign_endpoint(stack: cdk.Stack) -> agentcore.IRuntimeEndpoint:
+    other = IMPORTED_ARN.replace("imported_agent-AbCdE12345", "other_agent-ZyXwV98765")
+    return agentcore.RuntimeEndpoint.from_runtime_endpoint_attributes(
+        stack, "Foreign", agent_runtime_arn=other, agent_runtime_endpoint_arn=f"{other}/runtime-endpoint/live",
+        endpoint_name="live",
+    )
+
+
+def other_role(stack: cdk.Stack) -> iam.IRole:
+    return iam.Role.from_role_arn(stack, "Other", f"arn:aws:iam::{ENV.account}:role/other")
 
 
 def user_pool(stack: cdk.Stack) -> cognito.UserPool:
@@ -353,7 +400,7 @@ CASES: list[Bad] = [
         ("state_machine_name", "'bad name!'", "letters, digits")),
     Bad("pipeline-type-string", lambda s: pipeline(s, state_machine_type="EXPRESS"), "InvalidProps",
         ("state_machine_type", "'EXPRESS'", "StateMachineType")),
-    Bad("step-agent-none", lambda s: AgentStep(None), "InvalidStep", ("agent", "AgentCoreAgent", "NoneType")),
+    Bad("step-agent-none", lambda s: AgentStep(None), "InvalidStep", ("agent", "AgentCoreAgent", "got None")),
     Bad("step-qualifier-unknown", lambda s: step(s, qualifier="nope"), "UnknownQualifier",
         ("qualifier", "'nope'", "DEFAULT")),
     Bad("step-max-attempts-string", lambda s: step(s, max_attempts="3"), "InvalidStep",
@@ -417,6 +464,49 @@ CASES: list[Bad] = [
         ("agents", "'support'", "AgentSpec")),
     Bad("platform-names-twice", lambda s: platform(s, spec(), spec()), "DuplicateAgentName",
         ("support", "unique")),
+    # -- AgentCoreAgent.from_runtime: the runtime, the workload, the endpoints, an imported runtime's own props --------
+    Bad("adopt-runtime-arn", lambda s: adopt(s, runtime=IMPORTED_ARN), "InvalidProps",
+        ("runtime", "'arn:aws:bedrock-agentcore:", "IBedrockAgentRuntime")),
+    Bad("adopt-runtime-agent-spec", lambda s: adopt(s, runtime=spec()), "InvalidProps",
+        ("runtime", "AgentSpec", "aws_bedrockagentcore.Runtime")),
+    Bad("adopt-workload-missing", lambda s: adopt(s, workload=None), "MissingWorkload",
+        ("workload", "None", "WorkloadProfile")),
+    Bad("adopt-workload-dict", lambda s: adopt(s, workload={"peak_requests_per_second": 5}), "InvalidProps",
+        ("workload", "peak_requests_per_second", "WorkloadProfile")),
+    Bad("adopt-endpoints-string", lambda s: adopt(s, endpoints="prod"), "InvalidProps",
+        ("endpoints", "'prod'", "list")),
+    Bad("adopt-endpoints-number", lambda s: adopt(s, endpoints=["prod", 7]), "InvalidProps",
+        ("endpoints[1]", "7", "IRuntimeEndpoint")),
+    Bad("adopt-endpoints-default", lambda s: adopt(s, endpoints=["DEFAULT"]), "InvalidEndpointName",
+        ("'DEFAULT'", "reserved")),
+    Bad("adopt-endpoints-hyphen", lambda s: adopt(s, endpoints=["blue-green"]), "InvalidEndpointName",
+        ("endpoint name", "'blue-green'")),
+    Bad("adopt-endpoints-twice", lambda s: adopt(s, endpoints=["prod", "prod"]), "InvalidEndpointName",
+        ("'prod'", "twice")),
+    Bad("adopt-endpoints-foreign", lambda s: adopt(s, endpoints=[foreign_endpoint(s)]), "ForeignEndpoint",
+        ("endpoints", "'live'", "another runtime")),
+    Bad("adopt-artifact-kind-string", lambda s: adopt(s, artifact_kind="container"), "InvalidProps",
+        ("artifact_kind", "'container'", "ArtifactKind")),
+    Bad("adopt-role-arn", lambda s: adopt(s, role=f"arn:aws:iam::{ENV.account}:role/r"), "InvalidProps",
+        ("role", "arn:aws:iam", "iam.IRole")),
+    Bad("adopt-role-of-app-runtime", lambda s: adopt(s, runtime=l2_runtime(s), role=other_role(s)), "InvalidProps",
+        ("role", "defined in this app", "omit")),
+    Bad("adopt-lifecycle-of-app-runtime", lambda s: adopt(s, runtime=l2_runtime(s), lifecycle=ONE_HOUR),
+        "InvalidProps", ("lifecycle", "defined in this app", "omit")),
+    Bad("adopt-lifecycle-dict", lambda s: adopt(s, lifecycle={"max_lifetime": 3600}), "InvalidProps",
+        ("lifecycle", "max_lifetime", "LifecycleConfiguration")),
+    Bad("adopt-runtime-other-region", lambda s: adopt(s, runtime=imported(s, region="eu-west-1")),
+        "RuntimeInOtherRegion", ("eu-west-1", ENV.region, "adopt the runtime in a stack in eu-west-1")),
+    Bad("adopt-runtime-of-an-agent", lambda s: adopt(s, runtime=agent(s).runtime), "RuntimeAlreadyPlanned",
+        ("already has a plan", "AgentCoreAgent")),
+    Bad("adopt-runtime-twice", lambda s: adopt_twice(s), "RuntimeAlreadyPlanned", ("already has a plan",)),
+    Bad("adopt-construct-id-slash", lambda s: AgentCoreAgent.from_runtime(s, "a/b", runtime=imported(s),
+                                                                          workload=WorkloadProfile()),
+        "InvalidConstructId", ("construct_id", "'a/b'")),
+    Bad("api-agent-l2-runtime", lambda s: AgentApiFacade(s, "Api", agent=l2_runtime(s)), "InvalidProps",
+        ("agent", "Runtime", "AgentCoreAgent.from_runtime(scope, id, runtime=..., workload=...)")),
+    Bad("archive-agents-imported-runtime", lambda s: AgentVersionArchive(s, "Archive", agents=[imported(s)]),
+        "InvalidAgent", ("agents[0]", "AgentCoreAgent.from_runtime")),
 ]
 
 
@@ -424,7 +514,7 @@ def test_the_table_covers_every_public_construct_and_props_class() -> None:
     families = {case.id.split("-", 1)[0] for case in CASES}
     assert families >= {"agent", "artifact", "workload", "compute", "provider", "volume", "lifecycle", "repository",
                         "api", "auth", "websocket", "jobs", "staging", "store", "tool", "pipeline", "step", "payload",
-                        "map", "parallel", "sequence", "monitoring", "archive", "spec", "platform"}
+                        "map", "parallel", "sequence", "monitoring", "archive", "spec", "platform", "adopt"}
     assert len(CASES) >= 82 and len({case.id for case in CASES}) == len(CASES)
 
 

@@ -361,7 +361,7 @@ def test_a_token_qualifier_is_not_checked(stack: cdk.Stack) -> None:
 
 
 def test_fails_when_the_agent_is_not_an_agent(stack: cdk.Stack) -> None:
-    with pytest.raises(ConstructsLibValidationError, match="agent must be an AgentCoreAgent") as exc:
+    with pytest.raises(ConstructsLibValidationError, match="agent must be an agent .* got 'support_agent'") as exc:
         AgentApiFacade(stack, "Api", agent="support_agent")  # type: ignore[arg-type]
     assert exc.value.code == "InvalidProps"
 
