@@ -1,8 +1,9 @@
 """What the benchmark puts in a stack: bare L2 runtimes, or fully equipped agents on an AgentPlatform.
 
 "Fully equipped" is what one ``AgentPlatform`` call gives each agent: the agent with a managed image
-repository and a named endpoint, a REST facade behind a shared WAF web ACL, a session store, payload
-staging (shared bucket), a Lambda tool, alarms and a dashboard row, and version archival.
+repository and a named endpoint, a route on the platform's shared REST API (one proxy, one WAF web ACL), its items in
+the shared session and job tables, payload staging (shared bucket), a Lambda tool, alarms and a dashboard row, and
+version archival.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ MODEL = "anthropic.claude-sonnet-4-20250514-v1:0"
 EQUIPMENT = (
     "AgentCoreAgent",
     "AgentImageRepository",
-    "AgentApiFacade",
+    "AgentPlatformApi",
     "AgentSessionStore",
     "PayloadStaging",
     "AgentTool",

@@ -44,12 +44,20 @@ if TYPE_CHECKING:
     from constructs_lib.planning.compute import ComputeKind
     from constructs_lib.planning.findings import Finding, Severity
     from constructs_lib.planning.profile import WorkloadProfile
-    from constructs_lib.platform import AgentPlacement, AgentPlatform, AgentSpec, PlatformAgent, ToolSpec
+    from constructs_lib.platform import (
+        AgentIsolation,
+        AgentPlacement,
+        AgentPlatform,
+        AgentSpec,
+        PlatformAgent,
+        ToolSpec,
+    )
     from constructs_lib.serving.api_facade import AgentApiFacade
     from constructs_lib.serving.auth import FacadeAuth
     from constructs_lib.serving.jobs import AgentJobs
     from constructs_lib.serving.payload_staging import PayloadStaging
     from constructs_lib.serving.session_store import AgentSessionStore
+    from constructs_lib.serving.shared_api import AgentPlatformApi, SharedApiAgent
     from constructs_lib.serving.websocket_facade import AgentWebSocketFacade
 
 #: Where each public name is defined.
@@ -67,9 +75,11 @@ _EXPORTS: dict[str, str] = {
     "AgentMap": "constructs_lib.orchestration.steps",
     "AgentMonitoring": "constructs_lib.operations.monitoring",
     "AgentParallel": "constructs_lib.orchestration.steps",
+    "AgentIsolation": "constructs_lib.platform",
     "AgentPipeline": "constructs_lib.orchestration.pipeline",
     "AgentPlacement": "constructs_lib.platform",
     "AgentPlatform": "constructs_lib.platform",
+    "AgentPlatformApi": "constructs_lib.serving.shared_api",
     "AgentSequence": "constructs_lib.orchestration.steps",
     "AgentSessionStore": "constructs_lib.serving.session_store",
     "AgentSpec": "constructs_lib.platform",
@@ -96,6 +106,7 @@ _EXPORTS: dict[str, str] = {
     "QuotaEdition": "constructs_lib.limits.catalog",
     "QuotaName": "constructs_lib.limits.catalog",
     "RateModel": "constructs_lib.planning.agent_plan",
+    "SharedApiAgent": "constructs_lib.serving.shared_api",
     "Severity": "constructs_lib.planning.findings",
     "StepIntegration": "constructs_lib.orchestration.steps",
     "StepPayload": "constructs_lib.orchestration.steps",
@@ -117,10 +128,12 @@ __all__ = [
     "AgentJobs",
     "AgentMap",
     "AgentMonitoring",
+    "AgentIsolation",
     "AgentParallel",
     "AgentPipeline",
     "AgentPlacement",
     "AgentPlatform",
+    "AgentPlatformApi",
     "AgentSequence",
     "AgentSessionStore",
     "AgentSpec",
@@ -148,6 +161,7 @@ __all__ = [
     "QuotaName",
     "RateModel",
     "Severity",
+    "SharedApiAgent",
     "StepIntegration",
     "StepPayload",
     "ToolSpec",

@@ -1,8 +1,11 @@
 """Platform team template: copy this file to start a team's agent stack.
 
-One ``AgentPlatform`` call gives each agent its image repository, REST facade (IAM auth), session
-store, payload staging when payloads need it, Lambda tools, alarms, a dashboard row and version
-archival; the platform checks the agents' combined demand against the account's shared quotas.
+One ``AgentPlatform`` call gives each agent its image repository, a route on the platform's one REST API (IAM auth,
+its own throttle) served by one proxy, its items in the platform's session and job tables, payload staging when
+payloads need it, Lambda tools, compact alarms, a dashboard row and version archival; the platform checks the agents'
+combined demand against the account's shared quotas and the stack's limits. Here the research agent is a route of the
+shared API; the support agent, whose five-minute tasks are streamed, gets an API and a session table of its own
+(``AgentIsolation.DEDICATED``, chosen by the platform and said in an info).
 
 To adapt it: rename the stack, list your agents as ``AgentSpec``s with their workload, and record any
 approved quota increases under ``agentcore:quotaOverrides`` in ``cdk.json``.

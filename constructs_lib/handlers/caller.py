@@ -21,6 +21,8 @@ library's domain key) over the caller's key and the client's own session id, wri
 session-id rule allows. The same caller with the same client session id always lands in the same runtime session, on
 every front door (buffered and streamed ``POST /invoke``, ``POST /jobs``, WebSocket messages); another caller sending
 the same client session id lands in a different runtime session, and no client can name a runtime session directly.
+A front door that serves several agents (the platform's shared API) adds the agent to the derivation, so one caller's
+sessions on two agents are unrelated too.
 
 **Staging**: each caller has its own key segment (the SHA-256 of its key) under an agent's input and output prefixes;
 the proxies sign uploads and downloads and accept ``payloadKey`` only under the caller's own segment.
@@ -71,13 +73,22 @@ class Caller:
             return self.key
         return "sha256:" + hashlib.sha256(self.key.encode("utf-8")).hexdigest()
 
-    def runtime_session_id(self, client_session_id: str, rule: contract.SessionIdRule) -> str:
+    def runtime_session_id(
+        self, client_session_id: str, rule: contract.SessionIdRule, *, scope: str | None = None
+    ) -> str:
         """The runtime session of this caller for the client's session id (see the module docstring).
+
+        Args:
+            client_session_id: the session id the client uses.
+            rule: the session-id rule.
+            scope: the agent, for a front door that serves several (its key prefix): the same caller and client
+                session id then map to a different runtime session on each agent. Default: none (one agent).
 
         Raises:
             contract.ConfigurationError: the session-id rule does not accept the derived id (a misconfigured rule).
         """
-        message = json.dumps([self.key, client_session_id], separators=(",", ":")).encode("utf-8")
+        parts = [self.key, client_session_id] if not scope else [self.key, client_session_id, scope]
+        message = json.dumps(parts, separators=(",", ":")).encode("utf-8")
         digest = hmac.new(_DOMAIN_KEY, message, hashlib.sha256).hexdigest()
         length = max(rule.min_length, min(len(digest), rule.max_length))
         block = digest

@@ -16,6 +16,7 @@ environment, and every handler asset packages it beside the handler (it is impor
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from collections.abc import Mapping
@@ -55,6 +56,20 @@ ENV_ANSWER_MARGIN_SECONDS = "ANSWER_MARGIN_SECONDS"
 ENV_MAX_RESPONSE_BYTES = "MAX_RESPONSE_BYTES"
 #: Seconds of silence after which the streaming proxy sends a keep-alive (below API Gateway's stream idle timeout).
 ENV_STREAM_KEEPALIVE_SECONDS = "STREAM_KEEPALIVE_SECONDS"
+
+# -- environment: the platform's shared REST proxy (AgentPlatformApi) ------------------------------------------------
+
+#: The agents a shared proxy serves, as JSON ``{route: [runtime id, qualifier, staging]}`` (``staging`` 1 or 0: the
+#: agent's callers may stage payloads). Set only on a shared proxy, which then serves each agent under its own route
+#: (``/<route>/...``), and no other; each agent's runtime ARN is :data:`ENV_AGENT_RUNTIME_ARN_PREFIX` and its id.
+ENV_AGENT_ROUTES = "AGENT_ROUTES"
+#: The ARN of the shared proxy's runtimes up to their id (``arn:<partition>:bedrock-agentcore:<region>:<account>:
+#: runtime/``): every agent of one platform is in one account and region.
+ENV_AGENT_RUNTIME_ARN_PREFIX = "AGENT_RUNTIME_ARN_PREFIX"
+#: The prefix of an agent's keys in the tables it shares with other agents (``<route>#``), in the agent's environment:
+#: its job records (the ``jobId`` it is given already carries it) and its session items (``sessionId`` is the prefix
+#: and the runtime session id); IAM refuses the agent any other key. Unset for an agent with tables of its own.
+ENV_AGENT_KEY_PREFIX = "AGENT_KEY_PREFIX"
 
 # -- environment: the REST proxy's job API (AgentJobs) ----------------------------------------------------------------
 
@@ -180,6 +195,72 @@ def agentcore_client_settings(environ: Mapping[str, str]) -> dict[str, Any]:
         "read_timeout": require_number(environ, ENV_AGENT_READ_TIMEOUT_SECONDS),
         "connect_timeout": CONNECT_TIMEOUT_SECONDS,
     }
+
+
+# -- a shared proxy's agents ----------------------------------------------------------------------------------------
+
+#: What separates an agent's route from the rest of its keys in the tables agents share (``<route>#<key>``).
+KEY_PREFIX_SEPARATOR = "#"
+#: A runtime id as AgentCore writes it (botocore's ``AgentRuntimeId`` shape): the runtime name, ``-``, ten letters or
+#: digits. A shared proxy finds an agent's staging prefixes (``inputs/<runtime name>/``) from it.
+RUNTIME_ID_PATTERN = re.compile(r"^([a-zA-Z][a-zA-Z0-9_]{0,99})-[a-zA-Z0-9]{10}$")
+
+
+def key_prefix(route: str) -> str:
+    """The prefix of an agent's keys in tables it shares with other agents: ``<route>#``."""
+    return f"{route}{KEY_PREFIX_SEPARATOR}"
+
+
+@dataclass(frozen=True)
+class AgentRoute:
+    """One agent of a shared proxy (read from :data:`ENV_AGENT_ROUTES`).
+
+    Attributes:
+        route: the first path segment of the agent's routes, and the scope of its callers' sessions.
+        runtime_arn: the runtime the route invokes.
+        qualifier: the endpoint the route invokes.
+        runtime_name: the runtime's name (from its id).
+        staging: the agent's callers may stage payloads.
+    """
+
+    route: str
+    runtime_arn: str
+    qualifier: str
+    runtime_name: str
+    staging: bool
+
+    @property
+    def key_prefix(self) -> str:
+        """The prefix of the agent's keys in the shared tables."""
+        return key_prefix(self.route)
+
+
+def agent_routes(environ: Mapping[str, str]) -> dict[str, AgentRoute]:
+    """The agents of a shared proxy by route; empty for a proxy of one agent (no :data:`ENV_AGENT_ROUTES`).
+
+    Raises:
+        ConfigurationError: the variable is not the JSON the construct writes, or a runtime id is malformed.
+    """
+    text = environ.get(ENV_AGENT_ROUTES)
+    if not text:
+        return {}
+    prefix = require(environ, ENV_AGENT_RUNTIME_ARN_PREFIX)
+    try:
+        entries = json.loads(text)
+    except ValueError:
+        raise ConfigurationError(f"{ENV_AGENT_ROUTES} is not JSON") from None
+    if not isinstance(entries, dict):
+        raise ConfigurationError(f"{ENV_AGENT_ROUTES} must be a JSON object of routes")
+    routes: dict[str, AgentRoute] = {}
+    for route, entry in entries.items():
+        if not (isinstance(entry, list) and len(entry) == 3 and all(isinstance(e, str | int) for e in entry)):
+            raise ConfigurationError(f"{ENV_AGENT_ROUTES}[{route!r}] must be [runtime id, qualifier, staging]")
+        runtime_id, qualifier, staging = entry
+        match = RUNTIME_ID_PATTERN.fullmatch(str(runtime_id))
+        if match is None:
+            raise ConfigurationError(f"{ENV_AGENT_ROUTES}[{route!r}] holds a malformed runtime id {runtime_id!r}")
+        routes[route] = AgentRoute(route, f"{prefix}{runtime_id}", str(qualifier), match.group(1), bool(staging))
+    return routes
 
 
 # -- the session-id rule ----------------------------------------------------------------------------------------------
@@ -382,14 +463,19 @@ __all__ = [
     "ARCHIVER_EVENT_NAMES",
     "CONNECT_TIMEOUT_SECONDS",
     "INPUTS_PREFIX",
+    "KEY_PREFIX_SEPARATOR",
     "MAX_JSON_DEPTH",
     "OUTPUTS_PREFIX",
+    "RUNTIME_ID_PATTERN",
+    "AgentRoute",
     "ConfigurationError",
     "PublicError",
     "SessionIdRule",
+    "agent_routes",
     "agentcore_client_settings",
     "error_code_of",
     "invalid_request",
+    "key_prefix",
     "map_agent_error",
     "require",
     "require_flag",

@@ -33,6 +33,8 @@ the Powertools layer the facade attaches. Clients are created lazily (tests inje
 from __future__ import annotations
 
 import base64
+import contextvars
+import dataclasses
 import json
 import os
 import re
@@ -103,7 +105,12 @@ Answer = Response[Any]
 
 @dataclass(frozen=True)
 class Settings:
-    """What the facade configured (read once from the environment)."""
+    """What the facade configured (read once from the environment).
+
+    A shared proxy (the platform's API: :data:`contract.ENV_AGENT_ROUTES` set) reads the settings its agents share
+    once, then serves each request with :meth:`for_agent` of the request's route: that agent's runtime, endpoint,
+    table key prefix, staging prefixes and session scope.
+    """
 
     runtime_arn: str
     qualifier: str
@@ -118,6 +125,31 @@ class Settings:
     job_ttl_seconds: int
     idempotency_ttl_seconds: int
     staging: staging_urls.StagingConfig | None
+    #: The agents of a shared proxy by route (empty for a proxy of one agent).
+    agents: Mapping[str, contract.AgentRoute] = dataclasses.field(default_factory=dict)
+    #: The agent a shared proxy serves this request for (its route; the scope of its callers' sessions).
+    scope: str | None = None
+    #: The prefix of this agent's keys in a shared job table (empty with a table of its own).
+    key_prefix: str = ""
+
+    @property
+    def shared(self) -> bool:
+        """Whether the proxy serves several agents (each under its own route)."""
+        return bool(self.agents)
+
+    def for_agent(self, route: str) -> Settings | None:
+        """The settings of the agent under ``route`` of a shared proxy; ``None`` for a route it does not serve."""
+        agent = self.agents.get(route)
+        if agent is None:
+            return None
+        staging = None
+        if self.staging is not None and agent.staging:
+            staging = dataclasses.replace(
+                self.staging, input_prefix=f"{contract.INPUTS_PREFIX}{agent.runtime_name}/",
+                output_prefix=f"{contract.OUTPUTS_PREFIX}{agent.runtime_name}/",
+            )
+        return dataclasses.replace(self, runtime_arn=agent.runtime_arn, qualifier=agent.qualifier, staging=staging,
+                                   scope=route, key_prefix=agent.key_prefix)
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str]) -> Settings:
@@ -125,9 +157,11 @@ class Settings:
         contract.agentcore_client_settings(env)
         jobs = env.get(contract.ENV_JOBS_TABLE_NAME) or None
         keepalive = env.get(contract.ENV_STREAM_KEEPALIVE_SECONDS)
+        agents = contract.agent_routes(env)
         return cls(
-            runtime_arn=contract.require(env, contract.ENV_AGENT_RUNTIME_ARN),
-            qualifier=contract.require(env, contract.ENV_AGENT_QUALIFIER),
+            # A shared proxy has no runtime of its own: each request's route names one (for_agent).
+            runtime_arn="" if agents else contract.require(env, contract.ENV_AGENT_RUNTIME_ARN),
+            qualifier="" if agents else contract.require(env, contract.ENV_AGENT_QUALIFIER),
             rule=contract.SessionIdRule.from_environment(env),
             send_user_id=contract.require_flag(env, contract.ENV_SEND_RUNTIME_USER_ID),
             user_id_max_length=int(contract.require_number(env, contract.ENV_RUNTIME_USER_ID_MAX_LENGTH)),
@@ -142,39 +176,64 @@ class Settings:
             idempotency_ttl_seconds=(
                 int(contract.require_number(env, contract.ENV_IDEMPOTENCY_TTL_SECONDS)) if jobs else 0
             ),
-            staging=(
-                staging_urls.StagingConfig.from_environment(env) if env.get(contract.ENV_STAGING_BUCKET) else None
-            ),
+            staging=_staging(env, shared=bool(agents)),
+            agents=agents,
         )
 
 
+def _staging(env: Mapping[str, str], *, shared: bool) -> staging_urls.StagingConfig | None:
+    """The staging bucket's settings; a shared proxy's prefixes are each agent's (:meth:`Settings.for_agent`)."""
+    if not env.get(contract.ENV_STAGING_BUCKET):
+        return None
+    if not shared:
+        return staging_urls.StagingConfig.from_environment(env)
+    return staging_urls.StagingConfig(
+        bucket=contract.require(env, contract.ENV_STAGING_BUCKET),
+        url_expiry_seconds=int(contract.require_number(env, contract.ENV_STAGING_URL_EXPIRY_SECONDS)),
+        max_object_bytes=int(contract.require_number(env, contract.ENV_STAGING_MAX_OBJECT_BYTES)),
+    )
+
+
+#: The settings of the agent a shared proxy serves the current request for (unset: the proxy's own settings).
+_current_agent: contextvars.ContextVar[Settings | None] = contextvars.ContextVar("current_agent", default=None)
+
+
 @cache
-def settings() -> Settings:
-    """The facade's settings (cached for the life of the execution environment)."""
+def configured() -> Settings:
+    """The facade's settings as configured (cached for the life of the execution environment)."""
     return Settings.from_environment(os.environ)
+
+
+def settings() -> Settings:
+    """The settings of the current request: its agent's on a shared proxy, else the facade's."""
+    return _current_agent.get() or configured()
 
 
 def check_configuration() -> None:
     """Fail with a :class:`contract.ConfigurationError` when the facade's settings are missing (no fallbacks)."""
-    settings()
+    configured()
 
 
 def set_clients(**clients: Any) -> None:
     """Inject boto3 clients by service name (``dynamodb``, ``s3``...), for tests; ``None`` resets one."""
     for name, client in clients.items():
         _clients.set(name, client)
-    _endpoint.cache_clear()
+    _endpoint_for.cache_clear()
 
 
 def _client(name: str) -> Any:
     return _clients[name]
 
 
-@cache
 def _endpoint() -> agent_calls.AgentEndpoint:
+    """The runtime endpoint of the current request's agent."""
     config = settings()
-    return agent_calls.AgentEndpoint(_client("bedrock-agentcore"), config.runtime_arn, config.qualifier,
-                                     send_user_id=config.send_user_id)
+    return _endpoint_for(config.runtime_arn, config.qualifier, config.send_user_id)
+
+
+@cache
+def _endpoint_for(runtime_arn: str, qualifier: str, send_user_id: bool) -> agent_calls.AgentEndpoint:
+    return agent_calls.AgentEndpoint(_client("bedrock-agentcore"), runtime_arn, qualifier, send_user_id=send_user_id)
 
 
 # -- errors ----------------------------------------------------------------------------------------------------------
@@ -299,7 +358,8 @@ def client_request(event: APIGatewayProxyEvent) -> ClientRequest:
         raise ClientFacingError(contract.invalid_request(f"sessionId must be {config.rule.describe()}",
                                                          "InvalidSessionId"))
     _check_payload_key(body, caller)
-    return ClientRequest(caller, body, client_session, caller.runtime_session_id(client_session, config.rule))
+    return ClientRequest(caller, body, client_session,
+                         caller.runtime_session_id(client_session, config.rule, scope=config.scope))
 
 
 def _caller_staging(caller: Caller) -> staging_urls.StagingConfig:
@@ -524,8 +584,9 @@ def _post_job() -> Answer:
 
 
 def _job_request(request: ClientRequest, key: str | None) -> dict[str, Any]:
-    """What starts a job, as plain data (the idempotency record hashes ``owner`` and ``key``, checks ``body``)."""
-    return {"owner": request.caller.key, "key": key, "body": request.body,
+    """What starts a job, as plain data (the idempotency record hashes ``owner`` and ``key``, and on a shared proxy
+    ``agent``; it checks ``body``)."""
+    return {"owner": request.caller.key, "key": key, "agent": settings().scope, "body": request.body,
             "clientSessionId": request.client_session_id, "runtimeSessionId": request.runtime_session_id,
             "userId": request.user_id, "stagingSegment": request.caller.staging_segment}
 
@@ -533,9 +594,11 @@ def _job_request(request: ClientRequest, key: str | None) -> dict[str, Any]:
 @cache
 def _idempotent_start(table: str) -> tuple[IdempotencyConfig, Callable[..., dict[str, Any]]]:
     """:func:`start_job` made idempotent per caller and ``Idempotency-Key`` (records in the job table, under
-    ``jobId``, expiring through its TTL attribute ``expiresAt``), and its configuration."""
+    ``jobId``, expiring through its TTL attribute ``expiresAt``), and its configuration. On a shared proxy the key
+    includes the agent: one caller's key on two agents names two requests."""
     config = IdempotencyConfig(
-        event_key_jmespath="[owner, key]", payload_validation_jmespath="body",
+        event_key_jmespath="[owner, key, agent]" if configured().shared else "[owner, key]",
+        payload_validation_jmespath="body",
         expires_after_seconds=settings().idempotency_ttl_seconds,
     )
     persistence = DynamoDBPersistenceLayer(
@@ -552,15 +615,17 @@ def start_job(request: dict[str, Any]) -> dict[str, Any]:
     config = settings()
     table = _jobs_table()
     job_id = uuid.uuid4().hex
+    # The record's key: the agent's key prefix in a shared table (the agent reports under it), then the job id.
+    record = config.key_prefix + job_id
     now = _now()
     dynamodb = _client("dynamodb")
     dynamodb.put_item(TableName=table, ConditionExpression="attribute_not_exists(jobId)", Item={
-        "jobId": {"S": job_id}, "status": {"S": JOB_PENDING}, "owner": {"S": request["owner"]},
+        "jobId": {"S": record}, "status": {"S": JOB_PENDING}, "owner": {"S": request["owner"]},
         "sessionId": {"S": request["clientSessionId"]}, "runtimeSessionId": {"S": request["runtimeSessionId"]},
         "createdAt": {"N": str(now)}, "updatedAt": {"N": str(now)},
         "expiresAt": {"N": str(now + config.job_ttl_seconds)},
     })
-    extra: dict[str, Any] = {"jobId": job_id}
+    extra: dict[str, Any] = {"jobId": record}
     if config.staging is not None:
         # Results the agent stages go under the caller's own output prefix (the only ones GET /jobs signs).
         extra["resultPrefix"] = config.staging.for_caller(request["stagingSegment"]).output_prefix
@@ -572,15 +637,16 @@ def start_job(request: dict[str, Any]) -> dict[str, Any]:
         result["response"].read()  # the agent's acknowledgment; the work continues in the session
     except Exception as exc:  # noqa: BLE001 - mapped, logged without leaking
         error = _logged(exc)
-        _set_status(table, job_id, JOB_FAILED, expected=(JOB_PENDING,), error=error.public.message)
+        _set_status(table, record, JOB_FAILED, expected=(JOB_PENDING,), error=error.public.message)
         _endpoint().stop(session, "a job failed to start")
         raise error from None
-    _set_status(table, job_id, JOB_RUNNING, expected=(JOB_PENDING,))
+    _set_status(table, record, JOB_RUNNING, expected=(JOB_PENDING,))
     return {"jobId": job_id, "status": JOB_RUNNING, "sessionId": request["clientSessionId"]}
 
 
-def _set_status(table: str, job_id: str, status: str, *, expected: tuple[str, ...], error: str | None = None) -> bool:
-    """Move a job from one of ``expected`` to ``status``; ``False`` when it was in another state (left alone)."""
+def _set_status(table: str, record: str, status: str, *, expected: tuple[str, ...], error: str | None = None) -> bool:
+    """Move the job recorded under ``record`` from one of ``expected`` to ``status``; ``False`` when it was in another
+    state (left alone)."""
     names = {"#s": "status"}
     values: dict[str, Any] = {":s": {"S": status}, ":now": {"N": str(_now())}}
     values.update({f":e{i}": {"S": state} for i, state in enumerate(expected)})
@@ -591,7 +657,7 @@ def _set_status(table: str, job_id: str, status: str, *, expected: tuple[str, ..
         expression += ", #err = :err"
     try:
         _client("dynamodb").update_item(
-            TableName=table, Key={"jobId": {"S": job_id}}, UpdateExpression=expression,
+            TableName=table, Key={"jobId": {"S": record}}, UpdateExpression=expression,
             ConditionExpression=f"#s IN ({', '.join(f':e{i}' for i in range(len(expected)))})",
             ExpressionAttributeNames=names, ExpressionAttributeValues=values,
         )
@@ -609,7 +675,9 @@ def _own_job(job_id: str) -> tuple[str, dict[str, Any]]:
     if not JOB_ID_PATTERN.fullmatch(job_id):
         raise ClientFacingError(contract.invalid_request("jobId must be 32 lowercase hexadecimal characters",
                                                          "InvalidJobId"))
-    item = _client("dynamodb").get_item(TableName=table, Key={"jobId": {"S": job_id}}, ConsistentRead=True).get("Item")
+    # Read under the agent's key prefix: another agent's job of the same id is another record, never this one.
+    key = {"jobId": {"S": settings().key_prefix + job_id}}
+    item = _client("dynamodb").get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
     if item is None or item.get("owner", {}).get("S") != caller.key:
         raise ClientFacingError(contract.JOB_NOT_FOUND)
     return table, item
@@ -636,7 +704,7 @@ def _get_job(job_id: str) -> Answer:
 @app.delete("/jobs/<job_id>")
 def _cancel_job(job_id: str) -> Answer:
     table, item = _own_job(job_id)
-    if not _set_status(table, job_id, JOB_CANCELLED, expected=(JOB_PENDING, JOB_RUNNING)):
+    if not _set_status(table, settings().key_prefix + job_id, JOB_CANCELLED, expected=(JOB_PENDING, JOB_RUNNING)):
         raise ClientFacingError(contract.JOB_FINISHED)
     session = item.get("runtimeSessionId", {}).get("S")
     if session:
@@ -699,11 +767,42 @@ def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
     Raises:
         contract.ConfigurationError: the environment lacks a setting (the invocation fails, and says why in the log).
     """
-    config = settings()
+    config = configured()
     if config.jobs_table and context is not None:
         # An in-progress idempotency record expires with this invocation (a crashed start can be retried).
         _idempotent_start(config.jobs_table)[0].register_lambda_context(context)
-    return app.resolve(dict(event), context)
+    if not config.shared:
+        return app.resolve(dict(event), context)
+    served = _agent_event(config, event)
+    if served is None:
+        return {"statusCode": 404, "headers": {"Content-Type": "application/json"},
+                "body": json.dumps(_error_body(contract.NOT_FOUND, event.get("requestContext", {}).get("requestId")))}
+    agent, routed = served
+    token = _current_agent.set(agent)
+    try:
+        return app.resolve(routed, context)
+    finally:
+        _current_agent.reset(token)
+
+
+def _agent_event(config: Settings, event: Mapping[str, Any]) -> tuple[Settings, dict[str, Any]] | None:
+    """On a shared proxy: the settings of the request's agent, and the event as that agent's own proxy would see it
+    (its route's first segment removed from ``resource`` and ``path``); ``None`` for a route of no agent.
+
+    The agent is the first segment of ``resource``, the API's resource template the request matched, which API
+    Gateway sets and a client cannot choose.
+    """
+    resource = str(event.get("resource") or "")
+    route, _, rest = resource.lstrip("/").partition("/")
+    agent = config.for_agent(route)
+    path = str(event.get("path") or "")
+    prefix = f"/{route}"
+    if agent is None or not path.startswith(prefix + "/"):
+        return None
+    routed = dict(event)
+    routed["resource"] = f"/{rest}"
+    routed["path"] = path[len(prefix):]
+    return agent, routed
 
 
 __all__ = [
@@ -716,6 +815,7 @@ __all__ = [
     "StreamEnded",
     "check_configuration",
     "client_request",
+    "configured",
     "handler",
     "relay_answer",
     "require_caller",

@@ -181,7 +181,16 @@ class QuotaName(StrEnum):
     CLOUDWATCH_METRIC_PERIOD = "cloudwatch_metric_period"
     CLOUDWATCH_DASHBOARD_WIDTH = "cloudwatch_dashboard_width"
     CLOUDWATCH_ALARM_NAME_LENGTH = "cloudwatch_alarm_name_length"
+    CLOUDWATCH_ALARM_DESCRIPTION_LENGTH = "cloudwatch_alarm_description_length"
     CLOUDFORMATION_RESOURCES_PER_STACK = "cloudformation_resources_per_stack"
+    CLOUDFORMATION_TEMPLATE_BODY_S3 = "cloudformation_template_body_s3"
+    CLOUDFORMATION_OUTPUTS_PER_STACK = "cloudformation_outputs_per_stack"
+    CLOUDFORMATION_PARAMETERS_PER_STACK = "cloudformation_parameters_per_stack"
+    CLOUDFORMATION_NESTED_STACK_RESOURCES_PER_OPERATION = "cloudformation_nested_stack_resources_per_operation"
+    API_GATEWAY_RESOURCES_PER_API = "api_gateway_resources_per_api"
+    LAMBDA_ENVIRONMENT_SIZE = "lambda_environment_size"
+    SSM_PARAMETER_VALUE_SIZE = "ssm_parameter_value_size"
+    CLOUDWATCH_DASHBOARD_WIDGETS = "cloudwatch_dashboard_widgets"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -619,6 +628,45 @@ _COMMON: tuple[Quota, ...] = (
     _q(
         _QN.CLOUDFORMATION_RESOURCES_PER_STACK, "resources per stack", 500, _U.COUNT, _S.RESOURCE, _N,
         service="AWS CloudFormation",
+    ),
+    _q(
+        _QN.CLOUDFORMATION_TEMPLATE_BODY_S3, "template body size in an Amazon S3 object", 1_000_000, _U.BYTES,
+        _S.RESOURCE, _N, service="AWS CloudFormation",
+        note="source: CloudFormation quotas, 'Template body size in an Amazon S3 object': 1 MB, read as 1,000,000 "
+        "bytes (the CDK CLI uploads every template above the 51,200-byte request limit to S3)",
+    ),
+    _q(
+        _QN.CLOUDFORMATION_OUTPUTS_PER_STACK, "outputs per template", 200, _U.COUNT, _S.RESOURCE, _N,
+        service="AWS CloudFormation", note="source: CloudFormation quotas, 'Outputs'",
+    ),
+    _q(
+        _QN.CLOUDFORMATION_PARAMETERS_PER_STACK, "parameters per template", 200, _U.COUNT, _S.RESOURCE, _N,
+        service="AWS CloudFormation", note="source: CloudFormation quotas, 'Parameters'",
+    ),
+    _q(
+        _QN.CLOUDFORMATION_NESTED_STACK_RESOURCES_PER_OPERATION,
+        "resources a nested stack can create, update, or delete per operation", 2500, _U.COUNT, _S.RESOURCE, _N,
+        service="AWS CloudFormation", note="source: CloudFormation quotas, 'Nested stacks'",
+    ),
+    _q(
+        _QN.API_GATEWAY_RESOURCES_PER_API, "resources per REST API", 300, _U.COUNT, _S.RESOURCE, _A,
+        service="Amazon API Gateway", note="source: API Gateway quotas, 'Resources per API' (REST APIs)",
+    ),
+    _q(
+        _QN.LAMBDA_ENVIRONMENT_SIZE, "environment variables (total size)", 4 * _KIB, _U.BYTES, _S.RESOURCE, _N,
+        service="AWS Lambda", note="source: Lambda quotas, 'Environment variables': 4 KB, all variables together",
+    ),
+    _q(
+        _QN.SSM_PARAMETER_VALUE_SIZE, "parameter value size (Standard tier)", 4 * _KIB, _U.BYTES, _S.RESOURCE, _N,
+        service="AWS Systems Manager", note="source: Systems Manager quotas, 'Parameter value size': 4 KB (standard)",
+    ),
+    _q(
+        _QN.CLOUDWATCH_ALARM_DESCRIPTION_LENGTH, "alarm description length", 1024, _U.COUNT, _S.RESOURCE, _N,
+        service="Amazon CloudWatch", note="source: CloudWatch API reference, PutMetricAlarm 'AlarmDescription'",
+    ),
+    _q(
+        _QN.CLOUDWATCH_DASHBOARD_WIDGETS, "widgets per dashboard", 500, _U.COUNT, _S.RESOURCE, _N,
+        service="Amazon CloudWatch", note="source: CloudWatch API reference, 'Dashboard Body Structure and Syntax'",
     ),
 )
 

@@ -162,8 +162,14 @@ RESTRICTED_REQUEST_HEADERS: dict[str, tuple[str, ...]] = {
 #: The longest ``runtimeUserId`` InvokeAgentRuntime accepts (botocore's ``bedrock-agentcore`` model).
 RUNTIME_USER_ID_MAX_LENGTH = 1024
 
+#: The longest DynamoDB table name (botocore's ``dynamodb`` model, shape ``TableName``): the length a size estimate
+#: gives a name or ARN part it cannot see at synth (CloudFormation generates it), the longest such name the library
+#: creates being a table's.
+UNRESOLVED_NAME_MAX_LENGTH = 255
+
 __all__ = [
     "API_STAGE_NAME_PATTERN",
+    "UNRESOLVED_NAME_MAX_LENGTH",
     "AUTHORIZATION_HEADER",
     "CAPACITY_PROVIDER_ARN_PATTERN",
     "CUSTOM_REQUEST_HEADER_PREFIX",

@@ -28,6 +28,7 @@ See: https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/bedrock-agent
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import aws_cdk as cdk
 import cdk_monitoring_constructs as cmc
@@ -61,6 +62,7 @@ from constructs_lib.planning.operations import (
     account_session_creation_alarms,
     active_session_alarms,
     alarm_metric_findings,
+    compact_alarm_fits,
     count_levels,
     default_period_seconds,
     fraction_levels,
@@ -132,6 +134,9 @@ class AgentCoreMonitoring(cmc.Monitoring):
             burst away).
         findings_scope: the construct planning findings (``TooManyMetricsInAlarm``) and validation errors are
             reported on. Default: ``scope``.
+        account_alarms: make the account-and-region alarms and the quota row. Default: True. A segment that watches
+            some agents of an account whose account alarms another segment makes (the nested stack of one agent of a
+            platform) sets False; the other segment then watches the pools with :meth:`watch_account_pools`.
 
     Raises:
         ConstructsLibValidationError: ``InvalidMonitoringConfiguration`` for levels out of range or a bad period.
@@ -147,8 +152,10 @@ class AgentCoreMonitoring(cmc.Monitoring):
         session_creation_thresholds: Mapping[str, float] | None = None,
         period: cdk.Duration | None = None,
         findings_scope: IConstruct | None = None,
+        account_alarms: bool = True,
     ) -> None:
         super().__init__(scope)
+        self.account_alarms: bool = account_alarms
         self.monitoring_scope: cmc.MonitoringScope = scope
         self.findings_scope: IConstruct = findings_scope or scope
         self.catalog = catalog_for(scope)
@@ -179,7 +186,8 @@ class AgentCoreMonitoring(cmc.Monitoring):
         self._invoke = invoke_rate_alarms(self.catalog, self.region, invoke_levels, seconds)
         self._session_pool = account_session_creation_alarms(self.catalog, self.region, session_levels, seconds)
         self._active_sessions_graph, self._invocations_graph, self._new_sessions_graph = self._quota_row()
-        self._alarm_active_sessions()
+        if account_alarms:
+            self._alarm_active_sessions()
 
         for agent in agents:
             self.monitor_agent(agent)
@@ -351,6 +359,8 @@ class AgentCoreMonitoring(cmc.Monitoring):
             # A per-endpoint creation quota has per-endpoint alarms, no account-level ones to draw.
             with_levels=not self._session_pool.per_endpoint,
         )
+        if not self.account_alarms:
+            return active, invocations, new_sessions
         self._widgets += [
             cloudwatch.TextWidget(
                 markdown=(
@@ -376,6 +386,7 @@ class AgentCoreMonitoring(cmc.Monitoring):
         latency: Mapping[str, float] | None = None,
         new_session_rate: Mapping[str, float] | None = None,
         endpoints: Sequence[str] | None = None,
+        compact: bool = False,
     ) -> AgentCoreMonitoring:
         """Add alarms and a dashboard row for one agent; returns ``self`` for chaining.
 
@@ -400,6 +411,12 @@ class AgentCoreMonitoring(cmc.Monitoring):
                 Counted per endpoint when the quota is per endpoint (2026-03), else for the agent.
                 Default: ``DEFAULT_NEW_SESSION_RATE_THRESHOLDS``.
             endpoints: which endpoints to watch. Default: ``DEFAULT`` and every named endpoint.
+            compact: one metric-math alarm per level for the conditions that share an evaluation window (throttles
+                and new sessions at once; system errors and p99 latency in most periods of a window) instead of one
+                alarm each: its value adds each firing condition's number (1, 2, 4...), its name joins the
+                conditions (``ThrottlesOrNewSessions``) and its description says what each number means. A group
+                that would read more metrics than a metric-math alarm may, or describe itself in more than an
+                alarm description holds, stays separate alarms. Default: False (one alarm per condition).
 
         Raises:
             ConstructsLibValidationError: ``AgentAlreadyMonitored`` for a second call with the same
@@ -443,7 +460,15 @@ class AgentCoreMonitoring(cmc.Monitoring):
             # app's other findings, so the agent's alarms are not built (a call with fewer endpoints may follow).
             return self
         self._monitored[agent.runtime_name] = agent
-        _AgentAlarms(self, agent, chosen, levels).build()
+        _AgentAlarms(self, agent, chosen, levels, compact=compact).build()
+        if self.account_alarms:
+            self.watch_account_pools(agent)
+        return self
+
+    def watch_account_pools(self, agent: IAgentCoreAgent) -> AgentCoreMonitoring:
+        """The account-pool alarms (edition 2026-09: invocations and new sessions of every agent together), once per
+        segment; ``agent`` is any agent of the account (the aggregated metrics have no agent dimension). Returns
+        ``self``. :meth:`monitor_agent` calls it unless the segment was made with ``account_alarms=False``."""
         if not self._invoke.per_endpoint:
             self._alarm_invoke_pool(agent)
         if not self._session_pool.per_endpoint:
@@ -460,11 +485,15 @@ class _AgentAlarms:
         agent: IAgentCoreAgent,
         endpoints: list[str],
         levels: Mapping[str, Mapping[str, float]],
+        *,
+        compact: bool = False,
     ) -> None:
         self.m = segment
         self.agent = agent
         self.endpoints = endpoints
         self.levels = levels
+        self.compact = compact
+        self._held: list[_Condition] = []
         self.period = segment.period
         self.resource = agent.runtime_name
 
@@ -484,15 +513,13 @@ class _AgentAlarms:
         period = self.period.to_human_string()
 
         for level in count_levels(self.levels["throttles"]):
-            self._alarm("Throttles", level, _sum(throttles, "throttles", self.period), AT_ONCE,
-                        # No data means no invocations, so nothing was throttled.
-                        not_breaching,
+            # No data means no invocations, so nothing was throttled.
+            self._watch("Throttles", level, throttles, "sum", AT_ONCE,
                         f"{level.level}: more than {level.threshold:g} invocations of {self.resource} throttled in "
                         f"{period}; clients see ThrottlingException (429)")
         for level in count_levels(self.levels["system_errors"]):
-            self._alarm("SystemErrors", level, _sum(system_errors, "system errors", self.period), MOSTLY,
-                        # No data means no invocations, so no errors.
-                        not_breaching,
+            # No data means no invocations, so no errors.
+            self._watch("SystemErrors", level, system_errors, "sum", MOSTLY,
                         f"{level.level}: more than {level.threshold:g} system errors of {self.resource} per "
                         f"{period} {MOSTLY.describe()}")
         error_rate = _ratio(user_errors, invocations, "user error rate", self.period)
@@ -506,11 +533,9 @@ class _AgentAlarms:
             self.agent.catalog, self.agent.region, mode=plan.mode, mode_limit_seconds=plan.mode_limit_seconds,
             levels=self.levels["latency"],
         )
-        p99 = _max(latency, "p99 latency", self.period)
         for level in limit.levels:
-            self._alarm("LatencyP99", level, p99, MOSTLY,
-                        # No invocations, no latency to judge.
-                        not_breaching,
+            # No invocations, no latency to judge.
+            self._watch("LatencyP99", level, latency, "max", MOSTLY,
                         f"{level.level}: p99 latency of {self.resource} above {level.fraction:.0%} of "
                         f"{limit.describe_limit()}; requests near the limit are cut off")
         creation = new_session_alarms(
@@ -522,9 +547,8 @@ class _AgentAlarms:
             targets = [(e, [m]) for e, m in zip(self.endpoints, sessions, strict=True)] if creation.per_endpoint \
                 else [(None, sessions)]
             for endpoint, metrics in targets:
-                self._alarm("NewSessions", level, _sum(metrics, "new sessions", self.period), AT_ONCE,
-                            # No new sessions: far from the creation quota.
-                            not_breaching,
+                # No new sessions: far from the creation quota.
+                self._watch("NewSessions", level, metrics, "sum", AT_ONCE,
                             f"{level.level}: new sessions of {self.resource}"
                             f"{'' if endpoint is None else ' on endpoint ' + endpoint} above {level.fraction:.0%} of "
                             f"{quota.formatted()}, the {quota.describe()}; reuse sessions across turns, or "
@@ -537,6 +561,7 @@ class _AgentAlarms:
                 ))
         if self.m._invoke.per_endpoint:
             self._per_endpoint_invoke_alarms(invocations)
+        self._compact_alarms()
         self._dashboard_row(invocations, throttles, system_errors, user_errors, latency, sessions,
                             limit.limit_ms, limit.levels, creation.limit)
 
@@ -562,14 +587,63 @@ class _AgentAlarms:
             description=description,
         )
 
+    def _watch(
+        self,
+        metric_label: str,
+        level: AlarmLevel,
+        metrics: Sequence[cloudwatch.IMetric],
+        combine: str,
+        evaluation: Evaluation,
+        description: str,
+        *,
+        endpoint: str | None = None,
+    ) -> None:
+        """A condition that breaches when ``metrics`` (summed, or their ``max``) exceed the level: its own alarm, or
+        held for a compact one (no data breaches none of them: no traffic)."""
+        condition = _Condition(metric_label, level, list(metrics), combine, evaluation, description, endpoint)
+        if self.compact:
+            self._held.append(condition)
+            return
+        self._alarm(metric_label, level, condition.metric(self.period), evaluation,
+                    cloudwatch.TreatMissingData.NOT_BREACHING, description, endpoint=endpoint)
+
+    def _compact_alarms(self) -> None:
+        """The held conditions as one alarm per level and evaluation window, where one alarm can hold them."""
+        groups: dict[tuple[str, Evaluation], list[_Condition]] = {}
+        for condition in self._held:
+            groups.setdefault((condition.level.level, condition.evaluation), []).append(condition)
+        catalog, region = self.agent.catalog, self.agent.region
+        for (level_name, evaluation), conditions in groups.items():
+            description = _compact_description(level_name, conditions)
+            metrics = sum(len(c.metrics) for c in conditions)
+            if len(conditions) == 1 or not compact_alarm_fits(catalog, region, metrics=metrics,
+                                                              description_length=len(description)):
+                for c in conditions:
+                    self._alarm(c.label, c.level, c.metric(self.period), c.evaluation,
+                                cloudwatch.TreatMissingData.NOT_BREACHING, c.description, endpoint=c.endpoint)
+                continue
+            using: dict[str, cloudwatch.IMetric] = {}
+            terms = []
+            for k, condition in enumerate(conditions):
+                keys = [f"c{k}m{i}" for i in range(len(condition.metrics))]
+                using.update(zip(keys, condition.metrics, strict=True))
+                value = (f"MAX([{', '.join(keys)}])" if condition.combine == "max"
+                         else " + ".join(f"FILL({key}, 0)" for key in keys))
+                terms.append(f"IF(({value}) > {condition.level.threshold:g}, {2 ** k}, 0)")
+            label = "Or".join(c.label if c.endpoint is None else f"{c.label}{c.endpoint}" for c in conditions)
+            metric = cloudwatch.MathExpression(expression=" + ".join(terms), using_metrics=using,
+                                               label=f"{self.resource} conditions", period=self.period)
+            # The value is the sum of the numbers of the conditions that fire: anything above 0 is an alarm.
+            self._alarm(label, AlarmLevel(level_name, 0, 0), metric, evaluation,
+                        cloudwatch.TreatMissingData.NOT_BREACHING, description)
+
     def _per_endpoint_invoke_alarms(self, invocations: list[cloudwatch.Metric]) -> None:
         """Edition 2026-03: each endpoint has its own invoke rate quota."""
         quota = self.m._invoke.quota
         for endpoint, metric in zip(self.endpoints, invocations, strict=True):
             for level in self.m._invoke.levels:
-                self._alarm("InvokeRate", level, metric, AT_ONCE,
-                            # No invocations: far from the quota.
-                            cloudwatch.TreatMissingData.NOT_BREACHING,
+                # No invocations: far from the quota.
+                self._watch("InvokeRate", level, [metric], "sum", AT_ONCE,
                             f"{level.level}: invocations of {self.resource} on endpoint {endpoint} above "
                             f"{level.fraction:.0%} of {quota.formatted()}, the {quota.describe()}; add endpoints or "
                             f"{quota.increase_advice()}",
@@ -619,6 +693,31 @@ class _AgentAlarms:
             cloudwatch.GraphWidget(title=f"{self.resource} new sessions", left=sessions,
                                    left_annotations=session_lines, width=row[4]),
         ]
+
+
+@dataclass(frozen=True)
+class _Condition:
+    """One alarm condition of an agent: its metrics (summed, or their ``max``) above the level."""
+
+    label: str
+    level: AlarmLevel
+    metrics: list[cloudwatch.IMetric]
+    combine: str
+    evaluation: Evaluation
+    description: str
+    endpoint: str | None
+
+    def metric(self, period: cdk.Duration) -> cloudwatch.IMetric:
+        """The condition's own alarm metric."""
+        what = {"Throttles": "throttles", "SystemErrors": "system errors", "LatencyP99": "p99 latency",
+                "NewSessions": "new sessions", "InvokeRate": "invocations"}.get(self.label, self.label)
+        return (_max(self.metrics, what, period) if self.combine == "max" else _sum(self.metrics, what, period))
+
+
+def _compact_description(level: str, conditions: Sequence[_Condition]) -> str:
+    """What a compact alarm's value means: each firing condition adds its number."""
+    parts = [f"{2 ** k} = {c.description.removeprefix(f'{c.level.level}: ')}" for k, c in enumerate(conditions)]
+    return f"{level}: the alarm's value adds the number of each condition that fires: " + " | ".join(parts)
 
 
 def _quota_graph(what: str, alarms: QuotaAlarms, *, width: int, with_levels: bool) -> cloudwatch.GraphWidget:

@@ -118,6 +118,10 @@ class AgentMonitoring(Construct):
         period: the period every alarm and graph aggregates over, a whole multiple of CloudWatch's
             standard-resolution period. Default: that period (quotas are per second; a longer period would average
             a burst away).
+        account_alarms: make the account-and-region alarms and the quota row. Default: True. False for a monitoring
+            of some agents whose account another monitoring watches (a platform's agent in its nested stack: its
+            alarms and dashboard stay in its template, the account's in the platform's); that one calls
+            :meth:`monitor_account_pools`.
     """
 
     def __init__(
@@ -134,6 +138,7 @@ class AgentMonitoring(Construct):
         invoke_rate_thresholds: Mapping[str, float] | None = None,
         session_creation_thresholds: Mapping[str, float] | None = None,
         period: cdk.Duration | None = None,
+        account_alarms: bool = True,
     ) -> None:
         check_construct_id(construct_id)
         super().__init__(scope, construct_id)
@@ -178,6 +183,7 @@ class AgentMonitoring(Construct):
             session_creation_thresholds=session_creation_thresholds,
             period=chosen_period,
             findings_scope=self,
+            account_alarms=account_alarms,
         )
         self.period: cdk.Duration = self.agentcore.period
         self.facade.add_segment(self.agentcore)
@@ -251,11 +257,13 @@ class AgentMonitoring(Construct):
         latency: Mapping[str, float] | None = None,
         new_session_rate: Mapping[str, float] | None = None,
         endpoints: Sequence[str] | None = None,
+        compact: bool = False,
     ) -> AgentMonitoring:
         """Add alarms and a dashboard row for one agent; returns ``self`` for chaining.
 
         The arguments are those of :meth:`AgentCoreMonitoring.monitor_agent` (levels keyed by disambiguator, an empty
-        mapping for no alarm of that kind, ``endpoints`` to watch fewer endpoints).
+        mapping for no alarm of that kind, ``endpoints`` to watch fewer endpoints, ``compact`` for one metric-math alarm
+        per level and evaluation window instead of one per condition).
 
         Raises:
             ConstructsLibValidationError: ``AgentAlreadyMonitored`` for a second call with the same
@@ -264,11 +272,17 @@ class AgentMonitoring(Construct):
         before = len(self.agentcore.widgets())
         self.agentcore.monitor_agent(
             agent, throttles=throttles, system_errors=system_errors, user_error_rate=user_error_rate,
-            latency=latency, new_session_rate=new_session_rate, endpoints=endpoints,
+            latency=latency, new_session_rate=new_session_rate, endpoints=endpoints, compact=compact,
         )
         row = self.agentcore.widgets()[before:]
         if row:
             self.dashboard.add_widgets(*row)
+        return self
+
+    def monitor_account_pools(self, agent: IAgentCoreAgent) -> AgentMonitoring:
+        """The account-pool alarms and graphs (edition 2026-09) for agents another monitoring watches (``agent``: any
+        of them); :meth:`monitor_agent` makes them itself. Returns ``self``."""
+        self.agentcore.watch_account_pools(agent)
         return self
 
     # -- front doors -------------------------------------------------------------------------------

@@ -42,13 +42,22 @@ from constructs_lib._cdk.buckets import access_logs_bucket as _logs_bucket
 from constructs_lib._cdk.buckets import use_bucket_policy_for_access_logs
 from constructs_lib._cdk.functions import DEFAULT_PYTHON_RUNTIME, handler_code
 from constructs_lib._cdk.props import PropChecks, check_construct_id
-from constructs_lib._cdk.reporting import report, report_unresolved, report_warning, warn_unless_retained
+from constructs_lib._cdk.reporting import (
+    report,
+    report_after_build,
+    report_unresolved,
+    report_warning,
+    warn_unless_retained,
+)
 from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.agent.interface import INVALID_AGENT, IAgentCoreAgent, check_agents, require_agent
 from constructs_lib.errors import raise_all
 from constructs_lib.handlers import contract
 from constructs_lib.limits.catalog import QuotaName
+from constructs_lib.limits.service import ID_SUFFIX_LENGTH, UNRESOLVED_NAME_MAX_LENGTH
+from constructs_lib.planning.findings import Finding
 from constructs_lib.planning.operations import archive_projection, archive_transition_problems, sweep_interval_seconds
+from constructs_lib.planning.platform import environment_findings
 
 #: Key prefix of the archived documents.
 ARCHIVE_PREFIX = "agents/"
@@ -289,6 +298,7 @@ class AgentVersionArchive(Construct):
         self.dead_letter_alarm = self._dead_letter_alarm(alarm_topic)
         self.log_group = logs.LogGroup(self, "LogGroup", retention=log_retention, removal_policy=removal_policy)
         self.function = self._function(encryption_key)
+        report_after_build(self, self._environment_findings)
         self.event_rule, self.schedule_rule = self._rules()
 
         for agent in audit_required_agents:
@@ -458,6 +468,36 @@ class AgentVersionArchive(Construct):
             contract.ENV_ARCHIVED_RUNTIME_IDS, cdk.Fn.join(",", [a.agent_runtime_id for a in self._agents.values()])
         )
         self._check_keeps_up(agent)
+
+    @property
+    def environment_bytes(self) -> int:
+        """The size of the archiver's environment (Lambda counts names and values): each archived runtime's id at its
+        name's length plus AgentCore's suffix, and every other unresolved value at the longest name it could be."""
+        size = 0
+        for name, value in self._environment().items():
+            size += len(name) + len(value)
+        return size
+
+    def _environment(self) -> dict[str, str]:
+        ids = ",".join(a.runtime_name + "-" + "x" * ID_SUFFIX_LENGTH for a in self._agents.values())
+        unresolved = "x" * UNRESOLVED_NAME_MAX_LENGTH
+        return {
+            contract.ENV_ARCHIVE_BUCKET: unresolved,
+            contract.ENV_ARCHIVE_PREFIX: ARCHIVE_PREFIX,
+            contract.ENV_ARCHIVED_RUNTIME_IDS: ids,
+            contract.ENV_CONTROL_PLANE_MAX_ATTEMPTS: str(CONTROL_PLANE_MAX_ATTEMPTS),
+            contract.ENV_DEADLINE_MARGIN_SECONDS: str(int(DEADLINE_MARGIN.to_seconds())),
+            contract.ENV_ENVIRONMENT_DIGEST_KEY_ARN: unresolved,
+        }
+
+    def _environment_findings(self) -> list[Finding]:
+        return environment_findings(
+            self.catalog, self.region, code="ArchiveEnvironmentFull",
+            what=f"the version archiver's environment for {len(self._agents)} agents (each runtime's id)",
+            size_bytes=self.environment_bytes,
+            way_out="archive the agents with several AgentVersionArchives (a platform: archive=False on some "
+            "AgentSpecs, or several AgentPlatforms)",
+        )
 
     def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
         """Allow ``grantee`` to read the archived documents (auditors, tooling)."""

@@ -296,6 +296,15 @@ def alarm_metric_findings(
     )]
 
 
+def compact_alarm_fits(
+    catalog: QuotaCatalog, region: str | None, *, metrics: int, description_length: int
+) -> bool:
+    """Whether one metric-math alarm can watch several conditions: it reads at most the metrics a metric-math alarm
+    may, and its description (what each condition's number means) fits CloudWatch's alarm description."""
+    return (metrics <= catalog.value(QuotaName.CLOUDWATCH_ALARM_METRICS, region)
+            and description_length <= catalog.value(QuotaName.CLOUDWATCH_ALARM_DESCRIPTION_LENGTH, region))
+
+
 def default_period_seconds(catalog: QuotaCatalog) -> float:
     """The default alarm and graph period: the finest period of the standard-resolution metrics AgentCore publishes.
 
@@ -468,6 +477,7 @@ __all__ = [
     "account_session_creation_alarms",
     "active_session_alarms",
     "alarm_metric_findings",
+    "compact_alarm_fits",
     "api_latency_alarms",
     "archive_projection",
     "archive_transition_problems",

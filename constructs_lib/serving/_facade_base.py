@@ -53,6 +53,58 @@ def _throttle_problems(rate: Any, burst: Any) -> list[str]:
     return problems
 
 
+def proxy_environment(
+    *, handler: str, read_timeout_seconds: float, invokes: bool, binds_sessions: bool, send_runtime_user_id: bool
+) -> dict[str, str]:
+    """The variables every proxy of the handler contract reads, whichever agents it serves (:mod:`contract`).
+
+    Args:
+        handler: the Lambda handler (its module names the Powertools service).
+        read_timeout_seconds: the AgentCore read timeout (from the facade's fit).
+        invokes: the function relays answers of InvokeAgentRuntime.
+        binds_sessions: the function reads callers and derives their runtime sessions (the session-id rule).
+        send_runtime_user_id: the caller is sent as ``runtimeUserId``.
+    """
+    environment = {
+        contract.ENV_AGENT_READ_TIMEOUT_SECONDS: f"{read_timeout_seconds:g}",
+        contract.ENV_AGENT_MAX_ATTEMPTS: str(INVOKE_ATTEMPTS),
+        "POWERTOOLS_SERVICE_NAME": handler.split(".", 1)[0].replace("_", "-"),
+    }
+    if binds_sessions:  # reads callers and derives their sessions
+        environment.update({
+            contract.ENV_SESSION_HEADER: SESSION_HEADER,
+            contract.ENV_SESSION_ID_PATTERN: SESSION_ID_PATTERN.pattern,
+            contract.ENV_SESSION_ID_MIN_LENGTH: str(SESSION_ID_MIN_LENGTH),
+            contract.ENV_SESSION_ID_MAX_LENGTH: str(SESSION_ID_MAX_LENGTH),
+            contract.ENV_RUNTIME_USER_ID_MAX_LENGTH: str(RUNTIME_USER_ID_MAX_LENGTH),
+        })
+    if invokes:  # relays answers
+        environment.update({
+            contract.ENV_SEND_RUNTIME_USER_ID: "true" if send_runtime_user_id else "false",
+            contract.ENV_ANSWER_MARGIN_SECONDS: f"{PROXY_ANSWER_MARGIN_SECONDS:g}",
+        })
+    return environment
+
+
+def invoke_actions(*, invokes: bool, stops_sessions: bool, send_runtime_user_id: bool) -> list[str]:
+    """The AgentCore actions of a proxy: InvokeAgentRuntime (and ForUser when the caller is sent), and
+    StopRuntimeSession."""
+    actions = []
+    if invokes:
+        actions.append(perms.INVOKE_AGENT_RUNTIME)
+        if send_runtime_user_id:
+            actions.append(perms.INVOKE_AGENT_RUNTIME_FOR_USER)
+    if stops_sessions:
+        actions.append(STOP_RUNTIME_SESSION)
+    return actions
+
+
+def endpoint_arns(agent: IAgentCoreAgent, qualifier: str) -> list[str]:
+    """What AgentCore authorizes a call on: the runtime and the endpoint the qualifier names
+    (endpoint ARN: ``<runtime ARN>/runtime-endpoint/<name>``)."""
+    return [agent.agent_runtime_arn, f"{agent.agent_runtime_arn}/runtime-endpoint/{qualifier}"]
+
+
 class FacadeCore:
     """The shared part of a facade: checked props, throttles from the plan, the proxy, staging, auth warnings.
 
@@ -214,23 +266,9 @@ class FacadeCore:
         shared = {
             contract.ENV_AGENT_RUNTIME_ARN: agent.agent_runtime_arn,
             contract.ENV_AGENT_QUALIFIER: self.qualifier,
-            contract.ENV_AGENT_READ_TIMEOUT_SECONDS: f"{read_timeout_seconds:g}",
-            contract.ENV_AGENT_MAX_ATTEMPTS: str(INVOKE_ATTEMPTS),
-            "POWERTOOLS_SERVICE_NAME": handler.split(".", 1)[0].replace("_", "-"),
+            **proxy_environment(handler=handler, read_timeout_seconds=read_timeout_seconds, invokes=invokes,
+                                binds_sessions=binds_sessions, send_runtime_user_id=self.send_runtime_user_id),
         }
-        if binds_sessions:  # reads callers and derives their sessions
-            shared.update({
-                contract.ENV_SESSION_HEADER: SESSION_HEADER,
-                contract.ENV_SESSION_ID_PATTERN: SESSION_ID_PATTERN.pattern,
-                contract.ENV_SESSION_ID_MIN_LENGTH: str(SESSION_ID_MIN_LENGTH),
-                contract.ENV_SESSION_ID_MAX_LENGTH: str(SESSION_ID_MAX_LENGTH),
-                contract.ENV_RUNTIME_USER_ID_MAX_LENGTH: str(RUNTIME_USER_ID_MAX_LENGTH),
-            })
-        if invokes:  # relays answers
-            shared.update({
-                contract.ENV_SEND_RUNTIME_USER_ID: "true" if self.send_runtime_user_id else "false",
-                contract.ENV_ANSWER_MARGIN_SECONDS: f"{PROXY_ANSWER_MARGIN_SECONDS:g}",
-            })
         created = secure_function(
             Construct(self.facade, construct_id),
             purpose=purpose,
@@ -246,25 +284,15 @@ class FacadeCore:
             layers=[powertools_layer(self.facade, DEFAULT_PYTHON_RUNTIME)],
         )
         function = created.function
-        actions = []
-        if invokes:
-            actions.append(perms.INVOKE_AGENT_RUNTIME)
-            if self.send_runtime_user_id:
-                actions.append(perms.INVOKE_AGENT_RUNTIME_FOR_USER)
-                # An invocation for a user makes AgentCore fetch the user's workload access token with the agent's
-                # execution role: allow it, on the agent's own workload identity only.
-                self.agent.allow_workload_token_for_user_id()
-        if stops_sessions:
-            actions.append(STOP_RUNTIME_SESSION)
+        actions = invoke_actions(invokes=invokes, stops_sessions=stops_sessions,
+                                 send_runtime_user_id=self.send_runtime_user_id)
+        if invokes and self.send_runtime_user_id:
+            # An invocation for a user makes AgentCore fetch the user's workload access token with the agent's
+            # execution role: allow it, on the agent's own workload identity only.
+            self.agent.allow_workload_token_for_user_id()
         if actions:
-            # AgentCore authorizes these on the runtime and on the endpoint the qualifier names
-            # (endpoint ARN: <runtime ARN>/runtime-endpoint/<name>).
-            iam.Grant.add_to_principal(
-                grantee=function,
-                actions=actions,
-                resource_arns=[agent.agent_runtime_arn,
-                               f"{agent.agent_runtime_arn}/runtime-endpoint/{self.qualifier}"],
-            )
+            iam.Grant.add_to_principal(grantee=function, actions=actions,
+                                       resource_arns=endpoint_arns(agent, self.qualifier))
         return function
 
     def wire_staging(self, function: lambda_.Function, *, downloads: bool, answers: bool = False) -> None:
@@ -325,4 +353,4 @@ class SharedFacadeProps:
         return self._core.send_runtime_user_id
 
 
-__all__ = ["INVOKE_ATTEMPTS", "FacadeCore", "SharedFacadeProps"]
+__all__ = ["INVOKE_ATTEMPTS", "FacadeCore", "SharedFacadeProps", "endpoint_arns", "invoke_actions", "proxy_environment"]

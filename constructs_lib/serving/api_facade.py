@@ -61,11 +61,20 @@ from constructs_lib._cdk.props import PropChecks
 from constructs_lib.agent.interface import IAgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.handlers import contract
-from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
-from constructs_lib.limits.service import API_STAGE_NAME_PATTERN, SESSION_ID_PATTERN, WAF_REGIONAL_WEB_ACL_ARN_PATTERN
+from constructs_lib.limits.service import API_STAGE_NAME_PATTERN, WAF_REGIONAL_WEB_ACL_ARN_PATTERN
 from constructs_lib.planning.serving import RestFit, rest_fit
 from constructs_lib.serving._facade_base import FacadeCore, SharedFacadeProps
 from constructs_lib.serving._grants import acknowledgment_target
+from constructs_lib.serving._rest import (
+    UPLOAD_SCHEMA,
+    acknowledge_auth,
+    default_request_schema,
+    json_model,
+    managed_rules_web_acl,
+    rest_authorization,
+    rest_stage_options,
+    schema_problems,
+)
 from constructs_lib.serving.auth import AuthKind, FacadeAuth
 from constructs_lib.serving.jobs import AgentJobs
 from constructs_lib.serving.payload_staging import PayloadStaging
@@ -76,36 +85,6 @@ _PROXY_FILES = ("invoke_proxy.py", "agent_calls.py", "caller.py", "clients.py", 
 #: The streaming wrapper, as the Lambda runtime sees it.
 _STREAM_WRAPPER = "/var/task/invoke_proxy_stream.sh"
 
-
-
-def default_request_schema(catalog: QuotaCatalog) -> Mapping[str, Any]:
-    """The request body model used unless ``request_schema`` is given (JSON Schema draft 4).
-
-    ``payloadKey`` is an S3 object key, within S3's key length (quota ``s3_object_key_length``).
-    """
-    return {
-        "type": "object",
-        "required": ["prompt"],
-        "properties": {
-            "prompt": {"type": "string", "minLength": 1},
-            "sessionId": {"type": "string", "pattern": SESSION_ID_PATTERN.pattern},
-            "payloadKey": {
-                "type": "string", "minLength": 1,
-                "maxLength": int(catalog.value(QuotaName.S3_OBJECT_KEY_LENGTH)),
-            },
-        },
-    }
-
-_UPLOAD_SCHEMA: Mapping[str, Any] = {
-    "type": "object",
-    "properties": {
-        "size": {"type": "integer", "minimum": 1},
-        "contentType": {"type": "string", "maxLength": 256},
-        "fileName": {"type": "string", "maxLength": 255},
-    },
-    "additionalProperties": False,
-}
-_DRAFT4 = "http://json-schema.org/draft-04/schema#"
 
 
 class AgentApiFacade(SharedFacadeProps, Construct):
@@ -223,7 +202,7 @@ class AgentApiFacade(SharedFacadeProps, Construct):
             raise ConstructsLibValidationError(
                 "ConflictingWafOptions", "provide waf_web_acl_arn or enable_waf, not both", self.node.path
             )
-        raise_all("InvalidRequestSchema", _schema_problems(self.request_schema), self.node.path)
+        raise_all("InvalidRequestSchema", schema_problems(self.request_schema), self.node.path)
 
         self.fit: RestFit = rest_fit(
             agent.plan, agent.catalog, agent.region, throttle=core.throttle, streaming=streaming, jobs=jobs,
@@ -254,7 +233,7 @@ class AgentApiFacade(SharedFacadeProps, Construct):
         self.request_validator = self.api.add_request_validator(
             "RequestValidator", validate_request_body=True, validate_request_parameters=True
         )
-        self.request_model = self._model("RequestModel", self.request_schema)
+        self.request_model = json_model(self.api, "RequestModel", self.request_schema)
         self._routes()
         self.usage_plan = self.api.add_usage_plan(
             "UsagePlan",
@@ -315,7 +294,7 @@ class AgentApiFacade(SharedFacadeProps, Construct):
                 metrics_enabled=True,
                 data_trace_enabled=False,
             )
-        authorization_type, authorizer, scopes = self._authorization()
+        authorization_type, authorizer, scopes = rest_authorization(self, self._core)
         return apigw.RestApi(
             self,
             "Resource",
@@ -324,68 +303,15 @@ class AgentApiFacade(SharedFacadeProps, Construct):
             # Regional: a stream may idle longer than at the edge, and the integration timeout can be raised.
             endpoint_configuration=apigw.EndpointConfiguration(types=[apigw.EndpointType.REGIONAL]),
             cloud_watch_role=cloud_watch_role,
-            deploy_options=apigw.StageOptions(
-                stage_name=stage_name,
-                access_log_destination=apigw.LogGroupLogDestination(self.access_log_group),
-                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
-                    caller=True, http_method=True, ip=True, protocol=True, request_time=True,
-                    resource_path=True, response_length=True, status=True, user=True,
-                ),
-                tracing_enabled=True,
-                logging_level=logging_level,
-                metrics_enabled=True,
-                # Request and response bodies carry prompts and answers: never log them.
-                data_trace_enabled=False,
-                throttling_rate_limit=self.throttle_rate_limit,
-                throttling_burst_limit=self.throttle_burst_limit,
-                method_options=method_options or None,
+            deploy_options=rest_stage_options(
+                stage_name=stage_name, access_log_group=self.access_log_group, logging_level=logging_level,
+                throttle_rate_limit=self.throttle_rate_limit, throttle_burst_limit=self.throttle_burst_limit,
+                method_options=method_options,
             ),
             default_method_options=apigw.MethodOptions(
                 authorization_type=authorization_type, authorizer=authorizer, authorization_scopes=scopes
             ),
         )
-
-    def _authorization(self) -> tuple[apigw.AuthorizationType, apigw.IAuthorizer | None, list[str] | None]:
-        auth = self.auth
-        if auth.kind is AuthKind.IAM:
-            return apigw.AuthorizationType.IAM, None, None
-        if auth.kind is AuthKind.COGNITO:
-            authorizer = apigw.CognitoUserPoolsAuthorizer(self, "Authorizer", cognito_user_pools=auth.user_pools)
-            return apigw.AuthorizationType.COGNITO, authorizer, auth.scopes
-        if auth.kind is AuthKind.LAMBDA:
-            assert auth.function is not None
-            token = apigw.TokenAuthorizer(
-                self, "Authorizer", handler=auth.function, identity_source=self._identity_source(),
-                results_cache_ttl=auth.results_cache_ttl,
-            )
-            return apigw.AuthorizationType.CUSTOM, token, None
-        self._core.warn_unauthenticated("API")
-        return apigw.AuthorizationType.NONE, None, None
-
-    def _identity_source(self) -> str:
-        """A TOKEN authorizer reads one ``method.request...`` source: the ``Authorization`` header by default."""
-        source = self.auth.identity_source
-        if source is None:
-            return apigw.IdentitySource.header("Authorization")
-        if not isinstance(source, str) or not source.startswith("method.request."):
-            raise ConstructsLibValidationError(
-                "UnsupportedAuth",
-                f"identity_source of a REST facade's Lambda authorizer must be one 'method.request...' source, "
-                f"got {source!r}",
-                self.node.path,
-            )
-        return source
-
-    def _model(self, construct_id: str, schema: Mapping[str, Any]) -> apigw.Model:
-        model = self.api.add_model(
-            construct_id,
-            content_type="application/json",
-            schema=apigw.JsonSchema(schema=apigw.JsonSchemaVersion.DRAFT4, type=apigw.JsonSchemaType.OBJECT),
-        )
-        # The user's schema is passed as given (a dict), not re-expressed through JsonSchema's typed props.
-        cfn: apigw.CfnModel = model.node.default_child  # type: ignore[assignment]
-        cfn.add_property_override("Schema", {"$schema": _DRAFT4, **schema})
-        return model
 
     def _routes(self) -> None:
         integration = apigw.LambdaIntegration(
@@ -411,7 +337,7 @@ class AgentApiFacade(SharedFacadeProps, Construct):
                 job.add_method(method, integration, request_validator=self.request_validator,
                                request_parameters={"method.request.path.jobId": True})
         if self.staging is not None:
-            upload_model = self._model("UploadModel", _UPLOAD_SCHEMA)
+            upload_model = json_model(self.api, "UploadModel", UPLOAD_SCHEMA)
             self.api.root.add_resource("uploads").add_method(
                 "POST", integration, request_validator=self.request_validator,
                 request_models={"application/json": upload_model},
@@ -419,24 +345,14 @@ class AgentApiFacade(SharedFacadeProps, Construct):
 
     def _waf(self, web_acl_arn: str | None, enable: bool) -> None:
         if enable:
-            self.web_acl = _managed_rules_web_acl(self, self.agent.catalog)
+            self.web_acl = managed_rules_web_acl(self, self.agent.catalog)
             web_acl_arn = self.web_acl.attr_arn
         if web_acl_arn is not None:
             wafv2.CfnWebACLAssociation(self, "WebAclAssociation", resource_arn=self.stage.stage_arn,
                                        web_acl_arn=web_acl_arn)
 
     def _acknowledge_auth(self) -> None:
-        reasons = {
-            AuthKind.IAM: "uses IAM (SigV4) authorization on every method, which authenticates callers without a "
-            "Cognito user pool",
-            AuthKind.LAMBDA: "authenticates every method with a Lambda token authorizer chosen by the user "
-            "(FacadeAuth.lambda_authorizer)",
-        }
-        reason = reasons.get(self.auth.kind)
-        if reason is not None:
-            nag.acknowledge(
-                self.api, "AwsSolutions-COG4", [None], f"the API of agent {self.agent.runtime_name} {reason}"
-            )
+        acknowledge_auth(self.api, self.auth, f"the API of agent {self.agent.runtime_name}")
 
     # -- public API ----------------------------------------------------------------------------------
 
@@ -489,69 +405,6 @@ class AgentApiFacade(SharedFacadeProps, Construct):
         """Requests (Sum unless ``statistic`` is given)."""
         options.setdefault("statistic", "Sum")
         return self.api.metric_count(**options)
-
-
-def _schema_problems(schema: Any) -> list[str]:
-    """Problems with a user's request schema: a JSON object schema, valid as JSON Schema draft 4."""
-    if not isinstance(schema, Mapping):
-        return [f"request_schema must be a JSON Schema object (dict), got {type(schema).__name__}"]
-    problems: list[str] = []
-    if schema.get("type") != "object":
-        problems.append(
-            f"request_schema must describe a JSON object (\"type\": \"object\"), got {schema.get('type')!r}"
-        )
-    try:
-        from jsonschema import Draft4Validator
-        from jsonschema.exceptions import SchemaError
-    except ImportError:  # pragma: no cover - jsonschema is optional; API Gateway validates at deploy
-        return problems
-    try:
-        Draft4Validator.check_schema(dict(schema))
-    except SchemaError as exc:
-        problems.append(f"request_schema is not valid JSON Schema draft 4: {exc.message}")
-    return problems
-
-
-def _managed_rules_web_acl(scope: Construct, catalog: QuotaCatalog) -> wafv2.CfnWebACL:
-    metric_name_length = int(catalog.value(QuotaName.WAF_METRIC_NAME_LENGTH))
-
-    def managed(name: str, priority: int, overrides: tuple[str, ...] = ()) -> wafv2.CfnWebACL.RuleProperty:
-        return wafv2.CfnWebACL.RuleProperty(
-            name=name,
-            priority=priority,
-            override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
-            statement=wafv2.CfnWebACL.StatementProperty(
-                managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
-                    vendor_name="AWS",
-                    name=name,
-                    rule_action_overrides=[
-                        wafv2.CfnWebACL.RuleActionOverrideProperty(
-                            name=rule, action_to_use=wafv2.CfnWebACL.RuleActionProperty(count={})
-                        )
-                        for rule in overrides
-                    ] or None,
-                )
-            ),
-            visibility_config=wafv2.CfnWebACL.VisibilityConfigProperty(
-                cloud_watch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=True
-            ),
-        )
-
-    return wafv2.CfnWebACL(
-        scope,
-        "WebAcl",
-        scope="REGIONAL",
-        default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
-        rules=[
-            # Prompts routinely exceed the common rule set's body size rule: that rule only counts.
-            managed("AWSManagedRulesCommonRuleSet", 0, ("SizeRestrictions_BODY",)),
-            managed("AWSManagedRulesKnownBadInputsRuleSet", 1),
-        ],
-        visibility_config=wafv2.CfnWebACL.VisibilityConfigProperty(
-            cloud_watch_metrics_enabled=True, metric_name=cdk.Names.unique_id(scope)[-metric_name_length:],
-            sampled_requests_enabled=True,
-        ),
-    )
 
 
 __all__ = ["AgentApiFacade", "default_request_schema"]

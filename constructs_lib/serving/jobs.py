@@ -48,6 +48,7 @@ from constructs import Construct
 from constructs_lib._cdk.props import PropChecks
 from constructs_lib._cdk.reporting import report, report_unresolved, warn_unless_retained
 from constructs_lib._cdk.scope import catalog_for, region_of
+from constructs_lib._cdk.tables import partitioned_grant
 from constructs_lib.agent.interface import IAgentCoreAgent, require_agent
 from constructs_lib.errors import ConstructsLibValidationError
 from constructs_lib.handlers import contract
@@ -166,20 +167,36 @@ class AgentJobs(Construct):
         """Allow ``grantee`` (the proxy) to create, read, update and delete job and idempotency records."""
         return self.table.grant(grantee, *PROXY_ACTIONS)
 
-    def grant_report(self, grantee: iam.IGrantable) -> iam.Grant:
+    def grant_report(self, grantee: iam.IGrantable, *, key_prefix: str | None = None) -> iam.Grant:
         """Allow ``grantee`` to report progress and completion: ``dynamodb:UpdateItem`` on the table (and the key,
-        if any). Grants only; :meth:`bind` also tells an agent the table's name."""
-        return self.table.grant(grantee, *AGENT_ACTIONS)
+        if any). Grants only; :meth:`bind` also tells an agent the table's name.
 
-    def bind(self, agent: IAgentCoreAgent) -> iam.Grant:
+        Args:
+            grantee: who reports.
+            key_prefix: in a table several agents share, the prefix of this agent's job records: IAM then refuses
+                ``grantee`` every record outside it (condition ``dynamodb:LeadingKeys``). Default: the whole table.
+        """
+        if key_prefix is None:
+            return self.table.grant(grantee, *AGENT_ACTIONS)
+        return partitioned_grant(self.table, grantee, AGENT_ACTIONS, key_prefix)
+
+    def bind(self, agent: IAgentCoreAgent, *, key_prefix: str | None = None) -> iam.Grant:
         """Let ``agent`` report its jobs: :meth:`grant_report`, and ``AGENT_JOBS_TABLE_NAME`` in its environment.
+
+        Args:
+            agent: the agent.
+            key_prefix: the prefix of the agent's records in a table it shares with other agents (see
+                :meth:`grant_report`); the ``jobId`` the agent is given already carries it, and the agent is told it
+                as ``AGENT_KEY_PREFIX``. Default: the table is the agent's own.
 
         Returns:
             the grant of :meth:`grant_report`.
         """
         require_agent(agent, "agent", self.node.path, grants=True)
-        grant = self.grant_report(agent)
+        grant = self.grant_report(agent, key_prefix=key_prefix)
         agent.add_environment(AGENT_ENV_TABLE_NAME, self.table.table_name)
+        if key_prefix is not None:
+            agent.add_environment(contract.ENV_AGENT_KEY_PREFIX, key_prefix)
         return grant
 
     def metric_consumed_write_capacity_units(self, **options: Any) -> cloudwatch.Metric:

@@ -6,7 +6,8 @@ Item layout (the contract an agent follows)::
     turn       (N, sort key)       0, 1, 2, ... one item per conversation turn; turn 0 may hold state
     expiresAt  (N, TTL attribute)  epoch seconds after which DynamoDB deletes the item
 
-**The store is keyed by the caller-bound runtime session**, the same key the front doors bind sessions with: the
+**The store is keyed by the caller-bound runtime session**, the same key the front doors bind sessions with (in a table
+agents share, the platform's, behind the agent's key prefix ``AGENT_KEY_PREFIX``: ``<route>#<runtime session id>``): the
 facades never pass a client's session id to AgentCore, they derive the runtime session from the caller's full identity
 and the client's own session id (:mod:`constructs_lib.handlers.caller`), and strip ``sessionId`` from the payload. An
 agent that keys its items by the runtime session id it is invoked in (the header
@@ -37,8 +38,10 @@ from constructs import Construct
 
 from constructs_lib._cdk.props import PropChecks
 from constructs_lib._cdk.reporting import report_warning, warn_unless_retained
+from constructs_lib._cdk.tables import PARTITIONED_ACTIONS, partitioned_grant
 from constructs_lib.agent.interface import IAgentCoreAgent, require_agent
 from constructs_lib.errors import ConstructsLibValidationError
+from constructs_lib.handlers import contract
 from constructs_lib.limits.service import DYNAMODB_TABLE_NAME_PATTERN
 
 #: The environment variable that carries the table name into the agent.
@@ -177,21 +180,35 @@ class AgentSessionStore(Construct):
         """ARN of the table."""
         return self.table.table_arn
 
-    def bind(self, agent: IAgentCoreAgent) -> iam.Grant:
+    def bind(self, agent: IAgentCoreAgent, *, key_prefix: str | None = None) -> iam.Grant:
         """Give ``agent`` its conversation store: :meth:`grant_read_write`, and the table name in its environment
         (``AGENT_SESSION_TABLE``).
+
+        Args:
+            agent: the agent.
+            key_prefix: in a table several agents share (the platform's), the prefix of this agent's ``sessionId``
+                values (``<route>#``, then the runtime session id): the agent is told it as ``AGENT_KEY_PREFIX`` and
+                IAM refuses it every item outside it. Default: the table is the agent's own.
 
         Returns:
             the grant of :meth:`grant_read_write`.
         """
         require_agent(agent, "agent", self.node.path, grants=True)
-        grant = self.grant_read_write(agent)
+        grant = self.grant_read_write(agent, key_prefix=key_prefix)
         agent.add_environment(SESSION_TABLE_ENV, self.table.table_name)
+        if key_prefix is not None:
+            agent.add_environment(contract.ENV_AGENT_KEY_PREFIX, key_prefix)
         return grant
 
-    def grant_read_write(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Allow ``grantee`` to read and write session items (grants only; :meth:`bind` also sets the environment)."""
-        return self.table.grant_read_write_data(grantee)
+    def grant_read_write(self, grantee: iam.IGrantable, *, key_prefix: str | None = None) -> iam.Grant:
+        """Allow ``grantee`` to read and write session items (grants only; :meth:`bind` also sets the environment).
+
+        With ``key_prefix``, only items whose partition key starts with it (condition ``dynamodb:LeadingKeys``), and
+        no ``Scan``, which names no key and would read every agent's items.
+        """
+        if key_prefix is None:
+            return self.table.grant_read_write_data(grantee)
+        return partitioned_grant(self.table, grantee, PARTITIONED_ACTIONS, key_prefix)
 
     def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
         """Allow ``grantee`` to read session items (grants only)."""

@@ -68,7 +68,7 @@ def test_fails_when_the_equipped_agent_lacks_a_construct(monkeypatch) -> None:  
     original = equipment.agent_spec
     monkeypatch.setattr(equipment, "agent_spec", lambda i: dataclasses.replace(original(i), facade=False))
     # THEN the benchmark refuses to call the agent fully equipped
-    with pytest.raises(RuntimeError, match="AgentApiFacade"):
+    with pytest.raises(RuntimeError, match="AgentPlatformApi"):
         equipment.equip_stack(cdk.Stack(cdk.App(), "Equipped", env=ENV), 1)
 
 

@@ -26,6 +26,7 @@ from constructs_lib import (
     AgentApiFacade,
     AgentCoreAgent,
     AgentCoreMonitoring,
+    AgentIsolation,
     AgentJobs,
     AgentMonitoring,
     AgentPipeline,
@@ -500,14 +501,26 @@ def test_version_archive_reads_the_runtime(kind: str) -> None:
 
 
 @KINDS
-def test_platform_equips_the_adopted_agent(kind: str) -> None:
+def test_platform_serves_the_adopted_agent_on_its_shared_api(kind: str) -> None:
     adopted = adopt(kind)
     platform = AgentPlatform(adopted.stack, "Platform", agents=[adopted.agent])
     (member,) = platform.agents.values()
-    assert member.agent is adopted.agent and member.facade is not None and member.session_store is not None
+    # THEN the platform's one API and session table serve it (shared by default)
+    assert member.agent is adopted.agent and member.isolation is AgentIsolation.SHARED
+    assert platform.api is not None and platform.sessions is not None and member.facade is None
     template = adopted.template()
     template.resource_count_is("AWS::ApiGateway::RestApi", 1)
     template.resource_count_is("AWS::BedrockAgentCore::Runtime", 1 if kind == "l2" else 0)
+    assert adopted.stack.resolve(platform.sessions.table.table_name) in environment_of(adopted).values()
+
+
+@KINDS
+def test_platform_equips_a_dedicated_adopted_agent_with_its_own_api(kind: str) -> None:
+    adopted = adopt(kind)
+    platform = AgentPlatform(adopted.stack, "Platform", agents=[adopted.agent], isolation=AgentIsolation.DEDICATED)
+    (member,) = platform.agents.values()
+    assert member.agent is adopted.agent and member.facade is not None and member.session_store is not None
+    adopted.template().resource_count_is("AWS::ApiGateway::RestApi", 1)
     assert adopted.stack.resolve(member.session_store.table.table_name) in environment_of(adopted).values()
 
 

@@ -13,6 +13,7 @@ from aws_cdk.assertions import Annotations, Match, Template
 from constructs_lib import (
     AgentArtifact,
     AgentCoreAgent,
+    AgentIsolation,
     AgentPlacement,
     AgentPlatform,
     AgentSpec,
@@ -41,10 +42,13 @@ def test_each_agent_gets_what_it_needs(stack: cdk.Stack) -> None:
         spec("research", artifact=AgentArtifact.from_code(RESEARCH_CODE),
              workload=WorkloadProfile(longest_task=cdk.Duration.hours(3)), audit_required=True),
     ])
-    # THEN each agent has a facade, a session store; tools where asked; staging because of the payloads
+    # THEN both are routes of the one shared API, with items in the shared tables; tools where asked; staging
+    # because of the payloads
     support, research = platform.agents["support"], platform.agents["research"]
-    assert support.facade is not None and support.session_store is not None
-    assert research.facade is not None and research.facade.jobs is not None
+    assert (support.route, research.route) == ("support", "research")
+    assert support.facade is None and support.session_store is None and platform.sessions is not None
+    assert platform.api is not None and platform.api.jobs is not None
+    assert set(platform.api.agents) == {"support", "research"} and platform.api.agents["support"].staging
     assert set(support.tools) == {"order_status"} and not research.tools
     assert platform.staging is not None
     assert platform.monitoring is not None and set(platform.monitoring.monitored_agents) == {
@@ -52,15 +56,18 @@ def test_each_agent_gets_what_it_needs(stack: cdk.Stack) -> None:
     assert platform.archive is not None and set(platform.archive.archived_agents) == {support.agent, research.agent}
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::BedrockAgentCore::Runtime", 2)
-    template.resource_count_is("AWS::ApiGateway::RestApi", 2)
-    template.resource_count_is("AWS::WAFv2::WebACL", 1)  # one web ACL shared by both facades
-    template.resource_count_is("AWS::WAFv2::WebACLAssociation", 2)
+    template.resource_count_is("AWS::ApiGateway::RestApi", 1)
+    template.resource_count_is("AWS::Lambda::Function", 3)  # the shared proxy, the tool, the archiver
+    template.resource_count_is("AWS::DynamoDB::Table", 2)  # the shared session and job tables
+    template.resource_count_is("AWS::WAFv2::WebACL", 1)
+    template.resource_count_is("AWS::WAFv2::WebACLAssociation", 1)
     template.resource_count_is("AWS::CloudWatch::Dashboard", 1)
     # AND runtime names are derived from the stack and path (stage-safe), not from the spec names alone
     assert re.fullmatch(r"TestStack_Platform_support_Agent_[0-9A-F]{8}", support.agent.runtime_name)
     template.has_resource_properties("AWS::BedrockAgentCore::Runtime", {
         "AgentRuntimeName": support.agent.runtime_name,
         "EnvironmentVariables": Match.object_like({"AGENT_SESSION_TABLE": Match.any_value(),
+                                                   "AGENT_KEY_PREFIX": "support#",
                                                    "AGENT_TOOLS": Match.any_value()}),
     })
     Annotations.from_stack(stack).has_no_error("*", Match.any_value())
@@ -74,7 +81,7 @@ def test_switches_and_existing_agents(stack: cdk.Stack) -> None:
         spec("quiet", facade=False, session_store=False, monitoring=False, archive=False),
     ], monitoring=True, archive=True)
     assert platform.agent("legacy") is existing
-    assert platform.agents["legacy"].facade is not None
+    assert platform.agents["legacy"].route == "legacy" and platform.api is not None
     quiet = platform.agents["quiet"]
     assert quiet.facade is None and quiet.session_store is None
     assert platform.staging is None
@@ -89,17 +96,21 @@ def test_payloads_above_what_lambda_takes_inline_get_staging(stack: cdk.Stack) -
     platform = AgentPlatform(stack, "Platform", agents=[
         spec("support", workload=WorkloadProfile(max_payload=cdk.Size.mebibytes(8)))])
     # THEN the platform chose staging for it (the smallest limit on the REST path decides), and synthesis passes
-    facade = platform.agents["support"].facade
-    assert platform.staging is not None and facade is not None and facade.staging is platform.staging
+    assert platform.staging is not None and platform.api is not None and platform.api.staging is platform.staging
+    assert platform.api.agents["support"].staging
     Annotations.from_stack(stack).has_no_error("*", Match.any_value())
 
 
-def test_synchronous_agent_with_long_tasks_is_streamed(stack: cdk.Stack) -> None:
+def test_synchronous_agent_with_long_tasks_is_streamed_on_an_api_of_its_own(stack: cdk.Stack) -> None:
     platform = AgentPlatform(stack, "Platform", agents=[
-        spec("assistant", workload=WorkloadProfile(longest_task=cdk.Duration.minutes(5)))])
+        spec("assistant", workload=WorkloadProfile(longest_task=cdk.Duration.minutes(5))), spec("chat")])
     Template.from_stack(stack)  # no TaskExceedsIntegrationTimeout: the facade streams
-    facade = platform.agents["assistant"].facade
-    assert facade is not None
+    # THEN the streaming agent is dedicated (the shared proxy answers buffered), and the platform says why
+    assistant = platform.agents["assistant"]
+    assert assistant.isolation is AgentIsolation.DEDICATED and assistant.facade is not None
+    assert platform.agents["chat"].isolation is AgentIsolation.SHARED
+    Annotations.from_stack(stack).has_info("/TestStack/Platform/assistant",
+                                           Match.string_like_regexp("DedicatedAgent.*shared proxy answers buffered"))
     Template.from_stack(stack).has_resource_properties("AWS::ApiGateway::Method", {
         "Integration": Match.object_like({"ResponseTransferMode": "STREAM"})})
 
@@ -142,19 +153,35 @@ def test_agents_per_account_quota(make_stack: Callable[..., cdk.Stack]) -> None:
 
 def test_nested_stack_per_agent(stack: cdk.Stack) -> None:
     platform = AgentPlatform(stack, "Platform", placement=AgentPlacement.NESTED_STACK_PER_AGENT,
-                             agents=[spec("a"), spec("b")])
+                             agents=[spec("a"), spec("b", isolation=AgentIsolation.DEDICATED)])
     for name in ("a", "b"):
         assert isinstance(platform.agents[name].scope, cdk.NestedStack)
         assert cdk.Stack.of(platform.agent(name)) is platform.agents[name].scope
     parent = Template.from_stack(stack)
     parent.resource_count_is("AWS::CloudFormation::Stack", 2)
     parent.resource_count_is("AWS::BedrockAgentCore::Runtime", 0)
+    parent.resource_count_is("AWS::ApiGateway::RestApi", 1)  # the shared API, serving a
     nested = Template.from_stack(platform.agents["a"].scope)  # type: ignore[arg-type]
     nested.resource_count_is("AWS::BedrockAgentCore::Runtime", 1)
+    nested.resource_count_is("AWS::ApiGateway::RestApi", 0)
+    dedicated = Template.from_stack(platform.agents["b"].scope)  # type: ignore[arg-type]
+    dedicated.resource_count_is("AWS::ApiGateway::RestApi", 1)
+    # AND each agent's alarms and dashboard are in its nested stack, the account's alarms in the parent
+    for name, template in (("a", nested), ("b", dedicated)):
+        member = platform.agents[name]
+        assert member.monitoring is not None and cdk.Stack.of(member.monitoring) is member.scope
+        template.resource_count_is("AWS::CloudWatch::Dashboard", 1)
+        template.has_resource_properties("AWS::CloudWatch::Alarm", {
+            "AlarmName": Match.string_like_regexp(f"{member.agent.runtime_name}-Throttles")})
+    parent.has_resource_properties("AWS::CloudWatch::Alarm", {
+        "AlarmName": Match.string_like_regexp("Account-ActiveSessions")})
+    assert not [a for a in parent.find_resources("AWS::CloudWatch::Alarm").values()
+                if "Agent" in str(a["Properties"].get("AlarmName"))]
 
 
 def test_fails_when_the_stack_outgrows_cloudformation_limit_with_the_way_out(stack: cdk.Stack) -> None:
-    platform = AgentPlatform(stack, "Platform", agents=[spec(f"agent{i}") for i in range(20)])
+    platform = AgentPlatform(stack, "Platform", isolation=AgentIsolation.DEDICATED,
+                             agents=[spec(f"agent{i}") for i in range(20)])
     errors = platform.node.validate()
     assert len(errors) == 1
     assert "[StackResourceLimit]" in errors[0] and "more than 500" in errors[0]
@@ -200,9 +227,11 @@ def test_fails_when_options_name_unknown_or_reserved_keys(stack: cdk.Stack, kwar
 
 
 def test_options_reach_the_constructs(stack: cdk.Stack) -> None:
+    # GIVEN options only a facade and a table of the agent's own take (it is dedicated for them)
     platform = AgentPlatform(stack, "Platform", agents=[spec(
         "support", facade_options={"stage_name": "v1"}, monitoring_options={"throttles": {"Critical": 3}},
         session_store_options={"time_to_live_attribute": "ttl"})])
+    assert platform.agents["support"].isolation is AgentIsolation.DEDICATED
     Template.from_stack(stack).has_resource_properties("AWS::ApiGateway::Stage", {"StageName": "v1"})
     Template.from_stack(stack).has_resource_properties("AWS::DynamoDB::Table", {
         "TimeToLiveSpecification": {"AttributeName": "ttl", "Enabled": True}})

@@ -480,9 +480,9 @@ def test_the_proxy_package_holds_the_proxy_the_contract_and_nothing_else(tmp_pat
             patch.delenv(name)
         for name, value in variables.items():
             patch.setenv(name, value)
-        invoke_proxy.settings.cache_clear()
+        invoke_proxy.configured.cache_clear()
         invoke_proxy.check_configuration()
-    invoke_proxy.settings.cache_clear()
+    invoke_proxy.configured.cache_clear()
 
 
 def test_a_token_throttle_is_not_checked(stack: cdk.Stack) -> None:

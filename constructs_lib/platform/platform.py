@@ -1,200 +1,99 @@
 """AgentPlatform: every agent of a team with everything it needs around it, in one construct.
 
-For each agent the platform wires an image repository (managed artifacts), a REST facade, a session
-store, payload staging when the plan needs it, Lambda tools, monitoring and version archival, with
-per-agent switches and overrides. Across all agents it checks the account-level quotas the agents share
-(data-plane pool, regional active sessions, agents per account, session creation pool) and the
-CloudFormation resource limit of the stack it lives in.
+By default the agents share what can be shared: one REST API with a route per agent and one proxy
+(:class:`~constructs_lib.serving.shared_api.AgentPlatformApi`: per-agent throttles, exact grants, caller isolation per
+agent), one session table and one job table partitioned by agent (key prefix ``<name>#``, enforced by IAM), one staging
+bucket (per-agent prefixes), one WAF web ACL, one version archive and one monitoring. An agent can have its own API and
+tables instead (``AgentSpec(isolation=AgentIsolation.DEDICATED)``). Across all agents the platform checks the
+account-level quotas the agents share (data-plane pool, regional active sessions, agents per account, session
+creation pool) and the limits of the stacks it fills: CloudFormation's resources per stack and template body size.
 """
 
 from __future__ import annotations
 
 import inspect
-import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 import aws_cdk as cdk
 import jsii
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct, IValidation
 
 from constructs_lib._cdk.props import PropChecks, check_construct_id
-from constructs_lib._cdk.reporting import report
+from constructs_lib._cdk.reporting import report, report_info
 from constructs_lib._cdk.scope import catalog_for, region_of
+from constructs_lib._cdk.template_size import watch_template_size
 from constructs_lib.agent.agent import AgentCoreAgent
-from constructs_lib.agent.artifact import AgentArtifact
-from constructs_lib.agent.compute import AgentCompute
 from constructs_lib.agent.interface import IAgentCoreAgent, require_agent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
-from constructs_lib.limits.catalog import QuotaName
+from constructs_lib.handlers import contract
 from constructs_lib.operations.monitoring import AgentMonitoring
 from constructs_lib.operations.version_archive import AgentVersionArchive
 from constructs_lib.orchestration.tools import AgentTool
 from constructs_lib.planning.account import AccountCapacity, AgentDemand, plan_account
-from constructs_lib.planning.profile import WorkloadProfile
+from constructs_lib.planning.findings import Severity
+from constructs_lib.planning.platform import stack_resource_findings
 from constructs_lib.planning.serving import rest_needs_streaming, rest_staging_required
+from constructs_lib.platform.specs import (
+    SHARED_FACADE_OPTIONS,
+    AgentIsolation,
+    AgentPlacement,
+    AgentSpec,
+    PlatformAgent,
+)
 from constructs_lib.serving.api_facade import AgentApiFacade
 from constructs_lib.serving.payload_staging import PayloadStaging
 from constructs_lib.serving.session_store import AgentSessionStore
+from constructs_lib.serving.shared_api import AgentPlatformApi, SharedApiAgent
 
 #: CDK's own context key for its resources-per-stack check.
 STACK_RESOURCE_LIMIT_CONTEXT = "@aws-cdk/core:stackResourceLimit"
-
-
-@dataclass(frozen=True, kw_only=True)
-class ToolSpec:
-    """A Lambda tool the platform creates for one agent (see :class:`AgentTool`).
-
-    Attributes:
-        tool_name: the name the agent calls the tool by.
-        description: what the tool does, for the agent's tool list.
-        code: the function code.
-        handler: the function handler.
-        options: further :class:`AgentTool` keyword arguments (timeout, memory_size, runtime, ...).
-    """
-
-    tool_name: str
-    description: str
-    code: lambda_.Code
-    handler: str
-    options: Mapping[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        checks = PropChecks(code="InvalidToolSpec")
-        checks.string("tool_name", self.tool_name, optional=False)
-        checks.string("description", self.description, optional=False)
-        checks.instance("code", self.code, lambda_.Code, "a lambda_.Code (Code.from_asset(...), ...)", optional=False)
-        checks.string("handler", self.handler, optional=False, allowed="module.function")
-        checks.instance("options", self.options, Mapping, "a mapping of AgentTool keyword arguments", optional=False)
-        checks.raise_if_any()
-
-
-@dataclass(frozen=True, kw_only=True)
-class AgentSpec:
-    """One agent of a platform and what it needs around it.
-
-    Attributes:
-        name: construct id of the agent's group.
-        artifact: where the agent's code comes from.
-        workload: what the agent needs. Default: an empty profile.
-        runtime_name: the AgentCore runtime name. Default: derived from the stack name and the agent's construct
-            path (``MyStackdev_Platform_support_Agent_1A2B3C4D``), so stages of one stack never share a runtime name.
-        endpoints: named endpoints besides ``DEFAULT``.
-        models: Bedrock model ids the agent may invoke.
-        compute: what the agent's sessions run on (:class:`AgentCompute`). Default: microVMs.
-        tools: Lambda tools created for this agent.
-        facade: put a REST facade in front of the agent. Default: True (streaming for synchronous
-            agents whose tasks outlast API Gateway's integration timeout, unless ``facade_options`` says).
-        session_store: give the agent a session table. Default: True.
-        staging: give the agent payload staging. Default: when the plan says payloads exceed what the
-            facade carries inline.
-        monitoring: alarms and a dashboard row for the agent and its front doors (REST API, proxy function, job
-            and session tables). Default: True.
-        archive: archive the agent's versions. Default: True.
-        audit_required: the agent's versions must be archived (a warning if ``archive`` is False).
-        agent_options: further :class:`AgentCoreAgent` keyword arguments.
-        facade_options: further :class:`AgentApiFacade` keyword arguments.
-        session_store_options: further :class:`AgentSessionStore` keyword arguments.
-        monitoring_options: keyword arguments of :meth:`AgentMonitoring.monitor_agent` (thresholds).
-    """
-
-    name: str
-    artifact: AgentArtifact
-    workload: WorkloadProfile | None = None
-    runtime_name: str | None = None
-    endpoints: Sequence[str] = ()
-    models: Sequence[str] = ()
-    compute: AgentCompute | None = None
-    tools: Sequence[ToolSpec] = ()
-    facade: bool = True
-    session_store: bool = True
-    staging: bool | None = None
-    monitoring: bool = True
-    archive: bool = True
-    audit_required: bool = False
-    agent_options: Mapping[str, Any] = field(default_factory=dict)
-    facade_options: Mapping[str, Any] = field(default_factory=dict)
-    session_store_options: Mapping[str, Any] = field(default_factory=dict)
-    monitoring_options: Mapping[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        checks = PropChecks(code="InvalidAgentSpec")
-        # The name becomes a construct id: jsii refuses an empty one, and '/' separates the ids of a path.
-        if checks.string("name", self.name, optional=False) and "/" in self.name:
-            checks.fail("name", self.name, "a construct id without '/'")
-        checks.instance("artifact", self.artifact, AgentArtifact, "an AgentArtifact", optional=False)
-        checks.instance("workload", self.workload, WorkloadProfile, "a WorkloadProfile")
-        checks.string("runtime_name", self.runtime_name)
-        for name in ("endpoints", "models"):
-            checks.sequence_of(name, getattr(self, name), str, "strings", optional=False)
-        checks.instance("compute", self.compute, AgentCompute, "an AgentCompute")
-        checks.sequence_of("tools", self.tools, ToolSpec, "ToolSpec", optional=False)
-        for name in ("facade", "session_store", "monitoring", "archive", "audit_required"):
-            checks.boolean(name, getattr(self, name))
-        checks.boolean("staging", self.staging, optional=True)
-        for name in ("agent_options", "facade_options", "session_store_options", "monitoring_options"):
-            checks.instance(name, getattr(self, name), Mapping, "a mapping of keyword arguments", optional=False)
-        checks.raise_if_any()
-
-
-class AgentPlacement(StrEnum):
-    """Where a platform puts each agent's resources."""
-
-    SAME_STACK = "same-stack"
-    """Everything in the platform's stack (simplest; about a dozen fully equipped agents fit)."""
-    NESTED_STACK_PER_AGENT = "nested-stack-per-agent"
-    """Each agent and its facade, store and tools in a nested stack; shared resources stay in the parent."""
-
-
-@dataclass
-class PlatformAgent:
-    """What the platform built for one agent.
-
-    Attributes:
-        agent: the agent.
-        facade: its REST facade, if any.
-        session_store: its session table, if any.
-        tools: its Lambda tools by name.
-        scope: the group (a construct, or a nested stack) holding what the platform built for the agent.
-    """
-
-    agent: IAgentCoreAgent
-    scope: Construct
-    facade: AgentApiFacade | None = None
-    session_store: AgentSessionStore | None = None
-    tools: dict[str, AgentTool] = field(default_factory=dict)
+#: What the platform sets on its shared API itself.
+_RESERVED_API_OPTIONS = frozenset({"agents", "staging", "waf_web_acl_arn", "enable_waf"})
 
 
 class AgentPlatform(Construct):
-    """Defines a platform of AgentCore agents, each with what it needs, and checks shared quotas.
+    """Defines a platform of AgentCore agents, each with what it needs, sharing what can be shared.
 
-    Shared resources: one :class:`PayloadStaging` bucket (per-agent prefixes) when any agent needs
-    staging, one :class:`AgentMonitoring` (alarms to one topic, one dashboard), one
-    :class:`AgentVersionArchive`. Per agent: the :class:`AgentCoreAgent`, an :class:`AgentApiFacade`,
-    an :class:`AgentSessionStore` and its :class:`AgentTool` functions.
+    Shared resources: the API (``Api``, :class:`AgentPlatformApi`: one REST API, one proxy, the job table ``Api/Jobs``
+    when an agent serves jobs), one session table (``Sessions``), one :class:`PayloadStaging` bucket (per-agent
+    prefixes) when any agent needs staging, one WAF web ACL, one :class:`AgentMonitoring` (``Monitoring``: alarms to
+    one topic, one dashboard), one :class:`AgentVersionArchive`. Per agent: the :class:`AgentCoreAgent` and its
+    :class:`AgentTool` functions; a dedicated agent also its :class:`AgentApiFacade` and :class:`AgentSessionStore`.
+    With ``placement=AgentPlacement.NESTED_STACK_PER_AGENT`` each agent's resources, and its alarms and dashboard
+    (an :class:`AgentMonitoring` of its own, ``<name>/Monitoring``, to the platform's topic), are in its nested stack.
 
     Account-level findings (the sum of planned peaks against the account's shared pools) are errors or
-    warnings on the platform, like an agent's own findings.
+    warnings on the platform, like an agent's own findings. Stack limits are synth errors with the way out:
+    ``StackResourceLimit`` (CloudFormation's resources per stack) and ``TemplateBodyTooLarge`` (its template body
+    size, checked on each written template, nested ones included).
 
     Args:
         scope: parent construct.
         construct_id: construct id.
         agents: the agents, as specs the platform builds or existing agents it equips with platform defaults
-            (:class:`AgentCoreAgent` objects, or runtimes adopted with :meth:`AgentCoreAgent.from_runtime`).
+            (:class:`AgentCoreAgent` objects, or runtimes adopted with :meth:`AgentCoreAgent.from_runtime`;
+            their route is their construct id).
+        isolation: the agents' default isolation. Default: ``AgentIsolation.SHARED``.
         alarm_name_prefix: prefix of alarm names. Default: the stack name and the monitoring's construct path
             (``MyStack-dev-Platform-Monitoring``), unique per stack.
         alarm_topic: where alarms go. Default: a new encrypted topic.
         monitoring: create monitoring at all. Default: True.
         archive: create version archival at all. Default: True.
         placement: where each agent's resources go. Default: the platform's stack.
-        waf: protect every facade with one shared AWS WAF web ACL (AWS managed common and known-bad-input
+        waf: protect every API with one shared AWS WAF web ACL (AWS managed common and known-bad-input
             rules). Default: True.
         staging_options: keyword arguments of the shared :class:`PayloadStaging`.
         archive_options: keyword arguments of the :class:`AgentVersionArchive`.
+        api_options: keyword arguments of the shared :class:`AgentPlatformApi` (``auth``, ``stage_name``,
+            ``job_time_to_live``...).
+        session_store_options: keyword arguments of the shared session table's :class:`AgentSessionStore`.
+
+    Raises:
+        ConstructsLibValidationError: ``InvalidProps``, ``NoAgents``, ``DuplicateAgentName``, ``InvalidPlatformOptions``
+            (unknown or reserved option keys, or options a shared agent cannot take), and the codes of the constructs
+            it builds.
     """
 
     def __init__(
@@ -203,6 +102,7 @@ class AgentPlatform(Construct):
         construct_id: str,
         *,
         agents: Sequence[AgentSpec | IAgentCoreAgent],
+        isolation: AgentIsolation = AgentIsolation.SHARED,
         alarm_name_prefix: str | None = None,
         alarm_topic: sns.ITopic | None = None,
         monitoring: bool = True,
@@ -211,6 +111,8 @@ class AgentPlatform(Construct):
         waf: bool = True,
         staging_options: Mapping[str, Any] | None = None,
         archive_options: Mapping[str, Any] | None = None,
+        api_options: Mapping[str, Any] | None = None,
+        session_store_options: Mapping[str, Any] | None = None,
     ) -> None:
         check_construct_id(construct_id)
         super().__init__(scope, construct_id)
@@ -220,7 +122,9 @@ class AgentPlatform(Construct):
         for name, flag in (("monitoring", monitoring), ("archive", archive), ("waf", waf)):
             checks.boolean(name, flag)
         checks.instance("placement", placement, AgentPlacement, "an AgentPlacement", optional=False)
-        for name, options in (("staging_options", staging_options), ("archive_options", archive_options)):
+        checks.instance("isolation", isolation, AgentIsolation, "an AgentIsolation", optional=False)
+        for name, options in (("staging_options", staging_options), ("archive_options", archive_options),
+                              ("api_options", api_options), ("session_store_options", session_store_options)):
             checks.instance(name, options, Mapping, "a mapping of keyword arguments")
         checks.raise_if_any()
         if isinstance(agents, str) or not isinstance(agents, Sequence):
@@ -233,8 +137,15 @@ class AgentPlatform(Construct):
         if not agents:
             raise ConstructsLibValidationError("NoAgents", "agents must list at least one agent", self.node.path)
         self._check_unique_names(agents)
-        self._check_options(agents, staging_options or {}, archive_options or {})
+        self._check_options(agents, {
+            "staging_options": (staging_options or {}, PayloadStaging.__init__, set()),
+            "archive_options": (archive_options or {}, AgentVersionArchive.__init__,
+                                {"agents", "audit_required_agents", "alarm_topic"}),
+            "api_options": (api_options or {}, AgentPlatformApi.__init__, set(_RESERVED_API_OPTIONS)),
+            "session_store_options": (session_store_options or {}, AgentSessionStore.__init__, set()),
+        })
         self.placement = placement
+        self.isolation: AgentIsolation = isolation
         self._waf = waf
         self._web_acl_arn: str | None = None
         self.agents: dict[str, PlatformAgent] = {}
@@ -247,23 +158,23 @@ class AgentPlatform(Construct):
                 # An agent made elsewhere: what the platform adds goes in a group named after it.
                 self.agents[item.node.id] = PlatformAgent(item, Construct(self, item.node.id))
                 self._specs[item.node.id] = None
+        for name, member in self.agents.items():
+            member.isolation = self._isolation_of(name, member)
 
         self.staging: PayloadStaging | None = None
         if any(self._wants_staging(name) for name in self.agents):
             self.staging = PayloadStaging(self, "Staging", **dict(staging_options or {}))
+        self.api: AgentPlatformApi | None = None
+        self.sessions: AgentSessionStore | None = None
+        self._share(dict(api_options or {}), dict(session_store_options or {}))
         for name, member in self.agents.items():
-            self._equip(name, member)
+            if member.isolation is AgentIsolation.DEDICATED:
+                self._equip(name, member)
+            elif self.staging is not None and self._wants_staging(name):
+                self.staging.bind(member.agent)
 
-        monitored = [n for n in self.agents if monitoring and self._spec_flag(n, "monitoring")]
         self.monitoring: AgentMonitoring | None = None
-        if monitored:
-            self.monitoring = AgentMonitoring(
-                self, "Monitoring", alarm_name_prefix=alarm_name_prefix, alarm_topic=alarm_topic
-            )
-            for name in monitored:
-                spec = self._specs[name]
-                self.monitoring.monitor_agent(self.agents[name].agent, **dict(spec.monitoring_options if spec else {}))
-                self._monitor_front_doors(self.monitoring, self.agents[name])
+        self._monitor(monitoring, alarm_name_prefix, alarm_topic)
 
         archived = [m.agent for n, m in self.agents.items() if archive and self._spec_flag(n, "archive")]
         audited = [m.agent for n, m in self.agents.items() if (s := self._specs[n]) is not None and s.audit_required]
@@ -281,6 +192,11 @@ class AgentPlatform(Construct):
         )
         report(self, self.account_capacity.findings)
         self.node.add_validation(_StackResourceLimit(self))
+        stack = cdk.Stack.of(self)
+        watch_template_size(self, stack, agents=len(self.agents))
+        for member in self.agents.values():
+            if isinstance(member.scope, cdk.NestedStack):
+                watch_template_size(member.scope, member.scope, agents=1)
 
     # -- construction ---------------------------------------------------------------------------------
 
@@ -296,15 +212,10 @@ class AgentPlatform(Construct):
     def _check_options(
         self,
         agents: Sequence[AgentSpec | IAgentCoreAgent],
-        staging_options: Mapping[str, Any],
-        archive_options: Mapping[str, Any],
+        platform_options: Mapping[str, tuple[Mapping[str, Any], Any, set[str]]],
     ) -> None:
         """Every ``*_options`` key names a keyword of its construct and none the platform sets itself."""
-        checks: list[tuple[str, Mapping[str, Any], Any, set[str]]] = [
-            ("staging_options", staging_options, PayloadStaging.__init__, set()),
-            ("archive_options", archive_options, AgentVersionArchive.__init__,
-             {"agents", "audit_required_agents", "alarm_topic"}),
-        ]
+        checks = [(label, options, target, reserved) for label, (options, target, reserved) in platform_options.items()]
         for spec in agents:
             if not isinstance(spec, AgentSpec):
                 continue
@@ -330,7 +241,7 @@ class AgentPlatform(Construct):
 
     def _build_agent(self, spec: AgentSpec) -> PlatformAgent:
         # Each agent's resources are grouped under its name (ids are API: never concatenated):
-        # <name>/Agent, <name>/Api, <name>/Sessions, <name>/Tools/<tool>.
+        # <name>/Agent, <name>/Api, <name>/Sessions, <name>/Tools/<tool>, <name>/Monitoring (nested placement).
         holder: Construct = (
             cdk.NestedStack(self, spec.name)
             if self.placement is AgentPlacement.NESTED_STACK_PER_AGENT
@@ -357,9 +268,110 @@ class AgentPlatform(Construct):
                 )
         return member
 
+    def _isolation_of(self, name: str, member: PlatformAgent) -> AgentIsolation:
+        """The agent's isolation: asked, or the platform's unless the shared API cannot serve it as asked."""
+        spec = self._specs[name]
+        asked = spec.isolation if spec is not None else None
+        if not (self._spec_flag(name, "facade") or self._spec_flag(name, "session_store")):
+            return asked or self.isolation
+        reasons = []
+        options = dict(spec.facade_options) if spec is not None else {}
+        if self._spec_flag(name, "facade"):
+            if not {"streaming", "jobs", "invoke_route"} & set(options) and rest_needs_streaming(
+                member.agent.plan, catalog_for(self), region_of(self)
+            ):
+                reasons.append("its tasks outlast API Gateway's integration timeout, so POST /invoke streams, and "
+                               "the shared proxy answers buffered")
+            if options.get("streaming"):
+                reasons.append("facade_options asks for streaming, and the shared proxy answers buffered")
+            other = sorted(set(options) - SHARED_FACADE_OPTIONS)
+            if other:
+                reasons.append(f"facade_options {other} apply to a facade of its own")
+        if spec is not None and spec.session_store_options and self._spec_flag(name, "session_store"):
+            reasons.append(f"session_store_options {sorted(spec.session_store_options)} apply to a table of its own")
+        if not reasons:
+            return asked or self.isolation
+        if asked is AgentIsolation.SHARED:
+            raise ConstructsLibValidationError(
+                "InvalidPlatformOptions",
+                f"agent {name} asks isolation=AgentIsolation.SHARED, but {'; '.join(reasons)}: use "
+                "AgentIsolation.DEDICATED, or drop those options",
+                self.node.path,
+            )
+        if asked is None and self.isolation is AgentIsolation.SHARED:
+            report_info(member.scope, "DedicatedAgent",
+                        f"agent {name} gets an API and tables of its own: {'; '.join(reasons)}")
+        return AgentIsolation.DEDICATED
+
+    def _share(self, api_options: dict[str, Any], session_store_options: dict[str, Any]) -> None:
+        """The platform's API, proxy and session table, and each shared agent's route and key prefix in them."""
+        shared = [(n, m) for n, m in self.agents.items() if m.isolation is AgentIsolation.SHARED]
+        if any(self._spec_flag(n, "session_store") for n, _ in shared):
+            self.sessions = AgentSessionStore(self, "Sessions", **session_store_options)
+            for name, member in shared:
+                if self._spec_flag(name, "session_store"):
+                    self.sessions.bind(member.agent, key_prefix=contract.key_prefix(name))
+        served = [(n, m) for n, m in shared if self._spec_flag(n, "facade")]
+        if not served:
+            return
+        routes = []
+        for name, member in served:
+            spec = self._specs[name]
+            options = dict(spec.facade_options) if spec is not None else {}
+            routes.append(SharedApiAgent(route=name, agent=member.agent, staging=self._wants_staging(name), **options))
+            member.route = name
+        self.api = AgentPlatformApi(
+            self, "Api", agents=routes, staging=self.staging, enable_waf=self._waf, **api_options,
+        )
+        if self.api.web_acl is not None:
+            self._web_acl_arn = self.api.web_acl.attr_arn
+
+    def _monitor(self, enabled: bool, alarm_name_prefix: str | None, alarm_topic: sns.ITopic | None) -> None:
+        """One monitoring for the platform: the account's alarms and the shared front doors; each agent's alarms in
+        it, or in the agent's nested stack (a monitoring of its own, to the same topic)."""
+        monitored = [n for n in self.agents if enabled and self._spec_flag(n, "monitoring")]
+        if not monitored:
+            return
+        monitoring = AgentMonitoring(self, "Monitoring", alarm_name_prefix=alarm_name_prefix, alarm_topic=alarm_topic)
+        self.monitoring = monitoring
+        if self.api is not None:
+            self._monitor_api(monitoring, self.api)
+        if self.sessions is not None:
+            monitoring.monitor_table(self.sessions.table)
+        for name in monitored:
+            spec, member = self._specs[name], self.agents[name]
+            # Compact alarms unless asked otherwise: one per level and evaluation window, saying what fired.
+            options = {"compact": True, **dict(spec.monitoring_options if spec else {})}
+            if isinstance(member.scope, cdk.NestedStack):
+                own = AgentMonitoring(
+                    member.scope, "Monitoring", alarm_name_prefix=monitoring.alarm_name_prefix,
+                    alarm_topic=monitoring.alarm_topic, account_alarms=False,
+                )
+                member.monitoring = own
+                own.monitor_agent(member.agent, **options)
+                self._monitor_front_doors(own, member)
+                monitoring.monitor_account_pools(member.agent)
+            else:
+                monitoring.monitor_agent(member.agent, **options)
+                self._monitor_front_doors(monitoring, member)
+
+    @staticmethod
+    def _monitor_api(monitoring: AgentMonitoring, api: AgentPlatformApi) -> None:
+        """The shared API and its proxy (latency and duration against the routes' fit), and the job table."""
+        fits = [served.fit for served in api.agents.values()]
+        monitoring.monitor_rest_api(
+            api.api,
+            integration_timeout=cdk.Duration.seconds(min(f.integration_timeout_seconds for f in fits)),
+            proxy=api.proxy_function,
+            proxy_timeout=api.proxy_function.timeout,
+        )
+        if api.jobs is not None:
+            monitoring.monitor_table(api.jobs.table)
+
     @staticmethod
     def _monitor_front_doors(monitoring: AgentMonitoring, member: PlatformAgent) -> None:
-        """The REST API and its proxy (latency and duration against the facade's fit), the job and session tables."""
+        """A dedicated agent's REST API and proxy (latency and duration against the facade's fit), its job and session
+        tables."""
         facade = member.facade
         if facade is not None:
             monitoring.monitor_rest_api(
@@ -387,6 +399,7 @@ class AgentPlatform(Construct):
         return rest_staging_required(agent.plan, catalog_for(self), region_of(self))
 
     def _equip(self, name: str, member: PlatformAgent) -> None:
+        """A dedicated agent's own facade and session table."""
         spec = self._specs[name]
         agent = member.agent
         staging = self.staging if self._wants_staging(name) else None
@@ -406,7 +419,7 @@ class AgentPlatform(Construct):
                 # through REST response streaming, which is not bound by that timeout.
                 options["streaming"] = True
             if self._waf and not {"enable_waf", "waf_web_acl_arn"} & set(options):
-                # One web ACL for the whole platform: the first facade creates it, the others share it.
+                # One web ACL for the whole platform: the first API creates it, the others share it.
                 options["waf_web_acl_arn" if self._web_acl_arn else "enable_waf"] = self._web_acl_arn or True
             member.facade = AgentApiFacade(member.scope, "Api", agent=agent, staging=staging, **options)
             if member.facade.web_acl is not None and self._web_acl_arn is None:
@@ -438,19 +451,14 @@ class _StackResourceLimit:
 
     def validate(self) -> list[str]:
         platform = self._platform
-        stack = cdk.Stack.of(platform)
-        limit = catalog_for(platform).resolve(QuotaName.CLOUDFORMATION_RESOURCES_PER_STACK)
         if platform.node.try_get_context(STACK_RESOURCE_LIMIT_CONTEXT) is not None:
             return []  # the app set CDK's own resource-limit check explicitly; it decides
+        stack = cdk.Stack.of(platform)
         count = sum(
             1 for c in stack.node.find_all()
             if isinstance(c, cdk.CfnResource) and cdk.Stack.of(c) is stack
         )
-        if count <= limit.value:
-            return []
-        per_agent = math.ceil(count / max(1, len(platform.agents)))
-        return [
-            f"[StackResourceLimit] the stack holds {count:,} resources, more than "
-            f"{limit.formatted()}, the {limit.describe()}; about {per_agent} per agent: use "
-            "placement=AgentPlacement.NESTED_STACK_PER_AGENT, or one stack per AgentPlatform"
-        ]
+        findings = stack_resource_findings(
+            catalog_for(platform), region_of(platform), resources=count, agents=len(platform.agents)
+        )
+        return [f.render() for f in findings if f.severity is Severity.ERROR]
