@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName, ResolvedQuota, Unit, format_value
 from constructs_lib.planning.agent_plan import CapacityPlan, InvocationMode
+from constructs_lib.planning.compute import ComputeKind, session_lifetime_quota
 from constructs_lib.planning.findings import Finding, Severity
 from constructs_lib.planning.inline import (
     BASE64_GROWTH,
@@ -448,10 +449,19 @@ def _record_outlives(
     ]
 
 
-def job_record_findings(catalog: QuotaCatalog, region: str | None, time_to_live_seconds: float | None) -> list[Finding]:
-    """``JobTimeToLiveTooShort`` (error) when job records could expire before the longest asynchronous job ends."""
-    quota = catalog.resolve(QuotaName.ASYNCHRONOUS_JOB_DURATION, region)
+def job_record_findings(
+    catalog: QuotaCatalog, region: str | None, time_to_live_seconds: float | None,
+    kind: ComputeKind = ComputeKind.MICROVM,
+) -> list[Finding]:
+    """``JobTimeToLiveTooShort`` (error) when job records could expire before the longest job on ``kind`` ends (the
+    asynchronous job duration on microVMs, the session lifetime on Instances)."""
+    quota = job_lifetime(catalog, region, kind)
     return _record_outlives("JobTimeToLiveTooShort", "time_to_live", time_to_live_seconds, quota, "job")
+
+
+def job_lifetime(catalog: QuotaCatalog, region: str | None, kind: ComputeKind) -> ResolvedQuota:
+    """The longest a job of an agent on ``kind`` may run (microVM limits when the edition predates Instances)."""
+    return session_lifetime_quota(catalog, kind, region) or catalog.resolve(QuotaName.ASYNCHRONOUS_JOB_DURATION, region)
 
 
 def connection_record_findings(catalog: QuotaCatalog, region: str | None, ttl_seconds: float | None) -> list[Finding]:
@@ -499,6 +509,7 @@ __all__ = [
     "buffered_limit",
     "connection_record_findings",
     "default_staged_object_bytes",
+    "job_lifetime",
     "job_record_findings",
     "read_timeout_seconds",
     "response_limit",

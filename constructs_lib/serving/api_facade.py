@@ -76,7 +76,7 @@ from constructs_lib.serving._rest import (
     schema_problems,
 )
 from constructs_lib.serving.auth import AuthKind, FacadeAuth
-from constructs_lib.serving.jobs import AgentJobs
+from constructs_lib.serving.jobs import AgentJobs, time_to_live_for
 from constructs_lib.serving.payload_staging import PayloadStaging
 
 #: What the proxy's asset holds: the handler, what it imports and its streaming wrapper (the contract is added).
@@ -118,7 +118,8 @@ class AgentApiFacade(SharedFacadeProps, Construct):
             the agent to its prefixes). Required when the plan routes payloads through staging (otherwise the
             synth error ``PayloadStagingRequired``). Default: no staging.
         jobs: expose the asynchronous job API. Default: True when the agent is planned asynchronous.
-        job_time_to_live: how long job records are kept. Default: the :class:`AgentJobs` default.
+        job_time_to_live: how long job records are kept. Default: the :class:`AgentJobs` default, or the longest job
+            the agent may run when that is longer (Instances compute).
         idempotency_key_lifetime: how long ``POST /jobs`` remembers an ``Idempotency-Key``. Default: the
             :class:`AgentJobs` default.
         invoke_route: expose ``POST /invoke``. Default: True unless the agent is planned asynchronous.
@@ -220,7 +221,8 @@ class AgentApiFacade(SharedFacadeProps, Construct):
         self.jobs: AgentJobs | None = None
         if self.jobs_enabled:
             self.jobs = AgentJobs(
-                self, "Jobs", time_to_live=job_time_to_live, idempotency_key_lifetime=idempotency_key_lifetime
+                self, "Jobs", time_to_live=job_time_to_live or time_to_live_for([agent]),
+                idempotency_key_lifetime=idempotency_key_lifetime,
             )
             self.jobs.bind(agent)
         self.proxy_function: lambda_.Function = self._proxy(log_retention)

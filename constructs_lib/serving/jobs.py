@@ -36,6 +36,7 @@ Records expire through DynamoDB TTL on ``expiresAt`` (epoch seconds) after ``tim
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import aws_cdk as cdk
@@ -52,11 +53,15 @@ from constructs_lib._cdk.tables import partitioned_grant
 from constructs_lib.agent.interface import IAgentCoreAgent, require_agent
 from constructs_lib.errors import ConstructsLibValidationError
 from constructs_lib.handlers import contract
-from constructs_lib.planning.serving import job_record_findings
+from constructs_lib.planning.compute import ComputeKind
+from constructs_lib.planning.serving import job_lifetime, job_record_findings
 from constructs_lib.serving._values import whole_number_text
 
 #: Environment variable through which the agent learns the job table's name.
 AGENT_ENV_TABLE_NAME = "AGENT_JOBS_TABLE_NAME"
+#: How long job records are kept unless ``time_to_live`` says, or the agents' jobs may run longer (a choice of the
+#: library: long enough to read a result after a week away).
+DEFAULT_TIME_TO_LIVE = cdk.Duration.days(7)
 #: Partition key of the job table.
 PARTITION_KEY = "jobId"
 #: TTL attribute of the job table (epoch seconds).
@@ -107,7 +112,7 @@ class AgentJobs(Construct):
         checks.choice("removal_policy", removal_policy, cdk.RemovalPolicy, optional=False)
         checks.raise_if_any()
         warn_unless_retained(self, removal_policy, "the job table")
-        self.time_to_live: cdk.Duration = time_to_live or cdk.Duration.days(7)
+        self.time_to_live: cdk.Duration = time_to_live or DEFAULT_TIME_TO_LIVE
         self.idempotency_key_lifetime: cdk.Duration = idempotency_key_lifetime or cdk.Duration.days(1)
         if not isinstance(self.idempotency_key_lifetime, cdk.Duration) or (
             not self.idempotency_key_lifetime.is_unresolved() and self.idempotency_key_lifetime.to_seconds() < 1
@@ -143,6 +148,13 @@ class AgentJobs(Construct):
         else:
             seconds = self.time_to_live.to_seconds()
         report(self, job_record_findings(catalog_for(self), region_of(self), seconds))
+
+    def _check_time_to_live_for(self, agent: IAgentCoreAgent) -> None:
+        """An agent whose jobs outlive microVM limits (Instances compute) needs records that outlive its jobs too."""
+        kind = agent.plan.compute.kind
+        if kind is ComputeKind.MICROVM or self.time_to_live.is_unresolved():
+            return  # checked when the table was made
+        report(self, job_record_findings(agent.catalog, agent.region, self.time_to_live.to_seconds(), kind))
 
     @property
     def table_name(self) -> str:
@@ -193,6 +205,7 @@ class AgentJobs(Construct):
             the grant of :meth:`grant_report`.
         """
         require_agent(agent, "agent", self.node.path, grants=True)
+        self._check_time_to_live_for(agent)
         grant = self.grant_report(agent, key_prefix=key_prefix)
         agent.add_environment(AGENT_ENV_TABLE_NAME, self.table.table_name)
         if key_prefix is not None:
@@ -205,4 +218,11 @@ class AgentJobs(Construct):
         return self.table.metric_consumed_write_capacity_units(**options)
 
 
-__all__ = ["AGENT_ENV_TABLE_NAME", "AgentJobs"]
+def time_to_live_for(agents: Sequence[IAgentCoreAgent]) -> cdk.Duration | None:
+    """The default time to live of job records serving ``agents``: the longest job any of them may run when that
+    outlives :data:`DEFAULT_TIME_TO_LIVE` (14 days of an Instances session), else ``None`` (the default)."""
+    longest = max((job_lifetime(a.catalog, a.region, a.plan.compute.kind).value for a in agents), default=0.0)
+    return cdk.Duration.seconds(longest) if longest > DEFAULT_TIME_TO_LIVE.to_seconds() else None
+
+
+__all__ = ["AGENT_ENV_TABLE_NAME", "DEFAULT_TIME_TO_LIVE", "AgentJobs", "time_to_live_for"]

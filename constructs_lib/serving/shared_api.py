@@ -68,7 +68,7 @@ from constructs_lib.serving._rest import (
     rest_stage_options,
 )
 from constructs_lib.serving.auth import AuthKind, FacadeAuth
-from constructs_lib.serving.jobs import AgentJobs
+from constructs_lib.serving.jobs import AgentJobs, time_to_live_for
 from constructs_lib.serving.payload_staging import PayloadStaging
 
 #: What the shared proxy's asset holds (the buffered proxy and what it imports; the contract is added).
@@ -156,7 +156,8 @@ class AgentPlatformApi(Construct):
         agents: the agents and their routes.
         auth: how clients authenticate, on every route. Default: IAM (SigV4).
         staging: the staging bucket of the agents with ``staging=True``. Default: none (no agent may stage).
-        job_time_to_live: how long job records are kept. Default: the :class:`AgentJobs` default.
+        job_time_to_live: how long job records are kept. Default: the :class:`AgentJobs` default, or the longest job
+            an agent may run when that is longer (Instances compute).
         waf_web_acl_arn: an existing regional web ACL to associate with the stage. Default: none.
         enable_waf: create a web ACL with AWS managed rules and associate it. Default: False.
         stage_name: the stage name. Default: ``prod``.
@@ -212,7 +213,9 @@ class AgentPlatformApi(Construct):
 
         self.jobs: AgentJobs | None = None
         if any(fit.jobs for fit in fits):
-            self.jobs = AgentJobs(self, "Jobs", time_to_live=job_time_to_live)
+            self.jobs = AgentJobs(
+                self, "Jobs", time_to_live=job_time_to_live or time_to_live_for([member.agent for member in agents])
+            )
         self.proxy_function: lambda_.Function = self._proxy(agents, cores, fits, log_retention, send_runtime_user_id)
         self.access_log_group: logs.LogGroup = self._core.access_log_group(log_retention)
         self.api: apigw.RestApi = self._rest_api(agents, cores, fits, stage_name, logging_level, api_name)

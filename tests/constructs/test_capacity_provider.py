@@ -19,6 +19,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Annotations, Capture, Match, Template
 
 from constructs_lib import (
+    AgentApiFacade,
     AgentArtifact,
     AgentCapacityProvider,
     AgentCompute,
@@ -522,3 +523,24 @@ def test_platform_spec_passes_the_compute_through(stack: cdk.Stack) -> None:
         AgentPlatform(stack, "Other", agents=[AgentSpec(
             name="other", artifact=AgentArtifact.from_code(RESEARCH_CODE), agent_options={"compute": None})])
     assert exc.value.code == "InvalidPlatformOptions"
+
+
+def test_job_records_of_an_instances_agent_outlive_its_longest_job(stack: cdk.Stack) -> None:
+    # GIVEN an asynchronous agent on Instances compute behind a REST facade with jobs, no time to live given
+    agent = gpu_agent(stack, compute=AgentCompute.instances(instance_types=["g6.xlarge"], vpc=vpc_of(stack)),
+                      workload=WorkloadProfile(longest_task=timedelta(days=3)))
+    api = AgentApiFacade(stack, "Api", agent=agent, jobs=True, invoke_route=False)
+    # THEN the job records live as long as an Instances session may (not the 7-day default)
+    lifetime = QuotaCatalog().value(QuotaName.INSTANCES_SESSION_LIFETIME)
+    assert api.jobs is not None and api.jobs.time_to_live.to_seconds() == lifetime
+    Template.from_stack(stack).has_resource_properties("AWS::Lambda::Function", {"Environment": {"Variables":
+        Match.object_like({"JOB_TIME_TO_LIVE_SECONDS": str(int(lifetime))})}})
+
+
+def test_fails_at_synth_when_job_records_of_an_instances_agent_expire_before_its_jobs(stack: cdk.Stack) -> None:
+    # GIVEN the same agent with job records kept 7 days
+    agent = gpu_agent(stack, compute=AgentCompute.instances(instance_types=["g6.xlarge"], vpc=vpc_of(stack)),
+                      workload=WorkloadProfile(longest_task=timedelta(days=3)))
+    AgentApiFacade(stack, "Api", agent=agent, jobs=True, invoke_route=False, job_time_to_live=cdk.Duration.days(7))
+    # THEN synth fails naming the Instances session lifetime
+    assert "[JobTimeToLiveTooShort]" in errors_of(stack) and "Instances" in errors_of(stack)
