@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from constructs_lib.agent.dependencies import CodeDependencies
     from constructs_lib.agent.image_repository import AgentImageRepository
     from constructs_lib.agent.interface import IAgentCoreAgent
+    from constructs_lib.agent.rollout import AgentRollout
     from constructs_lib.checks import AgentCoreChecks
     from constructs_lib.errors import ConstructsLibValidationError
     from constructs_lib.limits.catalog import QuotaCatalog, QuotaEdition, QuotaName
@@ -80,6 +81,7 @@ _EXPORTS: dict[str, str] = {
     "AgentPlacement": "constructs_lib.platform",
     "AgentPlatform": "constructs_lib.platform",
     "AgentPlatformApi": "constructs_lib.serving.shared_api",
+    "AgentRollout": "constructs_lib.agent.rollout",
     "AgentSequence": "constructs_lib.orchestration.steps",
     "AgentSessionStore": "constructs_lib.serving.session_store",
     "AgentSpec": "constructs_lib.platform",
@@ -134,6 +136,7 @@ __all__ = [
     "AgentPlacement",
     "AgentPlatform",
     "AgentPlatformApi",
+    "AgentRollout",
     "AgentSequence",
     "AgentSessionStore",
     "AgentSpec",

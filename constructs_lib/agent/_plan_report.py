@@ -14,6 +14,7 @@ from constructs_lib.limits.catalog import QuotaCatalog
 from constructs_lib.limits.service import DEFAULT_ENDPOINT
 from constructs_lib.planning.agent_plan import REGION_UNKNOWN, ArtifactKind, CapacityPlan, endpoint_shortfall_findings
 from constructs_lib.planning.record import PlanRecord
+from constructs_lib.planning.rollout import RolloutPlan
 
 
 class _Planned(Protocol):
@@ -49,8 +50,9 @@ def report_plan(agent: Construct, plan: CapacityPlan, catalog: QuotaCatalog, nam
     report(agent, endpoint_shortfall_findings(plan, catalog, named_endpoints))
 
 
-def plan_record(agent: _Planned) -> PlanRecord:
-    """The plan of ``agent`` as the capacity report reads it (and the template records it), ``DEFAULT`` first."""
+def plan_record(agent: _Planned, *, rollout: RolloutPlan | None = None) -> PlanRecord:
+    """The plan of ``agent`` as the capacity report reads it (and the template records it), ``DEFAULT`` first, with
+    the agent's ``rollout`` if it has one."""
     return PlanRecord.of(
         agent.plan,
         path=agent.node.path,
@@ -59,6 +61,7 @@ def plan_record(agent: _Planned) -> PlanRecord:
         catalog=agent.catalog,
         artifact=agent.artifact_kind.value,
         endpoints=[DEFAULT_ENDPOINT, *agent.endpoints],
+        rollout=rollout,
     )
 
 

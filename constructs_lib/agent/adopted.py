@@ -24,6 +24,7 @@ from constructs_lib.agent._execution_role import WORKLOAD_IDENTITY_DIRECTORY
 from constructs_lib.agent._plan_report import plan_record, report_plan
 from constructs_lib.agent._runtime_access import RuntimeAccess
 from constructs_lib.agent.code_package import PackageMeasurement
+from constructs_lib.agent.rollout import RolloutControl
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.limits.catalog import QuotaCatalog
 from constructs_lib.limits.validation import endpoint_name_problems, environment_problems
@@ -251,6 +252,11 @@ class AdoptedAgent(RuntimeAccess, Construct):
         return None
 
     # -- the agent -----------------------------------------------------------------------------------
+
+    @property
+    def rollout_control(self) -> RolloutControl | None:
+        """``None``: an adopted runtime has no rollout of the library's (its facades invoke one endpoint)."""
+        return None
 
     @property
     def plan_record(self) -> PlanRecord:

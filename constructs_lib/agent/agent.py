@@ -36,6 +36,7 @@ from constructs_lib.agent.compute import AgentCompute
 from constructs_lib.agent.image_repository import AgentImageRepository
 from constructs_lib.agent.interface import IAgentCoreAgent
 from constructs_lib.agent.log_groups import DEFAULT_RUNTIME_LOG_RETENTION, RuntimeLogGroups
+from constructs_lib.agent.rollout import AgentRollout, RolloutControl
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
 from constructs_lib.limits.service import DEFAULT_ENDPOINT
@@ -50,6 +51,7 @@ from constructs_lib.planning.agent_plan import ArtifactKind, CapacityPlan, Lifec
 from constructs_lib.planning.compute import ComputeFacts, ComputeKind
 from constructs_lib.planning.profile import WorkloadProfile
 from constructs_lib.planning.record import PLAN_METADATA_KEY, PlanRecord
+from constructs_lib.planning.rollout import RolloutPlan
 
 
 @jsii.implements(iam.IGrantable)
@@ -158,6 +160,11 @@ class AgentCoreAgent(RuntimeAccess, Construct):
             (AgentCore recommends ``GetWorkloadAccessTokenForJWT`` where a JWT exists). Default: False (the runtime may
             get tokens for itself and for JWT-proven users only); :meth:`allow_workload_token_for_user_id` turns it on
             later.
+        rollout: a blue/green rollout, :class:`AgentRollout`: the agent creates its stable endpoint (pinned) and its
+            candidate endpoint (pinned, or following the deployed version), both counted against the quota
+            ``endpoints_per_agent`` with the other endpoints (listing them in ``endpoints`` too is allowed), and a
+            :class:`RolloutControl` (``rollout_control``, child ``Rollout``) through which the agent's facades assign
+            each new session to an endpoint by weight. Default: no rollout.
     """
 
     def __init__(
@@ -189,6 +196,7 @@ class AgentCoreAgent(RuntimeAccess, Construct):
         log_encryption_key: kms.IKey | None = None,
         create_log_groups: bool = True,
         workload_token_for_user_id: bool = False,
+        rollout: AgentRollout | None = None,
     ) -> None:
         check_construct_id(construct_id)
         super().__init__(scope, construct_id)
@@ -214,6 +222,12 @@ class AgentCoreAgent(RuntimeAccess, Construct):
             "log_encryption_key": log_encryption_key, "create_log_groups": create_log_groups,
         }, logging_configs)
         self._check_log_group_props(create_log_groups, log_retention, log_encryption_key)
+        if rollout is not None and not isinstance(rollout, AgentRollout):
+            raise ConstructsLibValidationError(
+                "InvalidRollout", f"rollout must be an AgentRollout, got {type(rollout).__name__}", self.node.path
+            )
+        #: The rollout asked for, if any.
+        self.rollout: AgentRollout | None = rollout
         self.compute: AgentCompute = self._checked_compute(compute, network_configuration)
         self.region: str | None = region_of(self)
         check_network_configuration(self, network_configuration, self.catalog)
@@ -244,7 +258,7 @@ class AgentCoreAgent(RuntimeAccess, Construct):
             catalog=self.catalog,
             region=self.region,
             artifact=bound.facts,
-            named_endpoints=len(endpoints),
+            named_endpoints=len(self._all_endpoints(endpoints)),
             lifecycle=lifecycle,
             compute=self.compute_facts,
         )
@@ -316,8 +330,12 @@ class AgentCoreAgent(RuntimeAccess, Construct):
         # Endpoints are grouped under one child so their ids are their names (ids are API: no concatenation).
         self._endpoint_group = Construct(self, "Endpoints")
         self._planned = False
-        for name in endpoints:
-            self.add_endpoint(name)
+        pins = rollout.pins if rollout is not None else {}
+        for name in self._all_endpoints(endpoints):
+            self.add_endpoint(name, version=pins.get(name))
+        self.rollout_control: RolloutControl | None = (
+            None if rollout is None else RolloutControl(self, "Rollout", rollout=rollout)
+        )
         self._models: list[str] = []
         self._model_policy: iam.Policy | None = None
         for model in models:
@@ -373,6 +391,11 @@ class AgentCoreAgent(RuntimeAccess, Construct):
         )
 
     # -- construction helpers ------------------------------------------------------------------------
+
+    def _all_endpoints(self, endpoints: Sequence[str]) -> list[str]:
+        """The named endpoints: those asked for, then the rollout's that are not among them."""
+        extra = [] if self.rollout is None else [n for n in self.rollout.endpoints if n not in endpoints]
+        return [*endpoints, *extra]
 
     def _check_props(self, **props: Any) -> None:
         """Every prop's type, and the rules the L2 would enforce from inside jsii, before anything reaches it."""
@@ -487,7 +510,13 @@ class AgentCoreAgent(RuntimeAccess, Construct):
     @property
     def plan_record(self) -> PlanRecord:
         """The plan as recorded in the template (``Metadata.constructs_lib:plan`` of the runtime) and reported."""
-        return plan_record(self)
+        return plan_record(self, rollout=self.rollout_plan)
+
+    @property
+    def rollout_plan(self) -> RolloutPlan | None:
+        """What the rollout decided (endpoints, pins, weight, rollback thresholds), if the agent has one."""
+        control = getattr(self, "rollout_control", None)
+        return None if control is None else control.plan
 
     def _record_plan(self) -> None:
         # The plan travels with the template, so a synthesized app can be reported on without its code.
@@ -528,6 +557,14 @@ class AgentCoreAgent(RuntimeAccess, Construct):
     def models(self) -> list[str]:
         """Model ids and ARNs the agent may invoke."""
         return list(self._models)
+
+    @property
+    def default_qualifier(self) -> str:
+        """The endpoint clients should invoke: the rollout's stable endpoint, else the first named endpoint, or
+        ``DEFAULT``."""
+        if self.rollout is not None:
+            return self.rollout.stable
+        return next(iter(self.endpoints), DEFAULT_ENDPOINT)
 
     def add_endpoint(
         self, name: str, *, version: str | None = None, description: str | None = None

@@ -20,6 +20,7 @@ from constructs import Construct, IConstruct, Node
 
 from constructs_lib._cdk.props import PropChecks, describe
 from constructs_lib.agent.code_package import PackageMeasurement
+from constructs_lib.agent.rollout import RolloutControl
 from constructs_lib.errors import ConstructsLibValidationError
 from constructs_lib.limits.catalog import QuotaCatalog
 from constructs_lib.planning.agent_plan import ArtifactKind, CapacityPlan
@@ -89,6 +90,11 @@ class IAgentCoreAgent(IConstruct, Protocol):
     @property
     def package_measurement(self) -> PackageMeasurement | None:
         """The measured direct-code package, when the library built it."""
+        ...
+
+    @property
+    def rollout_control(self) -> RolloutControl | None:
+        """The agent's rollout, which its facades route new sessions through (``None``: no rollout)."""
         ...
 
     @property

@@ -142,6 +142,39 @@ ARCHIVER_EVENT_NAMES: tuple[str, ...] = (
 #: Attempts of the starter's InvokeAgentRuntime call.
 ENV_AGENTCORE_MAX_ATTEMPTS = "AGENTCORE_MAX_ATTEMPTS"
 
+# -- environment: rollout routing in the front doors, and the rollback function (AgentRollout) ------------------------
+
+#: The stable endpoint of the agent's rollout; without it the proxy invokes ``AGENT_QUALIFIER`` only.
+ENV_ROLLOUT_STABLE = "ROLLOUT_STABLE_ENDPOINT"
+#: The candidate endpoint of the agent's rollout.
+ENV_ROLLOUT_CANDIDATE = "ROLLOUT_CANDIDATE_ENDPOINT"
+#: The candidate's deployed share of new sessions, in percent (a whole number from 0 to ``ROLLOUT_BUCKETS``).
+ENV_ROLLOUT_CANDIDATE_WEIGHT = "ROLLOUT_CANDIDATE_WEIGHT"
+#: Name of the SSM parameter holding the rollout switch (see ``ROLLOUT_SWITCH_*``).
+ENV_ROLLOUT_SWITCH_PARAMETER = "ROLLOUT_SWITCH_PARAMETER"
+#: Seconds a proxy keeps the switch it read before it reads it again.
+ENV_ROLLOUT_SWITCH_CACHE_SECONDS = "ROLLOUT_SWITCH_CACHE_SECONDS"
+#: Name of the table recording each runtime session's endpoint.
+ENV_ROLLOUT_SESSIONS_TABLE = "ROLLOUT_SESSIONS_TABLE"
+#: Seconds a session's endpoint record lives: the agent's session lifetime (``maxLifetime``).
+ENV_ROLLOUT_SESSION_LIFETIME_SECONDS = "ROLLOUT_SESSION_LIFETIME_SECONDS"
+#: How long a proxy trusts the switch it read (a choice of the library, not a quota): an automatic rollback or an
+#: operator's force reaches every new session at most this long after the parameter changed, at about one
+#: GetParameter per proxy instance and period.
+ROLLOUT_SWITCH_CACHE_SECONDS = 10
+#: Buckets of the session hash: the weight is a percentage, so a session lands in one of 100 buckets.
+ROLLOUT_BUCKETS = 100
+#: The switch value that follows the deployed weight (the parameter's value when it is created).
+ROLLOUT_SWITCH_AUTO = "auto"
+#: The switch value that sends every new session to the stable endpoint (what the rollback function sets).
+ROLLOUT_SWITCH_STABLE = "stable"
+#: The switch value that sends every new session to the candidate endpoint.
+ROLLOUT_SWITCH_CANDIDATE = "candidate"
+#: The partition key of the rollout's session table (the caller-bound runtime session id).
+ROLLOUT_SESSION_KEY = "runtimeSessionId"
+#: The TTL attribute of the rollout's session table (epoch seconds).
+ROLLOUT_EXPIRES_AT = "expiresAt"
+
 #: Seconds a proxy's AgentCore client waits for a connection (a choice of the library, not a quota).
 CONNECT_TIMEOUT_SECONDS = 5
 #: The deepest nesting of a client's JSON the proxies accept (a choice of the library: prompts are shallow, and a
@@ -466,6 +499,13 @@ __all__ = [
     "KEY_PREFIX_SEPARATOR",
     "MAX_JSON_DEPTH",
     "OUTPUTS_PREFIX",
+    "ROLLOUT_BUCKETS",
+    "ROLLOUT_EXPIRES_AT",
+    "ROLLOUT_SESSION_KEY",
+    "ROLLOUT_SWITCH_AUTO",
+    "ROLLOUT_SWITCH_CACHE_SECONDS",
+    "ROLLOUT_SWITCH_CANDIDATE",
+    "ROLLOUT_SWITCH_STABLE",
     "RUNTIME_ID_PATTERN",
     "AgentRoute",
     "ConfigurationError",

@@ -60,13 +60,14 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from botocore.exceptions import ClientError
 
 try:  # inside the package (tests, other modules)
-    from constructs_lib.handlers import agent_calls, contract, inputs, staging_urls
+    from constructs_lib.handlers import agent_calls, contract, inputs, rollout, staging_urls
     from constructs_lib.handlers.caller import Caller, caller_of
     from constructs_lib.handlers.clients import STANDARD_RETRIES, LazyClients
 except ImportError:  # pragma: no cover - in the Lambda package the handlers are top-level modules
     import agent_calls  # type: ignore[no-redef]
     import contract  # type: ignore[no-redef]
     import inputs  # type: ignore[no-redef]
+    import rollout  # type: ignore[no-redef]
     import staging_urls  # type: ignore[no-redef]
     from caller import Caller, caller_of  # type: ignore[no-redef]
     from clients import STANDARD_RETRIES, LazyClients  # type: ignore[no-redef]
@@ -212,6 +213,7 @@ def settings() -> Settings:
 def check_configuration() -> None:
     """Fail with a :class:`contract.ConfigurationError` when the facade's settings are missing (no fallbacks)."""
     configured()
+    rollout.RolloutSettings.from_environment(os.environ)
 
 
 def set_clients(**clients: Any) -> None:
@@ -219,16 +221,26 @@ def set_clients(**clients: Any) -> None:
     for name, client in clients.items():
         _clients.set(name, client)
     _endpoint_for.cache_clear()
+    _routing.cache_clear()
 
 
 def _client(name: str) -> Any:
     return _clients[name]
 
 
-def _endpoint() -> agent_calls.AgentEndpoint:
-    """The runtime endpoint of the current request's agent."""
+@cache
+def _routing() -> rollout.Routing:
+    """Which endpoint each runtime session of the facade's own agent runs on (its rollout, or its qualifier)."""
+    return rollout.Routing(configured().qualifier, rollout.RolloutSettings.from_environment(os.environ), _client)
+
+
+def _endpoint(runtime_session_id: str) -> agent_calls.AgentEndpoint:
+    """The runtime endpoint of a caller-bound runtime session of the current request's agent: for a facade's own
+    agent, assigned when the session starts (its rollout) and the same for the session's life; on a shared proxy, the
+    agent's qualifier (the platform API routes no rollout)."""
     config = settings()
-    return _endpoint_for(config.runtime_arn, config.qualifier, config.send_user_id)
+    qualifier = config.qualifier if _current_agent.get() is not None else _routing().qualifier_for(runtime_session_id)
+    return _endpoint_for(config.runtime_arn, qualifier, config.send_user_id)
 
 
 @cache
@@ -383,7 +395,8 @@ def _check_payload_key(body: Mapping[str, Any], caller: Caller) -> None:
 
 def _invoke(request: ClientRequest, payload: bytes, accept: str = "application/json") -> dict[str, Any]:
     try:
-        return _endpoint().invoke(request.runtime_session_id, payload, user_id=request.user_id, accept=accept)
+        session = request.runtime_session_id
+        return _endpoint(session).invoke(session, payload, user_id=request.user_id, accept=accept)
     except Exception as exc:  # noqa: BLE001 - mapped, logged without leaking
         raise _logged(exc) from None
 
@@ -510,7 +523,7 @@ def relay_answer(body: Any, content_type: str, session_id: str, context: Any) ->
             if stop_at is not None and now >= stop_at:
                 logger.warning("stream ended before the function's deadline")
                 yield from _error_tail(keepalive, contract.TIMEOUT)
-                _endpoint().stop(session_id, "a stream reached the proxy's deadline")
+                _endpoint(session_id).stop(session_id, "a stream reached the proxy's deadline")
                 finished = True
                 raise StreamEnded(STREAM_TIMED_OUT)
             due = [t for t in (stop_at, None if interval is None else last_sent + interval) if t is not None]
@@ -536,7 +549,7 @@ def relay_answer(body: Any, content_type: str, session_id: str, context: Any) ->
             last_sent = time.monotonic()
     except GeneratorExit:
         if not finished:
-            _endpoint().stop(session_id, "the stream's client went away")
+            _endpoint(session_id).stop(session_id, "the stream's client went away")
         raise
     finally:
         pump.close()
@@ -633,12 +646,12 @@ def start_job(request: dict[str, Any]) -> dict[str, Any]:
     payload.update(extra)
     session = request["runtimeSessionId"]
     try:
-        result = _endpoint().invoke(session, json.dumps(payload).encode("utf-8"), user_id=request["userId"])
+        result = _endpoint(session).invoke(session, json.dumps(payload).encode("utf-8"), user_id=request["userId"])
         result["response"].read()  # the agent's acknowledgment; the work continues in the session
     except Exception as exc:  # noqa: BLE001 - mapped, logged without leaking
         error = _logged(exc)
         _set_status(table, record, JOB_FAILED, expected=(JOB_PENDING,), error=error.public.message)
-        _endpoint().stop(session, "a job failed to start")
+        _endpoint(session).stop(session, "a job failed to start")
         raise error from None
     _set_status(table, record, JOB_RUNNING, expected=(JOB_PENDING,))
     return {"jobId": job_id, "status": JOB_RUNNING, "sessionId": request["clientSessionId"]}
@@ -708,7 +721,7 @@ def _cancel_job(job_id: str) -> Answer:
         raise ClientFacingError(contract.JOB_FINISHED)
     session = item.get("runtimeSessionId", {}).get("S")
     if session:
-        _endpoint().stop(session, "its job was cancelled")
+        _endpoint(session).stop(session, "its job was cancelled")
     return _json_response(200, {"jobId": job_id, "status": JOB_CANCELLED})
 
 

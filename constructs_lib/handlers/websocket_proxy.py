@@ -43,13 +43,14 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayWebSocketEven
 from botocore.exceptions import BotoCoreError, ClientError
 
 try:  # inside the package (tests)
-    from constructs_lib.handlers import agent_calls, contract, inputs, staging_urls
+    from constructs_lib.handlers import agent_calls, contract, inputs, rollout, staging_urls
     from constructs_lib.handlers.caller import Caller, caller_of
     from constructs_lib.handlers.clients import LazyClients
 except ImportError:  # in the Lambda bundle, where the handlers sit at the top level
     import agent_calls  # type: ignore[no-redef]
     import contract  # type: ignore[no-redef]
     import inputs  # type: ignore[no-redef]
+    import rollout  # type: ignore[no-redef]
     import staging_urls  # type: ignore[no-redef]
     from caller import Caller, caller_of  # type: ignore[no-redef]
     from clients import LazyClients  # type: ignore[no-redef]
@@ -134,6 +135,9 @@ class WebSocketProxy:
         self.clients = LazyClients(env, callback_url=self.callback_url, injected={
             "dynamodb": dynamodb, "bedrock-agentcore": agentcore, "apigatewaymanagementapi": management,
             "lambda": lambda_client, "s3": s3})
+        #: The endpoint each runtime session runs on (the agent's rollout, or the facade's qualifier).
+        self.routing = rollout.Routing(self._qualifier, rollout.RolloutSettings.from_environment(env),
+                                       lambda name: self.clients[name])
         self._now = now
 
     # -- clients -------------------------------------------------------------------------------------
@@ -143,10 +147,9 @@ class WebSocketProxy:
         """The DynamoDB client."""
         return self.clients["dynamodb"]
 
-    @property
-    def endpoint(self) -> agent_calls.AgentEndpoint:
-        """The agent's endpoint (this proxy only stops sessions)."""
-        return agent_calls.AgentEndpoint(self.clients["bedrock-agentcore"], self._runtime_arn, self._qualifier,
+    def endpoint(self, qualifier: str) -> agent_calls.AgentEndpoint:
+        """An endpoint of the agent (this proxy only stops sessions)."""
+        return agent_calls.AgentEndpoint(self.clients["bedrock-agentcore"], self._runtime_arn, qualifier,
                                          send_user_id=False)
 
     @property
@@ -194,7 +197,11 @@ class WebSocketProxy:
         """Stop the connection's runtime session and forget the connection."""
         record = self._record(connection_id)
         if record is not None and "runtimeSessionId" in record:
-            self.endpoint.stop(record["runtimeSessionId"]["S"], "its WebSocket disconnected")
+            session = record["runtimeSessionId"]["S"]
+            # The endpoint the session was assigned; none when no message ever started it (nothing to stop).
+            qualifier = self.routing.recorded_qualifier(session)
+            if qualifier is not None:
+                self.endpoint(qualifier).stop(session, "its WebSocket disconnected")
         self.dynamodb.delete_item(TableName=self.table, Key={"connectionId": {"S": connection_id}})
         return {"statusCode": 200}
 

@@ -45,12 +45,13 @@ from aws_lambda_powertools.utilities.idempotency import (
 from botocore.exceptions import BotoCoreError, ClientError
 
 try:  # inside the package (tests)
-    from constructs_lib.handlers import agent_calls, contract
+    from constructs_lib.handlers import agent_calls, contract, rollout
     from constructs_lib.handlers.clients import STANDARD_RETRIES, LazyClients
     from constructs_lib.handlers.websocket_proxy import ConnectionGone, error_frame, post_frame
 except ImportError:  # in the Lambda bundle, where the handlers sit at the top level
     import agent_calls  # type: ignore[no-redef]
     import contract  # type: ignore[no-redef]
+    import rollout  # type: ignore[no-redef]
     from clients import STANDARD_RETRIES, LazyClients  # type: ignore[no-redef]
     from websocket_proxy import ConnectionGone, error_frame, post_frame  # type: ignore[no-redef]
 
@@ -126,15 +127,18 @@ class WebSocketRelay:
         #: The relay's boto3 clients.
         self.clients = LazyClients(env, callback_url=self.callback_url, injected={
             "bedrock-agentcore": agentcore, "apigatewaymanagementapi": management, "dynamodb": dynamodb})
+        #: The endpoint each runtime session runs on (the agent's rollout, or the facade's qualifier).
+        self.routing = rollout.Routing(self._qualifier, rollout.RolloutSettings.from_environment(env),
+                                       lambda name: self.clients[name])
         self._clock, self._sleep = clock, sleep
         self._last_post: float | None = None
         self._seq = 0
 
-    @property
-    def endpoint(self) -> agent_calls.AgentEndpoint:
-        """The agent's endpoint (one attempt, the facade's read timeout)."""
-        return agent_calls.AgentEndpoint(self.clients["bedrock-agentcore"], self._runtime_arn, self._qualifier,
-                                         send_user_id=self.send_user_id)
+    def endpoint(self, session: str) -> agent_calls.AgentEndpoint:
+        """The endpoint of a runtime session (one attempt, the facade's read timeout): the rollout's assignment, or
+        the facade's qualifier."""
+        return agent_calls.AgentEndpoint(self.clients["bedrock-agentcore"], self._runtime_arn,
+                                         self.routing.qualifier_for(session), send_user_id=self.send_user_id)
 
     @property
     def management(self) -> Any:
@@ -153,7 +157,7 @@ class WebSocketRelay:
             started + remaining_seconds - min(self.answer_margin, remaining_seconds / 2))
         try:
             try:
-                response = self.endpoint.invoke(session, str(task["payload"]).encode("utf-8"),
+                response = self.endpoint(session).invoke(session, str(task["payload"]).encode("utf-8"),
                                                 user_id=task.get("userId"), accept=_ACCEPT)
             except (ClientError, BotoCoreError) as error:  # AgentCore's errors and transport, never shown as such
                 logger.warning("InvokeAgentRuntime failed", extra={"error_code": contract.error_code_of(error)})
@@ -165,7 +169,7 @@ class WebSocketRelay:
                                            "contentType": content_type})
             return outcome
         except ConnectionGone:
-            self.endpoint.stop(session, "its WebSocket client went away")
+            self.endpoint(session).stop(session, "its WebSocket client went away")
             self.clients["dynamodb"].delete_item(TableName=self.table, Key={"connectionId": {"S": connection_id}})
             return "gone"
 
@@ -182,7 +186,7 @@ class WebSocketRelay:
                     chunk = pump.next(None if stop_at is None else stop_at - self._clock())
                 except TimeoutError:
                     logger.warning("answer ended before the relay's deadline")
-                    self.endpoint.stop(session, "its answer reached the relay's deadline")
+                    self.endpoint(session).stop(session, "its answer reached the relay's deadline")
                     return self._fail(connection_id, contract.TIMEOUT)
                 except BotoCoreError as error:  # the agent's stream broke: say so instead of ending silently
                     logger.warning("agent stream ended early", extra={"error_code": type(error).__name__})

@@ -73,6 +73,10 @@ STATE_MACHINE_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]+$")
 #: DynamoDB table names: 3 to 255 letters, digits, ``_``, ``-`` and ``.``.
 DYNAMODB_TABLE_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_.-]{3,255}$")
 
+#: Runtime versions as AgentCore numbers them (``AgentRuntimeVersion`` of the control plane's endpoint operations,
+#: whole string): a whole number from 1, at most five digits.
+RUNTIME_VERSION_PATTERN = re.compile(r"^[1-9][0-9]{0,4}$")
+
 #: Header carrying the runtime session id (requests and responses of InvokeAgentRuntime).
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 #: The shortest runtime session id InvokeAgentRuntime accepts.
@@ -192,6 +196,7 @@ __all__ = [
     "RESTRICTED_REQUEST_HEADERS",
     "RUNTIME_LOG_GROUP_PREFIX",
     "RUNTIME_USER_ID_MAX_LENGTH",
+    "RUNTIME_VERSION_PATTERN",
     "S3_BUCKET_NAME_PATTERN",
     "SESSION_HEADER",
     "SESSION_ID_MAX_LENGTH",

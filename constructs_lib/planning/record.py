@@ -18,6 +18,7 @@ from constructs_lib.planning.account import AgentDemand
 from constructs_lib.planning.agent_plan import CapacityPlan
 from constructs_lib.planning.compute import ComputeKind
 from constructs_lib.planning.findings import Finding
+from constructs_lib.planning.rollout import RolloutPlan
 
 #: Template metadata key under which each runtime records its plan.
 PLAN_METADATA_KEY = "constructs_lib:plan"
@@ -49,6 +50,8 @@ class PlanRecord:
         session_share: peak concurrent sessions over the active-session quota.
         demand: the peaks the agent adds to its account's shared quotas.
         findings: the plan's findings.
+        rollout: the agent's rollout (stable and candidate endpoints, pins, weight, rollback thresholds), if any;
+            records written before rollouts existed have none.
     """
 
     path: str
@@ -69,6 +72,7 @@ class PlanRecord:
     session_share: float
     demand: AgentDemand
     findings: tuple[Finding, ...]
+    rollout: RolloutPlan | None = None
 
     @classmethod
     def of(
@@ -81,6 +85,7 @@ class PlanRecord:
         catalog: QuotaCatalog,
         artifact: str,
         endpoints: Sequence[str],
+        rollout: RolloutPlan | None = None,
     ) -> PlanRecord:
         """The record of ``plan`` for the agent at ``path``."""
         return cls(
@@ -102,6 +107,7 @@ class PlanRecord:
             session_share=plan.session_share,
             demand=AgentDemand.of(plan),
             findings=plan.findings,
+            rollout=rollout,
         )
 
     def catalog(self) -> QuotaCatalog:
@@ -110,7 +116,7 @@ class PlanRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document written to the template."""
-        return {
+        document: dict[str, Any] = {
             "version": RECORD_VERSION,
             "path": self.path,
             "runtime_name": self.runtime_name,
@@ -135,6 +141,9 @@ class PlanRecord:
             },
             "findings": [f.to_dict() for f in self.findings],
         }
+        if self.rollout is not None:
+            document["rollout"] = self.rollout.to_dict()
+        return document
 
     @classmethod
     def from_dict(cls, document: Mapping[str, Any]) -> PlanRecord:
@@ -176,6 +185,7 @@ class PlanRecord:
                 float(demand["new_sessions_per_second"]),
             ),
             findings=tuple(Finding.from_dict(f) for f in document["findings"]),
+            rollout=RolloutPlan.from_dict(document["rollout"]) if document.get("rollout") else None,
         )
 
 

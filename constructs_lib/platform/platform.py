@@ -256,6 +256,7 @@ class AgentPlatform(Construct):
             endpoints=spec.endpoints,
             models=spec.models,
             compute=spec.compute,
+            rollout=spec.rollout,
             **dict(spec.agent_options),
         )
         member = PlatformAgent(agent, holder)
@@ -284,6 +285,9 @@ class AgentPlatform(Construct):
                                "the shared proxy answers buffered")
             if options.get("streaming"):
                 reasons.append("facade_options asks for streaming, and the shared proxy answers buffered")
+            if member.agent.rollout_control is not None:
+                reasons.append("it has a rollout, whose sessions its own proxy routes (the shared proxy invokes one "
+                               "endpoint per agent)")
             other = sorted(set(options) - SHARED_FACADE_OPTIONS)
             if other:
                 reasons.append(f"facade_options {other} apply to a facade of its own")

@@ -14,6 +14,7 @@ from constructs_lib._cdk.props import PropChecks
 from constructs_lib.agent.artifact import AgentArtifact
 from constructs_lib.agent.compute import AgentCompute
 from constructs_lib.agent.interface import IAgentCoreAgent
+from constructs_lib.agent.rollout import AgentRollout
 from constructs_lib.operations.monitoring import AgentMonitoring
 from constructs_lib.orchestration.tools import AgentTool
 from constructs_lib.planning.profile import WorkloadProfile
@@ -104,6 +105,9 @@ class AgentSpec:
         monitoring_options: keyword arguments of :meth:`AgentMonitoring.monitor_agent` (thresholds). Default:
             the default thresholds, as compact alarms (``compact=True``: one metric-math alarm per level and
             evaluation window, whose name and description say which condition fired).
+        rollout: a blue/green rollout of the agent (:class:`AgentRollout`): the agent gets a facade of its own, whose
+            proxy routes new sessions by the rollout's weight (info ``constructs_lib:DedicatedAgent``). Default: no
+            rollout.
     """
 
     name: str
@@ -125,6 +129,7 @@ class AgentSpec:
     facade_options: Mapping[str, Any] = field(default_factory=dict)
     session_store_options: Mapping[str, Any] = field(default_factory=dict)
     monitoring_options: Mapping[str, Any] = field(default_factory=dict)
+    rollout: AgentRollout | None = None
 
     def __post_init__(self) -> None:
         checks = PropChecks(code="InvalidAgentSpec")
@@ -138,6 +143,7 @@ class AgentSpec:
             checks.sequence_of(name, getattr(self, name), str, "strings", optional=False)
         checks.instance("compute", self.compute, AgentCompute, "an AgentCompute")
         checks.sequence_of("tools", self.tools, ToolSpec, "ToolSpec", optional=False)
+        checks.instance("rollout", self.rollout, AgentRollout, "an AgentRollout")
         checks.instance("isolation", self.isolation, AgentIsolation, "an AgentIsolation")
         for name in ("facade", "session_store", "monitoring", "archive", "audit_required"):
             checks.boolean(name, getattr(self, name))

@@ -119,7 +119,7 @@ def summary(report: CapacityReport, regional: RegionalCapacityReport | None = No
 
 
 def agent_entry(record: PlanRecord) -> Entry:
-    """One agent: its runtime, where it is planned, its mode, endpoints, lifecycle and shares."""
+    """One agent: its runtime, where it is planned, its mode, endpoints, rollout, lifecycle and shares."""
     endpoints = ", ".join(record.endpoints)
     if record.planned_endpoints > len(record.endpoints):
         endpoints += f" (the plan needs {record.planned_endpoints})"
@@ -128,6 +128,7 @@ def agent_entry(record: PlanRecord) -> Entry:
         ("planned for", f"{environment(record.account, record.region)}; {_edition(record)}"),
         ("compute", _compute(record)),
         ("endpoints", endpoints),
+        ("rollout", _rollout(record)),
         ("lifecycle", (
             f"idle timeout {format_value(record.idle_runtime_session_timeout_seconds, Unit.SECONDS)}, "
             f"max lifetime {format_value(record.max_lifetime_seconds, Unit.SECONDS)}"
@@ -137,6 +138,17 @@ def agent_entry(record: PlanRecord) -> Entry:
         ("findings", count_findings(record.findings)),
     )
     return Entry(record.path, fields, _worst_first(Noted(f) for f in record.findings))
+
+
+def _rollout(record: PlanRecord) -> str:
+    """The rollout in words: ``"stable prod (version 3), candidate canary (follows the deployed version) at 10%"``."""
+    rollout = record.rollout
+    if rollout is None:
+        return "none"
+    stable = f"version {rollout.stable_version}" if rollout.stable_version else "a version set at deploy"
+    rollback = "automatic rollback" if rollout.automatic_rollback else "no automatic rollback"
+    return (f"stable {rollout.stable} ({stable}), candidate {rollout.candidate} ({rollout.describe_candidate()}) "
+            f"at {rollout.candidate_weight}% of new sessions; {rollback}")
 
 
 def _compute(record: PlanRecord) -> str:

@@ -22,6 +22,7 @@ from constructs_lib._cdk import perms
 from constructs_lib._cdk.functions import DEFAULT_PYTHON_RUNTIME, handler_code, powertools_layer, secure_function
 from constructs_lib._cdk.reporting import report, report_unresolved, report_warning
 from constructs_lib.agent.interface import IAgentCoreAgent, require_agent
+from constructs_lib.agent.rollout import RolloutControl
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.handlers import contract
 from constructs_lib.limits.service import (
@@ -41,6 +42,8 @@ from constructs_lib.serving.payload_staging import PayloadStaging
 
 #: Attempts of one InvokeAgentRuntime call by a proxy: one, since a retried invocation would run the task twice.
 INVOKE_ATTEMPTS = 1
+#: The routing module every proxy imports (it routes by the agent's rollout, or to the facade's qualifier).
+_ROUTING_FILES = ("rollout.py",)
 
 
 def _throttle_problems(rate: Any, burst: Any) -> list[str]:
@@ -113,7 +116,9 @@ class FacadeCore:
         agent: the agent the facade serves.
         auth: how clients authenticate. Default: IAM.
         supported_auth: the auth kinds the facade's API type supports.
-        qualifier: the endpoint to invoke. Default: the agent's ``default_qualifier``.
+        qualifier: the endpoint to invoke. Default: the agent's ``default_qualifier``; for an agent with a rollout,
+            each new session is assigned to its stable or candidate endpoint (``routing``), and a ``qualifier``
+            pins the facade to that one endpoint instead.
         throttle_rate_limit: the stage's steady-state rate. Default: the plan's ``api_throttle_rate``.
         throttle_burst_limit: the stage's burst. Default: the plan's ``api_throttle_burst``.
         staging: payload staging for the facade.
@@ -154,6 +159,8 @@ class FacadeCore:
         self.send_runtime_user_id = send_runtime_user_id
         self.auth = self._checked_auth(auth or FacadeAuth.iam(), supported_auth)
         self.qualifier: str = qualifier or agent.default_qualifier
+        #: The agent's rollout the proxies route sessions through (``None``: they invoke ``qualifier`` only).
+        self.routing: RolloutControl | None = agent.rollout_control if qualifier is None else None
         self._check_qualifier()
         plan = agent.plan
         self.throttle_rate_limit: float = (
@@ -269,10 +276,12 @@ class FacadeCore:
             **proxy_environment(handler=handler, read_timeout_seconds=read_timeout_seconds, invokes=invokes,
                                 binds_sessions=binds_sessions, send_runtime_user_id=self.send_runtime_user_id),
         }
+        if self.routing is not None and (invokes or stops_sessions):  # assigns sessions to endpoints, or finds them
+            shared.update(self.routing.environment_for_proxy())
         created = secure_function(
             Construct(self.facade, construct_id),
             purpose=purpose,
-            code=handler_code(*files),
+            code=handler_code(*files, *_ROUTING_FILES),
             handler=handler,
             runtime=DEFAULT_PYTHON_RUNTIME,
             timeout=cdk.Duration.seconds(timeout_seconds),
@@ -291,8 +300,12 @@ class FacadeCore:
             # execution role: allow it, on the agent's own workload identity only.
             self.agent.allow_workload_token_for_user_id()
         if actions:
-            iam.Grant.add_to_principal(grantee=function, actions=actions,
-                                       resource_arns=endpoint_arns(agent, self.qualifier))
+            # A routing proxy calls both rollout endpoints.
+            resources = ([agent.agent_runtime_arn, *self.routing.endpoint_arns] if self.routing is not None
+                         else endpoint_arns(agent, self.qualifier))
+            iam.Grant.add_to_principal(grantee=function, actions=actions, resource_arns=resources)
+        if self.routing is not None and (invokes or stops_sessions):
+            self.routing.grant_routing(function, assigns=invokes)
         return function
 
     def wire_staging(self, function: lambda_.Function, *, downloads: bool, answers: bool = False) -> None:

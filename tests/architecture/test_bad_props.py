@@ -35,6 +35,7 @@ from constructs_lib import (
     AgentParallel,
     AgentPipeline,
     AgentPlatform,
+    AgentRollout,
     AgentSequence,
     AgentSessionStore,
     AgentSpec,
@@ -72,6 +73,11 @@ def agent(stack: cdk.Stack, construct_id: str = "Agent", **kwargs: Any) -> Agent
     kwargs.setdefault("runtime_name", "bad_props_agent")
     kwargs.setdefault("artifact", AgentArtifact.from_code(RESEARCH_CODE))
     return AgentCoreAgent(stack, construct_id, **kwargs)
+
+
+def rollout(**kwargs: Any) -> AgentRollout:
+    props: dict[str, Any] = {"stable": "prod", "stable_version": "3", "candidate": "canary", "candidate_weight": 10}
+    return AgentRollout(**{**props, **kwargs})
 
 
 def step(stack: cdk.Stack, **kwargs: Any) -> AgentStep:
@@ -445,6 +451,39 @@ CASES: list[Bad] = [
         ("object_lock", "'yes'", "True or False")),
     Bad("archive-transition-fraction", lambda s: AgentVersionArchive(
         s, "Archive", archive_transition_after=cdk.Duration.hours(36)), "InvalidArchiveTransition", ("whole",)),
+    # -- AgentRollout ------------------------------------------------------------------------------------------------
+    Bad("rollout-agent-mapping", lambda s: agent(s, rollout={"stable": "prod"}), "InvalidRollout",
+        ("rollout", "AgentRollout", "dict")),
+    Bad("rollout-stable-hyphen", lambda s: rollout(stable="prod-v1"), "InvalidRolloutEndpoint",
+        ("stable", "'prod-v1'", "underscores")),
+    Bad("rollout-stable-default", lambda s: rollout(stable="DEFAULT"), "InvalidRolloutEndpoint",
+        ("stable", "'DEFAULT'", "cannot be pinned")),
+    Bad("rollout-candidate-is-stable", lambda s: rollout(candidate="prod"), "InvalidRolloutEndpoint",
+        ("candidate", "'prod'", "differ")),
+    Bad("rollout-candidate-none", lambda s: rollout(candidate=None), "InvalidRolloutEndpoint",
+        ("candidate", "None", "string")),
+    Bad("rollout-weight-above-100", lambda s: rollout(candidate_weight=110), "InvalidRolloutWeight",
+        ("candidate_weight", "110", "0", "100")),
+    Bad("rollout-weight-negative", lambda s: rollout(candidate_weight=-10), "InvalidRolloutWeight",
+        ("candidate_weight", "-10", "whole number of percent")),
+    Bad("rollout-weight-fraction", lambda s: rollout(candidate_weight=0.1), "InvalidRolloutWeight",
+        ("candidate_weight", "0.1", "whole number of percent")),
+    Bad("rollout-weight-string", lambda s: rollout(candidate_weight="10"), "InvalidRolloutWeight",
+        ("candidate_weight", "'10'", "whole number")),
+    Bad("rollout-version-int", lambda s: rollout(stable_version=3), "InvalidRollout",
+        ("stable_version", "3", "string")),
+    Bad("rollout-version-zero", lambda s: rollout(stable_version="0"), "InvalidRolloutVersion",
+        ("stable_version", "'0'", "whole number from 1")),
+    Bad("rollout-version-prefixed", lambda s: rollout(candidate_version="v4"), "InvalidRolloutVersion",
+        ("candidate_version", "'v4'", "whole number from 1")),
+    Bad("rollout-error-rate-percent", lambda s: rollout(rollback_error_rate=5), "InvalidRolloutThreshold",
+        ("rollback_error_rate", "5", "fraction")),
+    Bad("rollout-latency-zero", lambda s: rollout(rollback_latency_fraction=0), "InvalidRolloutThreshold",
+        ("rollback_latency_fraction", "0", "fraction")),
+    Bad("rollout-automatic-string", lambda s: rollout(automatic_rollback="no"), "InvalidRollout",
+        ("automatic_rollback", "'no'", "True or False")),
+    Bad("spec-rollout-mapping", lambda s: spec(rollout={"stable": "prod"}), "InvalidAgentSpec",
+        ("rollout", "AgentRollout")),
     # -- AgentPlatform, AgentSpec, ToolSpec ---------------------------------------------------------------------------
     Bad("spec-name-empty", lambda s: spec(name=""), "InvalidAgentSpec", ("name", "''", "non-empty")),
     Bad("spec-name-slash", lambda s: spec(name="team/support"), "InvalidAgentSpec", ("name", "'team/support'", "'/'")),
@@ -514,7 +553,8 @@ def test_the_table_covers_every_public_construct_and_props_class() -> None:
     families = {case.id.split("-", 1)[0] for case in CASES}
     assert families >= {"agent", "artifact", "workload", "compute", "provider", "volume", "lifecycle", "repository",
                         "api", "auth", "websocket", "jobs", "staging", "store", "tool", "pipeline", "step", "payload",
-                        "map", "parallel", "sequence", "monitoring", "archive", "spec", "platform", "adopt"}
+                        "map", "parallel", "sequence", "monitoring", "archive", "spec", "platform", "adopt",
+                        "rollout"}
     assert len(CASES) >= 82 and len({case.id for case in CASES}) == len(CASES)
 
 

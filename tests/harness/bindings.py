@@ -160,6 +160,12 @@ def _key(b: Bindings, logical_id: str, props: Mapping[str, Any]) -> tuple[str, d
     return key_id, {"Arn": b.arn("kms", f"key/{key_id}"), "KeyId": key_id}
 
 
+def _parameter(b: Bindings, logical_id: str, props: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+    # Under a prefix unique to these bindings: modules sharing one moto server never share a parameter.
+    name = f"/{b.stack_name}-{b.suffix}{props.get('Name') or '/' + logical_id}"
+    return name, {"Type": str(props.get("Type", "String")), "Value": str(props.get("Value", ""))}
+
+
 _DEFAULTS: Mapping[str, _Default] = {
     "AWS::DynamoDB::Table": _table,
     "AWS::S3::Bucket": _bucket,
@@ -173,6 +179,7 @@ _DEFAULTS: Mapping[str, _Default] = {
     "AWS::SQS::Queue": _queue,
     "AWS::Logs::LogGroup": _log_group,
     "AWS::KMS::Key": _key,
+    "AWS::SSM::Parameter": _parameter,
 }
 
 __all__ = ["Bindings", "UnresolvedReference"]

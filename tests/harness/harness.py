@@ -77,7 +77,7 @@ class Harness:
         self.aws = AwsEnvironment(
             account=stack.account, region=region, default_endpoint=tripwire.url,
             endpoints={"bedrock-agentcore": self.agentcore.url, "dynamodb": moto.url, "s3": moto.url,
-                       "bedrock-agentcore-control": moto.url, "kms": moto.url,
+                       "bedrock-agentcore-control": moto.url, "kms": moto.url, "ssm": moto.url,
                        "apigatewaymanagementapi": self.management.url},
             xray_daemon_address=self.xray.address,
         )

@@ -1,5 +1,5 @@
-"""moto's server on 127.0.0.1 for DynamoDB, S3, KMS and the AgentCore control plane, and the tables, buckets and keys
-a synthesized template declares, created in it from the template's own properties.
+"""moto's server on 127.0.0.1 for DynamoDB, S3, KMS, SSM and the AgentCore control plane, and the tables, buckets,
+keys and parameters a synthesized template declares, created in it from the template's own properties.
 
 One server per test process (a session fixture): it starts in about half a second and keeps its state in
 memory, so every resource gets a name unique to the test module (:class:`tests.harness.bindings.Bindings`).
@@ -67,19 +67,21 @@ class MotoBackend:
     # -- resources of a template -----------------------------------------------------------------------
 
     def create_template_resources(self, template: Mapping[str, Any], bindings: Bindings) -> dict[str, str]:
-        """Create every DynamoDB table, S3 bucket and KMS key of ``template``.
+        """Create every DynamoDB table, S3 bucket, KMS key and SSM parameter of ``template``.
 
         Tables and buckets get the names ``bindings`` gives them. Key schema, attribute definitions, billing mode,
         indexes, streams and TTL are read from the template; bucket versioning too. A key is created with its
         template's ``KeySpec`` and ``KeyUsage``, and ``bindings`` then give its ``Ref``, ``Arn`` and ``KeyId`` the
-        id moto assigned. Returns ``{logical id: physical name or key id}``.
+        id moto assigned. A parameter gets its template's value and type. Returns ``{logical id: physical name or key
+        id}``.
         """
         created: dict[str, str] = {}
         for logical_id, resource in template.get("Resources", {}).items():
             if resource["Type"] == "AWS::KMS::Key":
                 created[logical_id] = self._key(logical_id, resource.get("Properties", {}), bindings)
         makers = {"AWS::DynamoDB::Table": (self._table, (*_TABLE_KEYS, "TimeToLiveSpecification")),
-                  "AWS::S3::Bucket": (self._bucket, ("VersioningConfiguration",))}
+                  "AWS::S3::Bucket": (self._bucket, ("VersioningConfiguration",)),
+                  "AWS::SSM::Parameter": (self._parameter, ("Type", "Value", "Description"))}
         for logical_id, resource in template.get("Resources", {}).items():
             maker, keys = makers.get(resource["Type"], (None, ()))
             if maker is not None:
@@ -100,6 +102,11 @@ class MotoBackend:
         ttl = properties.get("TimeToLiveSpecification")
         if ttl:
             dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+        return name
+
+    def _parameter(self, name: str, properties: Mapping[str, Any]) -> str:
+        self.client("ssm").put_parameter(Name=name, Value=properties["Value"], Type=properties.get("Type", "String"),
+                                         Overwrite=True)
         return name
 
     def _bucket(self, name: str, properties: Mapping[str, Any]) -> str:
