@@ -48,18 +48,21 @@ def _measure(variant: str, count: int, outdir: Path) -> dict[str, object]:
     import aws_cdk as cdk  # noqa: PLC0415 - imported inside the timed region on purpose
 
     from bench.equipment import bare_stack, equip_stack  # noqa: PLC0415
+    from bench.jsii_messages import count_messages  # noqa: PLC0415
     from constructs_lib import AgentPlacement  # noqa: PLC0415
 
     imported = time.perf_counter()
     app = cdk.App(outdir=str(outdir), context={RESOURCE_LIMIT_CONTEXT: 1_000_000})
     stack = cdk.Stack(app, "Bench", env=cdk.Environment(account=ACCOUNT, region=REGION))
-    if variant == "bare":
-        equipment = bare_stack(stack, count)
-    else:
-        placement = AgentPlacement.NESTED_STACK_PER_AGENT if variant == "nested" else AgentPlacement.SAME_STACK
-        equipment = equip_stack(stack, count, placement)
+    with count_messages() as build_messages:
+        if variant == "bare":
+            equipment = bare_stack(stack, count)
+        else:
+            placement = AgentPlacement.NESTED_STACK_PER_AGENT if variant == "nested" else AgentPlacement.SAME_STACK
+            equipment = equip_stack(stack, count, placement)
     built = time.perf_counter()
-    app.synth()
+    with count_messages() as synth_messages:
+        app.synth()
     synthesized = time.perf_counter()
     template_path = outdir / "Bench.template.json"
     template = json.loads(template_path.read_text())
@@ -84,6 +87,9 @@ def _measure(variant: str, count: int, outdir: Path) -> dict[str, object]:
         "python_peak_mib": python_peak_kib / 1024,
         "node_peak_mib": None if node_peak_kib is None else node_peak_kib / 1024,
         "equipment": equipment.used,
+        "build_messages": build_messages.total,
+        "synth_messages": synth_messages.total,
+        "messages_by_kind": dict(build_messages.by_kind + synth_messages.by_kind),
     }
 
 
