@@ -15,6 +15,8 @@ from typing import Any
 import aws_cdk as cdk
 from constructs import IConstruct
 
+from constructs_lib._cdk.tokens import is_unresolved
+
 _PACK = "AwsSolutions"
 
 
@@ -28,17 +30,17 @@ def acknowledge(scope: IConstruct, rule: str, findings: Iterable[str | None], re
 
 def partition_text(stack: cdk.Stack) -> str:
     """The stack's partition as cdk-nag prints it (``Stack.partition``: literal or ``AWS::Partition``)."""
-    return "<AWS::Partition>" if cdk.Token.is_unresolved(stack.partition) else stack.partition
+    return "<AWS::Partition>" if is_unresolved(stack.partition) else stack.partition
 
 
 def region_text(stack: cdk.Stack) -> str:
     """The stack's region as cdk-nag prints it."""
-    return "<AWS::Region>" if cdk.Token.is_unresolved(stack.region) else stack.region
+    return "<AWS::Region>" if is_unresolved(stack.region) else stack.region
 
 
 def account_text(stack: cdk.Stack) -> str:
     """The stack's account as cdk-nag prints it."""
-    return "<AWS::AccountId>" if cdk.Token.is_unresolved(stack.account) else stack.account
+    return "<AWS::AccountId>" if is_unresolved(stack.account) else stack.account
 
 
 def arn_text(stack: cdk.Stack, service: str, resource: str, *, region: bool = True, account: bool = True) -> str:

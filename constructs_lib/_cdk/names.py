@@ -26,6 +26,7 @@ import jsii
 from aws_cdk import region_info
 from constructs import Construct, IConstruct, IValidation
 
+from constructs_lib._cdk.tokens import is_unresolved
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
 from constructs_lib.limits.names import (
     ALARM_NAME_CHARACTERS,
@@ -54,7 +55,7 @@ def _identity(scope: IConstruct) -> list[str]:
     scopes = scope.node.scopes
     for index in range(len(scopes) - 1, -1, -1):
         candidate = scopes[index]
-        if isinstance(candidate, cdk.Stack) and not cdk.Token.is_unresolved(candidate.stack_name):
+        if isinstance(candidate, cdk.Stack) and not is_unresolved(candidate.stack_name):
             return [candidate.stack_name, *(s.node.id for s in scopes[index + 1:])]
     return [s.node.id for s in scopes if s.node.id]
 
@@ -177,7 +178,7 @@ def explicit_name(resource: cdk.CfnResource, rule: NameRule) -> str | None:
         # A generic CfnResource: its properties as given, in CloudFormation's spelling.
         properties = resource._cfn_properties
         value = properties.get(rule.name_property) if isinstance(properties, dict) else None
-    if not isinstance(value, str) or cdk.Token.is_unresolved(value):
+    if not isinstance(value, str) or is_unresolved(value):
         return None
     return value
 
@@ -187,15 +188,15 @@ def _place(resource: cdk.CfnResource, scope: NameScope) -> tuple[str, str] | Non
     stack = cdk.Stack.of(resource)
     account, region = stack.account, stack.region
     if scope is NameScope.PARTITION:
-        if cdk.Token.is_unresolved(region):
+        if is_unresolved(region):
             return None
         partition = region_info.RegionInfo.get(region).partition or "aws"
         return f"partition:{partition}", f"partition {partition}"
-    if cdk.Token.is_unresolved(account):
+    if is_unresolved(account):
         return None
     if scope is NameScope.ACCOUNT:
         return f"account:{account}", f"account {account}"
-    if cdk.Token.is_unresolved(region):
+    if is_unresolved(region):
         return None
     return f"region:{account}:{region}", f"account {account}, region {region}"
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import aws_cdk as cdk
 
+from constructs_lib._cdk.tokens import is_unresolved
 from constructs_lib.errors import ConstructsLibValidationError
 
 #: The code of a prop of the wrong type.
@@ -108,7 +109,7 @@ class PropChecks:
             return True
         if not isinstance(value, str):
             return self.fail(prop, value, f"a string ({allowed})" if allowed else "a string", code=code)
-        if cdk.Token.is_unresolved(value):
+        if is_unresolved(value):
             return True
         if not value and not empty:
             what = f"a non-empty string ({allowed})" if allowed else "a non-empty string"
@@ -126,7 +127,7 @@ class PropChecks:
         """A whole number (``int``, not ``bool``; a token number passes) within ``minimum``..``maximum``."""
         if value is None and optional:
             return True
-        if isinstance(value, float) and cdk.Token.is_unresolved(value):
+        if isinstance(value, float) and is_unresolved(value):
             return True
         if isinstance(value, bool) or not isinstance(value, int | float) or (
             isinstance(value, float) and not (math.isfinite(value) and value.is_integer())
@@ -143,7 +144,7 @@ class PropChecks:
             return True
         if isinstance(value, bool) or not isinstance(value, int | float):
             return self.fail(prop, value, _range("a number", minimum, maximum), code=code)
-        if cdk.Token.is_unresolved(value):
+        if is_unresolved(value):
             return True
         if not math.isfinite(value):
             return self.fail(prop, value, _range("a finite number", minimum, maximum), code=code)

@@ -24,6 +24,7 @@ from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from constructs_lib._cdk.reporting import report_info
+from constructs_lib._cdk.tokens import is_unresolved
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
 
@@ -106,7 +107,7 @@ def _is_public(subnet: ec2.ISubnet) -> bool:
 
 def _subnet_name(subnet: ec2.ISubnet) -> str:
     """The subnet id when it is known at synth, else the subnet's construct path."""
-    return subnet.node.path if cdk.Token.is_unresolved(subnet.subnet_id) else subnet.subnet_id
+    return subnet.node.path if is_unresolved(subnet.subnet_id) else subnet.subnet_id
 
 
 def _count_problems(catalog: QuotaCatalog, name: QuotaName, what: str, count: int) -> list[str]:

@@ -18,6 +18,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from constructs_lib._cdk.reporting import report_unresolved
+from constructs_lib._cdk.tokens import is_unresolved
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.limits.catalog import QuotaCatalog
 from constructs_lib.limits.service import AUTHORIZATION_HEADER, PLATFORM_VERSION_V2_REGIONS
@@ -96,17 +97,17 @@ def checked_request_headers(
         return RequestHeaders()
     headers = configuration.allowlisted_headers
     param = "request_header_configuration.allowlisted_headers"
-    if cdk.Token.is_unresolved(headers):
+    if is_unresolved(headers):
         report_unresolved(scope, param, "the request header rules")
         return RequestHeaders(token_list=list(headers))
     if isinstance(headers, str) or not all(isinstance(header, str) for header in headers):
         raise ConstructsLibValidationError(
             "InvalidRequestHeaders", f"{param} must be a list of header names, got {headers!r}", scope.node.path
         )
-    if any(cdk.Token.is_unresolved(header) for header in headers):
+    if any(is_unresolved(header) for header in headers):
         report_unresolved(scope, f"a header of {param}", "the request header rules")
     raise_all("InvalidRequestHeaders", request_header_problems(list(headers), catalog, param), scope.node.path)
-    return RequestHeaders(tuple(header for header in headers if not cdk.Token.is_unresolved(header)))
+    return RequestHeaders(tuple(header for header in headers if not is_unresolved(header)))
 
 
 def check_authorization_header(scope: Construct, headers: Sequence[str], runtime: agentcore.CfnRuntime) -> None:

@@ -18,6 +18,7 @@ from constructs_lib._cdk.names import runtime_name as physical_runtime_name
 from constructs_lib._cdk.props import PropChecks, check_construct_id
 from constructs_lib._cdk.reporting import report_unresolved, report_warning
 from constructs_lib._cdk.scope import catalog_for, region_of
+from constructs_lib._cdk.tokens import is_unresolved
 from constructs_lib.agent._execution_role import RuntimePermissions, new_execution_role, policy_free_view
 from constructs_lib.agent._network import check_network_configuration
 from constructs_lib.agent._plan_report import plan_record, report_plan
@@ -407,7 +408,7 @@ class AgentCoreAgent(RuntimeAccess, Construct):
         if checks.string("description", props["description"]):
             limit = self.catalog.resolve(QuotaName.RUNTIME_DESCRIPTION_LENGTH)
             description = props["description"]
-            if description is not None and not cdk.Token.is_unresolved(description):
+            if description is not None and not is_unresolved(description):
                 if not description:
                     checks.fail("description", description, "a non-empty string (or None)", code="InvalidDescription")
                 elif len(description) > limit.value:
@@ -501,7 +502,7 @@ class AgentCoreAgent(RuntimeAccess, Construct):
                 "InvalidRuntimeName", f"runtime_name must be a string, got {type(runtime_name).__name__}",
                 self.node.path,
             )
-        if runtime_name is not None and cdk.Token.is_unresolved(runtime_name):
+        if runtime_name is not None and is_unresolved(runtime_name):
             report_unresolved(self, "runtime_name", "the runtime name rule")
         elif runtime_name is not None:
             raise_all("InvalidRuntimeName", name_problems(runtime_name, "runtime_name"), self.node.path)
@@ -658,7 +659,7 @@ class AgentCoreAgent(RuntimeAccess, Construct):
 
 def _sid_part(runtime_name: str, address: str) -> str:
     """A statement id suffix for one agent: its runtime name without underscores, or its construct address."""
-    return address if cdk.Token.is_unresolved(runtime_name) else runtime_name.replace("_", "")
+    return address if is_unresolved(runtime_name) else runtime_name.replace("_", "")
 
 
 def _seconds(value: cdk.Duration | None, planned: int) -> float:

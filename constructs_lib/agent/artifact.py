@@ -18,6 +18,7 @@ from constructs import Construct
 
 from constructs_lib._cdk.props import PropChecks
 from constructs_lib._cdk.reporting import report, report_info
+from constructs_lib._cdk.tokens import is_unresolved
 from constructs_lib.agent._bundling import CodeBundler, measure_bundle
 from constructs_lib.agent._execution_role import ArtifactPull
 from constructs_lib.agent._install import PythonTarget
@@ -362,7 +363,7 @@ def _code_asset(
 
 
 def _require_tag(tag: str, agent: Construct) -> None:
-    if not isinstance(tag, str) or (not cdk.Token.is_unresolved(tag) and not tag.strip()):
+    if not isinstance(tag, str) or (not is_unresolved(tag) and not tag.strip()):
         raise ConstructsLibValidationError("InvalidImageTag", f"tag must be a non-empty string, got {tag!r}",
                                            agent.node.path)
 

@@ -21,6 +21,7 @@ from constructs_lib._cdk import perms
 from constructs_lib._cdk.props import PropChecks, check_construct_id
 from constructs_lib._cdk.reporting import report, report_after_build, warn_unless_retained
 from constructs_lib._cdk.scope import account_of, catalog_for, region_of
+from constructs_lib._cdk.tokens import is_unresolved
 from constructs_lib.agent._operator_policy import (
     AGENTCORE_SERVICE,
     OperatorScope,
@@ -338,7 +339,7 @@ class AgentCapacityProvider(Construct):
                 f"{quota.describe()}"
             )
         for name in instance_types:
-            if not isinstance(name, str) or "." not in name or cdk.Token.is_unresolved(name):
+            if not isinstance(name, str) or "." not in name or is_unresolved(name):
                 problems.append(f"instance type {name!r} must be a concrete EC2 instance type name such as g6.xlarge")
         if len(set(instance_types)) != len(instance_types):
             problems.append(f"instance_types lists a type more than once: {list(instance_types)!r}")
@@ -500,7 +501,7 @@ class AgentCapacityProvider(Construct):
 
     def _name(self, given: str | None, configuration: list[Any]) -> str:
         if given is not None:
-            if cdk.Token.is_unresolved(given):
+            if is_unresolved(given):
                 raise ConstructsLibValidationError(
                     "InvalidCapacityProviderName", "capacity_provider_name must be a concrete string, got a token",
                     self.node.path,

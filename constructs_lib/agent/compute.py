@@ -12,6 +12,7 @@ from aws_cdk import aws_kms as kms
 
 from constructs_lib._cdk.props import PropChecks, describe
 from constructs_lib._cdk.reporting import report, report_unresolved
+from constructs_lib._cdk.tokens import is_unresolved
 from constructs_lib.agent.capacity_provider import AgentCapacityProvider, InstanceLifecycle, InstanceVolume
 from constructs_lib.errors import ConstructsLibValidationError
 from constructs_lib.limits.instance_types import InstanceArchitecture
@@ -171,7 +172,7 @@ def _bound_arn(
             f"capacity_provider must be an AgentCapacityProvider or a capacity provider ARN, got {describe(arn)}",
             agent.node.path,
         )
-    if cdk.Token.is_unresolved(arn):
+    if is_unresolved(arn):
         report_unresolved(agent, "capacity_provider", "the capacity provider ARN format")
     elif not CAPACITY_PROVIDER_ARN_PATTERN.match(arn):
         raise ConstructsLibValidationError(

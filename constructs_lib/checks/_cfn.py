@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 
 import aws_cdk as cdk
 
+from constructs_lib._cdk.tokens import is_unresolved
+
 RUNTIME = "AWS::BedrockAgentCore::Runtime"
 RUNTIME_ENDPOINT = "AWS::BedrockAgentCore::RuntimeEndpoint"
 CAPACITY_PROVIDER = "AWS::BedrockAgentCore::CapacityProvider"
@@ -148,7 +150,7 @@ def is_intrinsic(value: Any) -> bool:
 
 def concrete_str(value: Any) -> str | None:
     """``value`` when it is a concrete string, ``None`` when missing or an unresolved intrinsic."""
-    return value if isinstance(value, str) and not cdk.Token.is_unresolved(value) else None
+    return value if isinstance(value, str) and not is_unresolved(value) else None
 
 
 def concrete_number(value: Any) -> float | None:

@@ -45,6 +45,7 @@ from constructs import Construct
 from constructs_lib._cdk.names import default_alarm_name_prefix, watch_unique_names
 from constructs_lib._cdk.props import PropChecks, check_construct_id
 from constructs_lib._cdk.scope import catalog_for, region_of
+from constructs_lib._cdk.tokens import is_unresolved
 from constructs_lib.agent.interface import INVALID_AGENT, IAgentCoreAgent, check_agents
 from constructs_lib.errors import raise_all
 from constructs_lib.limits.names import ALARM_NAME_CHARACTERS
@@ -218,7 +219,7 @@ class AgentMonitoring(Construct):
     def _prefix_problems(self, prefix: str) -> list[str]:
         if not isinstance(prefix, str) or not prefix:
             return [f"alarm_name_prefix must be a non-empty string, got {prefix!r}"]
-        if cdk.Token.is_unresolved(prefix):
+        if is_unresolved(prefix):
             # cdk-monitoring-constructs uses each alarm name as the alarm's construct id, which cannot hold a token.
             return ["alarm_name_prefix must be a concrete string (alarm names are the alarms' construct ids), got an "
                     "unresolved token; leave it unset for a name derived from the stack and path"]

@@ -23,6 +23,7 @@ from constructs import Construct
 
 from constructs_lib._cdk import perms
 from constructs_lib._cdk.props import PropChecks
+from constructs_lib._cdk.tokens import is_unresolved
 from constructs_lib.agent.interface import IAgentCoreAgent, require_agent
 from constructs_lib.errors import ConstructsLibValidationError
 from constructs_lib.limits.catalog import QuotaCatalog
@@ -582,7 +583,7 @@ class AgentMap(PipelineStep):
     ) -> None:
         checks = PropChecks(code="InvalidStep")
         checks.string("items_path", items_path, optional=False, code="InvalidItemsPath")
-        if isinstance(items_path, str) and not cdk.Token.is_unresolved(items_path) and not items_path.startswith("$"):
+        if isinstance(items_path, str) and not is_unresolved(items_path) and not items_path.startswith("$"):
             checks.fail("items_path", items_path, "a JsonPath starting with $ (for example $.items)",
                         code="InvalidItemsPath")
         checks.whole_number("max_concurrency", max_concurrency, minimum=0, code="InvalidMaxConcurrency")
@@ -667,7 +668,7 @@ class AgentMap(PipelineStep):
 
 def _check_qualifier(agent: IAgentCoreAgent, qualifier: str) -> None:
     """The qualifier is an endpoint of the agent (``DEFAULT`` or a named one), or a token (not checked)."""
-    if isinstance(qualifier, str) and cdk.Token.is_unresolved(qualifier):
+    if isinstance(qualifier, str) and is_unresolved(qualifier):
         return
     known = [DEFAULT_ENDPOINT, *agent.endpoints]
     if qualifier not in known:
@@ -681,4 +682,4 @@ def _check_qualifier(agent: IAgentCoreAgent, qualifier: str) -> None:
 
 def _concrete(value: int | None) -> bool:
     """Whether ``value`` is a number known at synth (not ``None``, not a token)."""
-    return value is not None and not cdk.Token.is_unresolved(value)
+    return value is not None and not is_unresolved(value)

@@ -32,6 +32,7 @@ from constructs_lib._cdk.functions import DEFAULT_LOG_RETENTION, DEFAULT_PYTHON_
 from constructs_lib._cdk.props import PropChecks, check_construct_id
 from constructs_lib._cdk.reporting import report, report_unresolved
 from constructs_lib._cdk.scope import catalog_for, region_of
+from constructs_lib._cdk.tokens import is_unresolved
 from constructs_lib.agent.interface import IAgentCoreAgent, check_agents, require_agent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.limits.catalog import QuotaName
@@ -148,7 +149,7 @@ class AgentTool(Construct):
         checks.raise_if_any()
         self.catalog = catalog_for(self)
         self.region = region_of(self)
-        name_known = not (isinstance(tool_name, str) and cdk.Token.is_unresolved(tool_name))
+        name_known = not (isinstance(tool_name, str) and is_unresolved(tool_name))
         problems: list[str] = []
         if not isinstance(tool_name, str) or (name_known and not TOOL_NAME_PATTERN.match(tool_name)):
             problems.append(f"tool_name must match {TOOL_NAME_PATTERN.pattern}, got {tool_name!r}")
@@ -171,7 +172,7 @@ class AgentTool(Construct):
             tool_name=tool_name,
             description=description,
             name_known=name_known,
-            description_known=not cdk.Token.is_unresolved(description),
+            description_known=not is_unresolved(description),
             describes_function=existing_function is None,
         )
         self._report(definition.findings, definition.unchecked)
@@ -267,7 +268,7 @@ class AgentTool(Construct):
             )
         arn = self.function.function_arn
         registry.entries.append(
-            ToolEntry(self.tool_name, arn, self.description, arn_known=not cdk.Token.is_unresolved(arn))
+            ToolEntry(self.tool_name, arn, self.description, arn_known=not is_unresolved(arn))
         )
         fit = tool_list_fit(
             agent.catalog, variable=TOOLS_ENVIRONMENT_KEY, agent=agent.node.path, tool_name=self.tool_name,

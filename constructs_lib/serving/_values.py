@@ -6,10 +6,12 @@ from typing import Any
 
 import aws_cdk as cdk
 
+from constructs_lib._cdk.tokens import is_unresolved
+
 
 def is_token(value: Any) -> bool:
     """Whether a prop is an unresolved CDK token (its value is known only at deploy)."""
-    return not isinstance(value, bool) and isinstance(value, int | float | str) and cdk.Token.is_unresolved(value)
+    return not isinstance(value, bool) and isinstance(value, int | float | str) and is_unresolved(value)
 
 
 def whole_number_text(value: float) -> str:
