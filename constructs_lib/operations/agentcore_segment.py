@@ -36,6 +36,7 @@ import jsii
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import IConstruct
 
+from constructs_lib._cdk.kernel import invoke_for_struct
 from constructs_lib._cdk.reporting import report
 from constructs_lib._cdk.scope import catalog_for, region_of
 from constructs_lib.agent.interface import IAgentCoreAgent, require_agent
@@ -179,6 +180,7 @@ class AgentCoreMonitoring(cmc.Monitoring):
         self._pool_alarmed = False
         self._session_pool_alarmed = False
         self._graph_keys = 0
+        self._alarm_factories: dict[str, cmc.AlarmFactory] = {}
         self.width = int(self.catalog.value(QuotaName.CLOUDWATCH_DASHBOARD_WIDTH))
 
         seconds = self.period.to_seconds()
@@ -240,8 +242,10 @@ class AgentCoreMonitoring(cmc.Monitoring):
         description: str,
     ) -> cloudwatch.AlarmBase:
         """One alarm through the scope's alarm factory, named ``<prefix>-<resource>-<metric_label>-<level>``."""
-        created = self.create_alarm_factory(resource).add_alarm(
-            metric,  # type: ignore[arg-type]
+        factory = self._alarm_factories.get(resource)
+        if factory is None:
+            factory = self._alarm_factories[resource] = self.create_alarm_factory(resource)
+        props = cmc.AddAlarmProps(
             alarm_name_suffix=metric_label,
             disambiguator=level.level,
             alarm_description=description,
@@ -251,10 +255,13 @@ class AgentCoreMonitoring(cmc.Monitoring):
             datapoints_to_alarm=evaluation.datapoints_to_alarm,
             treat_missing_data=treat_missing_data,
         )
-        # Monitoring.addAlarm takes the struct itself; its generated Python signature spreads the struct's fields.
-        jsii.invoke(self, "addAlarm", [created])
-        self._level_alarms.append((created.alarm, level.level))
-        return created.alarm
+        # The AlarmWithAnnotation the factory returns goes back to Monitoring.addAlarm whole (its generated Python
+        # signature spreads the struct's fields) and only its alarm is read: it stays in the kernel.
+        created = invoke_for_struct(factory, "addAlarm", [metric, props])
+        jsii.invoke(self, "addAlarm", [created.reference])
+        alarm: cloudwatch.AlarmBase = created.get("alarm")
+        self._level_alarms.append((alarm, level.level))
+        return alarm
 
     # -- account and region ------------------------------------------------------------------------
 

@@ -1,0 +1,44 @@
+"""Method calls whose struct result stays in the jsii kernel.
+
+jsii's Python runtime turns a struct that a method returns into a Python object by reading every field of it, one
+kernel message per field and recursively into nested structs: cdk-monitoring-constructs' ``AlarmWithAnnotation``
+costs about fifty messages, for a value the library passes back to the kernel whole and reads one field of. A
+:class:`KernelStruct` keeps the struct where it is: :meth:`KernelStruct.get` reads one field, and the struct itself is
+passed back as an argument (``jsii.invoke(obj, method, [struct.reference])``) by reference.
+
+This leans on two parts of jsii's Python runtime that are not its public API (the undecorated ``Kernel.invoke``, and
+``Opaque`` references), at the version ``constraints.txt`` pins; the monitoring tests prove the round trip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import jsii
+from jsii._reference_map import Opaque
+from jsii._runtime import kernel as _kernel
+
+
+class KernelStruct:
+    """A struct the jsii kernel holds: one field at a time, or the whole struct back to the kernel.
+
+    Args:
+        reference: the kernel's reference to the struct.
+    """
+
+    def __init__(self, reference: Any) -> None:
+        self.reference: Any = Opaque(reference)
+
+    def get(self, field: str) -> Any:
+        """One field (its jsii name), as jsii returns it (a construct, a string...)."""
+        return jsii.get(self.reference, field)
+
+
+def invoke_for_struct(obj: Any, method: str, args: Sequence[Any]) -> KernelStruct:
+    """``jsii.invoke(obj, method, args)`` for a method that returns a struct, which stays in the kernel."""
+    undecorated = type(_kernel).invoke.__wrapped__  # without the decorator that reads every field of the result
+    return KernelStruct(undecorated(_kernel, obj, method, list(args)))
+
+
+__all__ = ["KernelStruct", "invoke_for_struct"]
