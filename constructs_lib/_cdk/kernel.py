@@ -37,7 +37,8 @@ class KernelStruct:
 
 def invoke_for_struct(obj: Any, method: str, args: Sequence[Any]) -> KernelStruct:
     """``jsii.invoke(obj, method, args)`` for a method that returns a struct, which stays in the kernel."""
-    undecorated = type(_kernel).invoke.__wrapped__  # without the decorator that reads every field of the result
+    # Without the decorator that reads every field of the result.
+    undecorated = getattr(type(_kernel).invoke, "__wrapped__")  # noqa: B009 - not in jsii's type stubs
     return KernelStruct(undecorated(_kernel, obj, method, list(args)))
 
 
