@@ -26,6 +26,7 @@ from constructs import Construct
 
 from constructs_lib._cdk import nag, perms
 from constructs_lib._cdk.roles import service_role
+from constructs_lib._cdk.scope import stack_facts, stack_of
 from constructs_lib.limits.service import ID_SUFFIX_LENGTH, RUNTIME_LOG_GROUP_PREFIX
 
 #: The service principal of AgentCore.
@@ -49,8 +50,7 @@ def runtime_id_pattern(runtime_name: str) -> str:
 
 def new_execution_role(scope: Construct, runtime_name: str) -> iam.Role:
     """The role ``ExecutionRole`` under ``scope``, assumable by AgentCore for this runtime name in this account only."""
-    stack = cdk.Stack.of(scope)
-    runtime_arn = stack.format_arn(
+    runtime_arn = stack_of(scope).format_arn(
         service="bedrock-agentcore",
         resource="runtime",
         resource_name=runtime_id_pattern(runtime_name),
@@ -106,7 +106,14 @@ class RuntimePermissions:
         self._scope = scope
         self._sid_suffix = sid_suffix
         self._role = role
-        self._stack = cdk.Stack.of(scope)
+        self._stack = stack_of(scope)
+        # ARNs in the stack's partition, region and account, read once (tokens in an environment-agnostic stack).
+        self._facts = stack_facts(scope)
+        # The resources of the log statements, kept here rather than read back from the statements.
+        self._group_resources: list[str] = []
+        self._stream_resources: list[str] = []
+        # Acknowledgments made while the role is written, sent to the role in one call at the end.
+        self._pending: list[cdk.Acknowledgment] | None = []
         self._runtime_id = runtime_id_pattern(runtime_name)
         self._runtime_name = runtime_name
         self._groups = iam.PolicyStatement(
@@ -119,8 +126,8 @@ class RuntimePermissions:
         self._logs_acknowledged = False
         for endpoint in endpoints:
             self.add_endpoint(endpoint)
-        self._add(self._groups, _LOG_GROUP_REASON)
-        self._add(self._streams, _LOG_STREAM_REASON)
+        self._add(self._groups, self._group_resources, _LOG_GROUP_REASON)
+        self._add(self._streams, self._stream_resources, _LOG_STREAM_REASON)
         self._logs_acknowledged = True
         self._add(
             iam.PolicyStatement(
@@ -129,11 +136,13 @@ class RuntimePermissions:
                 # DescribeLogGroups lists groups; it is authorized only on the account-wide log-group:* resource.
                 resources=[self._arn("logs", "log-group:*")],
             ),
+            [self._arn("logs", "log-group:*")],
             "logs:DescribeLogGroups lists log groups and is authorized only on the account-wide log-group:* resource",
         )
         self._add(
             # X-Ray has no resource-level permissions for these actions.
             iam.PolicyStatement(sid=self.sid("XRayTracing"), actions=list(perms.XRAY_TRACE_ACTIONS), resources=["*"]),
+            ["*"],
             "X-Ray PutTraceSegments, PutTelemetryRecords, GetSamplingRules and GetSamplingTargets support no "
             "resource-level permissions",
         )
@@ -145,14 +154,16 @@ class RuntimePermissions:
                 resources=["*"],
                 conditions={"StringEquals": {"cloudwatch:namespace": perms.RUNTIME_METRIC_NAMESPACE}},
             ),
+            ["*"],
             f"CloudWatch PutMetricData supports no resource-level permissions; the statement is limited to the "
             f"{perms.RUNTIME_METRIC_NAMESPACE} namespace by the cloudwatch:namespace condition",
         )
-        self._add(self._workload_tokens(self.sid("WorkloadAccessTokens"), perms.WORKLOAD_ACCESS_TOKEN_ACTIONS), "")
+        self._add(self._workload_tokens(self.sid("WorkloadAccessTokens"), perms.WORKLOAD_ACCESS_TOKEN_ACTIONS))
         self._workload_token_for_user_id: iam.PolicyStatement | None = None
         if workload_token_for_user_id:
             self.allow_workload_token_for_user_id()
         self._artifact(artifact)
+        self._flush()
 
     # -- statements ----------------------------------------------------------------------------------------------------
 
@@ -161,16 +172,27 @@ class RuntimePermissions:
         return f"{base}{self._sid_suffix}"
 
     def _arn(self, service: str, resource: str) -> str:
-        return f"arn:{self._stack.partition}:{service}:{self._stack.region}:{self._stack.account}:{resource}"
+        facts = self._facts
+        return f"arn:{facts.partition}:{service}:{facts.region}:{facts.account}:{resource}"
 
-    def _add(self, statement: iam.PolicyStatement, reason: str) -> None:
+    def _add(self, statement: iam.PolicyStatement, resources: Sequence[str] = (), reason: str = "") -> None:
+        """Add ``statement`` (whose ``resources`` are given, not read back) and acknowledge its wildcards."""
         self._role.add_to_principal_policy(statement)
         if reason:
-            self._acknowledge(statement, reason)
+            self._acknowledge(resources, reason)
 
-    def _acknowledge(self, statement: iam.PolicyStatement, reason: str) -> None:
-        findings = nag.wildcard_resources(self._stack, statement.resources)
-        nag.acknowledge(self._role, "AwsSolutions-IAM5", findings, f"runtime {self._runtime_name}: {reason}")
+    def _acknowledge(self, resources: Sequence[str], reason: str) -> None:
+        findings = nag.wildcard_resources(self._stack, resources)
+        acknowledged = nag.acknowledgments("AwsSolutions-IAM5", findings, f"runtime {self._runtime_name}: {reason}")
+        if self._pending is not None:
+            self._pending += acknowledged
+        else:
+            nag.send(self._role, acknowledged)
+
+    def _flush(self) -> None:
+        """Send the acknowledgments made while the role was written, in one call; later ones go at once."""
+        pending, self._pending = self._pending or [], None
+        nag.send(self._role, pending)
 
     def add_endpoint(self, endpoint: str) -> None:
         """Let the runtime write the log group of one more endpoint (``<runtime id>-<endpoint>``)."""
@@ -180,10 +202,12 @@ class RuntimePermissions:
         group = self._arn("logs", f"log-group:{RUNTIME_LOG_GROUP_PREFIX}{self._runtime_id}-{endpoint}")
         self._groups.add_resources(group, f"{group}:*")
         self._streams.add_resources(f"{group}:log-stream:*")
+        self._group_resources += [group, f"{group}:*"]
+        self._stream_resources.append(f"{group}:log-stream:*")
         if self._logs_acknowledged:
             # An endpoint added later: its log group's wildcards, for the same reasons.
-            self._acknowledge(self._groups, _LOG_GROUP_REASON)
-            self._acknowledge(self._streams, _LOG_STREAM_REASON)
+            self._acknowledge(self._group_resources, _LOG_GROUP_REASON)
+            self._acknowledge(self._stream_resources, _LOG_STREAM_REASON)
 
     def _workload_tokens(self, sid: str, actions: Sequence[str]) -> iam.PolicyStatement:
         # GetWorkloadAccessToken* authorize on the directory and on the workload identity: this runtime's only.
@@ -202,7 +226,7 @@ class RuntimePermissions:
             self._workload_token_for_user_id = self._workload_tokens(
                 self.sid("WorkloadAccessTokensForUserId"), (perms.WORKLOAD_ACCESS_TOKEN_FOR_USER_ID,)
             )
-            self._add(self._workload_token_for_user_id, "")
+            self._add(self._workload_token_for_user_id)
 
     def _artifact(self, artifact: ArtifactPull) -> None:
         if artifact.repository_arn is not None:
@@ -212,13 +236,13 @@ class RuntimePermissions:
                     actions=list(perms.ECR_PULL_ACTIONS),
                     resources=[artifact.repository_arn],
                 ),
-                "",
             )
             self._add(
                 # GetAuthorizationToken is a registry login; it supports no resource-level permissions.
                 iam.PolicyStatement(
                     sid=self.sid("ImageRegistryToken"), actions=[perms.ECR_AUTHORIZATION_TOKEN], resources=["*"]
                 ),
+                ["*"],
                 "ecr:GetAuthorizationToken (the registry login) supports no resource-level permissions; the image "
                 "pull itself is granted on the agent's repository only",
             )
@@ -227,7 +251,6 @@ class RuntimePermissions:
                 iam.PolicyStatement(
                     sid=self.sid("ReadAgentCode"), actions=[perms.S3_GET_OBJECT], resources=[artifact.code_object_arn]
                 ),
-                "",
             )
 
 
