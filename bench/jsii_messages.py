@@ -50,6 +50,8 @@ _KINDS = {
     "GetScriptCommandRequest": "script",
 }
 _LIBRARY = str(Path(__file__).resolve().parent.parent / "constructs_lib")
+#: Library modules that only forward a question to the kernel: their caller is the site.
+_PASS_THROUGH = ("jsii_messages.py", "_cdk/tokens.py", "_cdk/scope.py", "_cdk/kernel.py")
 _JSII_PARTS = ("/jsii/", "/aws_cdk/", "/constructs/", "/cdk_monitoring_constructs/", "/cdk_nag/")
 
 
@@ -82,7 +84,7 @@ def _site(frame: FrameType | None) -> str:
     fallback: str | None = None
     while frame is not None:
         filename = frame.f_code.co_filename
-        if filename.startswith(_LIBRARY) and not filename.endswith("jsii_messages.py"):
+        if filename.startswith(_LIBRARY) and not filename.endswith(_PASS_THROUGH):
             relative = filename[len(_LIBRARY) + 1:]
             return f"{relative}:{frame.f_code.co_name}"
         if fallback is None and not any(part in filename for part in _JSII_PARTS) and "attr" not in filename:

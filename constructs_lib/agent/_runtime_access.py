@@ -3,7 +3,7 @@ grant and the runtime metrics per endpoint (through the L2's own ``metric``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from aws_cdk import aws_bedrockagentcore as agentcore
@@ -51,6 +51,14 @@ def runtime_metric(
     return source.runtime.metric(metric_name, dimensions_map=dimensions, **options)
 
 
+def _remembered(holder: object, key: str, read: Callable[[], str]) -> str:
+    """A token attribute of the runtime, read from the kernel once per holder (it never changes)."""
+    value: str | None = holder.__dict__.get(key)
+    if value is None:
+        value = holder.__dict__[key] = read()
+    return value
+
+
 class RuntimeAccess:
     """The members of an agent that go through its L2 runtime (``runtime``), shared by the agent the library defines
     and the one it adopts.
@@ -64,12 +72,12 @@ class RuntimeAccess:
     @property
     def agent_runtime_arn(self: _RuntimeHolder) -> str:
         """ARN of the runtime."""
-        return self.runtime.agent_runtime_arn
+        return _remembered(self, "_remembered_runtime_arn", lambda: self.runtime.agent_runtime_arn)
 
     @property
     def agent_runtime_id(self: _RuntimeHolder) -> str:
         """Id of the runtime."""
-        return self.runtime.agent_runtime_id
+        return _remembered(self, "_remembered_runtime_id", lambda: self.runtime.agent_runtime_id)
 
     @property
     def default_qualifier(self: _RuntimeHolder) -> str:

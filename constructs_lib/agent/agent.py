@@ -17,7 +17,7 @@ from constructs_lib._cdk import nag, perms
 from constructs_lib._cdk.names import runtime_name as physical_runtime_name
 from constructs_lib._cdk.props import PropChecks, check_construct_id
 from constructs_lib._cdk.reporting import report_unresolved, report_warning
-from constructs_lib._cdk.scope import catalog_for, region_of
+from constructs_lib._cdk.scope import catalog_for, path_of, region_of
 from constructs_lib._cdk.tokens import is_unresolved
 from constructs_lib.agent._execution_role import RuntimePermissions, new_execution_role, policy_free_view
 from constructs_lib.agent._network import check_network_configuration
@@ -206,7 +206,7 @@ class AgentCoreAgent(RuntimeAccess, Construct):
                 "InvalidArtifact",
                 f"artifact must be an AgentArtifact (AgentArtifact.from_directory/from_code/...), "
                 f"got {type(artifact).__name__}",
-                self.node.path,
+                path_of(self),
             )
         self.catalog: QuotaCatalog = catalog_for(self)
         self._check_props(
@@ -215,7 +215,7 @@ class AgentCoreAgent(RuntimeAccess, Construct):
             idle_runtime_session_timeout=idle_runtime_session_timeout, max_lifetime=max_lifetime,
             tags=tags, workload_token_for_user_id=workload_token_for_user_id,
         )
-        check_option_types(self.node.path, {
+        check_option_types(path_of(self), {
             "platform_version": platform_version, "protocol_configuration": protocol_configuration,
             "authorizer_configuration": authorizer_configuration,
             "request_header_configuration": request_header_configuration, "tracing_enabled": tracing_enabled,
@@ -238,7 +238,7 @@ class AgentCoreAgent(RuntimeAccess, Construct):
         self.runtime_name: str = physical_runtime_name(self, runtime_name, suffix=self._runtime_name_suffix())
         self._validate_names(runtime_name, endpoints)
         self._environment: dict[str, str] = dict(environment_variables or {})
-        raise_all("InvalidEnvironment", environment_problems(self._environment, self.catalog), self.node.path)
+        raise_all("InvalidEnvironment", environment_problems(self._environment, self.catalog), path_of(self))
 
         # Bound before the artifact: the image platform the artifact is built for follows the compute.
         bound_compute = self.compute._bind(self)
@@ -291,6 +291,8 @@ class AgentCoreAgent(RuntimeAccess, Construct):
             tags=dict(tags) if tags else None,
         )
         self.node.default_child = self.runtime
+        # The version token the L2 made: read once, not per endpoint.
+        self._runtime_version: str = str(self.runtime.agent_runtime_version)
         self._cfn_runtime: agentcore.CfnRuntime = self.runtime.node.default_child  # type: ignore[assignment]
         check_authorization_header(self, headers.names, self._cfn_runtime)
         if headers.token_list is not None:
@@ -320,7 +322,7 @@ class AgentCoreAgent(RuntimeAccess, Construct):
             self._log_groups = RuntimeLogGroups(
                 self,
                 "LogGroups",
-                runtime_id=self.runtime.agent_runtime_id,
+                runtime_id=self.agent_runtime_id,
                 runtime_name=self.runtime_name,
                 retention=log_retention or DEFAULT_RUNTIME_LOG_RETENTION,
                 encryption_key=log_encryption_key,
@@ -400,7 +402,7 @@ class AgentCoreAgent(RuntimeAccess, Construct):
 
     def _check_props(self, **props: Any) -> None:
         """Every prop's type, and the rules the L2 would enforce from inside jsii, before anything reaches it."""
-        checks = PropChecks(self.node.path)
+        checks = PropChecks(path_of(self))
         checks.instance("workload", props["workload"], WorkloadProfile, "a WorkloadProfile")
         for name in ("endpoints", "models"):
             # A bare string is a sequence too: "prod" would become four endpoints p, r, o, d.
@@ -435,7 +437,7 @@ class AgentCoreAgent(RuntimeAccess, Construct):
                 "ConflictingLogProps",
                 f"provide create_log_groups=False or {' and '.join(given)}, not both: without its log groups the "
                 "agent has nothing to apply them to",
-                self.node.path,
+                path_of(self),
             )
 
     def _checked_compute(
@@ -448,14 +450,14 @@ class AgentCoreAgent(RuntimeAccess, Construct):
                 "InvalidCompute",
                 f"compute must be an AgentCompute (AgentCompute.microvm() or AgentCompute.instances(...)), "
                 f"got {type(compute).__name__}",
-                self.node.path,
+                path_of(self),
             )
         if compute.kind is ComputeKind.INSTANCES and network_configuration is not None:
             raise ConstructsLibValidationError(
                 "ConflictingComputeProps",
                 "provide network_configuration or compute=AgentCompute.instances(...), not both: an Instances runtime "
                 "uses its capacity provider's VPC, subnets and security groups (CreateAgentRuntime refuses both)",
-                self.node.path,
+                path_of(self),
             )
         return compute
 
@@ -500,13 +502,13 @@ class AgentCoreAgent(RuntimeAccess, Construct):
         if runtime_name is not None and not isinstance(runtime_name, str):
             raise ConstructsLibValidationError(
                 "InvalidRuntimeName", f"runtime_name must be a string, got {type(runtime_name).__name__}",
-                self.node.path,
+                path_of(self),
             )
         if runtime_name is not None and is_unresolved(runtime_name):
             report_unresolved(self, "runtime_name", "the runtime name rule")
         elif runtime_name is not None:
-            raise_all("InvalidRuntimeName", name_problems(runtime_name, "runtime_name"), self.node.path)
-        raise_all("InvalidEndpointName", endpoint_name_problems(endpoints), self.node.path)
+            raise_all("InvalidRuntimeName", name_problems(runtime_name, "runtime_name"), path_of(self))
+        raise_all("InvalidEndpointName", endpoint_name_problems(endpoints), path_of(self))
 
     @property
     def plan_record(self) -> PlanRecord:
@@ -524,7 +526,8 @@ class AgentCoreAgent(RuntimeAccess, Construct):
         self._cfn_runtime.add_metadata(PLAN_METADATA_KEY, self.plan_record.to_dict())
 
     def _render_environment(self) -> None:
-        self._cfn_runtime.environment_variables = dict(self._environment) if self._environment else None
+        # Rendered when the template is: variables added later (by facades, stores, tools) need no second write.
+        self._cfn_runtime.environment_variables = cdk.Lazy.uncached_any(_EnvironmentProducer(self))
 
     # -- public API ----------------------------------------------------------------------------------
 
@@ -542,7 +545,7 @@ class AgentCoreAgent(RuntimeAccess, Construct):
     def agent_runtime_version(self) -> str:
         """The version the deployment created (``GetAtt AgentRuntimeVersion``)."""
         # Always set on a runtime this construct creates (only imported runtimes lack it).
-        return str(self.runtime.agent_runtime_version)
+        return self._runtime_version
 
     @property
     def environment(self) -> Mapping[str, str]:
@@ -581,13 +584,13 @@ class AgentCoreAgent(RuntimeAccess, Construct):
         problems = name_problems(name, "endpoint name")
         if name == DEFAULT_ENDPOINT or name in self.endpoints:
             problems.append(f"endpoint {name!r} already exists on this agent")
-        raise_all("InvalidEndpointName", problems, self.node.path)
+        raise_all("InvalidEndpointName", problems, path_of(self))
         endpoint = agentcore.RuntimeEndpoint(
             self._endpoint_group,
             name,
-            agent_runtime_id=self.runtime.agent_runtime_id,
+            agent_runtime_id=self.agent_runtime_id,
             endpoint_name=name,
-            agent_runtime_version=version or self.runtime.agent_runtime_version,
+            agent_runtime_version=version or self._runtime_version,
             description=description,
         )
         endpoint.node.add_dependency(self.runtime)
@@ -616,9 +619,9 @@ class AgentCoreAgent(RuntimeAccess, Construct):
         """Allow the agent to invoke a Bedrock model (id, inference profile id or ARN)."""
         if not isinstance(model, str) or not model.strip():
             raise ConstructsLibValidationError(
-                "InvalidModelId", f"models must be non-empty model ids or ARNs, got {model!r}", self.node.path
+                "InvalidModelId", f"models must be non-empty model ids or ARNs, got {model!r}", path_of(self)
             )
-        raise_all("InvalidModelId", model_problems(model), self.node.path)
+        raise_all("InvalidModelId", model_problems(model), path_of(self))
         if model in self._models:
             return
         self._models.append(model)
@@ -640,13 +643,12 @@ class AgentCoreAgent(RuntimeAccess, Construct):
 
     def add_environment(self, key: str, value: str) -> None:
         """Add a runtime environment variable (checked against the environment quotas)."""
-        checks = PropChecks(self.node.path)
+        checks = PropChecks(path_of(self))
         checks.string_map("environment_variables", {key: value})
         checks.raise_if_any()
         candidate = {**self._environment, key: value}
-        raise_all("InvalidEnvironment", environment_problems(candidate, self.catalog), self.node.path)
+        raise_all("InvalidEnvironment", environment_problems(candidate, self.catalog), path_of(self))
         self._environment = candidate
-        self._render_environment()
 
     def add_to_role_policy(self, statement: iam.PolicyStatement) -> None:
         """Add a statement to the execution role's policy."""
@@ -655,6 +657,18 @@ class AgentCoreAgent(RuntimeAccess, Construct):
     def allow_workload_token_for_user_id(self) -> None:
         """Allow ``GetWorkloadAccessTokenForUserId`` on the runtime's own workload identity (see the class docs)."""
         self._permissions.allow_workload_token_for_user_id()
+
+
+@jsii.implements(cdk.IAnyProducer)
+class _EnvironmentProducer:
+    """The runtime's environment variables as they are when the template is rendered (omitted when there are none)."""
+
+    def __init__(self, agent: AgentCoreAgent) -> None:
+        self._agent = agent
+
+    def produce(self, context: cdk.IResolveContext) -> Mapping[str, str] | None:
+        """The variables, or ``None`` for none."""
+        return dict(self._agent._environment) or None  # noqa: SLF001 - the agent's own state
 
 
 def _sid_part(runtime_name: str, address: str) -> str:

@@ -20,7 +20,7 @@ from constructs import Construct, IConstruct
 from constructs_lib._cdk import perms
 from constructs_lib._cdk.props import PropChecks, check_construct_id
 from constructs_lib._cdk.reporting import report, report_after_build, warn_unless_retained
-from constructs_lib._cdk.scope import account_of, catalog_for, region_of
+from constructs_lib._cdk.scope import account_of, catalog_for, path_of, region_of
 from constructs_lib._cdk.tokens import is_unresolved
 from constructs_lib.agent._operator_policy import (
     AGENTCORE_SERVICE,
@@ -214,7 +214,7 @@ class AgentCapacityProvider(Construct):
         self.instance_types: tuple[str, ...] = self._checked_instance_types(instance_types)
         self.architecture: InstanceArchitecture = self._resolved_architecture(architecture)
         self.volumes: tuple[InstanceVolume, ...] = tuple(volumes)
-        raise_all("InvalidVolumes", self._volume_problems(), self.node.path)
+        raise_all("InvalidVolumes", self._volume_problems(), path_of(self))
         root_free_gib = self._root_free_space_gib(root_volume_free_space)
         idle_seconds, max_seconds = self._instance_lifecycle(instance_lifecycle)
         self.instance_max_lifetime_seconds: float | None = max_seconds
@@ -305,7 +305,7 @@ class AgentCapacityProvider(Construct):
 
     def _check_props(self, **props: Any) -> None:
         """The types of the props the other checks do not cover, before anything reaches jsii."""
-        checks = PropChecks(self.node.path)
+        checks = PropChecks(path_of(self))
         checks.resource("vpc", props["vpc"], "vpc_id", "an ec2.IVpc", optional=False)
         checks.instance("vpc_subnets", props["vpc_subnets"], ec2.SubnetSelection, "an ec2.SubnetSelection")
         checks.sequence_of("security_groups", props["security_groups"], object, "ec2.ISecurityGroup")
@@ -327,7 +327,7 @@ class AgentCapacityProvider(Construct):
         if isinstance(instance_types, str) or not isinstance(instance_types, Sequence):
             raise ConstructsLibValidationError(
                 "InvalidInstanceTypes", f"instance_types must be a list of instance type names, got {instance_types!r}",
-                self.node.path,
+                path_of(self),
             )
         problems: list[str] = []
         quota = self._quota(QuotaName.CAPACITY_PROVIDER_INSTANCE_TYPES)
@@ -343,14 +343,14 @@ class AgentCapacityProvider(Construct):
                 problems.append(f"instance type {name!r} must be a concrete EC2 instance type name such as g6.xlarge")
         if len(set(instance_types)) != len(instance_types):
             problems.append(f"instance_types lists a type more than once: {list(instance_types)!r}")
-        raise_all("InvalidInstanceTypes", problems, self.node.path)
+        raise_all("InvalidInstanceTypes", problems, path_of(self))
         return tuple(instance_types)
 
     def _resolved_architecture(self, requested: InstanceArchitecture | None) -> InstanceArchitecture:
         if requested is not None and not isinstance(requested, InstanceArchitecture):
             raise ConstructsLibValidationError(
                 "InvalidArchitecture", f"architecture must be an InstanceArchitecture, got {requested!r}",
-                self.node.path,
+                path_of(self),
             )
         architecture, findings = resolve_architecture(self.instance_types, requested)
         report(self, [*edition_findings(ComputeFacts(ComputeKind.INSTANCES), self.catalog), *findings])
@@ -359,7 +359,7 @@ class AgentCapacityProvider(Construct):
                 "ArchitectureRequired",
                 f"none of instance_types {list(self.instance_types)!r} is in the library's instance table, so their "
                 "architecture is unknown; pass architecture=InstanceArchitecture.X86_64 or ARM64",
-                self.node.path,
+                path_of(self),
             )
         return architecture
 
@@ -394,7 +394,7 @@ class AgentCapacityProvider(Construct):
             return None
         minimum = self._quota(QuotaName.ROOT_VOLUME_FREE_SPACE_MINIMUM)
         maximum = self._quota(QuotaName.ROOT_VOLUME_FREE_SPACE_MAXIMUM)
-        raise_all("InvalidRootVolume", _size_problems("root_volume_free_space", size, minimum, maximum), self.node.path)
+        raise_all("InvalidRootVolume", _size_problems("root_volume_free_space", size, minimum, maximum), path_of(self))
         return int(size.to_bytes() // _GIB)
 
     def _instance_lifecycle(self, lifecycle: InstanceLifecycle | None) -> tuple[float | None, float | None]:
@@ -402,7 +402,7 @@ class AgentCapacityProvider(Construct):
         if not isinstance(lifecycle, InstanceLifecycle):
             raise ConstructsLibValidationError(
                 "InvalidInstanceLifecycle", f"instance_lifecycle must be an InstanceLifecycle, got {lifecycle!r}",
-                self.node.path,
+                path_of(self),
             )
         seconds: list[float | None] = []
         for name, duration in (("idle_instance_timeout", lifecycle.idle_instance_timeout),
@@ -410,12 +410,12 @@ class AgentCapacityProvider(Construct):
             if duration is not None and duration.is_unresolved():
                 raise ConstructsLibValidationError(
                     "InvalidInstanceLifecycle", f"instance_lifecycle {name} must be a concrete duration, got a token",
-                    self.node.path,
+                    path_of(self),
                 )
             seconds.append(None if duration is None else float(duration.to_milliseconds()) / 1000.0)
         idle, maximum = seconds
         raise_all("InvalidInstanceLifecycle", instance_lifecycle_problems(idle, maximum, self.catalog, self.region),
-                  self.node.path)
+                  path_of(self))
         if maximum is None:
             default = session_lifetime_quota(self.catalog, ComputeKind.INSTANCES, self.region)
             maximum = None if default is None else default.value
@@ -432,7 +432,7 @@ class AgentCapacityProvider(Construct):
                     "NoPrivateSubnets",
                     "vpc has no private subnets; capacity providers run in private subnets only: add private subnets "
                     "or pass vpc_subnets=SubnetSelection(subnets=[...]) naming private ones",
-                    self.node.path,
+                    path_of(self),
                 )
         selected = vpc.select_subnets(
             subnet_type=selection.subnet_type, subnet_group_name=selection.subnet_group_name,
@@ -456,7 +456,7 @@ class AgentCapacityProvider(Construct):
                 f"vpc_subnets selects {len(selected.subnet_ids)} subnets, more than {quota.formatted()}, the "
                 f"{quota.describe()}; select fewer subnets (one or two per Availability Zone)"
             )
-        raise_all("PublicSubnetsNotAllowed" if selected.has_public else "InvalidSubnets", problems, self.node.path)
+        raise_all("PublicSubnetsNotAllowed" if selected.has_public else "InvalidSubnets", problems, path_of(self))
         return selected
 
     def _security_groups(
@@ -476,7 +476,7 @@ class AgentCapacityProvider(Construct):
             problems.append(
                 f"security_groups lists {len(groups)} groups, more than {quota.formatted()}, the {quota.describe()}"
             )
-        raise_all("InvalidSecurityGroups", problems, self.node.path)
+        raise_all("InvalidSecurityGroups", problems, path_of(self))
         return groups
 
     def _quota(self, name: QuotaName) -> ResolvedQuota | None:
@@ -504,9 +504,9 @@ class AgentCapacityProvider(Construct):
             if is_unresolved(given):
                 raise ConstructsLibValidationError(
                     "InvalidCapacityProviderName", "capacity_provider_name must be a concrete string, got a token",
-                    self.node.path,
+                    path_of(self),
                 )
-            raise_all("InvalidCapacityProviderName", name_problems(given, "capacity_provider_name"), self.node.path)
+            raise_all("InvalidCapacityProviderName", name_problems(given, "capacity_provider_name"), path_of(self))
             return given
         # The compute configuration cannot change in place: a new digest gives a new name, so CloudFormation
         # creates the replacement next to the old capacity provider instead of failing on a name conflict.
@@ -518,7 +518,7 @@ class AgentCapacityProvider(Construct):
         return f"{prefix}_{digest}"
 
     def _agents_per_session(self) -> list[Finding]:
-        finding = agents_per_session_finding(len(self.agents), self.node.path, self.catalog)
+        finding = agents_per_session_finding(len(self.agents), path_of(self), self.catalog)
         return [] if finding is None else [finding]
 
     # -- public API ----------------------------------------------------------------------------------
@@ -540,7 +540,7 @@ class AgentCapacityProvider(Construct):
             instance_types=self.instance_types,
             architecture=self.architecture,
             instance_max_lifetime_seconds=self.instance_max_lifetime_seconds,
-            capacity_provider=self.node.path,
+            capacity_provider=path_of(self),
         )
 
     def grant_pass(self, grantee: iam.IGrantable) -> iam.Grant:

@@ -10,7 +10,7 @@ from constructs import Construct
 
 from constructs_lib._cdk.props import PropChecks, check_construct_id
 from constructs_lib._cdk.reporting import report_warning, warn_unless_retained
-from constructs_lib._cdk.scope import catalog_for
+from constructs_lib._cdk.scope import catalog_for, path_of
 from constructs_lib.errors import ConstructsLibValidationError
 from constructs_lib.limits.catalog import QuotaName
 from constructs_lib.limits.service import ECR_REPOSITORY_NAME_PATTERN
@@ -52,7 +52,7 @@ class AgentImageRepository(Construct):
     ) -> None:
         check_construct_id(construct_id)
         super().__init__(scope, construct_id)
-        checks = PropChecks(self.node.path)
+        checks = PropChecks(path_of(self))
         checks.string("repository_name", repository_name, pattern=ECR_REPOSITORY_NAME_PATTERN,
                       allowed="an ECR repository name: lowercase letters, digits and . _ - / (2 to 256)")
         checks.whole_number("max_image_count", max_image_count)
@@ -66,7 +66,7 @@ class AgentImageRepository(Construct):
         keep = int(versions.value) if max_image_count is None else max_image_count
         if keep < 1:
             raise ConstructsLibValidationError(
-                "InvalidMaxImageCount", f"max_image_count must be at least 1, got {keep}", self.node.path
+                "InvalidMaxImageCount", f"max_image_count must be at least 1, got {keep}", path_of(self)
             )
         if keep > versions.value:
             report_warning(
@@ -80,7 +80,7 @@ class AgentImageRepository(Construct):
             raise ConstructsLibValidationError(
                 "EmptyOnDeleteNeedsDestroy",
                 "empty_on_delete=True requires removal_policy=RemovalPolicy.DESTROY",
-                self.node.path,
+                path_of(self),
             )
         expiry = untagged_image_expiry or cdk.Duration.days(1)
 

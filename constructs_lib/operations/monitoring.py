@@ -44,7 +44,7 @@ from constructs import Construct
 
 from constructs_lib._cdk.names import default_alarm_name_prefix, watch_unique_names
 from constructs_lib._cdk.props import PropChecks, check_construct_id
-from constructs_lib._cdk.scope import catalog_for, region_of
+from constructs_lib._cdk.scope import catalog_for, path_of, region_of
 from constructs_lib._cdk.tokens import is_unresolved
 from constructs_lib.agent.interface import INVALID_AGENT, IAgentCoreAgent, check_agents
 from constructs_lib.errors import raise_all
@@ -155,7 +155,7 @@ class AgentMonitoring(Construct):
         self.region: str | None = region_of(self)
         watch_unique_names(self)
         prefix = default_alarm_name_prefix(self, self.catalog) if alarm_name_prefix is None else alarm_name_prefix
-        raise_all("InvalidMonitoringConfiguration", self._prefix_problems(prefix), self.node.path)
+        raise_all("InvalidMonitoringConfiguration", self._prefix_problems(prefix), path_of(self))
         self.alarm_name_prefix: str = prefix
 
         self.alarm_topic_key: kms.IKey | None = None
@@ -197,7 +197,7 @@ class AgentMonitoring(Construct):
         key = kms.Key(
             self,
             "AlarmTopicKey",
-            description=f"Encrypts the alarm topic of {self.node.path}",
+            description=f"Encrypts the alarm topic of {path_of(self)}",
             # Key rotation is a security default (AwsSolutions-KMS5); it costs nothing to keep.
             enable_key_rotation=True,
         )

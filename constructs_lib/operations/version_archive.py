@@ -49,7 +49,7 @@ from constructs_lib._cdk.reporting import (
     report_warning,
     warn_unless_retained,
 )
-from constructs_lib._cdk.scope import catalog_for, region_of
+from constructs_lib._cdk.scope import catalog_for, path_of, region_of
 from constructs_lib.agent.interface import INVALID_AGENT, IAgentCoreAgent, check_agents, require_agent
 from constructs_lib.errors import raise_all
 from constructs_lib.handlers import contract
@@ -197,7 +197,7 @@ class AgentVersionArchive(Construct):
     ) -> None:
         check_construct_id(construct_id)
         super().__init__(scope, construct_id)
-        checks = PropChecks(self.node.path)
+        checks = PropChecks(path_of(self))
         for name, listed in (("agents", agents), ("audit_required_agents", audit_required_agents)):
             check_agents(checks, name, listed, code=INVALID_AGENT)
         checks.boolean("object_lock", object_lock)
@@ -226,7 +226,7 @@ class AgentVersionArchive(Construct):
             raise_all(
                 "InvalidArchiveTransition",
                 archive_transition_problems(transition_after.to_days(integral=False)),
-                self.node.path,
+                path_of(self),
             )
         lock = object_lock or object_lock_default_retention is not None
         if lock and object_lock_default_retention is None:
@@ -456,11 +456,11 @@ class AgentVersionArchive(Construct):
         Warns (``constructs_lib:VersionArchiveFallsBehind``) when the agent's deployments would fill the
         versions-per-agent quota between two sweeps, so a missed event could lose versions.
         """
-        require_agent(agent, "agents", self.node.path)
+        require_agent(agent, "agents", path_of(self))
         if agent.runtime_name in self._agents:
             return
         self._agents[agent.runtime_name] = agent
-        setattr(agent, _ARCHIVED_BY, self.node.path)
+        setattr(agent, _ARCHIVED_BY, path_of(self))
         if not self._get_statement.resources:
             self.role.add_to_principal_policy(self._get_statement)
         self._get_statement.add_resources(agent.agent_runtime_arn)

@@ -31,7 +31,7 @@ from constructs_lib._cdk.functions import DEFAULT_LOG_RETENTION, DEFAULT_PYTHON_
 from constructs_lib._cdk.props import PropChecks, check_construct_id
 from constructs_lib._cdk.reporting import report, report_unresolved
 from constructs_lib._cdk.roles import service_role
-from constructs_lib._cdk.scope import catalog_for, region_of
+from constructs_lib._cdk.scope import catalog_for, path_of, region_of
 from constructs_lib.agent.interface import IAgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.handlers import contract
@@ -163,7 +163,7 @@ class AgentPipeline(Construct):
         self.task_token_starter: lambda_.Function | None = None
         states_scope = Construct(self, "States")
         ctx = RenderContext(
-            scope=states_scope, catalog=self.catalog, region=self.region, path=self.node.path,
+            scope=states_scope, catalog=self.catalog, region=self.region, path=path_of(self),
             starter=self._starter,
         )
         rendered = AgentSequence(*steps)._render(ctx, _Block("Pipeline"))
@@ -171,7 +171,7 @@ class AgentPipeline(Construct):
         self.longest_run_seconds: float = rendered.expected_seconds
         if timeout is not None and not timeout.is_unresolved():
             raise_all("PipelineTimeoutShorterThanSteps",
-                      pipeline_timeout_problems(float(timeout.to_seconds()), ctx.step_timeouts), self.node.path)
+                      pipeline_timeout_problems(float(timeout.to_seconds()), ctx.step_timeouts), path_of(self))
         self.agents: list[IAgentCoreAgent] = _unique([*ctx.request_agents, *ctx.callback_agents])
         self.request_agents: list[IAgentCoreAgent] = _unique(ctx.request_agents)
         self.callback_agents: list[IAgentCoreAgent] = _unique(ctx.callback_agents)
@@ -179,7 +179,7 @@ class AgentPipeline(Construct):
             self.catalog,
             self.region,
             longest_run_seconds=self.longest_run_seconds,
-            callback_agents=[a.node.path for a in self.callback_agents],
+            callback_agents=[path_of(a) for a in self.callback_agents],
             forced=WorkflowType(state_machine_type.value) if state_machine_type is not None else None,
         )
         self.state_machine_type: sfn.StateMachineType = sfn.StateMachineType(fit.workflow_type.value)
@@ -224,8 +224,8 @@ class AgentPipeline(Construct):
         """Every prop's type and the state machine name's rule, before anything reaches jsii."""
         steps = props["steps"]
         if isinstance(steps, Sequence) and not isinstance(steps, str) and not steps:
-            raise ConstructsLibValidationError("EmptyPipeline", "steps must list at least one step", self.node.path)
-        checks = PropChecks(self.node.path)
+            raise ConstructsLibValidationError("EmptyPipeline", "steps must list at least one step", path_of(self))
+        checks = PropChecks(path_of(self))
         checks.sequence_of("steps", steps, PipelineStep,
                            "AgentStep, AgentSequence, AgentParallel or AgentMap (wrap an agent: AgentStep(agent))",
                            optional=False, code="InvalidStep")
@@ -260,7 +260,7 @@ class AgentPipeline(Construct):
         # The L2's own role would trust stateMachine:*, any state machine of the account.
         return service_role(
             self, "Role", service=STATES_PRINCIPAL, source_arn=arn,
-            description=f"Role of the agent pipeline {self.node.path}",
+            description=f"Role of the agent pipeline {path_of(self)}",
         )
 
     def _starter(self) -> lambda_.IFunction:
@@ -311,7 +311,7 @@ class AgentPipeline(Construct):
             )
         nag.acknowledge(
             starter.role, "AwsSolutions-IAM5", findings,  # type: ignore[arg-type]
-            f"pipeline {self.node.path}: the starter invokes the named asynchronous agents on the endpoint its "
+            f"pipeline {path_of(self)}: the starter invokes the named asynchronous agents on the endpoint its "
             "step names; endpoints are sub-resources of the runtime ARN (runtime/<id>/runtime-endpoint/<name>)",
         )
 
@@ -320,21 +320,21 @@ class AgentPipeline(Construct):
         role = self.state_machine.role
         nag.acknowledge(
             role, "AwsSolutions-IAM5", ["Resource::*"],
-            f"pipeline {self.node.path}: CloudWatch Logs log delivery (logs:CreateLogDelivery and related "
+            f"pipeline {path_of(self)}: CloudWatch Logs log delivery (logs:CreateLogDelivery and related "
             "actions) and X-Ray tracing support no resource-level permissions",
         )
         findings = [_runtime_finding(stack, a) for a in self.request_agents]
         if findings:
             nag.acknowledge(
                 role, "AwsSolutions-IAM5", findings,
-                f"pipeline {self.node.path}: each step invokes its agent on a named endpoint; endpoints are "
+                f"pipeline {path_of(self)}: each step invokes its agent on a named endpoint; endpoints are "
                 "sub-resources of the runtime ARN (runtime/<id>/runtime-endpoint/<name>)",
             )
         if self.task_token_starter is not None:
             fn_id = stack.resolve(stack.get_logical_id(self.task_token_starter.node.default_child))  # type: ignore[arg-type]
             nag.acknowledge(
                 role, "AwsSolutions-IAM5", [f"Resource::<{fn_id}.Arn>:*"],
-                f"pipeline {self.node.path}: Step Functions' Lambda integration grants the task token starter "
+                f"pipeline {path_of(self)}: Step Functions' Lambda integration grants the task token starter "
                 "function and its versions (ARN:*), and nothing else",
             )
 

@@ -31,7 +31,7 @@ from constructs import Construct
 from constructs_lib._cdk.functions import DEFAULT_LOG_RETENTION, DEFAULT_PYTHON_RUNTIME, secure_function
 from constructs_lib._cdk.props import PropChecks, check_construct_id
 from constructs_lib._cdk.reporting import report, report_unresolved
-from constructs_lib._cdk.scope import catalog_for, region_of
+from constructs_lib._cdk.scope import catalog_for, path_of, region_of
 from constructs_lib._cdk.tokens import is_unresolved
 from constructs_lib.agent.interface import IAgentCoreAgent, check_agents, require_agent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
@@ -134,7 +134,7 @@ class AgentTool(Construct):
     ) -> None:
         check_construct_id(construct_id)
         super().__init__(scope, construct_id)
-        checks = PropChecks(self.node.path)
+        checks = PropChecks(path_of(self))
         checks.instance("code", code, lambda_.Code, "a lambda_.Code (Code.from_asset(...), ...)")
         checks.string("handler", handler, allowed="module.function")
         checks.instance("runtime", runtime, lambda_.Runtime, "a lambda_.Runtime")
@@ -155,17 +155,17 @@ class AgentTool(Construct):
             problems.append(f"tool_name must match {TOOL_NAME_PATTERN.pattern}, got {tool_name!r}")
         if not isinstance(description, str) or not description.strip():
             problems.append(f"description must be a non-empty sentence the model can read, got {description!r}")
-        raise_all("InvalidToolName", problems, self.node.path)
+        raise_all("InvalidToolName", problems, path_of(self))
         self.tool_name: str = tool_name
         self.description: str = description
 
         if existing_function is not None and (code is not None or handler is not None):
             raise ConstructsLibValidationError(
-                "ConflictingToolFunction", "provide existing_function or code and handler, not both", self.node.path
+                "ConflictingToolFunction", "provide existing_function or code and handler, not both", path_of(self)
             )
         if existing_function is None and (code is None or handler is None):
             raise ConstructsLibValidationError(
-                "MissingToolCode", "provide code and handler (or existing_function)", self.node.path
+                "MissingToolCode", "provide code and handler (or existing_function)", path_of(self)
             )
         definition = tool_definition_fit(
             self.catalog,
@@ -264,7 +264,7 @@ class AgentTool(Construct):
                 "DuplicateToolName",
                 f"agent {agent.node.path} already has a tool named {self.tool_name!r}; tool names must be "
                 "unique per agent",
-                self.node.path,
+                path_of(self),
             )
         arn = self.function.function_arn
         registry.entries.append(

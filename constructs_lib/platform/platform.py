@@ -22,7 +22,7 @@ from constructs import Construct, IValidation
 
 from constructs_lib._cdk.props import PropChecks, check_construct_id
 from constructs_lib._cdk.reporting import report, report_info
-from constructs_lib._cdk.scope import catalog_for, region_of
+from constructs_lib._cdk.scope import catalog_for, path_of, region_of
 from constructs_lib._cdk.template_size import watch_template_size
 from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.agent.interface import IAgentCoreAgent, require_agent
@@ -116,7 +116,7 @@ class AgentPlatform(Construct):
     ) -> None:
         check_construct_id(construct_id)
         super().__init__(scope, construct_id)
-        checks = PropChecks(self.node.path)
+        checks = PropChecks(path_of(self))
         checks.string("alarm_name_prefix", alarm_name_prefix)
         checks.resource("alarm_topic", alarm_topic, "topic_arn", "an sns.ITopic")
         for name, flag in (("monitoring", monitoring), ("archive", archive), ("waf", waf)):
@@ -129,13 +129,13 @@ class AgentPlatform(Construct):
         checks.raise_if_any()
         if isinstance(agents, str) or not isinstance(agents, Sequence):
             raise ConstructsLibValidationError(
-                "InvalidProps", f"agents must be a list of AgentSpec or agents, got {agents!r}", self.node.path
+                "InvalidProps", f"agents must be a list of AgentSpec or agents, got {agents!r}", path_of(self)
             )
         for index, item in enumerate(agents):
             if not isinstance(item, AgentSpec):
-                require_agent(item, f"agents[{index}]", self.node.path, alternative="an AgentSpec", code="InvalidProps")
+                require_agent(item, f"agents[{index}]", path_of(self), alternative="an AgentSpec", code="InvalidProps")
         if not agents:
-            raise ConstructsLibValidationError("NoAgents", "agents must list at least one agent", self.node.path)
+            raise ConstructsLibValidationError("NoAgents", "agents must list at least one agent", path_of(self))
         self._check_unique_names(agents)
         self._check_options(agents, {
             "staging_options": (staging_options or {}, PayloadStaging.__init__, set()),
@@ -206,7 +206,7 @@ class AgentPlatform(Construct):
         if duplicates:
             raise ConstructsLibValidationError(
                 "DuplicateAgentName", f"agent names must be unique, got {', '.join(duplicates)} more than once",
-                self.node.path,
+                path_of(self),
             )
 
     def _check_options(
@@ -237,7 +237,7 @@ class AgentPlatform(Construct):
             taken = sorted(set(options) & reserved)
             if taken:
                 problems.append(f"{label} sets {taken}, which the platform sets itself (use the AgentSpec fields)")
-        raise_all("InvalidPlatformOptions", problems, self.node.path)
+        raise_all("InvalidPlatformOptions", problems, path_of(self))
 
     def _build_agent(self, spec: AgentSpec) -> PlatformAgent:
         # Each agent's resources are grouped under its name (ids are API: never concatenated):
@@ -300,7 +300,7 @@ class AgentPlatform(Construct):
                 "InvalidPlatformOptions",
                 f"agent {name} asks isolation=AgentIsolation.SHARED, but {'; '.join(reasons)}: use "
                 "AgentIsolation.DEDICATED, or drop those options",
-                self.node.path,
+                path_of(self),
             )
         if asked is None and self.isolation is AgentIsolation.SHARED:
             report_info(member.scope, "DedicatedAgent",
@@ -438,7 +438,7 @@ class AgentPlatform(Construct):
         except KeyError:
             raise ConstructsLibValidationError(
                 "UnknownAgent", f"no agent {name!r} on this platform (agents: {', '.join(self.agents)})",
-                self.node.path,
+                path_of(self),
             ) from None
 
 

@@ -58,6 +58,7 @@ from constructs_lib._cdk import nag
 from constructs_lib._cdk.functions import DEFAULT_LOG_RETENTION
 from constructs_lib._cdk.names import api_name as default_api_name
 from constructs_lib._cdk.props import PropChecks
+from constructs_lib._cdk.scope import path_of
 from constructs_lib.agent.interface import IAgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.handlers import contract
@@ -172,7 +173,7 @@ class AgentApiFacade(SharedFacadeProps, Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         # Types and names first, before anything reaches jsii (constructs_lib._cdk.props).
-        checks = PropChecks(self.node.path)
+        checks = PropChecks(path_of(self))
         checks.instance("auth", auth, FacadeAuth, "a FacadeAuth (FacadeAuth.iam(), .cognito(...), ...)")
         for name, flag in (("jobs", jobs), ("invoke_route", invoke_route), ("streaming", streaming)):
             checks.boolean(name, flag, optional=True)
@@ -201,9 +202,9 @@ class AgentApiFacade(SharedFacadeProps, Construct):
         self.request_schema: Mapping[str, Any] = request_schema or default_request_schema(agent.catalog)
         if waf_web_acl_arn is not None and enable_waf:
             raise ConstructsLibValidationError(
-                "ConflictingWafOptions", "provide waf_web_acl_arn or enable_waf, not both", self.node.path
+                "ConflictingWafOptions", "provide waf_web_acl_arn or enable_waf, not both", path_of(self)
             )
-        raise_all("InvalidRequestSchema", schema_problems(self.request_schema), self.node.path)
+        raise_all("InvalidRequestSchema", schema_problems(self.request_schema), path_of(self))
 
         self.fit: RestFit = rest_fit(
             agent.plan, agent.catalog, agent.region, throttle=core.throttle, streaming=streaming, jobs=jobs,
@@ -211,7 +212,7 @@ class AgentApiFacade(SharedFacadeProps, Construct):
         )
         if not (self.fit.invoke_route or self.fit.jobs):
             raise ConstructsLibValidationError(
-                "NoRoutes", "invoke_route and jobs are both off: the API would have nothing to serve", self.node.path
+                "NoRoutes", "invoke_route and jobs are both off: the API would have nothing to serve", path_of(self)
             )
         self.streaming: bool = self.fit.streaming
         self.jobs_enabled: bool = self.fit.jobs

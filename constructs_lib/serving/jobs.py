@@ -48,7 +48,7 @@ from constructs import Construct
 
 from constructs_lib._cdk.props import PropChecks
 from constructs_lib._cdk.reporting import report, report_unresolved, warn_unless_retained
-from constructs_lib._cdk.scope import catalog_for, region_of
+from constructs_lib._cdk.scope import catalog_for, path_of, region_of
 from constructs_lib._cdk.tables import partitioned_grant
 from constructs_lib.agent.interface import IAgentCoreAgent, require_agent
 from constructs_lib.errors import ConstructsLibValidationError
@@ -106,7 +106,7 @@ class AgentJobs(Construct):
         idempotency_key_lifetime: cdk.Duration | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        checks = PropChecks(self.node.path)  # types first, before anything reaches jsii (constructs_lib._cdk.props)
+        checks = PropChecks(path_of(self))  # types first, before anything reaches jsii (constructs_lib._cdk.props)
         checks.duration("time_to_live", time_to_live)
         checks.resource("encryption_key", encryption_key, "key_arn", "a kms.IKey")
         checks.choice("removal_policy", removal_policy, cdk.RemovalPolicy, optional=False)
@@ -120,7 +120,7 @@ class AgentJobs(Construct):
             raise ConstructsLibValidationError(
                 "InvalidIdempotencyKeyLifetime",
                 f"idempotency_key_lifetime must be a Duration of at least 1 second, got {idempotency_key_lifetime!r}",
-                self.node.path,
+                path_of(self),
             )
         self._check_time_to_live()
         self.table: dynamodb.Table = dynamodb.Table(
@@ -204,7 +204,7 @@ class AgentJobs(Construct):
         Returns:
             the grant of :meth:`grant_report`.
         """
-        require_agent(agent, "agent", self.node.path, grants=True)
+        require_agent(agent, "agent", path_of(self), grants=True)
         self._check_time_to_live_for(agent)
         grant = self.grant_report(agent, key_prefix=key_prefix)
         agent.add_environment(AGENT_ENV_TABLE_NAME, self.table.table_name)

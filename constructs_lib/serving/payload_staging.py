@@ -34,7 +34,7 @@ from constructs_lib._cdk import nag
 from constructs_lib._cdk.buckets import access_logs_bucket, use_bucket_policy_for_access_logs
 from constructs_lib._cdk.props import PropChecks
 from constructs_lib._cdk.reporting import report, report_unresolved, warn_unless_retained
-from constructs_lib._cdk.scope import catalog_for, region_of
+from constructs_lib._cdk.scope import catalog_for, path_of, region_of, stack_of
 from constructs_lib.agent.interface import IAgentCoreAgent, require_agent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.handlers import contract
@@ -122,7 +122,9 @@ class PayloadStaging(Construct):
         bucket_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        checks = PropChecks(self.node.path)  # types first, before anything reaches jsii (constructs_lib._cdk.props)
+        self._bucket_arn: str | None = None
+        self._bucket_logical_id: str | None = None
+        checks = PropChecks(path_of(self))  # types first, before anything reaches jsii (constructs_lib._cdk.props)
         checks.duration("url_expiry", url_expiry)
         checks.size("max_object_size", max_object_size)
         checks.duration("object_expiry", object_expiry)
@@ -187,7 +189,7 @@ class PayloadStaging(Construct):
             report_unresolved(self, "url_expiry or object_expiry", "their allowed ranges")
         else:
             url_seconds = self.url_expiry.to_seconds()
-            raise_all("InvalidStagingExpiry", self._expiry_problems(url_seconds), self.node.path)
+            raise_all("InvalidStagingExpiry", self._expiry_problems(url_seconds), path_of(self))
         if self.max_object_size.is_unresolved():
             report_unresolved(self, "max_object_size", "the request payload quota")
         else:
@@ -195,7 +197,7 @@ class PayloadStaging(Construct):
             if object_size < 1:
                 raise ConstructsLibValidationError(
                     "InvalidStagedObjectSize", f"max_object_size must be at least 1 byte, got {object_size:g}",
-                    self.node.path,
+                    path_of(self),
                 )
         report(self, staging_findings(
             catalog_for(self), region_of(self), url_expiry_seconds=url_seconds, max_object_bytes=object_size
@@ -264,11 +266,16 @@ class PayloadStaging(Construct):
     # -- grants --------------------------------------------------------------------------------------
 
     def _objects(self, prefix: str) -> str:
-        return self.bucket.arn_for_objects(f"{prefix}*")
+        # Bucket.arnForObjects is the bucket ARN, '/' and the key pattern; the ARN is read once.
+        if self._bucket_arn is None:
+            self._bucket_arn = self.bucket.bucket_arn
+        return f"{self._bucket_arn}/{prefix}*"
 
     def _nag_resource(self, prefix: str) -> str:
-        logical_id = cdk.Stack.of(self).get_logical_id(self.bucket.node.default_child)  # type: ignore[arg-type]
-        return f"Resource::<{logical_id}.Arn>/{prefix}*"
+        if self._bucket_logical_id is None:
+            # The logical id token of the bucket's L1, asked once (it resolves to whatever id the bucket ends up with).
+            self._bucket_logical_id = stack_of(self).get_logical_id(self.bucket.node.default_child)  # type: ignore[arg-type]
+        return f"Resource::<{self._bucket_logical_id}.Arn>/{prefix}*"
 
     def grant_presign_upload(self, grantee: iam.IGrantable, *, agent: IAgentCoreAgent | None = None) -> iam.Grant:
         """Allow ``grantee`` (a proxy) to sign upload URLs: ``s3:PutObject`` on the inputs prefix.
@@ -351,7 +358,7 @@ class PayloadStaging(Construct):
         Returns:
             the grant of the output statement (the input statement is added the same way).
         """
-        require_agent(agent, "agent", self.node.path, grants=True)
+        require_agent(agent, "agent", path_of(self), grants=True)
         inputs, outputs = self.input_prefix(agent), self.output_prefix(agent)
         iam.Grant.add_to_principal(
             grantee=agent, actions=list(AGENT_INPUT_ACTIONS), resource_arns=[self._objects(inputs)]

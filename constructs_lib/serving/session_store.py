@@ -38,6 +38,7 @@ from constructs import Construct
 
 from constructs_lib._cdk.props import PropChecks
 from constructs_lib._cdk.reporting import report_warning, warn_unless_retained
+from constructs_lib._cdk.scope import path_of
 from constructs_lib._cdk.tables import PARTITIONED_ACTIONS, partitioned_grant
 from constructs_lib.agent.interface import IAgentCoreAgent, require_agent
 from constructs_lib.errors import ConstructsLibValidationError
@@ -115,7 +116,7 @@ class AgentSessionStore(Construct):
         deletion_protection: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
-        checks = PropChecks(self.node.path)  # types first, before anything reaches jsii (constructs_lib._cdk.props)
+        checks = PropChecks(path_of(self))  # types first, before anything reaches jsii (constructs_lib._cdk.props)
         checks.string("table_name", table_name, pattern=DYNAMODB_TABLE_NAME_PATTERN,
                       allowed="a DynamoDB table name: 3 to 255 letters, digits, '_', '-' and '.'")
         checks.resource("encryption_key", encryption_key, "key_arn", "a kms.IKey")
@@ -135,7 +136,7 @@ class AgentSessionStore(Construct):
                 "InvalidBillingConfiguration",
                 "read_capacity and write_capacity apply only with billing_mode=BillingMode.PROVISIONED, "
                 f"got read_capacity={read_capacity!r} write_capacity={write_capacity!r} with on-demand billing",
-                self.node.path,
+                path_of(self),
             )
         if not point_in_time_recovery:
             report_warning(
@@ -193,7 +194,7 @@ class AgentSessionStore(Construct):
         Returns:
             the grant of :meth:`grant_read_write`.
         """
-        require_agent(agent, "agent", self.node.path, grants=True)
+        require_agent(agent, "agent", path_of(self), grants=True)
         grant = self.grant_read_write(agent, key_prefix=key_prefix)
         agent.add_environment(SESSION_TABLE_ENV, self.table.table_name)
         if key_prefix is not None:

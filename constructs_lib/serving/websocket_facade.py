@@ -54,6 +54,7 @@ from constructs_lib._cdk.functions import DEFAULT_LOG_RETENTION
 from constructs_lib._cdk.names import api_name as default_api_name
 from constructs_lib._cdk.props import PropChecks
 from constructs_lib._cdk.reporting import report_unresolved
+from constructs_lib._cdk.scope import path_of
 from constructs_lib.agent.interface import IAgentCoreAgent
 from constructs_lib.errors import raise_all
 from constructs_lib.handlers import contract
@@ -157,7 +158,7 @@ class AgentWebSocketFacade(SharedFacadeProps, Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         # Types and names first, before anything reaches jsii (constructs_lib._cdk.props).
-        checks = PropChecks(self.node.path)
+        checks = PropChecks(path_of(self))
         checks.instance("auth", auth, FacadeAuth, "a FacadeAuth (FacadeAuth.iam(), .lambda_authorizer(...), ...)")
         checks.string("stage_name", stage_name, optional=False, pattern=API_STAGE_NAME_PATTERN,
                       allowed="letters, digits and underscores, 1 to 128", code="InvalidStageName")
@@ -311,7 +312,7 @@ class AgentWebSocketFacade(SharedFacadeProps, Construct):
         )
         if not sources or not all(isinstance(s, str) and s.startswith("route.request.") for s in sources):
             problems.append(f"identity_source must be 'route.request...' sources, got {source!r}")
-        raise_all("UnsupportedAuth", [f"a WebSocket facade's Lambda authorizer: {p}" for p in problems], self.node.path)
+        raise_all("UnsupportedAuth", [f"a WebSocket facade's Lambda authorizer: {p}" for p in problems], path_of(self))
         return sources
 
     def _grant_proxy(self) -> None:
