@@ -42,4 +42,30 @@ def invoke_for_struct(obj: Any, method: str, args: Sequence[Any]) -> KernelStruc
     return KernelStruct(undecorated(_kernel, obj, method, list(args)))
 
 
-__all__ = ["KernelStruct", "invoke_for_struct"]
+def add_to_principal_policy(principal: Any, statement: Any) -> None:
+    """``principal.add_to_principal_policy(statement)`` without reading back the ``AddToPrincipalPolicyResult``.
+
+    For aws-cdk-lib's own principals (a ``Role``, an imported role); a principal written in Python gets the call as
+    usual.
+    """
+    if type(principal).__module__.startswith("aws_cdk."):
+        invoke_for_struct(principal, "addToPrincipalPolicy", [statement])
+    else:
+        principal.add_to_principal_policy(statement)
+
+
+def kernel_grantee(grantee: Any) -> Any:
+    """The grantee to hand to an aws-cdk-lib grant: a grantable written in Python (an ``AgentCoreAgent``) is answered
+    by its principal, which is itself grantable.
+
+    aws-cdk-lib reads ``grantee.grantPrincipal`` once or more per grant; from a Python object each read is a callback
+    from the kernel into Python and its answer. A principal's ``grantPrincipal`` is the principal itself, so the
+    statements are the same.
+    """
+    if type(grantee).__module__.startswith(("aws_cdk.", "constructs.")):
+        return grantee
+    principal = grantee.grant_principal
+    return principal if type(principal).__module__.startswith("aws_cdk.") else grantee
+
+
+__all__ = ["KernelStruct", "add_to_principal_policy", "invoke_for_struct", "kernel_grantee"]

@@ -26,6 +26,7 @@ import jsii
 from aws_cdk import region_info
 from constructs import Construct, IConstruct, IValidation
 
+from constructs_lib._cdk.scope import path_of
 from constructs_lib._cdk.tokens import is_unresolved
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
 from constructs_lib.limits.names import (
@@ -53,11 +54,26 @@ def _identity(scope: IConstruct) -> list[str]:
     unique where the resource is deployed (a nested stack's name is a token: its parent's name is used).
     """
     scopes = scope.node.scopes
+    # The ids are the parts of the path (ids hold no '/'; only the root may have an empty id, left out of the path).
+    parts = path_of(scope).split("/") if len(scopes) > 1 or path_of(scope) else []
+    ids = parts if len(parts) == len(scopes) else ["", *parts]
     for index in range(len(scopes) - 1, -1, -1):
         candidate = scopes[index]
-        if isinstance(candidate, cdk.Stack) and not is_unresolved(candidate.stack_name):
-            return [candidate.stack_name, *(s.node.id for s in scopes[index + 1:])]
-    return [s.node.id for s in scopes if s.node.id]
+        if isinstance(candidate, cdk.Stack):
+            stack_name = _stack_name(candidate)
+            if not is_unresolved(stack_name):
+                return [stack_name, *ids[index + 1:]]
+    return [i for i in ids if i]
+
+
+_STACK_NAMES: weakref.WeakKeyDictionary[cdk.Stack, str] = weakref.WeakKeyDictionary()
+
+
+def _stack_name(stack: cdk.Stack) -> str:
+    name = _STACK_NAMES.get(stack)
+    if name is None:
+        name = _STACK_NAMES[stack] = stack.stack_name
+    return name
 
 
 def stable_hash(parts: list[str]) -> str:

@@ -39,17 +39,26 @@ class _HardLimitErrors:
         return list(self._errors)
 
 
+#: ``Annotations.of`` per construct, asked once.
+_ANNOTATIONS: weakref.WeakKeyDictionary[IConstruct, cdk.Annotations] = weakref.WeakKeyDictionary()
+
+
 def report(scope: IConstruct, findings: Iterable[Finding]) -> None:
     """Report ``findings`` on ``scope``: errors fail synthesis, warnings and infos are annotations with ids."""
     findings = list(findings)
     errors = [f.render() for f in findings if f.severity is Severity.ERROR]
     if errors:
         scope.node.add_validation(_HardLimitErrors(errors))
-    annotations = cdk.Annotations.of(scope)
-    for finding in findings:
+    notes = [f for f in findings if f.severity in (Severity.WARNING, Severity.INFO)]
+    if not notes:
+        return
+    annotations = _ANNOTATIONS.get(scope)
+    if annotations is None:
+        annotations = _ANNOTATIONS[scope] = cdk.Annotations.of(scope)
+    for finding in notes:
         if finding.severity is Severity.WARNING:
             annotations.add_warning_v2(f"{ANNOTATION_PREFIX}{finding.code}", finding.render())
-        elif finding.severity is Severity.INFO:
+        else:
             annotations.add_info_v2(f"{ANNOTATION_PREFIX}{finding.code}", finding.render())
 
 

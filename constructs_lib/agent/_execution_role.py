@@ -25,6 +25,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from constructs_lib._cdk import nag, perms
+from constructs_lib._cdk.kernel import add_to_principal_policy
 from constructs_lib._cdk.roles import service_role
 from constructs_lib._cdk.scope import stack_facts, stack_of
 from constructs_lib.limits.service import ID_SUFFIX_LENGTH, RUNTIME_LOG_GROUP_PREFIX
@@ -177,7 +178,7 @@ class RuntimePermissions:
 
     def _add(self, statement: iam.PolicyStatement, resources: Sequence[str] = (), reason: str = "") -> None:
         """Add ``statement`` (whose ``resources`` are given, not read back) and acknowledge its wildcards."""
-        self._role.add_to_principal_policy(statement)
+        add_to_principal_policy(self._role, statement)
         if reason:
             self._acknowledge(resources, reason)
 

@@ -14,6 +14,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from constructs_lib._cdk import nag, perms
+from constructs_lib._cdk.kernel import add_to_principal_policy
 from constructs_lib._cdk.names import runtime_name as physical_runtime_name
 from constructs_lib._cdk.props import PropChecks, check_construct_id
 from constructs_lib._cdk.reporting import report_unresolved, report_warning
@@ -633,7 +634,7 @@ class AgentCoreAgent(RuntimeAccess, Construct):
                 resources=list(grant.resources),
                 conditions=dict(grant.conditions) if grant.conditions else None,
             )
-            self._execution_role.add_to_principal_policy(statement)
+            add_to_principal_policy(self._execution_role, statement)
             nag.acknowledge(
                 self._execution_role, "AwsSolutions-IAM5", nag.wildcard_resources(stack, grant.resources),
                 f"cross-region inference profile {model} routes requests to its foundation model in any region of "

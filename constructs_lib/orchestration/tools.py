@@ -29,6 +29,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from constructs_lib._cdk.functions import DEFAULT_LOG_RETENTION, DEFAULT_PYTHON_RUNTIME, secure_function
+from constructs_lib._cdk.kernel import kernel_grantee
 from constructs_lib._cdk.props import PropChecks, check_construct_id
 from constructs_lib._cdk.reporting import report, report_unresolved
 from constructs_lib._cdk.scope import catalog_for, path_of, region_of
@@ -294,7 +295,7 @@ class AgentTool(Construct):
         would add the ``ARN:*`` wildcard.
         """
         return iam.Grant.add_to_principal(
-            grantee=grantee, actions=[INVOKE_FUNCTION], resource_arns=[self.function.function_arn]
+            grantee=kernel_grantee(grantee), actions=[INVOKE_FUNCTION], resource_arns=[self.function.function_arn]
         )
 
     def metric_errors(self, **options: Any) -> cloudwatch.Metric:

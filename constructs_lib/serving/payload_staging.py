@@ -32,6 +32,7 @@ from constructs import Construct
 
 from constructs_lib._cdk import nag
 from constructs_lib._cdk.buckets import access_logs_bucket, use_bucket_policy_for_access_logs
+from constructs_lib._cdk.kernel import kernel_grantee
 from constructs_lib._cdk.props import PropChecks
 from constructs_lib._cdk.reporting import report, report_unresolved, warn_unless_retained
 from constructs_lib._cdk.scope import catalog_for, path_of, region_of, stack_of
@@ -360,14 +361,15 @@ class PayloadStaging(Construct):
         """
         require_agent(agent, "agent", path_of(self), grants=True)
         inputs, outputs = self.input_prefix(agent), self.output_prefix(agent)
+        grantee = kernel_grantee(agent)
         iam.Grant.add_to_principal(
-            grantee=agent, actions=list(AGENT_INPUT_ACTIONS), resource_arns=[self._objects(inputs)]
+            grantee=grantee, actions=list(AGENT_INPUT_ACTIONS), resource_arns=[self._objects(inputs)]
         )
         grant = iam.Grant.add_to_principal(
-            grantee=agent, actions=list(AGENT_OUTPUT_ACTIONS), resource_arns=[self._objects(outputs)]
+            grantee=grantee, actions=list(AGENT_OUTPUT_ACTIONS), resource_arns=[self._objects(outputs)]
         )
         if self.encryption_key is not None:
-            self.encryption_key.grant_encrypt_decrypt(agent)
+            self.encryption_key.grant_encrypt_decrypt(grantee)
         _acknowledge_on(
             agent, "AwsSolutions-IAM5", [self._nag_resource(inputs), self._nag_resource(outputs)],
             f"agent {agent.runtime_name} reads staged inputs and writes results under its own prefixes "

@@ -36,6 +36,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_lib._cdk.kernel import kernel_grantee
 from constructs_lib._cdk.props import PropChecks
 from constructs_lib._cdk.reporting import report_warning, warn_unless_retained
 from constructs_lib._cdk.scope import path_of
@@ -208,12 +209,12 @@ class AgentSessionStore(Construct):
         no ``Scan``, which names no key and would read every agent's items.
         """
         if key_prefix is None:
-            return self.table.grant_read_write_data(grantee)
-        return partitioned_grant(self.table, grantee, PARTITIONED_ACTIONS, key_prefix)
+            return self.table.grant_read_write_data(kernel_grantee(grantee))
+        return partitioned_grant(self.table, kernel_grantee(grantee), PARTITIONED_ACTIONS, key_prefix)
 
     def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
         """Allow ``grantee`` to read session items (grants only)."""
-        return self.table.grant_read_data(grantee)
+        return self.table.grant_read_data(kernel_grantee(grantee))
 
     def metric_throttled_requests(
         self, *, operations: Sequence[dynamodb.Operation] | None = None, **options: Any
