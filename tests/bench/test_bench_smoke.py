@@ -21,12 +21,15 @@ def test_smallest_benchmark_runs_and_reports_ratios(tmp_path: Path) -> None:
     report = output.read_text()
     assert result.stdout == report
     header = next(line for line in report.splitlines() if line.startswith("| agents"))
-    for column in ("time ratio", "python mem ratio", "node mem ratio", "resources/agent", "template KiB/agent"):
+    for column in ("time ratio (no validation)", "jsii msgs/agent", "python mem ratio", "node mem ratio",
+                   "resources/agent", "template KiB/agent"):
         assert column in header
     row = next(line for line in report.splitlines() if line.startswith("| 1 |"))
     cells = [c.strip() for c in row.strip("|").split("|")]
-    assert cells[3].endswith("x") and float(cells[3][:-1]) > 0  # time ratio measured
-    assert int(cells[9]) > int(cells[8]) >= 1  # equipped agents create more resources than bare runtimes
+    assert cells[3] == "-"  # validation on was not run
+    assert cells[6].endswith("x") and float(cells[6][:-1]) > 0  # time ratio without validation measured
+    assert int(cells[8]) > int(cells[7]) >= 1  # an equipped agent costs more jsii messages than a bare runtime
+    assert int(cells[10]) > int(cells[9]) >= 1  # equipped agents create more resources than bare runtimes
     assert "fit in one stack" in report and "AgentCoreAgent" in report
 
 
@@ -72,21 +75,33 @@ def test_fails_when_the_equipped_agent_lacks_a_construct(monkeypatch) -> None:  
         equipment.equip_stack(cdk.Stack(cdk.App(), "Equipped", env=ENV), 1)
 
 
-def test_report_states_repeats_and_reproduces_them() -> None:
-    from bench.synth_bench import Measurement, render
+def test_report_states_repeats_and_reproduces_them(tmp_path: Path) -> None:
+    from bench.synth_bench import DOCS_BEGIN, DOCS_END, Measurement, render, write_docs
 
-    def measured(resources: int, seconds: float) -> Measurement:
+    def measured(resources: int, seconds: float, messages: int) -> Measurement:
         data = {
             "build_seconds": seconds / 2, "synth_seconds": seconds / 2, "python_peak_mib": 100.0,
             "node_peak_mib": 400.0, "resources": resources, "template_bytes": 2048 * resources,
-            "equipment": ["AgentPlatform", "AgentCoreAgent"],
+            "equipment": ["AgentPlatform", "AgentCoreAgent"], "build_messages": messages,
         }
         return Measurement(data, seconds)
 
-    report = render([(1, measured(3, 2.0), measured(60, 3.0))], validation=False, limit=500, repeat=3)
-    assert "median of 3 runs" in report
-    assert "`python -m bench.synth_bench --sizes 1 --no-validation --repeat 3`" in report
-    assert "| 1 | 2.00 | 3.00 | 1.5x | 100/400 | 100/400 |" in report
+    on = (measured(3, 2.0, 2), measured(60, 3.0, 300))
+    off = (measured(3, 1.0, 2), measured(60, 4.0, 300))
+    report = render([(1, on, off)], limit=500, repeat=3)
+    assert "median of 3 runs" in report and "validation on and off" in report
+    assert "`python -m bench.synth_bench --sizes 1 --repeat 3`" in report
+    assert "| 1 | 2.00 | 3.00 | 1.5x | 1.00 | 4.00 | 4.0x | 2 | 300 | 3 | 60 | 60.0 |" in report
+    only_off = render([(1, None, off)], limit=500)
+    assert "| 1 | - | - | - | 1.00 | 4.00 | 4.0x |" in only_off and "--no-validation" in only_off
+    # WHEN the report is written into the docs' generated block
+    docs = tmp_path / "contributing.md"
+    docs.write_text(f"before\n{DOCS_BEGIN}\nold table\n{DOCS_END}\nafter\n")
+    write_docs(docs, report)
+    # THEN only the block changes, and it holds the table without the report's title
+    text = docs.read_text()
+    assert text.startswith(f"before\n{DOCS_BEGIN}\n") and text.endswith(f"{DOCS_END}\nafter\n")
+    assert "old table" not in text and "# Synth benchmark" not in text and "| 1 | 2.00 |" in text
 
 
 def test_nested_variant_puts_each_agent_in_its_own_nested_stack() -> None:
