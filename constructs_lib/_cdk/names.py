@@ -53,6 +53,9 @@ def _identity(scope: IConstruct) -> list[str]:
     The stack name is unique per account and region, and the path is unique within the stack, so together they are
     unique where the resource is deployed (a nested stack's name is a token: its parent's name is used).
     """
+    known = _IDENTITIES.get(scope)
+    if known is not None:
+        return list(known)
     scopes = scope.node.scopes
     # The ids are the parts of the path (ids hold no '/'; only the root may have an empty id, left out of the path).
     parts = path_of(scope).split("/") if len(scopes) > 1 or path_of(scope) else []
@@ -62,8 +65,16 @@ def _identity(scope: IConstruct) -> list[str]:
         if isinstance(candidate, cdk.Stack):
             stack_name = _stack_name(candidate)
             if not is_unresolved(stack_name):
-                return [stack_name, *ids[index + 1:]]
-    return [i for i in ids if i]
+                identity = [stack_name, *ids[index + 1:]]
+                break
+    else:
+        identity = [i for i in ids if i]
+    _IDENTITIES[scope] = tuple(identity)
+    return identity
+
+
+#: The identity of each construct asked for (a construct never moves).
+_IDENTITIES: weakref.WeakKeyDictionary[IConstruct, tuple[str, ...]] = weakref.WeakKeyDictionary()
 
 
 _STACK_NAMES: weakref.WeakKeyDictionary[cdk.Stack, str] = weakref.WeakKeyDictionary()
@@ -178,7 +189,7 @@ class DuplicateName:
         """The error, naming both construct paths and the way out."""
         return (
             f"[DuplicatePhysicalName] {self.rule.label} name {self.name!r} ({self.rule.name_property}) is set by both "
-            f"{self.first.node.path} and {self.second.node.path} in {self.place}: AWS requires it to be unique there, "
+            f"{path_of(self.first)} and {path_of(self.second)} in {self.place}: AWS requires it to be unique there, "
             "so the second deployment fails; leave the name unset to get a name derived from the stack and path, or "
             "make the names differ per stack"
         )

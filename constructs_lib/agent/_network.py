@@ -24,6 +24,7 @@ from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from constructs_lib._cdk.reporting import report_info
+from constructs_lib._cdk.scope import path_of
 from constructs_lib._cdk.tokens import is_unresolved
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
@@ -45,7 +46,7 @@ def check_network_configuration(scope: Construct, network_configuration: Any, ca
     """
     if network_configuration is None:
         return
-    path = scope.node.path
+    path = path_of(scope)
     if not isinstance(network_configuration, agentcore.RuntimeNetworkConfiguration):
         raise ConstructsLibValidationError(
             "InvalidNetworkConfiguration",
@@ -102,12 +103,12 @@ def _is_public(subnet: ec2.ISubnet) -> bool:
         return True
     vpc = subnet.node.scope
     public_subnets: Sequence[ec2.ISubnet] | None = getattr(vpc, "public_subnets", None)
-    return any(candidate.node.path == subnet.node.path for candidate in public_subnets or ())
+    return any(candidate.node.path == path_of(subnet) for candidate in public_subnets or ())
 
 
 def _subnet_name(subnet: ec2.ISubnet) -> str:
     """The subnet id when it is known at synth, else the subnet's construct path."""
-    return subnet.node.path if is_unresolved(subnet.subnet_id) else subnet.subnet_id
+    return path_of(subnet) if is_unresolved(subnet.subnet_id) else subnet.subnet_id
 
 
 def _count_problems(catalog: QuotaCatalog, name: QuotaName, what: str, count: int) -> list[str]:
@@ -129,7 +130,7 @@ def _retain_created_security_group(
     if owner is None:
         return
     for group in groups:
-        created = group.node.scope is not None and group.node.scope.node.path == owner.node.path
+        created = group.node.scope is not None and group.node.scope.node.path == path_of(owner)
         if isinstance(group, ec2.SecurityGroup) and created and group.node.id == _L2_SECURITY_GROUP_ID:
             # AgentCore's network interfaces keep the group in use for up to 8 hours after the runtime is deleted.
             group.apply_removal_policy(cdk.RemovalPolicy.RETAIN)

@@ -18,6 +18,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from constructs_lib._cdk.reporting import report_unresolved
+from constructs_lib._cdk.scope import path_of
 from constructs_lib._cdk.tokens import is_unresolved
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.limits.catalog import QuotaCatalog
@@ -102,11 +103,11 @@ def checked_request_headers(
         return RequestHeaders(token_list=list(headers))
     if isinstance(headers, str) or not all(isinstance(header, str) for header in headers):
         raise ConstructsLibValidationError(
-            "InvalidRequestHeaders", f"{param} must be a list of header names, got {headers!r}", scope.node.path
+            "InvalidRequestHeaders", f"{param} must be a list of header names, got {headers!r}", path_of(scope)
         )
     if any(is_unresolved(header) for header in headers):
         report_unresolved(scope, f"a header of {param}", "the request header rules")
-    raise_all("InvalidRequestHeaders", request_header_problems(list(headers), catalog, param), scope.node.path)
+    raise_all("InvalidRequestHeaders", request_header_problems(list(headers), catalog, param), path_of(scope))
     return RequestHeaders(tuple(header for header in headers if not is_unresolved(header)))
 
 
@@ -129,7 +130,7 @@ def check_authorization_header(scope: Construct, headers: Sequence[str], runtime
         "with a JWT authorizer; with IAM (SigV4) authorization the header carries the caller's signature: set "
         "authorizer_configuration=RuntimeAuthorizerConfiguration.using_jwt(...), using_cognito(...) or "
         f"using_o_auth(...), or remove {AUTHORIZATION_HEADER}",
-        scope.node.path,
+        path_of(scope),
     )
 
 
@@ -152,7 +153,7 @@ def check_platform_version(
             f"platform_version V2 is not available in {region} (it is in "
             f"{', '.join(sorted(PLATFORM_VERSION_V2_REGIONS))}); omit platform_version or use PlatformVersion.V1 in "
             "this region",
-            scope.node.path,
+            path_of(scope),
         )
 
 

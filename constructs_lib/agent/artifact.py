@@ -18,6 +18,7 @@ from constructs import Construct
 
 from constructs_lib._cdk.props import PropChecks
 from constructs_lib._cdk.reporting import report, report_info
+from constructs_lib._cdk.scope import path_of
 from constructs_lib._cdk.tokens import is_unresolved
 from constructs_lib.agent._bundling import CodeBundler, measure_bundle
 from constructs_lib.agent._execution_role import ArtifactPull
@@ -126,11 +127,11 @@ class AgentArtifact:
         def bind(agent: AgentCoreAgent) -> _BoundArtifact:
             if not path.is_dir():
                 raise ConstructsLibValidationError(
-                    "ArtifactDirectoryNotFound", f"artifact directory {str(path)!r} does not exist", agent.node.path
+                    "ArtifactDirectoryNotFound", f"artifact directory {str(path)!r} does not exist", path_of(agent)
                 )
             if not (path / dockerfile).is_file():
                 raise ConstructsLibValidationError(
-                    "DockerfileNotFound", f"no {dockerfile} in artifact directory {str(path)!r}", agent.node.path
+                    "DockerfileNotFound", f"no {dockerfile} in artifact directory {str(path)!r}", path_of(agent)
                 )
             chosen = platform or _platform_for(agent.compute_facts)
             if mismatch := image_platform_finding(chosen.platform, agent.compute_facts):
@@ -271,14 +272,14 @@ class AgentArtifact:
             problems: list[str] = []
             if not path.is_dir():
                 raise ConstructsLibValidationError(
-                    "ArtifactDirectoryNotFound", f"artifact directory {str(path)!r} does not exist", agent.node.path
+                    "ArtifactDirectoryNotFound", f"artifact directory {str(path)!r} does not exist", path_of(agent)
                 )
             if not isinstance(chosen_dependencies, CodeDependencies):
                 raise ConstructsLibValidationError(
                     "InvalidDependencies",
                     "dependencies must be a CodeDependencies (CodeDependencies.auto()/from_requirements()/"
                     f"from_pyproject()/none()), got {type(chosen_dependencies).__name__}",
-                    agent.node.path,
+                    path_of(agent),
                 )
             entry_points = agent.catalog.resolve(QuotaName.CODE_ENTRY_POINTS)
             if not 1 <= len(entrypoint) <= entry_points.value:
@@ -288,7 +289,7 @@ class AgentArtifact:
             for entry in entrypoint:
                 if not (path / entry).is_file():
                     problems.append(f"entrypoint {entry!r} is not a file in {str(path)!r}")
-            raise_all("InvalidEntrypoint", problems, agent.node.path)
+            raise_all("InvalidEntrypoint", problems, path_of(agent))
             chosen_runtime = runtime or agentcore.AgentCoreRuntime.PYTHON_3_12
             asset, measurement = _code_asset(agent, path, patterns, chosen_dependencies, chosen_runtime)
             return _BoundArtifact(
@@ -334,12 +335,12 @@ def _code_asset(
     """The code asset (``CodeAsset``), bundled with its dependencies when it has any, and its measurement."""
     x86 = agent.compute_facts.image_architecture is InstanceArchitecture.X86_64
     target = PythonTarget.for_runtime(runtime.value, "x86_64" if x86 else "aarch64")
-    requirements = dependencies._resolve(path, agent.node.path, runtime=runtime.value)
+    requirements = dependencies._resolve(path, path_of(agent), runtime=runtime.value)
     if requirements is None or target is None:
         asset = s3_assets.Asset(agent, "CodeAsset", path=str(path), exclude=list(patterns))
         return asset, measure_package(path, patterns)
     bundler = CodeBundler(
-        directory=path, patterns=patterns, requirements=requirements, target=target, path=agent.node.path
+        directory=path, patterns=patterns, requirements=requirements, target=target, path=path_of(agent)
     )
     try:
         asset = s3_assets.Asset(
@@ -365,7 +366,7 @@ def _code_asset(
 def _require_tag(tag: str, agent: Construct) -> None:
     if not isinstance(tag, str) or (not is_unresolved(tag) and not tag.strip()):
         raise ConstructsLibValidationError("InvalidImageTag", f"tag must be a non-empty string, got {tag!r}",
-                                           agent.node.path)
+                                           path_of(agent))
 
 
 __all__ = ["AgentArtifact"]

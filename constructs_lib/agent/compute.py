@@ -12,6 +12,7 @@ from aws_cdk import aws_kms as kms
 
 from constructs_lib._cdk.props import PropChecks, describe
 from constructs_lib._cdk.reporting import report, report_unresolved
+from constructs_lib._cdk.scope import path_of
 from constructs_lib._cdk.tokens import is_unresolved
 from constructs_lib.agent.capacity_provider import AgentCapacityProvider, InstanceLifecycle, InstanceVolume
 from constructs_lib.errors import ConstructsLibValidationError
@@ -117,7 +118,7 @@ class AgentCompute:
         }
 
         def bind(agent: AgentCoreAgent) -> BoundCompute:
-            path = agent.node.path
+            path = path_of(agent)
             if isinstance(capacity_provider, AgentCapacityProvider):
                 given = [name for name, value in {**own, "instance_types": instance_types,
                                                   "architecture": architecture}.items() if value is not None]
@@ -170,7 +171,7 @@ def _bound_arn(
         raise ConstructsLibValidationError(
             "InvalidCapacityProvider",
             f"capacity_provider must be an AgentCapacityProvider or a capacity provider ARN, got {describe(arn)}",
-            agent.node.path,
+            path_of(agent),
         )
     if is_unresolved(arn):
         report_unresolved(agent, "capacity_provider", "the capacity provider ARN format")
@@ -179,7 +180,7 @@ def _bound_arn(
             "InvalidCapacityProvider",
             f"capacity_provider {arn!r} is not a capacity provider ARN "
             "(arn:aws:bedrock-agentcore:<region>:<account>:capacity-provider/<name>-<id>)",
-            agent.node.path,
+            path_of(agent),
         )
     types = tuple(instance_types or ())
     resolved, findings = resolve_architecture(types, architecture)

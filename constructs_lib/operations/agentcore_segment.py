@@ -38,7 +38,7 @@ from constructs import IConstruct
 
 from constructs_lib._cdk.kernel import invoke_for_struct
 from constructs_lib._cdk.reporting import report
-from constructs_lib._cdk.scope import catalog_for, region_of
+from constructs_lib._cdk.scope import catalog_for, path_of, region_of
 from constructs_lib.agent.interface import IAgentCoreAgent, require_agent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.limits.catalog import QuotaName
@@ -172,7 +172,7 @@ class AgentCoreMonitoring(cmc.Monitoring):
             ("session_creation_thresholds", session_levels),
         ):
             problems += level_problems(name, levels, fraction=True, allowed=ALARM_NAME_CHARACTERS)
-        raise_all("InvalidMonitoringConfiguration", problems, self.findings_scope.node.path)
+        raise_all("InvalidMonitoringConfiguration", problems, path_of(self.findings_scope))
 
         self._level_alarms: list[tuple[cloudwatch.AlarmBase, str]] = []
         self._widgets: list[cloudwatch.IWidget] = []
@@ -429,12 +429,12 @@ class AgentCoreMonitoring(cmc.Monitoring):
             ConstructsLibValidationError: ``AgentAlreadyMonitored`` for a second call with the same
                 agent, ``InvalidMonitoringConfiguration`` for levels out of range or unknown endpoints.
         """
-        path = self.findings_scope.node.path
+        path = path_of(self.findings_scope)
         require_agent(agent, "agent", path)
         if agent.runtime_name in self._monitored:
             raise ConstructsLibValidationError(
                 "AgentAlreadyMonitored",
-                f"agent {agent.runtime_name!r} ({agent.node.path}) is already monitored by this monitoring",
+                f"agent {agent.runtime_name!r} ({path_of(agent)}) is already monitored by this monitoring",
                 path,
             )
         levels = {
@@ -504,9 +504,9 @@ class _AgentAlarms:
         self.period = segment.period
         self.resource = agent.runtime_name
 
-    def _metrics(self, factory_name: str, **options: object) -> list[cloudwatch.Metric]:
+    def _metrics(self, factory_name: str, *, label_suffix: str = "", **options: object) -> list[cloudwatch.Metric]:
         factory = getattr(self.agent, factory_name)
-        return [factory(endpoint=e, period=self.period, label=e, **options) for e in self.endpoints]
+        return [factory(endpoint=e, period=self.period, label=f"{e}{label_suffix}", **options) for e in self.endpoints]
 
     def build(self) -> None:
         plan = self.agent.plan
@@ -569,8 +569,7 @@ class _AgentAlarms:
         if self.m._invoke.per_endpoint:
             self._per_endpoint_invoke_alarms(invocations)
         self._compact_alarms()
-        self._dashboard_row(invocations, throttles, system_errors, user_errors, latency, sessions,
-                            limit.limit_ms, limit.levels, creation.limit)
+        self._dashboard_row(invocations, throttles, latency, sessions, limit.limit_ms, limit.levels, creation.limit)
 
     def _alarm(
         self,
@@ -665,8 +664,6 @@ class _AgentAlarms:
         self,
         invocations: list[cloudwatch.Metric],
         throttles: list[cloudwatch.Metric],
-        system_errors: list[cloudwatch.Metric],
-        user_errors: list[cloudwatch.Metric],
         latency: list[cloudwatch.Metric],
         sessions: list[cloudwatch.Metric],
         limit_ms: float,
@@ -676,8 +673,9 @@ class _AgentAlarms:
         plan = self.agent.plan
         total = self.m.width
         row = widths(total, 5)
-        errors = [m.with_(label=f"{m.label} system") for m in system_errors]
-        errors += [m.with_(label=f"{m.label} user") for m in user_errors]
+        # The error graph's lines, labelled by endpoint and kind (made like the alarms' metrics, not copied from them).
+        errors = self._metrics("metric_system_errors", label_suffix=" system")
+        errors += self._metrics("metric_user_errors", label_suffix=" user")
         latency_lines = [cloudwatch.HorizontalAnnotation(value=limit_ms, label="invocation limit")]
         latency_lines += [
             cloudwatch.HorizontalAnnotation(value=level.threshold, label=f"{level.level} {level.fraction:.0%}")

@@ -31,7 +31,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import IConstruct
 
 from constructs_lib._cdk.names import alarm_name_part
-from constructs_lib._cdk.scope import catalog_for
+from constructs_lib._cdk.scope import catalog_for, path_of
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.limits.names import ALARM_NAME_CHARACTERS
 from constructs_lib.planning.operations import (
@@ -170,7 +170,7 @@ def monitor_rest_api(
     fractions = _levels("latency", latency, DEFAULT_API_LATENCY_THRESHOLDS, fraction=True, problems=problems)
     timeout = _seconds(integration_timeout)
     problems += deadline_problems("integration_timeout", timeout)
-    raise_all("InvalidMonitoringConfiguration", problems, facade.node.path)
+    raise_all("InvalidMonitoringConfiguration", problems, path_of(facade))
     assert timeout is not None
     return _added(facade, cmc.ApiGatewayMonitoring(
         facade,
@@ -224,13 +224,13 @@ def monitor_function(
     if chosen is None:
         raise ConstructsLibValidationError(
             "InvalidMonitoringConfiguration",
-            f"timeout is required for {function.node.path}: it is not a lambda_.Function with a timeout, and duration "
+            f"timeout is required for {path_of(function)}: it is not a lambda_.Function with a timeout, and duration "
             "alarms are fractions of the timeout",
-            facade.node.path,
+            path_of(facade),
         )
     seconds = _seconds(chosen)
     problems += deadline_problems("timeout", seconds)
-    raise_all("InvalidMonitoringConfiguration", problems, facade.node.path)
+    raise_all("InvalidMonitoringConfiguration", problems, path_of(facade))
     assert seconds is not None
     return _added(facade, cmc.LambdaFunctionMonitoring(
         facade,
@@ -287,7 +287,7 @@ def monitor_websocket_api(
     fractions = _levels("latency", latency, DEFAULT_API_LATENCY_THRESHOLDS, fraction=True, problems=problems)
     timeout = _seconds(integration_timeout)
     problems += deadline_problems("integration_timeout", timeout)
-    raise_all("InvalidMonitoringConfiguration", problems, facade.node.path)
+    raise_all("InvalidMonitoringConfiguration", problems, path_of(facade))
     assert timeout is not None
 
     every = period or cdk.Duration.seconds(default_period_seconds(catalog_for(facade)))
@@ -386,7 +386,7 @@ def monitor_table(
                               problems=problems)
     error_levels = _levels("system_errors", system_errors, DEFAULT_TABLE_SYSTEM_ERROR_THRESHOLDS, fraction=False,
                            problems=problems)
-    raise_all("InvalidMonitoringConfiguration", problems, facade.node.path)
+    raise_all("InvalidMonitoringConfiguration", problems, path_of(facade))
     throttled = {
         k: cmc.ThrottledEventsThreshold(
             max_throttled_events_threshold=v, evaluation_periods=AT_ONCE.evaluation_periods,
@@ -439,7 +439,7 @@ def monitor_state_machine(
                                problems=problems)
     throttled_levels = _levels("throttled", throttled, DEFAULT_STATE_MACHINE_THROTTLED_THRESHOLDS, fraction=False,
                                problems=problems)
-    raise_all("InvalidMonitoringConfiguration", problems, facade.node.path)
+    raise_all("InvalidMonitoringConfiguration", problems, path_of(facade))
     return _added(facade, cmc.StepFunctionMonitoring(
         facade,
         state_machine=state_machine,

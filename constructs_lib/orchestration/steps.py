@@ -23,6 +23,7 @@ from constructs import Construct
 
 from constructs_lib._cdk import perms
 from constructs_lib._cdk.props import PropChecks
+from constructs_lib._cdk.scope import path_of
 from constructs_lib._cdk.tokens import is_unresolved
 from constructs_lib.agent.interface import IAgentCoreAgent, require_agent
 from constructs_lib.errors import ConstructsLibValidationError
@@ -297,7 +298,7 @@ class AgentStep(PipelineStep):
         max_attempts: int = 6,
     ) -> None:
         require_agent(agent, "agent", None, code="InvalidStep")
-        checks = PropChecks(agent.node.path, code="InvalidStep")
+        checks = PropChecks(path_of(agent), code="InvalidStep")
         checks.instance("payload", payload, StepPayload, "a StepPayload (StepPayload.from_state(...) or from_template)")
         checks.string("qualifier", qualifier)
         checks.instance("integration", integration, StepIntegration, "a StepIntegration")
@@ -355,7 +356,7 @@ class AgentStep(PipelineStep):
             ctx.catalog,
             ctx.region,
             step=name,
-            agent=self.agent.node.path,
+            agent=path_of(self.agent),
             callback=callback,
             mode=plan.mode,
             mode_limit_seconds=plan.mode_limit_seconds,
@@ -640,7 +641,7 @@ class AgentMap(PipelineStep):
             ctx.region,
             map_name=name,
             limits=[
-                SessionCreationLimit(a.node.path, session_creation_quota(a.catalog, a.region, a.artifact_kind))
+                SessionCreationLimit(path_of(a), session_creation_quota(a.catalog, a.region, a.artifact_kind))
                 for a in agents
             ],
             item_fan_out=rendered.fan_out,
@@ -676,7 +677,7 @@ def _check_qualifier(agent: IAgentCoreAgent, qualifier: str) -> None:
             "UnknownQualifier",
             f"qualifier {qualifier!r} is not an endpoint of agent {agent.runtime_name}: use one of "
             f"{', '.join(known)} (add the endpoint to the agent before the step: endpoints=[...] or add_endpoint)",
-            agent.node.path,
+            path_of(agent),
         )
 
 

@@ -263,7 +263,7 @@ class AgentTool(Construct):
         if any(entry.name == self.tool_name for entry in registry.entries):
             raise ConstructsLibValidationError(
                 "DuplicateToolName",
-                f"agent {agent.node.path} already has a tool named {self.tool_name!r}; tool names must be "
+                f"agent {path_of(agent)} already has a tool named {self.tool_name!r}; tool names must be "
                 "unique per agent",
                 path_of(self),
             )
@@ -272,7 +272,7 @@ class AgentTool(Construct):
             ToolEntry(self.tool_name, arn, self.description, arn_known=not is_unresolved(arn))
         )
         fit = tool_list_fit(
-            agent.catalog, variable=TOOLS_ENVIRONMENT_KEY, agent=agent.node.path, tool_name=self.tool_name,
+            agent.catalog, variable=TOOLS_ENVIRONMENT_KEY, agent=path_of(agent), tool_name=self.tool_name,
             entries=registry.entries,
         )
         self._report(fit.findings, fit.unchecked)
@@ -282,7 +282,7 @@ class AgentTool(Construct):
         if self.timeout_seconds is not None:
             plan = agent.plan
             report(self, tool_agent_findings(
-                tool_name=self.tool_name, timeout_seconds=self.timeout_seconds, agent=agent.node.path,
+                tool_name=self.tool_name, timeout_seconds=self.timeout_seconds, agent=path_of(agent),
                 mode=plan.mode, mode_limit_seconds=plan.mode_limit_seconds,
                 longest_task_seconds=plan.profile.longest_task_seconds,
             ))

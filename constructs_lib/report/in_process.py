@@ -14,6 +14,7 @@ from typing import cast
 import aws_cdk as cdk
 from constructs import IConstruct
 
+from constructs_lib._cdk.scope import path_of
 from constructs_lib.agent.interface import IAgentCoreAgent, is_agent
 from constructs_lib.planning.account import PlanInputs, RegionalCapacityReport, plan_regions
 from constructs_lib.planning.agent_plan import ArtifactFacts, LifecycleRequest
@@ -42,8 +43,8 @@ def plan_agents_in_regions(scope: IConstruct, regions: Sequence[str | None]) -> 
     agents = find_agents(scope)
     catalog = agents[0].catalog if agents else None
     return plan_regions(
-        {a.node.path: a.plan.profile for a in agents}, regions, catalog,
-        inputs={a.node.path: _plan_inputs(a) for a in agents},
+        {path_of(a): a.plan.profile for a in agents}, regions, catalog,
+        inputs={path_of(a): _plan_inputs(a) for a in agents},
     )
 
 

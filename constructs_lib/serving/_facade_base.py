@@ -21,6 +21,7 @@ from constructs import Construct
 from constructs_lib._cdk import perms
 from constructs_lib._cdk.functions import DEFAULT_PYTHON_RUNTIME, handler_code, powertools_layer, secure_function
 from constructs_lib._cdk.reporting import report, report_unresolved, report_warning
+from constructs_lib._cdk.scope import path_of
 from constructs_lib.agent.interface import IAgentCoreAgent, require_agent
 from constructs_lib.agent.rollout import RolloutControl
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
@@ -144,7 +145,7 @@ class FacadeCore:
         send_runtime_user_id: bool = True,
     ) -> None:
         self.facade = facade
-        path = facade.node.path
+        path = path_of(facade)
         require_agent(agent, "agent", path, code="InvalidProps")
         if staging is not None and not isinstance(staging, PayloadStaging):
             raise ConstructsLibValidationError(
@@ -177,14 +178,14 @@ class FacadeCore:
         if not isinstance(auth, FacadeAuth):
             raise ConstructsLibValidationError(
                 "InvalidProps", f"auth must be a FacadeAuth (FacadeAuth.iam(), ...), got {type(auth).__name__}",
-                self.facade.node.path,
+                path_of(self.facade),
             )
         if auth.kind not in supported:
             raise ConstructsLibValidationError(
                 "UnsupportedAuth",
                 f"auth FacadeAuth.{auth.kind.value}() is not supported by {type(self.facade).__name__} "
                 f"(supported: {', '.join(f'FacadeAuth.{k.value}()' for k in supported)})",
-                self.facade.node.path,
+                path_of(self.facade),
             )
         return auth
 
@@ -198,12 +199,12 @@ class FacadeCore:
                 "UnknownQualifier",
                 f"qualifier {self.qualifier!r} is not an endpoint of agent {self.agent.runtime_name} "
                 f"(endpoints: {', '.join(known)})",
-                self.facade.node.path,
+                path_of(self.facade),
             )
 
     def _checked_throttle(self) -> Throttle:
         rate, burst = self.throttle_rate_limit, self.throttle_burst_limit
-        raise_all("InvalidThrottle", _throttle_problems(rate, burst), self.facade.node.path)
+        raise_all("InvalidThrottle", _throttle_problems(rate, burst), path_of(self.facade))
         if is_token(rate) or is_token(burst):
             report_unresolved(self.facade, "throttle_rate_limit or throttle_burst_limit", "the agent's invoke capacity")
         return Throttle(None if is_token(rate) else float(rate), None if is_token(burst) else float(burst))

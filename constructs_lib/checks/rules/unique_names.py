@@ -12,6 +12,7 @@ import aws_cdk as cdk
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
 from constructs_lib._cdk.names import NameKey, first_claims, name_key
+from constructs_lib._cdk.scope import path_of
 from constructs_lib.checks._cfn import memo
 from constructs_lib.checks._spec import RuleResult, RuleSpec
 from constructs_lib.limits.catalog import QuotaCatalog
@@ -34,7 +35,7 @@ def physical_name_unique(node: cdk.CfnResource) -> RuleResult:
         return NagRuleCompliance.NOT_APPLICABLE
     identity, rule, name, _ = key
     first = _claims(node).get(identity)
-    if first is None or first is node or first.node.path == node.node.path:
+    if first is None or first is node or first.node.path == path_of(node):
         return NagRuleCompliance.COMPLIANT
     return [f"{rule.name_property}:{name}"]
 
@@ -46,9 +47,9 @@ def describe_duplicate(node: cdk.CfnResource) -> str:
         return _INFO
     identity, rule, name, place = key
     first = _claims(node).get(identity)
-    other = first.node.path if first is not None else "another resource"
+    other = path_of(first) if first is not None else "another resource"
     return (
-        f"The {rule.label} name '{name}' ({rule.name_property}) of {node.node.path} is already set by {other} in "
+        f"The {rule.label} name '{name}' ({rule.name_property}) of {path_of(node)} is already set by {other} in "
         f"{place}; AWS requires it to be unique there."
     )
 
