@@ -143,7 +143,7 @@ class AgentMonitoring(Construct):
     ) -> None:
         check_construct_id(construct_id)
         super().__init__(scope, construct_id)
-        checks = PropChecks(self.node.path)
+        checks = PropChecks(path_of(self))
         checks.string("alarm_name_prefix", alarm_name_prefix, empty=True)  # its rules: _prefix_problems
         checks.resource("alarm_topic", alarm_topic, "topic_arn", "an sns.ITopic")
         check_agents(checks, "agents", agents, code=INVALID_AGENT)
