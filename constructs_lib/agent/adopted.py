@@ -18,7 +18,8 @@ from constructs import Construct
 from constructs_lib._cdk import perms
 from constructs_lib._cdk.props import PropChecks, check_construct_id
 from constructs_lib._cdk.reporting import report_unresolved, report_warning
-from constructs_lib._cdk.scope import catalog_for, region_of
+from constructs_lib._cdk.scope import catalog_for, path_of, region_of
+from constructs_lib._cdk.tokens import is_unresolved
 from constructs_lib.agent._adopted_environment import AdoptedEnvironment
 from constructs_lib.agent._execution_role import WORKLOAD_IDENTITY_DIRECTORY
 from constructs_lib.agent._plan_report import plan_record, report_plan
@@ -108,7 +109,7 @@ class AdoptedAgent(RuntimeAccess, Construct):
     ) -> None:
         check_construct_id(construct_id)
         super().__init__(scope, construct_id)
-        _check_props(self.node.path, runtime, workload, endpoints, artifact_kind, lifecycle, role)
+        _check_props(path_of(self), runtime, workload, endpoints, artifact_kind, lifecycle, role)
         self.runtime: agentcore.IBedrockAgentRuntime = runtime
         self._cfn_runtime: agentcore.CfnRuntime | None = (
             runtime.node.default_child if isinstance(runtime, agentcore.Runtime) else None  # type: ignore[assignment]
@@ -134,7 +135,7 @@ class AdoptedAgent(RuntimeAccess, Construct):
             compute=self.compute_facts,
         )
         self._environment = (
-            AdoptedEnvironment(self._cfn_runtime, self.catalog, self.node.path) if self._cfn_runtime else None
+            AdoptedEnvironment(self._cfn_runtime, self.catalog, path_of(self)) if self._cfn_runtime else None
         )
         self._workload_token_policy: iam.Policy | None = None
         self._required_environment: dict[str, str] = {}
@@ -149,7 +150,7 @@ class AdoptedAgent(RuntimeAccess, Construct):
 
     def _check_region(self) -> None:
         arn = self.runtime.agent_runtime_arn
-        parts = arn.split(":") if not cdk.Token.is_unresolved(arn) else []
+        parts = arn.split(":") if not is_unresolved(arn) else []
         arn_region = parts[3] if len(parts) > 3 else None
         if arn_region and self.region is not None and arn_region != self.region:
             raise ConstructsLibValidationError(
@@ -157,16 +158,16 @@ class AdoptedAgent(RuntimeAccess, Construct):
                 f"runtime {arn} is in {arn_region}, but the stack is in {self.region}: the proxies, alarms and "
                 "pipelines that use the agent call AgentCore and read its metrics in their own region; adopt the "
                 f"runtime in a stack in {arn_region}",
-                self.node.path,
+                path_of(self),
             )
 
     def _check_not_planned(self) -> None:
         if self._cfn_runtime is not None and self._cfn_runtime.get_metadata(PLAN_METADATA_KEY) is not None:
             raise ConstructsLibValidationError(
                 "RuntimeAlreadyPlanned",
-                f"runtime {self.runtime.node.path} already has a plan: it belongs to an AgentCoreAgent (use that agent "
+                f"runtime {path_of(self.runtime)} already has a plan: it belongs to an AgentCoreAgent (use that agent "
                 "itself) or was adopted already (use the agent from_runtime returned then)",
-                self.node.path,
+                path_of(self),
             )
 
     def _checked_endpoints(
@@ -178,20 +179,20 @@ class AdoptedAgent(RuntimeAccess, Construct):
         for item in endpoints:
             endpoint = None if isinstance(item, str) else item
             name = item if isinstance(item, str) else item.endpoint_name
-            if cdk.Token.is_unresolved(name):
+            if is_unresolved(name):
                 report_unresolved(self, "endpoints", "the endpoint name rule")
             else:
                 names.append(name)
             if endpoint is not None and self._belongs(endpoint) is False:
                 foreign.append(name)
             named[name] = endpoint
-        raise_all("InvalidEndpointName", endpoint_name_problems(names), self.node.path)
+        raise_all("InvalidEndpointName", endpoint_name_problems(names), path_of(self))
         if foreign:
             raise ConstructsLibValidationError(
                 "ForeignEndpoint",
                 f"endpoints {foreign!r} belong to another runtime than {self.runtime.agent_runtime_arn}; give the "
                 "endpoints of the adopted runtime",
-                self.node.path,
+                path_of(self),
             )
         return named
 
@@ -204,7 +205,7 @@ class AdoptedAgent(RuntimeAccess, Construct):
             theirs, mine = endpoint.agent_runtime_arn, self.runtime.agent_runtime_arn
         if theirs == mine:
             return True
-        if cdk.Token.is_unresolved(theirs) or cdk.Token.is_unresolved(mine):
+        if is_unresolved(theirs) or is_unresolved(mine):
             report_unresolved(self, "endpoints", "the runtime they belong to")
             return None
         return False
@@ -219,10 +220,10 @@ class AdoptedAgent(RuntimeAccess, Construct):
         if given:
             raise ConstructsLibValidationError(
                 "InvalidProps",
-                f"{' and '.join(given)} describe an imported runtime: runtime {self.runtime.node.path} is defined in "
+                f"{' and '.join(given)} describe an imported runtime: runtime {path_of(self.runtime)} is defined in "
                 "this app, so the agent uses its own execution role and reads its lifecycle; omit "
                 f"{' and '.join(given)}",
-                self.node.path,
+                path_of(self),
             )
 
     def _runtime_lifecycle(self, lifecycle: agentcore.LifecycleConfiguration | None) -> LifecycleRequest:
@@ -246,7 +247,7 @@ class AdoptedAgent(RuntimeAccess, Construct):
         """A lifecycle value in seconds, or ``None`` (AgentCore's default) when unset; a token is not checked."""
         if value is None:
             return None
-        if isinstance(value, int | float) and not cdk.Token.is_unresolved(value):
+        if isinstance(value, int | float) and not is_unresolved(value):
             return float(value)
         report_unresolved(self, f"the runtime's {name}", "the lifecycle limits and the longest task")
         return None
@@ -282,7 +283,7 @@ class AdoptedAgent(RuntimeAccess, Construct):
                 "app), so nothing can be granted to the agent; pass role= to AgentCoreAgent.from_runtime "
                 "(iam.Role.from_role_arn(...) of the runtime's role; mutable=False when the role already allows what "
                 "is granted), or import the runtime with Runtime.from_agent_runtime_attributes(..., role_arn=...)",
-                self.node.path,
+                path_of(self),
             )
         return self._role
 
@@ -312,7 +313,7 @@ class AdoptedAgent(RuntimeAccess, Construct):
             self._environment.add(key, value)
             return
         candidate = {**self._required_environment, key: value}
-        raise_all("InvalidEnvironment", environment_problems(candidate, self.catalog), self.node.path)
+        raise_all("InvalidEnvironment", environment_problems(candidate, self.catalog), path_of(self))
         if key in self._required_environment:
             self._required_environment[key] = value
             self._outputs[key].value = value
@@ -327,7 +328,7 @@ class AdoptedAgent(RuntimeAccess, Construct):
         report_warning(
             self, "ImportedRuntimeEnvironment",
             f"runtime {self.runtime_name} is imported, so this app cannot set its environment variable {key!r}: set "
-            f"it where the runtime is defined, to the value of the stack output {self.node.path}/RequiredEnvironment/"
+            f"it where the runtime is defined, to the value of the stack output {path_of(self)}/RequiredEnvironment/"
             f"{key}, or acknowledge this warning when it is set there already",
         )
 
@@ -358,7 +359,7 @@ class AdoptedAgent(RuntimeAccess, Construct):
         arn = self.agent_runtime_arn
         # The identity lives in the runtime's account and region: an imported ARN says which; a runtime of this app
         # (a token) is in this stack's.
-        parts = None if cdk.Token.is_unresolved(arn) else cdk.Arn.split(arn, cdk.ArnFormat.SLASH_RESOURCE_NAME)
+        parts = None if is_unresolved(arn) else cdk.Arn.split(arn, cdk.ArnFormat.SLASH_RESOURCE_NAME)
         directory = stack.format_arn(
             service="bedrock-agentcore", resource=WORKLOAD_IDENTITY_DIRECTORY,
             region=parts.region if parts else None, account=parts.account if parts else None,

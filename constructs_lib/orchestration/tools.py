@@ -241,7 +241,7 @@ class AgentTool(Construct):
         Returns:
             The grant of ``lambda:InvokeFunction`` on this function's ARN to the agent's role.
         """
-        require_agent(agent, "agent", self.node.path, grants=True)
+        require_agent(agent, "agent", path_of(self), grants=True)
         self.bind(agent)
         return self.grant_invoke(agent)
 
@@ -258,7 +258,7 @@ class AgentTool(Construct):
         Raises:
             ConstructsLibValidationError: ``DuplicateToolName`` when the agent already has a tool of this name.
         """
-        require_agent(agent, "agent", self.node.path)
+        require_agent(agent, "agent", path_of(self))
         registry = _ToolRegistry.of(agent)
         if any(entry.name == self.tool_name for entry in registry.entries):
             raise ConstructsLibValidationError(
