@@ -16,7 +16,7 @@ import aws_cdk as cdk
 import jsii
 from constructs import Construct, IConstruct
 
-from constructs_lib._cdk.scope import catalog_for, region_of
+from constructs_lib._cdk.scope import catalog_for, path_of, region_of
 from constructs_lib.planning.findings import Severity
 from constructs_lib.planning.platform import template_size_findings
 
@@ -72,7 +72,7 @@ class TemplateSizeCheck:
                     fix=finding.message.split("; ", 1)[-1],
                     severity="error" if finding.severity is Severity.ERROR else "warning",
                     violating_resources=[cdk.PolicyViolatingResource(
-                        locations=[stack.node.path], construct_path=owner.node.path, template_path=path,
+                        locations=[path_of(stack)], construct_path=path_of(owner), template_path=path,
                     )],
                 )
                 for finding in findings
@@ -83,8 +83,8 @@ class TemplateSizeCheck:
 def _template_path(stack: cdk.Stack, top: dict[str, str]) -> str | None:
     """Where ``stack``'s template is in the assembly: listed for a top-level stack, beside its root's for a nested
     one."""
-    if stack.node.path in top:
-        return top[stack.node.path]
+    if path_of(stack) in top:
+        return top[path_of(stack)]
     parent = stack.nested_stack_parent
     if parent is None:
         return None

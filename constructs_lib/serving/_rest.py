@@ -17,6 +17,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from constructs_lib._cdk import nag
+from constructs_lib._cdk.scope import path_of
 from constructs_lib.errors import ConstructsLibValidationError
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
 from constructs_lib.limits.service import SESSION_ID_PATTERN
@@ -116,7 +117,7 @@ def _identity_source(auth: FacadeAuth, scope: Construct) -> str:
             "UnsupportedAuth",
             f"identity_source of a REST facade's Lambda authorizer must be one 'method.request...' source, "
             f"got {source!r}",
-            scope.node.path,
+            path_of(scope),
         )
     return source
 

@@ -48,7 +48,8 @@ from constructs_lib._cdk.functions import (
     secure_function,
 )
 from constructs_lib._cdk.reporting import report
-from constructs_lib._cdk.scope import catalog_for, region_of
+from constructs_lib._cdk.scope import catalog_for, path_of, region_of
+from constructs_lib._cdk.tokens import is_unresolved
 from constructs_lib.agent.interface import IAgentCoreAgent
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.handlers import contract
@@ -195,7 +196,7 @@ class AgentPlatformApi(Construct):
         self._check_agents(agents, staging)
         if waf_web_acl_arn is not None and enable_waf:
             raise ConstructsLibValidationError(
-                "ConflictingWafOptions", "provide waf_web_acl_arn or enable_waf, not both", self.node.path
+                "ConflictingWafOptions", "provide waf_web_acl_arn or enable_waf, not both", path_of(self)
             )
         self.staging: PayloadStaging | None = staging
         self.stage_name: str = stage_name
@@ -245,7 +246,7 @@ class AgentPlatformApi(Construct):
     # -- props ---------------------------------------------------------------------------------------
 
     def _check_agents(self, agents: Sequence[SharedApiAgent], staging: PayloadStaging | None) -> None:
-        path = self.node.path
+        path = path_of(self)
         if not isinstance(agents, Sequence) or not all(isinstance(a, SharedApiAgent) for a in agents):
             raise ConstructsLibValidationError(
                 "InvalidProps", f"agents must be a list of SharedApiAgent, got {agents!r}", path
@@ -277,7 +278,7 @@ class AgentPlatformApi(Construct):
             agent.plan, catalog, region, throttle=core.throttle, streaming=False, jobs=member.jobs,
             invoke_route=member.invoke_route, staging=member.staging,
         )
-        path = self.node.path
+        path = path_of(self)
         streams = agent.plan.mode is InvocationMode.STREAMING or rest_needs_streaming(agent.plan, catalog, region)
         if streams and fit.invoke_route:
             raise ConstructsLibValidationError(
@@ -386,7 +387,7 @@ class AgentPlatformApi(Construct):
                     for route, runtime_name in self._runtime_names.items()
                 }
                 value = json.dumps(ids, separators=(",", ":"))
-            elif cdk.Token.is_unresolved(value):
+            elif is_unresolved(value):
                 value = "x" * UNRESOLVED_NAME_MAX_LENGTH
             size += len(name.encode("utf-8")) + len(value.encode("utf-8"))
         return size
@@ -507,7 +508,7 @@ class AgentPlatformApi(Construct):
         served = self.agents.get(route)
         if served is None:
             raise ConstructsLibValidationError(
-                "UnknownRoute", f"no agent under route {route!r} (routes: {', '.join(self.agents)})", self.node.path
+                "UnknownRoute", f"no agent under route {route!r} (routes: {', '.join(self.agents)})", path_of(self)
             )
         return served
 
