@@ -8,8 +8,8 @@ that reads back, mutates after construction or acknowledges per finding again.
 Measured 2026-12-01 (aws-cdk-lib 2.275.0, jsii 1.142.0, the suite's feature flags), three equipped agents of the
 benchmark (``bench.equipment``: managed image repository, named endpoint, model, one Lambda tool, staged payloads):
 930 messages while building (310 per agent; 1 agent alone: 518, so 206 per added agent) and 468 while
-synthesizing, on the shared platform infrastructure (one REST API and proxy for the platform's agents). Before the economy
-work the same platform cost 914 build messages per agent at 20 agents (``make bench``). When a change lowers the
+synthesizing, on the shared platform infrastructure (one REST API and proxy for the platform's agents). Before the
+economy work the same platform cost 914 build messages per agent at 20 agents (``make bench``). When a change lowers the
 count, lower the budget with it; when one must raise it, say why in the commit.
 """
 
