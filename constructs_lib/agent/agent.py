@@ -226,7 +226,7 @@ class AgentCoreAgent(RuntimeAccess, Construct):
         self._check_log_group_props(create_log_groups, log_retention, log_encryption_key)
         if rollout is not None and not isinstance(rollout, AgentRollout):
             raise ConstructsLibValidationError(
-                "InvalidRollout", f"rollout must be an AgentRollout, got {type(rollout).__name__}", self.node.path
+                "InvalidRollout", f"rollout must be an AgentRollout, got {type(rollout).__name__}", path_of(self)
             )
         #: The rollout asked for, if any.
         self.rollout: AgentRollout | None = rollout

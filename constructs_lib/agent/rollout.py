@@ -34,6 +34,7 @@ from constructs import Construct
 
 from constructs_lib._cdk.functions import DEFAULT_PYTHON_RUNTIME, handler_code, powertools_layer, secure_function
 from constructs_lib._cdk.props import PropChecks
+from constructs_lib._cdk.tokens import is_unresolved
 from constructs_lib.handlers import contract
 from constructs_lib.planning.operations import default_period_seconds
 from constructs_lib.planning.rollout import (
@@ -62,7 +63,7 @@ ASSIGN_ACTIONS: tuple[str, ...] = ("dynamodb:GetItem", "dynamodb:PutItem")
 
 
 def _is_token(value: Any) -> bool:
-    return isinstance(value, str) and cdk.Token.is_unresolved(value)
+    return isinstance(value, str) and is_unresolved(value)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -114,7 +115,7 @@ class AgentRollout:
         if _is_token(self.stable) or _is_token(self.candidate):
             checks.fail("stable and candidate", (self.stable, self.candidate),
                         "concrete endpoint names (the front doors route by name)", code=INVALID_ROLLOUT_ENDPOINT)
-        if isinstance(self.candidate_weight, float) and cdk.Token.is_unresolved(self.candidate_weight):
+        if isinstance(self.candidate_weight, float) and is_unresolved(self.candidate_weight):
             checks.fail("candidate_weight", self.candidate_weight,
                         "a concrete whole number of percent (the plan and the report show it)")
         checks.raise_if_any()

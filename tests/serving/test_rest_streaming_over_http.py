@@ -70,8 +70,8 @@ def test_the_function_runs_under_its_exec_wrapper_from_the_asset_with_the_powert
 
 
 def test_a_slow_stream_reaches_the_client_chunk_by_chunk(served: Served) -> None:
-    # GIVEN an agent streaming three events, INTERVAL seconds apart
-    served.harness.agentcore.enqueue(Script.sse(["one", "two", "three"], interval=INTERVAL))
+    # GIVEN an agent streaming three events a second apart (a gap a loaded machine cannot close by accident)
+    served.harness.agentcore.enqueue(Script.sse(["one", "two", "three"], interval=1.0))
     # WHEN a client posts a prompt
     answer = call(served.door.stage_url + "/invoke", json={"prompt": "tell me"})
     # THEN it gets the whole event stream with the agent's content type
