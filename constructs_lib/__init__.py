@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from constructs_lib.agent.image_repository import AgentImageRepository
     from constructs_lib.agent.interface import IAgentCoreAgent
     from constructs_lib.agent.rollout import AgentRollout
+    from constructs_lib.agent.session_budget import SessionBudget
     from constructs_lib.checks import AgentCoreChecks
     from constructs_lib.errors import ConstructsLibValidationError
     from constructs_lib.limits.catalog import QuotaCatalog, QuotaEdition, QuotaName
@@ -108,6 +109,7 @@ _EXPORTS: dict[str, str] = {
     "QuotaEdition": "constructs_lib.limits.catalog",
     "QuotaName": "constructs_lib.limits.catalog",
     "RateModel": "constructs_lib.planning.agent_plan",
+    "SessionBudget": "constructs_lib.agent.session_budget",
     "SharedApiAgent": "constructs_lib.serving.shared_api",
     "Severity": "constructs_lib.planning.findings",
     "StepIntegration": "constructs_lib.orchestration.steps",
@@ -163,6 +165,7 @@ __all__ = [
     "QuotaEdition",
     "QuotaName",
     "RateModel",
+    "SessionBudget",
     "Severity",
     "SharedApiAgent",
     "StepIntegration",

@@ -17,6 +17,8 @@ INVOKE_AGENT_RUNTIME = "bedrock-agentcore:InvokeAgentRuntime"
 INVOKE_AGENT_RUNTIME_FOR_USER = "bedrock-agentcore:InvokeAgentRuntimeForUser"
 #: Invoking over a WebSocket stream.
 INVOKE_AGENT_RUNTIME_WEBSOCKET = "bedrock-agentcore:InvokeAgentRuntimeWithWebSocketStream"
+#: Stopping a runtime session (on the runtime ARN and the endpoint ARN the qualifier names).
+STOP_RUNTIME_SESSION = "bedrock-agentcore:StopRuntimeSession"
 
 #: Creating or updating a runtime on a capacity provider (authorized on the capacity provider ARN); the caller of
 #: CreateAgentRuntime needs it, which under CloudFormation is the stack's deployment (CloudFormation execution) role.

@@ -4,7 +4,7 @@ defines and one it adopts."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from constructs import Construct, Node
 
@@ -15,6 +15,9 @@ from constructs_lib.limits.service import DEFAULT_ENDPOINT
 from constructs_lib.planning.agent_plan import REGION_UNKNOWN, ArtifactKind, CapacityPlan, endpoint_shortfall_findings
 from constructs_lib.planning.record import PlanRecord
 from constructs_lib.planning.rollout import RolloutPlan
+
+if TYPE_CHECKING:
+    from constructs_lib.agent.session_budget import SessionGuard
 
 
 class _Planned(Protocol):
@@ -38,6 +41,9 @@ class _Planned(Protocol):
     @property
     def endpoints(self) -> Mapping[str, Any]: ...
 
+    @property
+    def session_guard(self) -> SessionGuard | None: ...
+
 
 def report_plan(agent: Construct, plan: CapacityPlan, catalog: QuotaCatalog, named_endpoints: int) -> None:
     """Report ``plan`` on ``agent``: its findings (errors fail synthesis; the note about a stack without a region once
@@ -52,7 +58,8 @@ def report_plan(agent: Construct, plan: CapacityPlan, catalog: QuotaCatalog, nam
 
 def plan_record(agent: _Planned, *, rollout: RolloutPlan | None = None) -> PlanRecord:
     """The plan of ``agent`` as the capacity report reads it (and the template records it), ``DEFAULT`` first, with
-    the agent's ``rollout`` if it has one."""
+    the agent's ``rollout`` if it has one, its session budget and that budget's findings."""
+    guard = agent.session_guard
     return PlanRecord.of(
         agent.plan,
         path=agent.node.path,
@@ -62,6 +69,8 @@ def plan_record(agent: _Planned, *, rollout: RolloutPlan | None = None) -> PlanR
         artifact=agent.artifact_kind.value,
         endpoints=[DEFAULT_ENDPOINT, *agent.endpoints],
         rollout=rollout,
+        session_budget=None if guard is None else guard.budget.request(),
+        budget_findings=() if guard is None else guard.findings,
     )
 
 

@@ -7,7 +7,7 @@ aws-cdk-lib ``aws_bedrockagentcore.Runtime`` of this app or an imported one (``R
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
 import jsii
@@ -33,6 +33,9 @@ from constructs_lib.planning.agent_plan import ArtifactFacts, ArtifactKind, Capa
 from constructs_lib.planning.compute import ComputeFacts
 from constructs_lib.planning.profile import WorkloadProfile
 from constructs_lib.planning.record import PLAN_METADATA_KEY, PlanRecord
+
+if TYPE_CHECKING:
+    from constructs_lib.agent.session_budget import SessionGuard
 
 #: What an ``aws_bedrockagentcore.IBedrockAgentRuntime`` has that the adopted agent reads.
 _RUNTIME_MEMBERS = ("agent_runtime_arn", "agent_runtime_id", "agent_runtime_name", "metric", "grant_invoke")
@@ -125,6 +128,8 @@ class AdoptedAgent(RuntimeAccess, Construct):
         self.artifact_kind: ArtifactKind = artifact_kind or ArtifactKind.UNKNOWN
         self.compute_facts: ComputeFacts = ComputeFacts()
         self.package_measurement: PackageMeasurement | None = None
+        #: An adopted runtime has no session budget (its front doors register no sessions).
+        self.session_guard: SessionGuard | None = None
         self.plan: CapacityPlan = CapacityPlan.derive(
             workload,
             catalog=self.catalog,

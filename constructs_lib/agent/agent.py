@@ -39,6 +39,7 @@ from constructs_lib.agent.image_repository import AgentImageRepository
 from constructs_lib.agent.interface import IAgentCoreAgent
 from constructs_lib.agent.log_groups import DEFAULT_RUNTIME_LOG_RETENTION, RuntimeLogGroups
 from constructs_lib.agent.rollout import AgentRollout, RolloutControl
+from constructs_lib.agent.session_budget import SessionBudget, SessionGuard
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
 from constructs_lib.limits.service import DEFAULT_ENDPOINT
@@ -167,6 +168,10 @@ class AgentCoreAgent(RuntimeAccess, Construct):
             ``endpoints_per_agent`` with the other endpoints (listing them in ``endpoints`` too is allowed), and a
             :class:`RolloutControl` (``rollout_control``, child ``Rollout``) through which the agent's facades assign
             each new session to an endpoint by weight. Default: no rollout.
+        session_budget: a runaway-session guard (:class:`SessionBudget`): caps on the sessions a caller and the agent
+            hold, enforced by the front doors, and duration and idle limits, enforced by a scheduled sweeper that calls
+            ``StopRuntimeSession`` (``session_guard``, under ``SessionBudget``). Checked against the plan at synth.
+            Default: no budget (no registry, no sweeper).
     """
 
     def __init__(
@@ -199,6 +204,7 @@ class AgentCoreAgent(RuntimeAccess, Construct):
         create_log_groups: bool = True,
         workload_token_for_user_id: bool = False,
         rollout: AgentRollout | None = None,
+        session_budget: SessionBudget | None = None,
     ) -> None:
         check_construct_id(construct_id)
         super().__init__(scope, construct_id)
@@ -214,7 +220,7 @@ class AgentCoreAgent(RuntimeAccess, Construct):
             workload=workload, endpoints=endpoints, models=models, description=description,
             environment_variables=environment_variables, execution_role=execution_role,
             idle_runtime_session_timeout=idle_runtime_session_timeout, max_lifetime=max_lifetime,
-            tags=tags, workload_token_for_user_id=workload_token_for_user_id,
+            tags=tags, workload_token_for_user_id=workload_token_for_user_id, session_budget=session_budget,
         )
         check_option_types(path_of(self), {
             "platform_version": platform_version, "protocol_configuration": protocol_configuration,
@@ -330,6 +336,9 @@ class AgentCoreAgent(RuntimeAccess, Construct):
                 tags=tags,
             )
             self._log_groups.add(DEFAULT_ENDPOINT)
+        self.session_guard: SessionGuard | None = (
+            None if session_budget is None else SessionGuard(self, "SessionBudget", budget=session_budget)
+        )
         self.endpoints: dict[str, agentcore.RuntimeEndpoint] = {}
         # Endpoints are grouped under one child so their ids are their names (ids are API: no concatenation).
         self._endpoint_group = Construct(self, "Endpoints")
@@ -426,6 +435,7 @@ class AgentCoreAgent(RuntimeAccess, Construct):
         checks.duration("idle_runtime_session_timeout", props["idle_runtime_session_timeout"])
         checks.duration("max_lifetime", props["max_lifetime"])
         checks.boolean("workload_token_for_user_id", props["workload_token_for_user_id"])
+        checks.instance("session_budget", props["session_budget"], SessionBudget, "a SessionBudget")
         checks.raise_if_any()
 
     def _check_log_group_props(
@@ -600,6 +610,8 @@ class AgentCoreAgent(RuntimeAccess, Construct):
             endpoint.node.add_dependency(self._log_groups.add(name))
         self.endpoints[name] = endpoint
         self._permissions.add_endpoint(name)
+        if self.session_guard is not None:
+            self.session_guard.add_endpoint(name)
         if self._planned:
             self._record_plan()
         quota = self.catalog.resolve(QuotaName.ENDPOINTS_PER_AGENT, self.region)

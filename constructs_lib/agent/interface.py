@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -26,6 +26,9 @@ from constructs_lib.limits.catalog import QuotaCatalog
 from constructs_lib.planning.agent_plan import ArtifactKind, CapacityPlan
 from constructs_lib.planning.compute import ComputeFacts
 from constructs_lib.planning.record import PlanRecord
+
+if TYPE_CHECKING:
+    from constructs_lib.agent.session_budget import SessionGuard
 
 #: The code of a value given where an agent belongs.
 INVALID_AGENT = "InvalidAgent"
@@ -100,6 +103,11 @@ class IAgentCoreAgent(IConstruct, Protocol):
     @property
     def plan_record(self) -> PlanRecord:
         """The plan as the capacity report reads it."""
+        ...
+
+    @property
+    def session_guard(self) -> SessionGuard | None:
+        """The registry and sweeper of the agent's ``SessionBudget``, ``None`` without one (an adopted runtime)."""
         ...
 
     @property

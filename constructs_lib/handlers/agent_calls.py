@@ -43,13 +43,18 @@ class AgentEndpoint:
         runtime_arn: the runtime.
         qualifier: the endpoint.
         send_user_id: send the caller as ``runtimeUserId``.
+        registry: the agent's session registry, when it has a session budget. Default: none.
     """
 
-    def __init__(self, client: Any, runtime_arn: str, qualifier: str, *, send_user_id: bool) -> None:
+    def __init__(self, client: Any, runtime_arn: str, qualifier: str, *, send_user_id: bool,
+                 registry: Any = None) -> None:
         self.client = client
         self.runtime_arn = runtime_arn
         self.qualifier = qualifier
         self.send_user_id = send_user_id
+        #: The agent's session registry (``session_budget.SessionRegistry``), when it has a session budget: a session
+        #: this endpoint stops is released there.
+        self.registry = registry
 
     def invoke(
         self, session_id: str, payload: bytes, *, user_id: str | None, accept: str = "application/json"
@@ -74,6 +79,8 @@ class AgentEndpoint:
             LOGGER.warning("StopRuntimeSession after %s failed: %s", why, code)
             return False
         LOGGER.info("runtime session stopped after %s", why)
+        if self.registry is not None:
+            self.registry.release_quietly(session_id, "stopped-by-proxy")
         return True
 
 

@@ -137,6 +137,39 @@ ARCHIVER_EVENT_NAMES: tuple[str, ...] = (
     "UpdateAgentRuntimeEndpoint",
 )
 
+# -- environment: the session budget (SessionBudget: the front doors and the session sweeper) -------------------------
+
+#: Name of the agent's session registry (without it a front door registers no sessions and refuses none).
+ENV_SESSION_REGISTRY_TABLE = "SESSION_REGISTRY_TABLE"
+#: Sessions one caller may hold at once: a whole number, or ``none``.
+ENV_MAX_SESSIONS_PER_CALLER = "MAX_SESSIONS_PER_CALLER"
+#: Sessions the agent may hold at once, all callers together: a whole number, or ``none``.
+ENV_MAX_SESSIONS = "MAX_SESSIONS"
+#: How long a session record outlives its last activity, in seconds (its ``expiresAt``).
+ENV_SESSION_RECORD_TTL_SECONDS = "SESSION_RECORD_TTL_SECONDS"
+#: The longest a session may live before the sweeper stops it, in seconds, or ``none``.
+ENV_MAX_SESSION_DURATION_SECONDS = "MAX_SESSION_DURATION_SECONDS"
+#: The longest a session may go without a request through a front door before the sweeper stops it, or ``none``.
+ENV_MAX_IDLE_SECONDS = "MAX_IDLE_SECONDS"
+#: The runtime's max lifetime, in seconds: a session older than it has ended (released without a stop).
+ENV_RUNTIME_MAX_LIFETIME_SECONDS = "RUNTIME_MAX_LIFETIME_SECONDS"
+#: The runtime's idle timeout, in seconds: a session idle longer has ended unless its agent reports it busy (a job).
+ENV_RUNTIME_IDLE_TIMEOUT_SECONDS = "RUNTIME_IDLE_TIMEOUT_SECONDS"
+#: Attempts of one StopRuntimeSession call by the sweeper (botocore's adaptive retry mode).
+ENV_STOP_MAX_ATTEMPTS = "STOP_MAX_ATTEMPTS"
+#: How long a sweep's claim on a session lasts, in seconds (a crashed sweep's claim expires, the next one retries).
+ENV_STOP_CLAIM_SECONDS = "STOP_CLAIM_SECONDS"
+#: The runtime's name (the dimension of the sweeper's metric).
+ENV_AGENT_RUNTIME_NAME = "AGENT_RUNTIME_NAME"
+#: The namespace of the session budget's metrics (the sweeper publishes them in CloudWatch's embedded metric format).
+SESSION_BUDGET_NAMESPACE = "ConstructsLib/SessionBudget"
+#: Sessions the sweeper stopped because they were over their budget (per runtime: dimension ``AgentRuntime``).
+SESSIONS_STOPPED_METRIC = "SessionsStopped"
+#: The dimension of the session budget's metrics.
+SESSION_BUDGET_DIMENSION = "AgentRuntime"
+#: The value of an optional budget variable that sets no limit.
+NO_LIMIT = "none"
+
 # -- environment: the task-token starter (AgentPipeline) --------------------------------------------------------------
 
 #: Attempts of the starter's InvokeAgentRuntime call.
@@ -214,6 +247,13 @@ def require_flag(environ: Mapping[str, str], name: str) -> bool:
     if text not in ("true", "false"):
         raise ConfigurationError(f"{name} must be 'true' or 'false', got {text!r}")
     return text == "true"
+
+
+def optional_number(environ: Mapping[str, str], name: str) -> float | None:
+    """``require_number``, or ``None`` when the variable is :data:`NO_LIMIT` (it must still be set)."""
+    if require(environ, name) == NO_LIMIT:
+        return None
+    return require_number(environ, name)
 
 
 def agentcore_client_settings(environ: Mapping[str, str]) -> dict[str, Any]:
@@ -426,6 +466,16 @@ IDEMPOTENCY_KEY_REUSED = PublicError(
 JOB_FINISHED = PublicError(409, "JobFinished", "the job has already ended")
 #: An unknown job, or a job of another caller (its existence is not disclosed).
 JOB_NOT_FOUND = PublicError(404, "JobNotFound", "no such job")
+#: The caller holds as many sessions of the agent as its session budget allows one caller.
+CALLER_SESSION_LIMIT = PublicError(
+    429, "CallerSessionLimitReached",
+    "you hold as many sessions of this agent as it allows one caller; reuse one of them, or retry when one has ended",
+    True, 30,
+)
+#: The agent holds as many sessions as its session budget allows, all callers together.
+AGENT_SESSION_LIMIT = PublicError(
+    429, "AgentSessionLimitReached", "the agent holds as many sessions as its budget allows; retry later", True, 30
+)
 #: An unknown route.
 NOT_FOUND = PublicError(404, "NotFound", "no such route")
 
@@ -496,8 +546,10 @@ __all__ = [
     "ARCHIVER_EVENT_NAMES",
     "CONNECT_TIMEOUT_SECONDS",
     "INPUTS_PREFIX",
+    "AgentRoute",
     "KEY_PREFIX_SEPARATOR",
     "MAX_JSON_DEPTH",
+    "NO_LIMIT",
     "OUTPUTS_PREFIX",
     "ROLLOUT_BUCKETS",
     "ROLLOUT_EXPIRES_AT",
@@ -507,7 +559,9 @@ __all__ = [
     "ROLLOUT_SWITCH_CANDIDATE",
     "ROLLOUT_SWITCH_STABLE",
     "RUNTIME_ID_PATTERN",
-    "AgentRoute",
+    "SESSIONS_STOPPED_METRIC",
+    "SESSION_BUDGET_DIMENSION",
+    "SESSION_BUDGET_NAMESPACE",
     "ConfigurationError",
     "PublicError",
     "SessionIdRule",
@@ -517,6 +571,7 @@ __all__ = [
     "invalid_request",
     "key_prefix",
     "map_agent_error",
+    "optional_number",
     "require",
     "require_flag",
     "require_number",

@@ -60,7 +60,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from botocore.exceptions import ClientError
 
 try:  # inside the package (tests, other modules)
-    from constructs_lib.handlers import agent_calls, contract, inputs, rollout, staging_urls
+    from constructs_lib.handlers import agent_calls, contract, inputs, rollout, session_budget, staging_urls
     from constructs_lib.handlers.caller import Caller, caller_of
     from constructs_lib.handlers.clients import STANDARD_RETRIES, LazyClients
 except ImportError:  # pragma: no cover - in the Lambda package the handlers are top-level modules
@@ -68,6 +68,7 @@ except ImportError:  # pragma: no cover - in the Lambda package the handlers are
     import contract  # type: ignore[no-redef]
     import inputs  # type: ignore[no-redef]
     import rollout  # type: ignore[no-redef]
+    import session_budget  # type: ignore[no-redef]
     import staging_urls  # type: ignore[no-redef]
     from caller import Caller, caller_of  # type: ignore[no-redef]
     from clients import STANDARD_RETRIES, LazyClients  # type: ignore[no-redef]
@@ -222,6 +223,7 @@ def set_clients(**clients: Any) -> None:
         _clients.set(name, client)
     _endpoint_for.cache_clear()
     _routing.cache_clear()
+    _registry.cache_clear()
 
 
 def _client(name: str) -> Any:
@@ -239,13 +241,41 @@ def _endpoint(runtime_session_id: str) -> agent_calls.AgentEndpoint:
     agent, assigned when the session starts (its rollout) and the same for the session's life; on a shared proxy, the
     agent's qualifier (the platform API routes no rollout)."""
     config = settings()
-    qualifier = config.qualifier if _current_agent.get() is not None else _routing().qualifier_for(runtime_session_id)
-    return _endpoint_for(config.runtime_arn, qualifier, config.send_user_id)
+    return _endpoint_for(config.runtime_arn, _qualifier(runtime_session_id), config.send_user_id)
+
+
+def _qualifier(runtime_session_id: str) -> str:
+    """The endpoint a runtime session runs on (see :func:`_endpoint`)."""
+    if _current_agent.get() is not None:
+        return settings().qualifier
+    return _routing().qualifier_for(runtime_session_id)
 
 
 @cache
 def _endpoint_for(runtime_arn: str, qualifier: str, send_user_id: bool) -> agent_calls.AgentEndpoint:
-    return agent_calls.AgentEndpoint(_client("bedrock-agentcore"), runtime_arn, qualifier, send_user_id=send_user_id)
+    return agent_calls.AgentEndpoint(_client("bedrock-agentcore"), runtime_arn, qualifier, send_user_id=send_user_id,
+                                     registry=_registry())
+
+
+@cache
+def _registry() -> session_budget.SessionRegistry | None:
+    """The agent's session registry when it has a session budget (``SessionBudget``), else ``None``."""
+    return session_budget.registry_from_environment(os.environ, lambda: _client("dynamodb"))
+
+
+def _admit(request: ClientRequest, *, job: bool = False) -> bool:
+    """Register the request's session in the agent's session budget (``True`` when it starts one); 429 when its caller
+    or the agent is at its cap."""
+    registry = _registry()
+    if registry is None:
+        return False
+    try:
+        # On the endpoint the session runs on, so that the sweeper stops it there.
+        session = request.runtime_session_id
+        return registry.admit(session, request.caller.key, _qualifier(session), job=job)
+    except session_budget.BudgetExceeded as refused:
+        logger.info("session refused by the session budget", extra={"error_code": refused.public.code})
+        raise ClientFacingError(refused.public) from None
 
 
 # -- errors ----------------------------------------------------------------------------------------------------------
@@ -394,10 +424,15 @@ def _check_payload_key(body: Mapping[str, Any], caller: Caller) -> None:
 
 
 def _invoke(request: ClientRequest, payload: bytes, accept: str = "application/json") -> dict[str, Any]:
+    """Invoke within the session budget: a session the request started and AgentCore refused is released again."""
+    started = _admit(request)
     try:
         session = request.runtime_session_id
         return _endpoint(session).invoke(session, payload, user_id=request.user_id, accept=accept)
     except Exception as exc:  # noqa: BLE001 - mapped, logged without leaking
+        registry = _registry()
+        if started and registry is not None:
+            registry.release_quietly(request.runtime_session_id, "invocation-failed")
         raise _logged(exc) from None
 
 
@@ -580,6 +615,7 @@ def _post_job() -> Answer:
     table = _jobs_table()
     event = app.current_event
     request = client_request(event)
+    _admit(request, job=True)
     key = event.get_header_value(IDEMPOTENCY_HEADER, case_sensitive=False)
     if key is None:
         started = start_job(request=_job_request(request, None))
@@ -699,6 +735,7 @@ def _own_job(job_id: str) -> tuple[str, dict[str, Any]]:
 @app.get("/jobs/<job_id>")
 def _get_job(job_id: str) -> Answer:
     _, item = _own_job(job_id)
+    _release_ended_job(item)
     answer: dict[str, Any] = {"jobId": job_id}
     for name in ("status", "sessionId", "error", "result", "progress"):
         if name in item:
@@ -712,6 +749,15 @@ def _get_job(job_id: str) -> Answer:
         if url:
             answer["resultUrl"] = url
     return _json_response(200, answer)
+
+
+def _release_ended_job(item: Mapping[str, Any]) -> None:
+    """A job that has ended no longer keeps its session busy: the session budget counts it no more."""
+    registry = _registry()
+    session = item.get("runtimeSessionId", {}).get("S")
+    if registry is not None and session and item.get("status", {}).get("S") in (JOB_SUCCEEDED, JOB_FAILED,
+                                                                                 JOB_CANCELLED):
+        registry.release_quietly(session, "job-ended")
 
 
 @app.delete("/jobs/<job_id>")

@@ -10,6 +10,10 @@ Routes (``requestContext.routeKey``):
   client's session id (the ``sessionId`` query parameter under the session-id rule, or a new one) and the
   caller-bound runtime session derived from both are recorded in the connection table, with a TTL.
 - ``$disconnect``: stops the connection's runtime session (``StopRuntimeSession``) and deletes the record.
+- With a session budget (``SessionBudget``), ``$connect`` registers the connection's session in the agent's session
+  registry (refused with 429 ``CallerSessionLimitReached`` or ``AgentSessionLimitReached`` over a cap), each message
+  moves its last activity (or registers it again, within the caps, after the sweeper stopped it), and a stopped
+  session is released.
 - ``$default``, ``{"payload": <any JSON>, "sessionId": "<optional>"}``: checked, then handed to the relay. A message is
   refused with an error frame when it is not a JSON object within the nesting and size the facade takes, when its
   connection has no record, when its caller is not the connection's recorded principal (``AccessDenied``), when it
@@ -43,7 +47,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayWebSocketEven
 from botocore.exceptions import BotoCoreError, ClientError
 
 try:  # inside the package (tests)
-    from constructs_lib.handlers import agent_calls, contract, inputs, rollout, staging_urls
+    from constructs_lib.handlers import agent_calls, contract, inputs, rollout, session_budget, staging_urls
     from constructs_lib.handlers.caller import Caller, caller_of
     from constructs_lib.handlers.clients import LazyClients
 except ImportError:  # in the Lambda bundle, where the handlers sit at the top level
@@ -51,6 +55,7 @@ except ImportError:  # in the Lambda bundle, where the handlers sit at the top l
     import contract  # type: ignore[no-redef]
     import inputs  # type: ignore[no-redef]
     import rollout  # type: ignore[no-redef]
+    import session_budget  # type: ignore[no-redef]
     import staging_urls  # type: ignore[no-redef]
     from caller import Caller, caller_of  # type: ignore[no-redef]
     from clients import LazyClients  # type: ignore[no-redef]
@@ -139,6 +144,7 @@ class WebSocketProxy:
         self.routing = rollout.Routing(self._qualifier, rollout.RolloutSettings.from_environment(env),
                                        lambda name: self.clients[name])
         self._now = now
+        self._budget = session_budget.BudgetSettings.from_environment(env)
 
     # -- clients -------------------------------------------------------------------------------------
 
@@ -147,10 +153,29 @@ class WebSocketProxy:
         """The DynamoDB client."""
         return self.clients["dynamodb"]
 
+    @property
+    def registry(self) -> session_budget.SessionRegistry | None:
+        """The agent's session registry when it has a session budget, else ``None``."""
+        return None if self._budget is None else session_budget.SessionRegistry(self.dynamodb, self._budget, self._now)
+
     def endpoint(self, qualifier: str) -> agent_calls.AgentEndpoint:
         """An endpoint of the agent (this proxy only stops sessions)."""
         return agent_calls.AgentEndpoint(self.clients["bedrock-agentcore"], self._runtime_arn, qualifier,
-                                         send_user_id=False)
+                                         send_user_id=False, registry=self.registry)
+
+    def _admit(self, runtime_session: str, caller: Caller) -> contract.PublicError | None:
+        """Register the session in the agent's session budget, on the endpoint it runs on (assigned now by the
+        agent's rollout, so that the sweeper stops it there); the public error when its caller or the agent is at
+        its cap."""
+        registry = self.registry
+        if registry is None:
+            return None
+        try:
+            registry.admit(runtime_session, caller.key, self.routing.qualifier_for(runtime_session))
+        except session_budget.BudgetExceeded as refused:
+            logger.info("session refused by the session budget", extra={"error_code": refused.public.code})
+            return refused.public
+        return None
 
     @property
     def management(self) -> Any:
@@ -182,11 +207,15 @@ class WebSocketProxy:
         client_session = (event.query_string_parameters or {}).get("sessionId") or self.session_rule.new_id()
         if not self.session_rule.accepts(client_session):
             return {"statusCode": 400, "body": f"sessionId must be {self.session_rule.describe()}"}
+        runtime_session = caller.runtime_session_id(client_session, self.session_rule)
+        refused = self._admit(runtime_session, caller)
+        if refused is not None:
+            return {"statusCode": refused.status, "body": f"{refused.code}: {refused.message}"}
         now = int(self._now())
         self.dynamodb.put_item(TableName=self.table, Item={
             "connectionId": {"S": connection_id},
             "sessionId": {"S": client_session},
-            "runtimeSessionId": {"S": caller.runtime_session_id(client_session, self.session_rule)},
+            "runtimeSessionId": {"S": runtime_session},
             "principal": {"S": caller.key},
             "connectedAt": {"N": str(now)},
             "expiresAt": {"N": str(now + self.connection_ttl)},
@@ -230,6 +259,9 @@ class WebSocketProxy:
             return self._fail(connection_id, contract.SESSION_MISMATCH)
         if "upload" in request:
             return self.upload(connection_id, caller, request["upload"])
+        refused = self._admit(record["runtimeSessionId"]["S"], caller)  # its activity, or a session again
+        if refused is not None:
+            return self._fail(connection_id, refused)
         payload = request["payload"]
         if isinstance(payload, dict) and "payloadKey" in payload:
             refused = self._payload_key_problem(caller, payload["payloadKey"])

@@ -45,13 +45,14 @@ from aws_lambda_powertools.utilities.idempotency import (
 from botocore.exceptions import BotoCoreError, ClientError
 
 try:  # inside the package (tests)
-    from constructs_lib.handlers import agent_calls, contract, rollout
+    from constructs_lib.handlers import agent_calls, contract, rollout, session_budget
     from constructs_lib.handlers.clients import STANDARD_RETRIES, LazyClients
     from constructs_lib.handlers.websocket_proxy import ConnectionGone, error_frame, post_frame
 except ImportError:  # in the Lambda bundle, where the handlers sit at the top level
     import agent_calls  # type: ignore[no-redef]
     import contract  # type: ignore[no-redef]
     import rollout  # type: ignore[no-redef]
+    import session_budget  # type: ignore[no-redef]
     from clients import STANDARD_RETRIES, LazyClients  # type: ignore[no-redef]
     from websocket_proxy import ConnectionGone, error_frame, post_frame  # type: ignore[no-redef]
 
@@ -130,15 +131,19 @@ class WebSocketRelay:
         #: The endpoint each runtime session runs on (the agent's rollout, or the facade's qualifier).
         self.routing = rollout.Routing(self._qualifier, rollout.RolloutSettings.from_environment(env),
                                        lambda name: self.clients[name])
+        self._budget = session_budget.BudgetSettings.from_environment(env)
         self._clock, self._sleep = clock, sleep
         self._last_post: float | None = None
         self._seq = 0
 
     def endpoint(self, session: str) -> agent_calls.AgentEndpoint:
         """The endpoint of a runtime session (one attempt, the facade's read timeout): the rollout's assignment, or
-        the facade's qualifier."""
+        the facade's qualifier; a session it stops is released in the session budget's registry, if any."""
+        registry = None if self._budget is None else session_budget.SessionRegistry(self.clients["dynamodb"],
+                                                                                   self._budget)
         return agent_calls.AgentEndpoint(self.clients["bedrock-agentcore"], self._runtime_arn,
-                                         self.routing.qualifier_for(session), send_user_id=self.send_user_id)
+                                         self.routing.qualifier_for(session), send_user_id=self.send_user_id,
+                                         registry=registry)
 
     @property
     def management(self) -> Any:

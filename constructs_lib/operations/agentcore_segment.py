@@ -52,6 +52,7 @@ from constructs_lib.planning.operations import (
     DEFAULT_LATENCY_THRESHOLDS,
     DEFAULT_NEW_SESSION_RATE_THRESHOLDS,
     DEFAULT_SESSION_CREATION_THRESHOLDS,
+    DEFAULT_SESSIONS_STOPPED_THRESHOLDS,
     DEFAULT_SYSTEM_ERROR_THRESHOLDS,
     DEFAULT_THROTTLE_THRESHOLDS,
     DEFAULT_USER_ERROR_RATE_THRESHOLDS,
@@ -394,6 +395,7 @@ class AgentCoreMonitoring(cmc.Monitoring):
         new_session_rate: Mapping[str, float] | None = None,
         endpoints: Sequence[str] | None = None,
         compact: bool = False,
+        sessions_stopped: Mapping[str, float] | None = None,
     ) -> AgentCoreMonitoring:
         """Add alarms and a dashboard row for one agent; returns ``self`` for chaining.
 
@@ -424,6 +426,9 @@ class AgentCoreMonitoring(cmc.Monitoring):
                 conditions (``ThrottlesOrNewSessions``) and its description says what each number means. A group
                 that would read more metrics than a metric-math alarm may, or describe itself in more than an
                 alarm description holds, stays separate alarms. Default: False (one alarm per condition).
+            sessions_stopped: for an agent with a ``session_budget``, alarm when its sweeper stops more sessions
+                than this in a period (each one ran over its budget), and draw them in the agent's row.
+                Default: ``DEFAULT_SESSIONS_STOPPED_THRESHOLDS`` (any stopped session).
 
         Raises:
             ConstructsLibValidationError: ``AgentAlreadyMonitored`` for a second call with the same
@@ -443,13 +448,15 @@ class AgentCoreMonitoring(cmc.Monitoring):
             "user_error_rate": _levels_or_default(user_error_rate, DEFAULT_USER_ERROR_RATE_THRESHOLDS),
             "latency": _levels_or_default(latency, DEFAULT_LATENCY_THRESHOLDS),
             "new_session_rate": _levels_or_default(new_session_rate, DEFAULT_NEW_SESSION_RATE_THRESHOLDS),
+            "sessions_stopped": _levels_or_default(sessions_stopped, DEFAULT_SESSIONS_STOPPED_THRESHOLDS),
         }
         known = [DEFAULT_ENDPOINT, *agent.endpoints]
         chosen = list(known if endpoints is None else endpoints)
         problems: list[str] = []
         for name, values in levels.items():
             problems += level_problems(
-                name, values, fraction=name not in ("throttles", "system_errors"), allowed=ALARM_NAME_CHARACTERS
+                name, values, fraction=name not in ("throttles", "system_errors", "sessions_stopped"),
+                allowed=ALARM_NAME_CHARACTERS,
             )
         unknown = [e for e in chosen if e not in known]
         if unknown:
@@ -570,6 +577,39 @@ class _AgentAlarms:
             self._per_endpoint_invoke_alarms(invocations)
         self._compact_alarms()
         self._dashboard_row(invocations, throttles, latency, sessions, limit.limit_ms, limit.levels, creation.limit)
+        self._session_budget()
+
+    def _session_budget(self) -> None:
+        """The sweeper's stopped sessions of an agent with a session budget: alarms and a row of the dashboard."""
+        guard = self.agent.session_guard
+        if guard is None:
+            return
+        stopped = guard.metric_sessions_stopped(period=self.period, label="sessions stopped")
+        period = self.period.to_human_string()
+        levels = count_levels(self.levels["sessions_stopped"])
+        for level in levels:
+            self._alarm("SessionsStopped", level, stopped, AT_ONCE,
+                        # The sweeper publishes on every run; no data means no sweep, and no session stopped.
+                        cloudwatch.TreatMissingData.NOT_BREACHING,
+                        f"{level.level}: the session budget's sweeper stopped more than {level.threshold:g} sessions "
+                        f"of {self.resource} in {period}; each ran over its max_session_duration or max_idle: look "
+                        "for runaway clients or agents in the session registry")
+        budget = guard.budget
+        limits = [f"{name} {'set at deployment' if value.is_unresolved() else value.to_human_string()}"
+                  for name, value in (
+            ("max_session_duration", budget.max_session_duration), ("max_idle", budget.max_idle)) if value is not None]
+        limits += [f"{name} {value}" for name, value in (
+            ("max_sessions_per_caller", budget.max_sessions_per_caller), ("max_sessions", budget.max_sessions))
+            if value is not None]
+        total = self.m.width
+        self.m._widgets += [
+            cloudwatch.TextWidget(markdown=f"### {self.resource}: session budget, {', '.join(limits)}",
+                                  width=total, height=1),
+            cloudwatch.GraphWidget(
+                title=f"{self.resource} sessions stopped over budget", left=[stopped], width=total,
+                left_annotations=[cloudwatch.HorizontalAnnotation(value=level.threshold, label=level.level)
+                                  for level in levels]),
+        ]
 
     def _alarm(
         self,

@@ -259,6 +259,7 @@ class AgentMonitoring(Construct):
         new_session_rate: Mapping[str, float] | None = None,
         endpoints: Sequence[str] | None = None,
         compact: bool = False,
+        sessions_stopped: Mapping[str, float] | None = None,
     ) -> AgentMonitoring:
         """Add alarms and a dashboard row for one agent; returns ``self`` for chaining.
 
@@ -274,6 +275,7 @@ class AgentMonitoring(Construct):
         self.agentcore.monitor_agent(
             agent, throttles=throttles, system_errors=system_errors, user_error_rate=user_error_rate,
             latency=latency, new_session_rate=new_session_rate, endpoints=endpoints, compact=compact,
+            sessions_stopped=sessions_stopped,
         )
         row = self.agentcore.widgets()[before:]
         if row:

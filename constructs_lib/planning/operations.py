@@ -37,6 +37,8 @@ DEFAULT_USER_ERROR_RATE_THRESHOLDS: Mapping[str, float] = {"Warning": 0.1}
 DEFAULT_LATENCY_THRESHOLDS: Mapping[str, float] = {"Warning": 0.8}
 #: Default: alarm when an agent's new sessions reach this fraction of its session-creation quota.
 DEFAULT_NEW_SESSION_RATE_THRESHOLDS: Mapping[str, float] = {"Warning": 0.8}
+#: Default: alarm when the session budget's sweeper stops any session in a period (a session ran away).
+DEFAULT_SESSIONS_STOPPED_THRESHOLDS: Mapping[str, float] = {"Warning": 0}
 #: Default alarm levels for the new sessions of all agents, as fractions of an account-wide creation quota.
 DEFAULT_SESSION_CREATION_THRESHOLDS: Mapping[str, float] = {"Warning": 0.8}
 
@@ -464,6 +466,7 @@ __all__ = [
     "DEFAULT_NEW_SESSION_RATE_THRESHOLDS",
     "DEFAULT_SESSION_CREATION_THRESHOLDS",
     "DEFAULT_SYSTEM_ERROR_THRESHOLDS",
+    "DEFAULT_SESSIONS_STOPPED_THRESHOLDS",
     "DEFAULT_THROTTLE_THRESHOLDS",
     "DEFAULT_USER_ERROR_RATE_THRESHOLDS",
     "MOSTLY",

@@ -19,6 +19,7 @@ from constructs_lib.planning.agent_plan import CapacityPlan
 from constructs_lib.planning.compute import ComputeKind
 from constructs_lib.planning.findings import Finding
 from constructs_lib.planning.rollout import RolloutPlan
+from constructs_lib.planning.session_budget import SessionBudgetRequest
 
 #: Template metadata key under which each runtime records its plan.
 PLAN_METADATA_KEY = "constructs_lib:plan"
@@ -49,9 +50,10 @@ class PlanRecord:
         invoke_share: peak rate over the invoke capacity available to the agent.
         session_share: peak concurrent sessions over the active-session quota.
         demand: the peaks the agent adds to its account's shared quotas.
-        findings: the plan's findings.
+        findings: the plan's findings (and its session budget's).
         rollout: the agent's rollout (stable and candidate endpoints, pins, weight, rollback thresholds), if any;
             records written before rollouts existed have none.
+        session_budget: the agent's session budget, ``None`` without one.
     """
 
     path: str
@@ -73,6 +75,7 @@ class PlanRecord:
     demand: AgentDemand
     findings: tuple[Finding, ...]
     rollout: RolloutPlan | None = None
+    session_budget: SessionBudgetRequest | None = None
 
     @classmethod
     def of(
@@ -86,8 +89,10 @@ class PlanRecord:
         artifact: str,
         endpoints: Sequence[str],
         rollout: RolloutPlan | None = None,
+        session_budget: SessionBudgetRequest | None = None,
+        budget_findings: Sequence[Finding] = (),
     ) -> PlanRecord:
-        """The record of ``plan`` for the agent at ``path``."""
+        """The record of ``plan`` for the agent at ``path`` (with its session budget and that budget's findings)."""
         return cls(
             path=path,
             runtime_name=runtime_name,
@@ -106,8 +111,9 @@ class PlanRecord:
             invoke_share=plan.invoke_share,
             session_share=plan.session_share,
             demand=AgentDemand.of(plan),
-            findings=plan.findings,
+            findings=(*plan.findings, *budget_findings),
             rollout=rollout,
+            session_budget=session_budget,
         )
 
     def catalog(self) -> QuotaCatalog:
@@ -115,7 +121,7 @@ class PlanRecord:
         return QuotaCatalog(self.edition, self.quota_overrides or None)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON document written to the template."""
+        """The JSON document written to the template (``session_budget`` only when the agent has one)."""
         document: dict[str, Any] = {
             "version": RECORD_VERSION,
             "path": self.path,
@@ -143,6 +149,8 @@ class PlanRecord:
         }
         if self.rollout is not None:
             document["rollout"] = self.rollout.to_dict()
+        if self.session_budget is not None:
+            document["session_budget"] = _budget_document(self.session_budget)
         return document
 
     @classmethod
@@ -186,7 +194,38 @@ class PlanRecord:
             ),
             findings=tuple(Finding.from_dict(f) for f in document["findings"]),
             rollout=RolloutPlan.from_dict(document["rollout"]) if document.get("rollout") else None,
+            session_budget=_budget_of(document.get("session_budget")),
         )
+
+
+def _budget_document(budget: SessionBudgetRequest) -> dict[str, Any]:
+    return {
+        "max_session_duration_seconds": budget.max_session_duration_seconds,
+        "max_idle_seconds": budget.max_idle_seconds,
+        "max_sessions_per_caller": budget.max_sessions_per_caller,
+        "max_sessions": budget.max_sessions,
+    }
+
+
+def _budget_of(document: Mapping[str, Any] | None) -> SessionBudgetRequest | None:
+    """A budget read back; CDK drops null values from template metadata, so an absent limit reads as none."""
+    if document is None:
+        return None
+
+    def number(name: str) -> float | None:
+        value = document.get(name)
+        return None if value is None else float(value)
+
+    def count(name: str) -> int | None:
+        value = document.get(name)
+        return None if value is None else int(value)
+
+    return SessionBudgetRequest(
+        max_session_duration_seconds=number("max_session_duration_seconds"),
+        max_idle_seconds=number("max_idle_seconds"),
+        max_sessions_per_caller=count("max_sessions_per_caller"),
+        max_sessions=count("max_sessions"),
+    )
 
 
 __all__ = ["PLAN_METADATA_KEY", "RECORD_VERSION", "PlanRecord"]

@@ -26,6 +26,7 @@ from constructs_lib._cdk.scope import catalog_for, path_of, region_of
 from constructs_lib._cdk.template_size import watch_template_size
 from constructs_lib.agent.agent import AgentCoreAgent
 from constructs_lib.agent.interface import IAgentCoreAgent, require_agent
+from constructs_lib.agent.session_budget import SessionBudget
 from constructs_lib.errors import ConstructsLibValidationError, raise_all
 from constructs_lib.handlers import contract
 from constructs_lib.operations.monitoring import AgentMonitoring
@@ -90,6 +91,8 @@ class AgentPlatform(Construct):
             ``job_time_to_live``...).
         session_store_options: keyword arguments of the shared session table's :class:`AgentSessionStore`.
 
+        session_budget: the runaway-session guard of every agent built from a spec without one of its own
+            (:class:`SessionBudget`). Default: none.
     Raises:
         ConstructsLibValidationError: ``InvalidProps``, ``NoAgents``, ``DuplicateAgentName``, ``InvalidPlatformOptions``
             (unknown or reserved option keys, or options a shared agent cannot take), and the codes of the constructs
@@ -113,6 +116,7 @@ class AgentPlatform(Construct):
         archive_options: Mapping[str, Any] | None = None,
         api_options: Mapping[str, Any] | None = None,
         session_store_options: Mapping[str, Any] | None = None,
+        session_budget: SessionBudget | None = None,
     ) -> None:
         check_construct_id(construct_id)
         super().__init__(scope, construct_id)
@@ -122,6 +126,7 @@ class AgentPlatform(Construct):
         for name, flag in (("monitoring", monitoring), ("archive", archive), ("waf", waf)):
             checks.boolean(name, flag)
         checks.instance("placement", placement, AgentPlacement, "an AgentPlacement", optional=False)
+        checks.instance("session_budget", session_budget, SessionBudget, "a SessionBudget")
         checks.instance("isolation", isolation, AgentIsolation, "an AgentIsolation", optional=False)
         for name, options in (("staging_options", staging_options), ("archive_options", archive_options),
                               ("api_options", api_options), ("session_store_options", session_store_options)):
@@ -146,6 +151,7 @@ class AgentPlatform(Construct):
         })
         self.placement = placement
         self.isolation: AgentIsolation = isolation
+        self.session_budget: SessionBudget | None = session_budget
         self._waf = waf
         self._web_acl_arn: str | None = None
         self.agents: dict[str, PlatformAgent] = {}
@@ -221,7 +227,7 @@ class AgentPlatform(Construct):
                 continue
             checks += [
                 (f"{spec.name}.agent_options", spec.agent_options, AgentCoreAgent.__init__,
-                 {"artifact", "runtime_name", "workload", "endpoints", "models", "compute"}),
+                 {"artifact", "runtime_name", "workload", "endpoints", "models", "compute", "session_budget"}),
                 (f"{spec.name}.facade_options", spec.facade_options, AgentApiFacade.__init__, {"agent", "staging"}),
                 (f"{spec.name}.session_store_options", spec.session_store_options, AgentSessionStore.__init__, set()),
                 (f"{spec.name}.monitoring_options", spec.monitoring_options, AgentMonitoring.monitor_agent, {"agent"}),
@@ -257,6 +263,7 @@ class AgentPlatform(Construct):
             models=spec.models,
             compute=spec.compute,
             rollout=spec.rollout,
+            session_budget=spec.session_budget or self.session_budget,
             **dict(spec.agent_options),
         )
         member = PlatformAgent(agent, holder)

@@ -15,6 +15,7 @@ from constructs_lib.agent.artifact import AgentArtifact
 from constructs_lib.agent.compute import AgentCompute
 from constructs_lib.agent.interface import IAgentCoreAgent
 from constructs_lib.agent.rollout import AgentRollout
+from constructs_lib.agent.session_budget import SessionBudget
 from constructs_lib.operations.monitoring import AgentMonitoring
 from constructs_lib.orchestration.tools import AgentTool
 from constructs_lib.planning.profile import WorkloadProfile
@@ -98,6 +99,8 @@ class AgentSpec:
         monitoring: alarms and a dashboard row for the agent and its own front doors. Default: True.
         archive: archive the agent's versions. Default: True.
         audit_required: the agent's versions must be archived (a warning if ``archive`` is False).
+        session_budget: the agent's runaway-session guard (:class:`SessionBudget`). Default: the platform's
+            ``session_budget``.
         agent_options: further :class:`AgentCoreAgent` keyword arguments.
         facade_options: further :class:`AgentApiFacade` keyword arguments (on the shared API only
             ``throttle_rate_limit``, ``throttle_burst_limit``, ``jobs`` and ``invoke_route``).
@@ -125,6 +128,7 @@ class AgentSpec:
     monitoring: bool = True
     archive: bool = True
     audit_required: bool = False
+    session_budget: SessionBudget | None = None
     agent_options: Mapping[str, Any] = field(default_factory=dict)
     facade_options: Mapping[str, Any] = field(default_factory=dict)
     session_store_options: Mapping[str, Any] = field(default_factory=dict)
@@ -148,6 +152,7 @@ class AgentSpec:
         for name in ("facade", "session_store", "monitoring", "archive", "audit_required"):
             checks.boolean(name, getattr(self, name))
         checks.boolean("staging", self.staging, optional=True)
+        checks.instance("session_budget", self.session_budget, SessionBudget, "a SessionBudget")
         for name in ("agent_options", "facade_options", "session_store_options", "monitoring_options"):
             checks.instance(name, getattr(self, name), Mapping, "a mapping of keyword arguments", optional=False)
         checks.raise_if_any()

@@ -133,6 +133,7 @@ def agent_entry(record: PlanRecord) -> Entry:
             f"idle timeout {format_value(record.idle_runtime_session_timeout_seconds, Unit.SECONDS)}, "
             f"max lifetime {format_value(record.max_lifetime_seconds, Unit.SECONDS)}"
         )),
+        ("budget", session_budget(record)),
         ("peak invokes", _agent_invokes(record)),
         ("peak sessions", _agent_sessions(record)),
         ("findings", count_findings(record.findings)),
@@ -149,6 +150,18 @@ def _rollout(record: PlanRecord) -> str:
     rollback = "automatic rollback" if rollout.automatic_rollback else "no automatic rollback"
     return (f"stable {rollout.stable} ({stable}), candidate {rollout.candidate} ({rollout.describe_candidate()}) "
             f"at {rollout.candidate_weight}% of new sessions; {rollback}")
+
+def session_budget(record: PlanRecord) -> str:
+    """An agent's session budget in words: ``"max duration 2 h, max idle 10 min, 3 per caller, 200 in all"``."""
+    budget = record.session_budget
+    if budget is None:
+        return "none"
+    parts = [f"{label} {format_value(value, Unit.SECONDS)}" for label, value in (
+        ("max duration", budget.max_session_duration_seconds), ("max idle", budget.max_idle_seconds))
+        if value is not None]
+    parts += [f"{format_value(value, Unit.COUNT)} {label}" for label, value in (
+        ("per caller", budget.max_sessions_per_caller), ("in all", budget.max_sessions)) if value is not None]
+    return ", ".join(parts) or "set at deployment"
 
 
 def _compute(record: PlanRecord) -> str:
@@ -235,6 +248,7 @@ __all__ = [
     "environment",
     "region_entries",
     "sections",
+    "session_budget",
     "share",
     "summary",
 ]

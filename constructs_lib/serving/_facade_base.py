@@ -277,8 +277,13 @@ class FacadeCore:
             **proxy_environment(handler=handler, read_timeout_seconds=read_timeout_seconds, invokes=invokes,
                                 binds_sessions=binds_sessions, send_runtime_user_id=self.send_runtime_user_id),
         }
-        if self.routing is not None and (invokes or stops_sessions):  # assigns sessions to endpoints, or finds them
+        guard = agent.session_guard
+        # A proxy that registers sessions in a session budget assigns them too (the registry keeps their endpoint).
+        assigns = invokes or (guard is not None and binds_sessions)
+        if self.routing is not None and (assigns or stops_sessions):  # assigns sessions to endpoints, or finds them
             shared.update(self.routing.environment_for_proxy())
+        if guard is not None and (binds_sessions or stops_sessions):  # registers or releases sessions
+            shared.update(guard.environment_for_front_door())
         created = secure_function(
             Construct(self.facade, construct_id),
             purpose=purpose,
@@ -294,6 +299,8 @@ class FacadeCore:
             layers=[powertools_layer(self.facade, DEFAULT_PYTHON_RUNTIME)],
         )
         function = created.function
+        if guard is not None and (binds_sessions or stops_sessions):
+            guard.grant_admit(function)
         actions = invoke_actions(invokes=invokes, stops_sessions=stops_sessions,
                                  send_runtime_user_id=self.send_runtime_user_id)
         if invokes and self.send_runtime_user_id:
@@ -305,8 +312,8 @@ class FacadeCore:
             resources = ([agent.agent_runtime_arn, *self.routing.endpoint_arns] if self.routing is not None
                          else endpoint_arns(agent, self.qualifier))
             iam.Grant.add_to_principal(grantee=function, actions=actions, resource_arns=resources)
-        if self.routing is not None and (invokes or stops_sessions):
-            self.routing.grant_routing(function, assigns=invokes)
+        if self.routing is not None and (assigns or stops_sessions):
+            self.routing.grant_routing(function, assigns=assigns)
         return function
 
     def wire_staging(self, function: lambda_.Function, *, downloads: bool, answers: bool = False) -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-#: Stopping a runtime session (on the runtime ARN and the endpoint ARN the qualifier names).
-STOP_RUNTIME_SESSION = "bedrock-agentcore:StopRuntimeSession"
+from constructs_lib._cdk.perms import STOP_RUNTIME_SESSION
+
 #: Invoking a Lambda function (the WebSocket route proxy hands messages to the relay function).
 INVOKE_FUNCTION = "lambda:InvokeFunction"
 

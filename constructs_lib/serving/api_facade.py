@@ -81,8 +81,8 @@ from constructs_lib.serving.jobs import AgentJobs, time_to_live_for
 from constructs_lib.serving.payload_staging import PayloadStaging
 
 #: What the proxy's asset holds: the handler, what it imports and its streaming wrapper (the contract is added).
-_PROXY_FILES = ("invoke_proxy.py", "agent_calls.py", "caller.py", "clients.py", "inputs.py", "staging_urls.py",
-                "stream_runtime.py", "invoke_proxy_stream.sh")
+_PROXY_FILES = ("invoke_proxy.py", "agent_calls.py", "caller.py", "clients.py", "inputs.py", "session_budget.py",
+                "staging_urls.py", "stream_runtime.py", "invoke_proxy_stream.sh")
 #: The streaming wrapper, as the Lambda runtime sees it.
 _STREAM_WRAPPER = "/var/task/invoke_proxy_stream.sh"
 

@@ -74,7 +74,7 @@ from constructs_lib.serving.payload_staging import PayloadStaging
 
 #: What the shared proxy's asset holds (the buffered proxy and what it imports; the contract is added).
 _PROXY_FILES = ("invoke_proxy.py", "agent_calls.py", "caller.py", "clients.py", "inputs.py", "rollout.py",
-                "staging_urls.py")
+                "session_budget.py", "staging_urls.py")
 #: Routes: a URL path segment, also the agent's key prefix in the shared tables (no ``#``, no ``/``).
 ROUTE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 #: The staging variables a shared proxy reads once (each agent's prefixes follow from its runtime id).

@@ -74,7 +74,7 @@ _CONNECTION_ACTIONS = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteI
 _RELAY_CONNECTION_ACTIONS = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 #: What the functions' asset holds besides the contract (one asset, two handlers).
 _PROXY_FILES = ("websocket_proxy.py", "websocket_relay.py", "agent_calls.py", "caller.py", "clients.py", "inputs.py",
-                "staging_urls.py")
+                "session_budget.py", "staging_urls.py")
 
 #: Access log fields (WebSocket ``$context`` variables), one JSON object per line.
 ACCESS_LOG_FORMAT = json.dumps(

@@ -18,6 +18,7 @@ from constructs_lib import (
     AgentPlatform,
     AgentSpec,
     ConstructsLibValidationError,
+    SessionBudget,
     ToolSpec,
     WorkloadProfile,
 )
@@ -236,3 +237,19 @@ def test_options_reach_the_constructs(stack: cdk.Stack) -> None:
     Template.from_stack(stack).has_resource_properties("AWS::DynamoDB::Table", {
         "TimeToLiveSpecification": {"AttributeName": "ttl", "Enabled": True}})
     assert platform.monitoring is not None and platform.monitoring.created_alarms_with_disambiguator("Critical")
+
+
+def test_the_platforms_session_budget_is_every_agents_default_and_a_spec_may_set_its_own(stack: cdk.Stack) -> None:
+    # GIVEN a platform default budget, one agent taking it and one with a budget of its own
+    default = SessionBudget(max_session_duration=cdk.Duration.hours(2), max_sessions_per_caller=5)
+    own = SessionBudget(max_idle=cdk.Duration.minutes(5))
+    platform = AgentPlatform(stack, "Platform", session_budget=default, agents=[
+        spec("support"), spec("research", session_budget=own)])
+    # THEN each agent enforces its budget: a registry and a sweeper each, and an alarm on the stopped sessions
+    support, research = (platform.agents[n].agent.session_guard for n in ("support", "research"))
+    assert support is not None and support.budget is default
+    assert research is not None and research.budget is own
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::Events::Rule", 2 + 2)  # the archive's two rules, and one schedule per agent
+    assert len([a for a in template.find_resources("AWS::CloudWatch::Alarm")
+                if "SessionsStopped" in a]) == 2

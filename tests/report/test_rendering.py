@@ -10,13 +10,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from constructs_lib.limits.catalog import Unit
+from constructs_lib.limits.catalog import QuotaCatalog, Unit
+from constructs_lib.planning.agent_plan import CapacityPlan
 from constructs_lib.planning.findings import Finding, Severity
+from constructs_lib.planning.record import PlanRecord
+from constructs_lib.planning.session_budget import SessionBudgetRequest
 from constructs_lib.report.assembly import read_assembly
+from constructs_lib.report.capacity import build_report_from_records
 from constructs_lib.report.diagram import action_verb
-from constructs_lib.report.markdown import table
+from constructs_lib.report.markdown import render_markdown, table
 from constructs_lib.report.references import References
-from constructs_lib.report.text import wrap_path
+from constructs_lib.report.text import render_text, wrap_path
 from constructs_lib.report.view import count_findings, share
 from tests.report._mermaid import parse_flowchart
 
@@ -133,3 +137,29 @@ def test_references_cross_stacks_by_export_and_by_stack_output(tmp_path: Path) -
         ("consumer", "Queue")}
     assert references.of("consumer", {"Fn::Sub": ["${Name}", {"Name": {"Ref": "Queue"}}]}) == {("consumer", "Queue")}
     assert references.of("consumer", ["Table", {"Ref": "AWS::AccountId"}, {"Ref": "Missing"}]) == set()
+
+
+def test_the_session_budget_is_in_the_capacity_report_table_markdown_and_json() -> None:
+    # GIVEN one agent with a session budget and one without, recorded as the template records them
+    catalog = QuotaCatalog("2026-09")
+    plan = CapacityPlan.derive(catalog=catalog, region="us-east-1")
+    budget = SessionBudgetRequest(max_session_duration_seconds=7200, max_idle_seconds=600, max_sessions_per_caller=3,
+                                  max_sessions=200)
+
+    def record(path: str, with_budget: bool) -> PlanRecord:
+        return PlanRecord.from_dict(PlanRecord.of(
+            plan, path=path, runtime_name=path.split("/")[-1], account="123456789012", catalog=catalog,
+            artifact="container", endpoints=["DEFAULT"], session_budget=budget if with_budget else None).to_dict())
+
+    report = build_report_from_records([record("App/guarded", True), record("App/open", False)])
+    # THEN the report says each agent's budget, in every rendering
+    expected = "max duration 2 h, max idle 10 min, 3 per caller, 200 in all"
+    markdown = render_markdown(report)
+    assert f"| {expected} |" in markdown and "| none |" in markdown
+    assert "| budget |" in markdown.splitlines()[markdown.splitlines().index("### Agents") + 2]
+    assert expected in render_text(report)
+    agents = {a["path"]: a for a in json.loads(report.to_json())["agents"]}
+    assert agents["App/guarded"]["session_budget"] == {"max_session_duration_seconds": 7200.0,
+                                                       "max_idle_seconds": 600.0, "max_sessions_per_caller": 3,
+                                                       "max_sessions": 200}
+    assert "session_budget" not in agents["App/open"]

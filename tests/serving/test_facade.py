@@ -471,7 +471,7 @@ def test_the_proxy_package_holds_the_proxy_the_contract_and_nothing_else(tmp_pat
     # THEN its asset holds the handler modules and the contract
     assert sorted(p.name for p in package.iterdir()) == [
         "agent_calls.py", "caller.py", "clients.py", "contract.py", "inputs.py", "invoke_proxy.py",
-        "invoke_proxy_stream.sh", "rollout.py",
+        "invoke_proxy_stream.sh", "rollout.py", "session_budget.py",
         "staging_urls.py", "stream_runtime.py"]
     # AND the environment the template sets is all the proxy needs (it has no fallback)
     assert set(variables) >= {contract.ENV_AGENT_RUNTIME_ARN, contract.ENV_AGENT_QUALIFIER}

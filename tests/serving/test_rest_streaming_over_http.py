@@ -57,7 +57,8 @@ def test_the_function_runs_under_its_exec_wrapper_from_the_asset_with_the_powert
     sandbox = served.door.functions[next(iter(served.door.functions))]
     # THEN its asset holds exactly the proxy's modules and the wrapper the template names
     assert sandbox.spec.files() == ["agent_calls.py", "caller.py", "clients.py", "contract.py", "inputs.py",
-                                    "invoke_proxy.py", "invoke_proxy_stream.sh", "rollout.py", "staging_urls.py",
+                                    "invoke_proxy.py", "invoke_proxy_stream.sh", "rollout.py", "session_budget.py",
+                                    "staging_urls.py",
                                     "stream_runtime.py"]
     assert sandbox.spec.exec_wrapper == "/var/task/invoke_proxy_stream.sh"
     # AND the sandbox starts that wrapper (an adapted copy) with the managed runtime's command

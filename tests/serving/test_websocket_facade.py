@@ -376,7 +376,8 @@ def test_the_functions_start_with_exactly_what_the_template_sets(tmp_path: objec
                                         CALLBACK_URL="https://abc.execute-api.us-east-1.amazonaws.com/prod")
     # THEN one asset holds both handlers, what they import and the contract
     assert sorted(p.name for p in package.iterdir()) == [
-        "agent_calls.py", "caller.py", "clients.py", "contract.py", "inputs.py", "rollout.py", "staging_urls.py",
+        "agent_calls.py", "caller.py", "clients.py", "contract.py", "inputs.py", "rollout.py", "session_budget.py",
+        "staging_urls.py",
         "websocket_proxy.py", "websocket_relay.py"]
     # AND each starts from the template's environment alone (it has no fallback for any setting)
     proxy = WebSocketProxy(environ=variables)
