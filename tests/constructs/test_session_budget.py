@@ -236,3 +236,27 @@ def test_cdk_nag_finds_nothing_unacknowledged_in_the_guard_and_the_proxies_it_gr
     # WHEN synthesized THEN the registry, the sweeper and the proxies' grants leave no finding open
     app.synth()
     assert_clean(tmp_path)
+
+
+def test_a_websocket_proxy_that_registers_sessions_of_a_rolled_out_agent_assigns_their_endpoint() -> None:
+    # GIVEN an agent with a rollout and a session budget behind a WebSocket facade
+    from constructs_lib import AgentRollout, AgentWebSocketFacade  # noqa: PLC0415
+
+    stack, agent = budgeted(rollout=AgentRollout(stable="prod", stable_version="1", candidate="canary",
+                                                 candidate_weight=10))
+    facade = AgentWebSocketFacade(stack, "Chat", agent=agent)
+    template = Template.from_stack(stack)
+    # THEN its connection proxy, which registers each session at $connect, may assign the session's endpoint (read the
+    # switch, record the assignment), so the registry and the sweeper know the endpoint the relay will invoke
+    role = stack.resolve(facade.proxy_function.role.node.default_child.logical_id)  # type: ignore[union-attr]
+    granted = statements(template, role)
+    control = agent.rollout_control
+    assert control is not None
+    sessions_arn = stack.resolve(control.sessions.table_arn)
+    assert any(s["Action"] == "ssm:GetParameter" for s in granted)
+    assert any("dynamodb:PutItem" in s["Action"] and sessions_arn in (s["Resource"] if isinstance(s["Resource"], list)
+               else [s["Resource"]]) for s in granted)
+    env = template.find_resources("AWS::Lambda::Function")
+    proxy_env = [f["Properties"]["Environment"]["Variables"] for f in env.values()
+                 if contract.ENV_AGENT_QUALIFIER in f["Properties"].get("Environment", {}).get("Variables", {})]
+    assert all(any(key.startswith("ROLLOUT_") for key in variables) for variables in proxy_env)
