@@ -295,6 +295,9 @@ class AgentPlatform(Construct):
             if member.agent.rollout_control is not None:
                 reasons.append("it has a rollout, whose sessions its own proxy routes (the shared proxy invokes one "
                                "endpoint per agent)")
+            if member.agent.session_guard is not None:
+                reasons.append("it has a session budget, whose sessions its own proxy registers (the shared proxy "
+                               "registers none)")
             other = sorted(set(options) - SHARED_FACADE_OPTIONS)
             if other:
                 reasons.append(f"facade_options {other} apply to a facade of its own")

@@ -253,3 +253,8 @@ def test_the_platforms_session_budget_is_every_agents_default_and_a_spec_may_set
     template.resource_count_is("AWS::Events::Rule", 2 + 2)  # the archive's two rules, and one schedule per agent
     assert len([a for a in template.find_resources("AWS::CloudWatch::Alarm")
                 if "SessionsStopped" in a]) == 2
+    # AND both are served by front doors of their own, which register their sessions (the shared API registers none)
+    assert all(platform.agents[n].isolation is AgentIsolation.DEDICATED and platform.agents[n].facade is not None
+               for n in ("support", "research"))
+    Annotations.from_stack(stack).has_info("/TestStack/Platform/support", Match.string_like_regexp(
+        "DedicatedAgent.*session budget"))
