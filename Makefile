@@ -44,10 +44,10 @@ lint: setup
 	$(PY) -m ruff check constructs_lib stacks tests bench app.py
 	$(PY) -m mypy
 
-## Synth time (validation on and off), jsii messages, memory and resources of 1, 10 and 30 fully equipped agents
+## Synth time (validation on and off), jsii messages, memory and resources of 1, 10 and 20 fully equipped agents
 ## against bare L2 runtimes in the same run; writes the table into docs/contributing.md (the generated bench block).
 bench: setup
-	$(PY) -m bench.synth_bench --sizes 1,10,30 --docs docs/contributing.md
+	$(PY) -m bench.synth_bench --sizes 1,10,20 --docs docs/contributing.md
 
 ## The capacity report of the reference app (mode, endpoints, lifecycle, quota shares, findings).
 report: setup

@@ -1,6 +1,6 @@
 """Synth benchmark: N fully equipped AgentCoreAgents next to N bare aws-cdk-lib Runtimes, as ratios.
 
-``python -m bench.synth_bench [--sizes 1,10,30] [--quick] [--validation on|off|both] [--output PATH] [--docs PATH]``
+``python -m bench.synth_bench [--sizes 1,10,20] [--quick] [--validation on|off|both] [--output PATH] [--docs PATH]``
 
 Every case runs in a fresh interpreter (``bench._case``), so no case inherits another's jsii kernel,
 caches or memory. Reported per size, for both variants in the same run: build+synth wall time with CDK's template
@@ -34,7 +34,7 @@ from constructs_lib.limits.catalog import QuotaCatalog, QuotaName
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "bench" / "results" / "latest.md"
-DEFAULT_SIZES = (1, 10, 30)
+DEFAULT_SIZES = (1, 10, 20)
 QUICK_SIZES = (1, 2)
 
 
@@ -243,7 +243,7 @@ def write_docs(path: Path, report: str, *, measured_on: str | None = None) -> No
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and write the markdown report."""
     parser = argparse.ArgumentParser(prog="python -m bench.synth_bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default=None, help="comma-separated agent counts (default 1,10,30)")
+    parser.add_argument("--sizes", default=None, help="comma-separated agent counts (default 1,10,20)")
     parser.add_argument("--quick", action="store_true", help="sizes 1,2 only, for a fast look")
     parser.add_argument("--validation", choices=("on", "off", "both"), default="both",
                         help="CDK template validation in the cases (default: both, each size twice)")
