@@ -42,7 +42,6 @@ from constructs_lib._cdk.props import PropChecks
 from constructs_lib._cdk.reporting import report, report_unresolved
 from constructs_lib._cdk.scope import catalog_for
 from constructs_lib.handlers import contract
-from constructs_lib.handlers.session_budget import BY_ACTIVITY_INDEX, BY_START_INDEX, LIVE
 from constructs_lib.limits.catalog import QuotaName
 from constructs_lib.limits.service import DEFAULT_ENDPOINT
 from constructs_lib.planning.session_budget import SessionBudgetRequest, session_budget_findings
@@ -177,10 +176,12 @@ class SessionGuard(Construct):
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         # Sparse indexes of live sessions only (a released session has no `live`): the sweeper queries them by age.
-        for name, sort_key in ((BY_START_INDEX, "startedAt"), (BY_ACTIVITY_INDEX, "lastActivity")):
+        indexes = ((contract.REGISTRY_BY_START_INDEX, "startedAt"),
+                   (contract.REGISTRY_BY_ACTIVITY_INDEX, "lastActivity"))
+        for name, sort_key in indexes:
             table.add_global_secondary_index(
                 index_name=name,
-                partition_key=dynamodb.Attribute(name=LIVE, type=dynamodb.AttributeType.STRING),
+                partition_key=dynamodb.Attribute(name=contract.REGISTRY_LIVE, type=dynamodb.AttributeType.STRING),
                 sort_key=dynamodb.Attribute(name=sort_key, type=dynamodb.AttributeType.NUMBER),
                 projection_type=dynamodb.ProjectionType.ALL,
             )

@@ -270,6 +270,17 @@ def agentcore_client_settings(environ: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+# -- the session budget's registry (SessionBudget) ------------------------------------------------------------------
+
+#: The attribute (and the indexes' partition key) of a live session in a session budget's registry.
+REGISTRY_LIVE = "live"
+#: Its value.
+REGISTRY_LIVE_VALUE = "1"
+#: The registry's index of live sessions by start time.
+REGISTRY_BY_START_INDEX = "ByStart"
+#: The registry's index of live sessions by last activity.
+REGISTRY_BY_ACTIVITY_INDEX = "ByActivity"
+
 # -- a shared proxy's agents ----------------------------------------------------------------------------------------
 
 #: What separates an agent's route from the rest of its keys in the tables agents share (``<route>#<key>``).

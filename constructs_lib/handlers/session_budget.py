@@ -45,14 +45,12 @@ except ImportError:  # pragma: no cover - in the Lambda package the handlers are
 
 LOGGER = logging.getLogger(__name__)
 
-#: The attribute (and the indexes' partition key) of a live session.
-LIVE = "live"
-#: Its value.
-LIVE_VALUE = "1"
-#: The index of live sessions by start time.
-BY_START_INDEX = "ByStart"
-#: The index of live sessions by last activity.
-BY_ACTIVITY_INDEX = "ByActivity"
+#: The attribute (and the indexes' partition key) of a live session, and its value (the contract's names).
+LIVE = contract.REGISTRY_LIVE
+LIVE_VALUE = contract.REGISTRY_LIVE_VALUE
+#: The indexes of live sessions by start time and by last activity.
+BY_START_INDEX = contract.REGISTRY_BY_START_INDEX
+BY_ACTIVITY_INDEX = contract.REGISTRY_BY_ACTIVITY_INDEX
 #: The key of the agent's counter.
 AGENT_COUNTER = "#agent"
 #: The key prefix of a caller's counter.

@@ -168,3 +168,14 @@ def test_handlers_and_agent_side_are_leaves() -> None:
     wrong = [f"{imp.importer}:{imp.line} imports {target}" for imp, target in internal_edges()
              if top(imp.importer) in ("handlers", "agent_side") and top(target) != top(imp.importer)]
     assert not wrong, "\n".join(wrong)
+
+
+#: What only a Lambda function has: the AWS SDK and Powertools (the package does not depend on them).
+LAMBDA_ONLY = ("boto3", "botocore", "aws_lambda_powertools")
+
+
+def test_the_constructs_never_load_what_only_a_lambda_function_has() -> None:
+    # A construct may read a handler's contract (names, rules), never a handler: a user's app has no boto3.
+    wrong = {name: sorted(transitive_imports(name) & set(LAMBDA_ONLY))
+             for name in GRAPH if top(name) not in ("handlers", "agent_side")}
+    assert not {name: found for name, found in wrong.items() if found}
