@@ -123,6 +123,8 @@ class AgentJobs(Construct):
                 path_of(self),
             )
         self._check_time_to_live()
+        #: The compute kinds the time to live was checked for (microVM when the table was made; others at bind).
+        self._checked_kinds: set[ComputeKind] = {ComputeKind.MICROVM}
         self.table: dynamodb.Table = dynamodb.Table(
             self,
             "Resource",
@@ -152,8 +154,9 @@ class AgentJobs(Construct):
     def _check_time_to_live_for(self, agent: IAgentCoreAgent) -> None:
         """An agent whose jobs outlive microVM limits (Instances compute) needs records that outlive its jobs too."""
         kind = agent.plan.compute.kind
-        if kind is ComputeKind.MICROVM or self.time_to_live.is_unresolved():
-            return  # checked when the table was made
+        if kind in self._checked_kinds or self.time_to_live.is_unresolved():
+            return  # once per kind: the agents of a shared table all get the same finding
+        self._checked_kinds.add(kind)
         report(self, job_record_findings(agent.catalog, agent.region, self.time_to_live.to_seconds(), kind))
 
     @property

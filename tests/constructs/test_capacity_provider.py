@@ -544,3 +544,16 @@ def test_fails_at_synth_when_job_records_of_an_instances_agent_expire_before_its
     AgentApiFacade(stack, "Api", agent=agent, jobs=True, invoke_route=False, job_time_to_live=cdk.Duration.days(7))
     # THEN synth fails naming the Instances session lifetime
     assert "[JobTimeToLiveTooShort]" in errors_of(stack) and "Instances" in errors_of(stack)
+
+
+def test_one_job_table_of_two_instances_agents_reports_its_short_time_to_live_once(stack: cdk.Stack) -> None:
+    # GIVEN one job table, kept 7 days, that two asynchronous Instances agents report to
+    from constructs_lib import AgentJobs  # noqa: PLC0415
+
+    jobs = AgentJobs(stack, "Jobs", time_to_live=cdk.Duration.days(7))
+    vpc = vpc_of(stack)
+    for name in ("First", "Second"):
+        jobs.bind(gpu_agent(stack, name, runtime_name=name.lower(), workload=WorkloadProfile(
+            longest_task=timedelta(days=3)), compute=AgentCompute.instances(instance_types=["g6.xlarge"], vpc=vpc)))
+    # THEN synth fails with the table's finding once, not once per agent
+    assert errors_of(stack).count("[JobTimeToLiveTooShort]") == 1
